@@ -1,0 +1,94 @@
+"""One-time codes (email verification, and later reset, phone and sign-in codes).
+
+A code is 6 digits, stored only as an HMAC bound to its purpose and owner, valid for a limited
+time, good for one use, and dead after ``code_max_attempts`` wrong tries.  Issuing a new code for
+the same purpose and owner replaces the old one.  Every guess first spends an attempt with a
+conditional decrement, so parallel guessing cannot exceed the budget; the right code is then
+consumed by a delete conditioned on its digest, so it works once even under races.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DeleteError, UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.core import clock, secrets
+from chalicelib.accounts.store import OneTimeCode
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    token: str | None = None  # the link form, when asked for
+
+
+def _subject(purpose: str, owner_id: str) -> str:
+    return f"{purpose}#{owner_id}"
+
+
+def issue(purpose: str, owner_id: str, *, with_token: bool = False,
+          ttl_seconds: int | None = None) -> IssuedCode:
+    settings = get_settings()
+    now = clock.now()
+    code = secrets.new_numeric_code()
+    token = f"{owner_id}.{secrets.new_token()}" if with_token else None
+    record = OneTimeCode(
+        _subject(purpose, owner_id),
+        code_digest=secrets.keyed_digest(code, _subject(purpose, owner_id)),
+        token_digest=secrets.token_digest(token) if token else None,
+        attempts_left=settings.code_max_attempts,
+        created_at=int(now),
+    )
+    record.set_expiry(now + (ttl_seconds or settings.verification_code_seconds))
+    record.save()
+    return IssuedCode(code, token)
+
+
+def consume(purpose: str, owner_id: str, code: str) -> bool:
+    """True exactly once for the right, live code; False otherwise (and one attempt is spent)."""
+    subject = _subject(purpose, owner_id)
+    now = int(clock.now())
+    record = OneTimeCode(subject)
+    try:
+        record.update(
+            actions=[OneTimeCode.attempts_left.add(-1)],
+            condition=(OneTimeCode.subject.exists() & (OneTimeCode.attempts_left > 0)
+                       & (OneTimeCode.expires_at > now)),
+        )
+    except UpdateError:
+        return False
+    if not secrets.same(record.code_digest, secrets.keyed_digest(code, subject)):
+        if record.attempts_left <= 0:
+            _delete_if(record, OneTimeCode.attempts_left <= 0)
+        return False
+    return _delete_if(record, OneTimeCode.code_digest == record.code_digest)
+
+
+def consume_token(purpose: str, token: str) -> str | None:
+    """The owner id if ``token`` is the live link token of a code; the code dies with it."""
+    owner_id, _, secret = token.partition(".")
+    if not owner_id or not secret:
+        return None
+    subject = _subject(purpose, owner_id)
+    try:
+        record = OneTimeCode.get(subject, consistent_read=True)
+    except OneTimeCode.DoesNotExist:
+        return None
+    if record.is_expired() or record.attempts_left <= 0:
+        return None
+    if not secrets.same(record.token_digest, secrets.token_digest(token)):
+        return None
+    return owner_id if _delete_if(record, OneTimeCode.token_digest == record.token_digest) else None
+
+
+def revoke(purpose: str, owner_id: str) -> None:
+    OneTimeCode(_subject(purpose, owner_id)).delete()
+
+
+def _delete_if(record: OneTimeCode, condition) -> bool:
+    try:
+        record.delete(condition=condition)
+        return True
+    except DeleteError:
+        return False

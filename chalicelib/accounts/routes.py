@@ -1,0 +1,86 @@
+"""HTTP routes of the accounts capability (api.md "Accounts and sign-in")."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.accounts import service, sessions
+from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
+from chalicelib.web.schema import CODE, E164, EMAIL, PASSWORD, obj, string
+
+bp = Blueprint(__name__)
+
+TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
+              "expires_in": {"type": "integer"}})
+STATUS = obj({"status": string()})
+
+
+@endpoint(bp, "GET", "/v1/health", summary="Liveness check", response=STATUS, tag="meta")
+def health(request: ApiRequest):
+    return {"status": "ok"}
+
+
+@endpoint(bp, "POST", "/v1/auth/signup", summary="Create a family account", tag="auth",
+          body=obj({"email": EMAIL, "password": PASSWORD, "full_name": string(1, 200)},
+                   {"phone": E164}),
+          status=202, response=STATUS, problems=("weak_password",))
+def sign_up(request: ApiRequest):
+    body = request.body
+    service.sign_up(body["email"], body["password"], body["full_name"], body.get("phone"))
+    return {"status": "verification_sent"}
+
+
+@endpoint(bp, "POST", "/v1/auth/verify-email", summary="Confirm an email address", tag="auth",
+          body=obj({"email": EMAIL, "code": CODE}), response=STATUS,
+          problems=("invalid_or_expired_code",))
+def verify_email(request: ApiRequest):
+    service.verify_email(request.body["email"], request.body["code"])
+    return {"status": "verified"}
+
+
+@endpoint(bp, "POST", "/v1/auth/login", summary="Sign in", tag="auth",
+          body=obj({"email": EMAIL, "password": PASSWORD}, {"device_token": string(1, 512)}),
+          response=TOKENS,
+          problems=("invalid_credentials", "account_locked", "email_not_verified",
+                    "account_disabled"))
+def log_in(request: ApiRequest):
+    tokens = service.log_in(request.body["email"], request.body["password"], request.client)
+    return tokens.as_response()
+
+
+@endpoint(bp, "POST", "/v1/auth/refresh", summary="Rotate the token pair", tag="auth",
+          body=obj({"refresh_token": string(1, 512)}), response=TOKENS,
+          problems=("invalid_token",))
+def refresh(request: ApiRequest):
+    return sessions.refresh(request.body["refresh_token"], request.client).as_response()
+
+
+@endpoint(bp, "POST", "/v1/auth/logout", summary="End this session", tag="auth",
+          roles=ANY_ROLE, status=204)
+def log_out(request: ApiRequest):
+    session = sessions.current_session(request.principal)
+    if session is not None:
+        sessions.revoke(session)
+    return Reply(204)
+
+
+@endpoint(bp, "GET", "/v1/account", summary="The signed-in account's profile", tag="account",
+          roles=ANY_ROLE)
+def account(request: ApiRequest):
+    return service.profile(request.principal.account_id)
+
+
+@endpoint(bp, "POST", "/v1/admin/accounts/{account_id}/unlock", summary="Clear a lockout",
+          tag="admin", roles=("admin",), status=204, problems=("not_found",))
+def unlock(request: ApiRequest, account_id: str):
+    service.unlock(account_id)
+    return Reply(204)
+
+
+@endpoint(bp, "POST", "/v1/admin/accounts/{account_id}/disable",
+          summary="Disable an account and end its sessions", tag="admin", roles=("admin",),
+          status=204, problems=("not_found",))
+def disable(request: ApiRequest, account_id: str):
+    service.disable(account_id)
+    return Reply(204)
+
+

@@ -1,0 +1,203 @@
+"""Sign-up, e-mail verification, sign-in and the admin actions on accounts.
+
+Enumeration resistance (api.md): sign-up answers the same whether or not the email has an
+account, and sign-in fails with one error for an unknown email and a wrong password.  Both paths
+do the same bcrypt work.  Lockout is counted per email, known or not, and is checked before the
+password, so a locked email costs no bcrypt time and reveals nothing.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from chalicelib.accounts import codes, passwords, sessions, store
+from chalicelib.accounts.lockout import LockoutPolicy
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import AccountLocked, Forbidden, InvalidCredentials, InvalidRequest, NotFound
+from chalicelib.core.identity import Client
+from chalicelib.core.logs import log_event
+from chalicelib.core.notify import notifier
+
+VERIFY_EMAIL = "verify_email"
+
+
+class InvalidOrExpiredCode(InvalidRequest):
+    code = "invalid_or_expired_code"
+
+    def __init__(self) -> None:
+        super().__init__("The code is wrong or has expired. Ask for a new one.")
+
+
+def canonical_email(email: str) -> str:
+    """The form emails are matched in: NFKC, trimmed, lower-cased."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def validated_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # slow import, first use only
+
+    try:
+        checked = validate_email(canonical_email(email), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidRequest(f"email: {error}", errors=[{"field": "email", "problem": str(error)}])
+    return checked.normalized.lower()
+
+
+def validated_phone(phone: str) -> str:
+    import phonenumbers  # slow import, first use only
+
+    try:
+        parsed = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise InvalidRequest("phone must be a valid number in E.164 form, like +15551234567.",
+                             errors=[{"field": "phone", "problem": "not a valid E.164 number"}])
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def throttle_subject(email: str) -> str:
+    return secrets.keyed_digest(email, "login-throttle")
+
+
+# --- sign-up ------------------------------------------------------------------------------
+
+def sign_up(email: str, password: str, full_name: str, phone: str | None) -> None:
+    """Always returns normally (the caller answers 202); what happened goes by email."""
+    email = validated_email(email)
+    full_name = full_name.strip()
+    if not full_name:
+        raise InvalidRequest("full_name must not be empty.",
+                             errors=[{"field": "full_name", "problem": "must not be empty"}])
+    phone = validated_phone(phone) if phone else None
+    password = passwords.check_new_password(password, email, (full_name,))
+    password_hash = passwords.hash_password(password)  # on every path: equal time
+    existing = store.account_by_email(email)
+    if existing is not None and existing.email_verified:
+        notifier().email(email, "signup_attempt", full_name=existing.full_name)
+        return
+    now = clock.iso()
+    if existing is None:
+        account = store.Account(secrets.new_id("acc_"), email=email, full_name=full_name,
+                                phone=phone, password_hash=password_hash, created_at=now,
+                                password_changed_at=now)
+        try:
+            store.create_account(account)
+        except store.EmailTaken:
+            # Lost a race with another sign-up for the same address: answer as for any
+            # existing address and let that one's code stand.
+            return
+    else:
+        # Not verified yet: whoever proves they read the mailbox decides the password.
+        account = existing
+        account.update(actions=[store.Account.full_name.set(full_name),
+                                store.Account.phone.set(phone),
+                                store.Account.password_hash.set(password_hash),
+                                store.Account.password_changed_at.set(now)])
+    issued = codes.issue(VERIFY_EMAIL, account.account_id)
+    notifier().email(email, "verify_email", full_name=full_name, code=issued.code)
+
+
+def verify_email(email: str, code: str) -> None:
+    account = store.account_by_email(canonical_email(email))
+    if account is None or not codes.consume(VERIFY_EMAIL, account.account_id, code.strip()):
+        raise InvalidOrExpiredCode()
+    account.update(actions=[store.Account.email_verified.set(True)])
+    log_event("email_verified", account_id=account.account_id)
+
+
+# --- sign-in ------------------------------------------------------------------------------
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+    title = "Email not verified"
+
+    def __init__(self) -> None:
+        super().__init__("Confirm your email address with the code we sent before signing in.")
+
+
+class AccountDisabled(Forbidden):
+    code = "account_disabled"
+    title = "Account disabled"
+
+    def __init__(self) -> None:
+        super().__init__("This account has been disabled. Contact support.")
+
+
+def check_not_locked(email: str, policy: LockoutPolicy) -> store.LoginThrottle | None:
+    throttle = store.throttle_for(throttle_subject(email))
+    if throttle is not None:
+        wait = policy.retry_after(throttle.locked_until, clock.now())
+        if wait:
+            raise AccountLocked(wait)
+    return throttle
+
+
+def record_failed_attempt(email: str, policy: LockoutPolicy) -> None:
+    throttle = store.record_failure(throttle_subject(email), policy, clock.now())
+    if policy.retry_after(throttle.locked_until, clock.now()):
+        log_event("account_locked", until=throttle.locked_until)
+
+
+def authenticate_password(email: str, password: str) -> store.Account:
+    """The account whose credentials these are, with every lockout rule applied."""
+    policy = LockoutPolicy.from_settings()
+    email = canonical_email(email)
+    throttle = check_not_locked(email, policy)
+    account = store.account_by_email(email)
+    matches, needs_rehash = passwords.verify_password(password, account and account.password_hash)
+    if not matches:
+        record_failed_attempt(email, policy)
+        log_event("login_failed", known=account is not None)
+        raise InvalidCredentials()
+    if throttle is not None:
+        store.clear_failures(throttle)
+    if needs_rehash:
+        account.update(actions=[store.Account.password_hash.set(passwords.hash_password(password))])
+    if account.disabled:
+        raise AccountDisabled()
+    if not account.email_verified:
+        raise EmailNotVerified()
+    return account
+
+
+def log_in(email: str, password: str, client: Client) -> sessions.TokenPair:
+    account = authenticate_password(email, password)
+    tokens = sessions.open_session(account, client)
+    log_event("login_succeeded", account_id=account.account_id, session_id=tokens.session_id)
+    return tokens
+
+
+# --- profile and admin --------------------------------------------------------------------
+
+def profile(account_id: str) -> dict:
+    account = store.account_by_id(account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    return {
+        "account_id": account.account_id,
+        "email": account.email,
+        "full_name": account.full_name,
+        "phone": account.phone,
+        "role": account.role,
+        "facility_id": account.facility_id,
+        "email_verified": account.email_verified,
+        "mfa": {"totp": False, "recovery_codes_left": 0},
+        "password_changed_at": account.password_changed_at,
+        "created_at": account.created_at,
+    }
+
+
+def unlock(account_id: str) -> None:
+    account = store.account_by_id(account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    store.delete_throttle(throttle_subject(account.email))
+    log_event("account_unlocked", account_id=account_id)
+
+
+def disable(account_id: str) -> None:
+    account = store.account_by_id(account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    store.bump_session_epoch(account, disabled=True)
+    log_event("account_disabled", account_id=account_id)

@@ -1,0 +1,163 @@
+"""Sessions and their tokens (ASVS V3).
+
+A sign-in opens a session and hands out two opaque tokens, ``<session_id>.<secret>``: a
+short-lived access token and a refresh token.  Only SHA-256 digests of the secrets are stored.
+A session ends when it is revoked (logout, session list), when the account's session epoch moves
+on (password change or reset, disable), after ``session_idle_seconds`` without use, or
+``session_absolute_seconds`` after sign-in.  Every check happens on each request, against the
+table, so revocation takes effect at once: there is no authorizer cache to outlive it.
+
+Refresh rotates both tokens.  The previous refresh secrets are remembered; presenting one again
+means the token was copied, and the whole session is revoked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import Forbidden, Unauthenticated
+from chalicelib.core.identity import Client, Principal
+from chalicelib.core.store import expiry_update_actions
+from chalicelib.accounts.store import Account, Session, account_by_id, get_or_none
+
+RETIRED_REFRESH_KEPT = 20
+TOUCH_EVERY_SECONDS = 60  # last-used time is written at most once a minute per session
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: str
+
+    def as_response(self) -> dict:
+        return {"access_token": self.access_token, "refresh_token": self.refresh_token,
+                "token_type": "Bearer", "expires_in": self.expires_in}
+
+
+def open_session(account: Account, client: Client) -> TokenPair:
+    settings = get_settings()
+    now = clock.now()
+    session_id = secrets.new_id()
+    access, refresh = secrets.new_token(), secrets.new_token()
+    session = Session(
+        session_id,
+        account_id=account.account_id,
+        role=account.role,
+        facility_id=account.facility_id,
+        epoch=account.session_epoch,
+        access_digest=secrets.token_digest(access),
+        access_expires_at=int(now + settings.access_token_seconds),
+        refresh_digest=secrets.token_digest(refresh),
+        created_at=int(now),
+        last_used_at=int(now),
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    session.set_expiry(now + settings.session_absolute_seconds)
+    session.save(condition=Session.session_id.does_not_exist())
+    return TokenPair(f"{session_id}.{access}", f"{session_id}.{refresh}",
+                     settings.access_token_seconds, session_id)
+
+
+def authenticate(token: str | None, roles: tuple[str, ...], client: Client) -> Principal:
+    """The caller behind an access token, or ``Unauthenticated``/``Forbidden``."""
+    session_id, secret = _split(token)
+    session = get_or_none(Session, session_id) if session_id else None
+    now = clock.now()
+    if (session is None or not secrets.same(session.access_digest, secrets.token_digest(secret))
+            or session.access_expires_at <= now or not _alive(session, now)):
+        raise Unauthenticated("Sign in again: the access token is missing, invalid or expired.",
+                              code="invalid_token")
+    account = account_by_id(session.account_id)
+    if account is None or account.disabled or account.session_epoch != session.epoch:
+        raise Unauthenticated("Sign in again: this session has ended.", code="invalid_token")
+    if session.role not in roles:
+        raise Forbidden("This account cannot use this resource.")
+    if now - session.last_used_at >= TOUCH_EVERY_SECONDS:
+        _touch(session, now)
+    return Principal(account.account_id, session.role, session.session_id, session.facility_id)
+
+
+def refresh(token: str, client: Client) -> TokenPair:
+    settings = get_settings()
+    session_id, secret = _split(token)
+    session = get_or_none(Session, session_id) if session_id else None
+    now = clock.now()
+    invalid = Unauthenticated("The refresh token is invalid or expired. Sign in again.",
+                              code="invalid_token")
+    if session is None or not _alive(session, now):
+        raise invalid
+    digest = secrets.token_digest(secret)
+    if any(secrets.same(digest, old) for old in session.retired_refresh_digests):
+        revoke(session)
+        raise invalid
+    if not secrets.same(session.refresh_digest, digest):
+        raise invalid
+    account = account_by_id(session.account_id)
+    if account is None or account.disabled or account.session_epoch != session.epoch:
+        raise invalid
+    access, new_refresh = secrets.new_token(), secrets.new_token()
+    retired = (session.retired_refresh_digests + [session.refresh_digest])[-RETIRED_REFRESH_KEPT:]
+    try:
+        session.update(
+            actions=[Session.access_digest.set(secrets.token_digest(access)),
+                     Session.access_expires_at.set(int(now + settings.access_token_seconds)),
+                     Session.refresh_digest.set(secrets.token_digest(new_refresh)),
+                     Session.retired_refresh_digests.set(retired),
+                     Session.last_used_at.set(int(now))],
+            condition=(Session.refresh_digest == digest) & (Session.revoked == False),  # noqa: E712
+        )
+    except UpdateError:
+        # Someone rotated this token a moment ago: it was used twice, treat it as stolen.
+        revoke(session)
+        raise invalid from None
+    return TokenPair(f"{session_id}.{access}", f"{session_id}.{new_refresh}",
+                     settings.access_token_seconds, session_id)
+
+
+def revoke(session: Session) -> None:
+    now = clock.now()
+    session.update(actions=[Session.revoked.set(True)] + _expire_now(now))
+
+
+def revoke_by_id(account_id: str, session_id: str) -> bool:
+    """Revoke one of the account's own sessions; False if it has no such live session."""
+    session = get_or_none(Session, session_id)
+    if session is None or session.account_id != account_id or not _alive(session, clock.now()):
+        return False
+    revoke(session)
+    return True
+
+
+def current_session(principal: Principal) -> Session | None:
+    return get_or_none(Session, principal.session_id)
+
+
+def _alive(session: Session, now: float) -> bool:
+    settings = get_settings()
+    return (not session.revoked and not session.is_expired(now)
+            and now - session.last_used_at < settings.session_idle_seconds)
+
+
+def _touch(session: Session, now: float) -> None:
+    try:
+        session.update(actions=[Session.last_used_at.set(int(now))],
+                       condition=Session.revoked == False)  # noqa: E712
+    except UpdateError:
+        pass  # revoked in the meantime; the next request will see it
+
+
+def _expire_now(now: float) -> list:
+    return expiry_update_actions(Session, now)
+
+
+def _split(token: str | None) -> tuple[str, str]:
+    if not token or token.count(".") != 1 or len(token) > 200:
+        return "", ""
+    session_id, secret = token.split(".")
+    return session_id, secret

@@ -1,0 +1,214 @@
+"""DynamoDB tables of the accounts capability and the writes that must be atomic.
+
+* ``accounts``: one item per account, keyed by ``account_id``.
+* ``account-emails``: one item per canonical email, pointing at its account.  Created in the
+  same transaction as the account with ``attribute_not_exists``, so an email has one owner.
+* ``login-throttles``: failure counts and locks per email digest (also for emails with no
+  account, so lockout reveals nothing).
+* ``one-time-codes``: hashed codes and link tokens with an attempt budget.
+* ``sessions``: one item per sign-in; tokens are stored as digests only.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+                                 UnicodeAttribute)
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
+                                   expiry_update_actions, register, transaction_connection)
+
+
+@register
+class Account(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("accounts")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    full_name = UnicodeAttribute()
+    role = UnicodeAttribute(default="family")
+    facility_id = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    phone_verified = BooleanAttribute(default=False)
+    password_hash = UnicodeAttribute()
+    email_verified = BooleanAttribute(default=False)
+    disabled = BooleanAttribute(default=False)
+    # Bumped to end every session at once (password change, reset, disable): a session is only
+    # valid while it carries the account's current epoch.
+    session_epoch = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    password_changed_at = UnicodeAttribute()
+    preferences = MapAttribute(default=dict)
+
+
+@register
+class EmailClaim(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("account-emails")
+
+    email = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+
+
+@register
+class LoginThrottle(ExpiringModel):
+    class Meta(BaseMeta):
+        table_name = TableName("login-throttles")
+
+    subject = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    locks = NumberAttribute(default=0)
+    locked_until = NumberAttribute(null=True)
+    by_expiry = ByExpiry()
+
+
+@register
+class OneTimeCode(ExpiringModel):
+    class Meta(BaseMeta):
+        table_name = TableName("one-time-codes")
+
+    subject = UnicodeAttribute(hash_key=True)  # "<purpose>#<owner id>"
+    code_digest = UnicodeAttribute()
+    token_digest = UnicodeAttribute(null=True)  # for codes that also travel as a link
+    attempts_left = NumberAttribute()
+    created_at = NumberAttribute()
+    by_expiry = ByExpiry()
+
+
+class SessionsByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+@register
+class Session(ExpiringModel):
+    class Meta(BaseMeta):
+        table_name = TableName("sessions")
+
+    session_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    facility_id = UnicodeAttribute(null=True)
+    epoch = NumberAttribute()
+    access_digest = UnicodeAttribute()
+    access_expires_at = NumberAttribute()
+    refresh_digest = UnicodeAttribute()
+    retired_refresh_digests = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = NumberAttribute()
+    last_used_at = NumberAttribute()
+    revoked = BooleanAttribute(default=False)
+    ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    by_account = SessionsByAccount()
+    by_expiry = ByExpiry()
+
+
+class EmailTaken(Exception):
+    """The email already belongs to an account."""
+
+
+def create_account(account: Account) -> None:
+    claim = EmailClaim(account.email, account_id=account.account_id)
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.save(claim, condition=EmailClaim.email.does_not_exist())
+            transaction.save(account, condition=Account.account_id.does_not_exist())
+    except TransactWriteError as error:
+        # Both conditions are "does not exist yet", so a cancelled transaction means taken.
+        if error.cause_response_code == "TransactionCanceledException":
+            raise EmailTaken() from None
+        raise
+
+
+def account_by_email(email: str) -> Account | None:
+    try:
+        claim = EmailClaim.get(email, consistent_read=True)
+        return Account.get(claim.account_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def account_by_id(account_id: str) -> Account | None:
+    try:
+        return Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def bump_session_epoch(account: Account, keep_session: Session | None = None, **changes) -> int:
+    """End every session of the account (but ``keep_session``), applying ``changes`` to the
+    account in the same transaction.  Returns the new epoch."""
+    new_epoch = account.session_epoch + 1
+    actions = [Account.session_epoch.set(new_epoch)]
+    actions += [getattr(Account, name).set(value) for name, value in changes.items()]
+    with TransactWrite(connection=transaction_connection()) as transaction:
+        transaction.update(account, actions=actions,
+                           condition=Account.session_epoch == account.session_epoch)
+        if keep_session is not None:
+            transaction.update(keep_session, actions=[Session.epoch.set(new_epoch)],
+                               condition=Session.revoked == False)  # noqa: E712 (PynamoDB DSL)
+    account.session_epoch = new_epoch
+    for name, value in changes.items():
+        setattr(account, name, value)
+    return new_epoch
+
+
+def get_or_none(model: type[Model], key: str):
+    try:
+        return model.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+# --- sign-in throttling ------------------------------------------------------------------
+
+def throttle_for(subject: str) -> LoginThrottle | None:
+    return get_or_none(LoginThrottle, subject)
+
+
+def record_failure(subject: str, policy, now: float) -> LoginThrottle:
+    """Count one failure atomically; the failure that reaches the threshold sets the lock.
+
+    The lock is set under the condition that no lock is running, so concurrent failures cannot
+    lengthen it, and attempts made while locked are refused before they get here.
+    """
+    throttle = LoginThrottle(subject)
+    throttle.update(actions=[LoginThrottle.failures.add(1)] +
+                    _expiry_actions(now + policy.memory_seconds))
+    if throttle.failures < policy.threshold:
+        return throttle
+    previous_locks = throttle.locks or 0
+    if throttle.locked_until is not None and throttle.locked_until + policy.memory_seconds < now:
+        previous_locks = 0  # the last lock is older than the escalation memory
+    locked_until = now + policy.lock_seconds(previous_locks)
+    try:
+        throttle.update(
+            actions=[LoginThrottle.failures.set(0), LoginThrottle.locks.set(previous_locks + 1),
+                     LoginThrottle.locked_until.set(int(locked_until) + 1)]
+            + _expiry_actions(locked_until + policy.memory_seconds),
+            condition=(LoginThrottle.locked_until.does_not_exist()
+                       | (LoginThrottle.locked_until <= int(now))),
+        )
+    except UpdateError:
+        pass  # a concurrent failure set the lock first
+    return throttle
+
+
+def clear_failures(throttle: LoginThrottle) -> None:
+    if throttle.failures:
+        throttle.update(actions=[LoginThrottle.failures.set(0)])
+
+
+def delete_throttle(subject: str) -> None:
+    LoginThrottle(subject).delete()
+
+
+def _expiry_actions(epoch_seconds: float) -> list:
+    return expiry_update_actions(LoginThrottle, epoch_seconds)

@@ -1,0 +1,82 @@
+"""Runtime configuration, read lazily from the environment.
+
+Chalice copies the stage's ``environment_variables`` from ``.chalice/config.json`` into the
+process environment (on Lambda, under ``chalice local`` and in ``chalice.test.Client``); the
+local launcher lets variables already set in the shell win over the stage's values.  Nothing
+here is read at import time: ``get_settings()`` builds the settings on first use and caches
+them, and ``reset_settings()`` drops the cache (tests change the environment between cases).
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, fields
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed: a deployment mistake, not a client error."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "dev"
+    table_prefix: str = "kinlink-dev-"
+    # Signs cursors and keys the HMACs of low-entropy secrets (6-digit codes). Rotating it
+    # invalidates outstanding codes and cursors, nothing else.
+    secret_key: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+    cors_allow_origin: str = ""
+    email_sender: str = "no-reply@kinlink.example"
+    bcrypt_cost: int = 12
+    # Lockout (api.md "Lockout").
+    lockout_threshold: int = 5
+    lockout_base_seconds: int = 15 * 60
+    lockout_max_seconds: int = 24 * 60 * 60
+    # How long after a lock ends its escalation is remembered (the next lock doubles).
+    lockout_memory_seconds: int = 24 * 60 * 60
+    # Sessions (ASVS 3.3.2): access tokens are short; the session itself ends after the idle or
+    # the absolute lifetime, whichever comes first.
+    access_token_seconds: int = 15 * 60
+    session_idle_seconds: int = 30 * 60
+    session_absolute_seconds: int = 12 * 60 * 60
+    verification_code_seconds: int = 10 * 60
+    code_max_attempts: int = 5
+    # The scheduled clean-up looks back this far when it has no watermark yet.
+    cleanup_lookback_hours: int = 48
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.stage == "prod"
+
+
+# ``from __future__ import annotations`` turns the dataclass field types into strings.
+_FIELD_TYPES = {"int": int, "str": str}
+
+
+def _coerce(raw: str, kind: type, name: str):
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+    return raw
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    values = {}
+    for field in fields(Settings):
+        raw = os.environ.get(field.name.upper())
+        if raw is not None and raw != "":
+            values[field.name] = _coerce(raw, _FIELD_TYPES[field.type], field.name.upper())
+    settings = Settings(**values)
+    if len(settings.secret_key) < 32:
+        raise ConfigurationError("SECRET_KEY must hold at least 32 characters")
+    if settings.is_production and settings.bcrypt_cost < 12:
+        raise ConfigurationError("BCRYPT_COST must be at least 12 in production")
+    return settings
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,29 @@
+"""The one source of "now", so tests and benchmarks can move time without sleeping."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+_offset_seconds = 0.0
+
+
+def now() -> float:
+    """Seconds since the epoch, as a float."""
+    return time.time() + _offset_seconds
+
+
+def iso(epoch_seconds: float | None = None) -> str:
+    """ISO 8601 UTC, second precision, with a ``Z`` suffix (api.md: times are UTC strings)."""
+    moment = now() if epoch_seconds is None else epoch_seconds
+    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def advance(seconds: float) -> None:
+    """Move the clock forward (tests only)."""
+    global _offset_seconds
+    _offset_seconds += seconds
+
+
+def reset() -> None:
+    global _offset_seconds
+    _offset_seconds = 0.0

@@ -1,0 +1,104 @@
+"""Domain errors: what went wrong, in the domain's words.
+
+Each error carries a stable ``code`` (api.md's snake_case codes), a human ``detail`` and a
+``kind`` that says what sort of failure it is.  The web layer maps ``kind`` to an HTTP status in
+one place (``chalicelib.web.problems``); nothing below the routes speaks HTTP.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    kind = "invalid"
+    code = "invalid_request"
+    title = "Invalid request"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extensions = extensions
+
+
+class InvalidRequest(DomainError):
+    """The input is malformed or breaks a rule of the contract."""
+
+
+class Unauthenticated(DomainError):
+    kind = "unauthenticated"
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "invalid_credentials"
+    title = "Invalid credentials"
+
+    def __init__(self) -> None:
+        # One wording for every failure so the response never tells which part was wrong.
+        super().__init__("The email or password is incorrect.")
+
+
+class Forbidden(DomainError):
+    kind = "forbidden"
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    kind = "not_found"
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    kind = "conflict"
+    code = "conflict"
+    title = "Conflict"
+
+
+class PaymentRequired(DomainError):
+    kind = "payment_required"
+    code = "payment_required"
+    title = "Payment required"
+
+
+class Unprocessable(DomainError):
+    kind = "unprocessable"
+    code = "unprocessable"
+    title = "Request cannot be processed"
+
+
+class RateLimited(DomainError):
+    """Too many attempts; ``retry_after_seconds`` says how long to wait."""
+
+    kind = "rate_limited"
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class AccountLocked(RateLimited):
+    code = "account_locked"
+    title = "Account temporarily locked"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(
+            "Too many failed sign-in attempts. For your protection, sign-in is paused for "
+            f"{minutes} minute{'s' if minutes != 1 else ''}. You can still reset your password.",
+            retry_after_seconds=retry_after_seconds,
+        )
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency failed; the request changed nothing and may be retried."""
+
+    kind = "unavailable"
+    code = "service_unavailable"
+    title = "Service temporarily unavailable"

@@ -1,0 +1,77 @@
+"""The scheduled clean-up of expired records (lockouts, codes, sessions, ...).
+
+Expiry is always enforced when a record is read; this job only keeps tables small.  It walks the
+sparse ``by_expiry`` index of each expiring table, one hourly bucket at a time, from the last
+hour it finished (its watermark) up to now, and deletes what has expired.  Its cost is one Query
+per table per hour elapsed since the last run, plus one delete per expired record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+from chalicelib.core import clock
+from chalicelib.core.logs import log_event
+from chalicelib.core.store import MODELS, BaseMeta, ExpiringModel, TableName, expiry_bucket, register
+
+HOUR = 3600
+
+
+@register
+class JobState(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("job-state")
+
+    job = UnicodeAttribute(hash_key=True)
+    watermark = NumberAttribute()
+
+
+@dataclass
+class CleanupReport:
+    deleted: dict[str, int] = field(default_factory=dict)
+    buckets_queried: int = 0
+
+    @property
+    def total_deleted(self) -> int:
+        return sum(self.deleted.values())
+
+
+def expiring_models() -> list[type[ExpiringModel]]:
+    return [model for model in MODELS if issubclass(model, ExpiringModel)]
+
+
+def delete_expired(job_name: str = "cleanup") -> CleanupReport:
+    now = clock.now()
+    state = _load_state(job_name, now)
+    report = CleanupReport()
+    # Buckets strictly before the current hour are finished once swept; the current one is
+    # swept too (up to now) but stays inside the next run's window.
+    first_hour = int(state.watermark // HOUR) * HOUR
+    current_hour = int(now // HOUR) * HOUR
+    for model in expiring_models():
+        name = model.__name__
+        report.deleted[name] = 0
+        for hour in range(first_hour, current_hour + HOUR, HOUR):
+            report.buckets_queried += 1
+            for key_only in model.by_expiry.query(expiry_bucket(hour), model.expires_at <= int(now)):
+                try:
+                    key_only.delete(condition=model.expires_at <= int(now))
+                    report.deleted[name] += 1
+                except DeleteError:
+                    pass  # renewed since the index was written: not expired any more
+    state.watermark = current_hour
+    state.save()
+    log_event("cleanup_finished", deleted=report.deleted, buckets=report.buckets_queried)
+    return report
+
+
+def _load_state(job_name: str, now: float) -> JobState:
+    try:
+        return JobState.get(job_name)
+    except JobState.DoesNotExist:
+        lookback = get_settings().cleanup_lookback_hours * HOUR
+        return JobState(job_name, watermark=now - lookback)

@@ -1,0 +1,74 @@
+"""Random values and how they are stored: never in clear.
+
+High-entropy tokens (≥ 256 bits) are stored as SHA-256 digests: a digest of a value that cannot be
+guessed cannot be reversed either.  Low-entropy values (6-digit codes, recovery codes) are stored
+as HMAC-SHA256 keyed by the deployment's ``SECRET_KEY`` so a copy of the table alone does not let
+anyone enumerate the million possible codes.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from chalicelib.config import get_settings
+
+
+def new_id(prefix: str = "") -> str:
+    """An unguessable identifier (128 bits), URL-safe."""
+    return prefix + secrets.token_urlsafe(16)
+
+
+def new_token() -> str:
+    """A bearer secret with 256 bits of randomness."""
+    return secrets.token_urlsafe(32)
+
+
+def new_numeric_code(digits: int = 6) -> str:
+    return f"{secrets.randbelow(10 ** digits):0{digits}d}"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def keyed_digest(value: str, purpose: str) -> str:
+    """HMAC of a low-entropy value, bound to what it is for (a code for one purpose cannot be
+    replayed for another)."""
+    key = get_settings().secret_key.encode("utf-8")
+    message = f"{purpose}\x00{value}".encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def same(a: str | None, b: str | None) -> bool:
+    """Constant-time comparison of two digests."""
+    if a is None or b is None:
+        return False
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def sign(payload: bytes, purpose: str) -> str:
+    """``base64url(payload).base64url(hmac)``: for opaque values handed to clients (cursors)."""
+    key = get_settings().secret_key.encode("utf-8")
+    mac = hmac.new(key, purpose.encode("utf-8") + b"\x00" + payload, hashlib.sha256).digest()[:16]
+    return f"{_b64(payload)}.{_b64(mac)}"
+
+
+def unsign(value: str, purpose: str) -> bytes | None:
+    """The payload of a value made by ``sign``, or None if it was not made here."""
+    try:
+        payload_part, mac_part = value.split(".", 1)
+        payload = _unb64(payload_part)
+    except (ValueError, TypeError):
+        return None
+    expected = sign(payload, purpose).split(".", 1)[1]
+    return payload if hmac.compare_digest(expected.encode(), mac_part.encode()) else None
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -1,0 +1,143 @@
+"""Storage plumbing shared by every capability's PynamoDB models.
+
+* Table names carry the stage prefix, resolved when a table is first used, not at import.
+* ``ExpiringModel`` gives a record an expiry that is enforced when read (``is_expired``), a
+  DynamoDB TTL attribute for housekeeping, and a place in the sparse ``by_expiry`` index whose
+  hash key is the hour the record expires in.  The scheduled clean-up queries that index hour by
+  hour, so its cost follows the number of expired records, never the size of the table.
+* Cursors are the Query's ``LastEvaluatedKey``, signed so clients cannot forge them.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import InvalidRequest
+
+
+class TableName:
+    """``Meta.table_name`` that reads the stage prefix when the table is first touched."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type) -> str:
+        return f"{get_settings().table_prefix}{self.name}"
+
+
+class Region:
+    """``Meta.region``: the Lambda's own region, or the local one."""
+
+    def __get__(self, instance: Any, owner: type) -> str | None:
+        return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+class BaseMeta:
+    """Mixin for every model's ``Meta``: on-demand billing, lazy region."""
+
+    billing_mode = "PAY_PER_REQUEST"
+    region = Region()
+    host = None  # botocore reads AWS_ENDPOINT_URL itself
+
+
+def expiry_bucket(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H")
+
+
+class ByExpiry(GlobalSecondaryIndex):
+    """Sparse: only records with an expiry appear in it."""
+
+    class Meta:
+        index_name = "by_expiry"
+        projection = KeysOnlyProjection()
+
+    expiry_bucket = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class ExpiringModel(Model):
+    """A record that stops counting at ``expires_at`` (checked on every read)."""
+
+    expiry_bucket = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+    def set_expiry(self, epoch_seconds: float | None) -> None:
+        if epoch_seconds is None:
+            self.expires_at = self.expiry_bucket = self.ttl = None
+            return
+        self.expires_at = int(epoch_seconds)
+        self.expiry_bucket = expiry_bucket(epoch_seconds)
+        self.ttl = datetime.fromtimestamp(int(epoch_seconds), tz=timezone.utc)
+
+    def is_expired(self, at: float | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (clock.now() if at is None else at)
+
+
+def expiry_update_actions(model: type[ExpiringModel], epoch_seconds: float) -> list:
+    """The ``update()`` actions that move a record's expiry (same fields as ``set_expiry``)."""
+    return [
+        model.expires_at.set(int(epoch_seconds)),
+        model.expiry_bucket.set(expiry_bucket(epoch_seconds)),
+        model.ttl.set(datetime.fromtimestamp(int(epoch_seconds), tz=timezone.utc)),
+    ]
+
+
+# Every model whose table the stack owns, in creation order; capabilities register theirs.
+MODELS: list[type[Model]] = []
+
+
+def register(model: type[Model]) -> type[Model]:
+    MODELS.append(model)
+    return model
+
+
+def create_tables() -> list[str]:
+    """Create missing tables (idempotent) and switch TTL on; returns the names created."""
+    created = []
+    for model in MODELS:
+        if not model.exists():
+            model.create_table(wait=True)
+            created.append(model.Meta.table_name)
+        if any(isinstance(a, TTLAttribute) for a in model.get_attributes().values()):
+            model.update_ttl(ignore_update_ttl_errors=True)
+    return created
+
+
+def transaction_connection() -> Connection:
+    return Connection(region=Region().__get__(None, Connection))
+
+
+# --- cursors -------------------------------------------------------------------------------
+
+def encode_cursor(last_evaluated_key: dict | None, scope: str) -> str | None:
+    """``scope`` binds a cursor to one listing (one account's sessions, say)."""
+    if not last_evaluated_key:
+        return None
+    payload = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True)
+    return secrets.sign(payload.encode("utf-8"), f"cursor:{scope}")
+
+
+def decode_cursor(cursor: str | None, scope: str) -> dict | None:
+    if cursor is None:
+        return None
+    payload = secrets.unsign(cursor, f"cursor:{scope}")
+    if payload is None:
+        raise InvalidRequest("The cursor is not valid for this list.", errors=[
+            {"field": "cursor", "problem": "not a cursor this list gave out"}])
+    return json.loads(payload)
+
+
+def page(results: Iterable[Any], scope: str, render) -> dict:
+    """Turn a PynamoDB ``ResultIterator`` into api.md's ``{items, next_cursor}``."""
+    items = [render(item) for item in results]
+    return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key, scope)}

@@ -1,0 +1,169 @@
+"""``@endpoint``: one decorator that declares a route the way the contract describes it.
+
+It registers the Chalice route, parses and validates the JSON body and query string against
+declared schemas (400 ``invalid_request`` naming each field), authenticates the bearer token
+when roles are given (401/403), and records everything in ``ENDPOINTS`` so the OpenAPI
+document is generated from the same declarations the code runs on.
+
+Views receive an ``ApiRequest`` plus the path parameters, and return a JSON-able value (sent
+with the declared status) or a ``Reply``.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from chalice import Response
+
+from chalicelib.accounts.sessions import authenticate
+from chalicelib.core.errors import DomainError, InvalidRequest
+from chalicelib.core.identity import Client, Principal
+from chalicelib.core.logs import log_event
+from chalicelib.web import schema as schemas
+from chalicelib.web.problems import from_domain_error, problem
+
+MAX_BODY_BYTES = 64 * 1024
+ANY_ROLE = ("family", "staff", "admin")
+
+
+@dataclass
+class ApiRequest:
+    body: dict
+    query: dict
+    headers: Any
+    client: Client
+    principal: Principal | None = None
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    method: str
+    path: str
+    summary: str
+    roles: tuple[str, ...] | None
+    body: dict | None
+    query: dict | None
+    status: int
+    response: dict | None
+    problems: tuple[str, ...]
+    tag: str
+
+
+ENDPOINTS: list[EndpointSpec] = []
+
+
+def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[str, ...] | None = None,
+             body: dict | None = None, query: dict | None = None, status: int = 200,
+             response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "") -> Callable:
+    spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag)
+    ENDPOINTS.append(spec)
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def handler(**path_params: str) -> Response:
+            # Chalice turns any exception escaping a view into its own 500 body, so errors are
+            # rendered here, where the domain error is still in hand.
+            try:
+                return _run(spec, view, blueprint.current_request, path_params)
+            except DomainError as error:
+                return from_domain_error(error)
+            except Exception:
+                log_event("unhandled_error", logging.ERROR, exc_info=True)
+                return problem(500, "internal_error",
+                               "Something went wrong on our side. Please try again.")
+
+        blueprint.route(path, methods=[method])(handler)
+        return view
+
+    return decorator
+
+
+def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response:
+    request = ApiRequest(
+        body=_parse_body(raw, spec.body),
+        query=_parse_query(raw.query_params or {}, spec.query),
+        headers=raw.headers,
+        client=client_of(raw),
+    )
+    if spec.roles is not None:
+        request.principal = authenticate(_bearer(raw.headers), spec.roles, request.client)
+    result = view(request, **path_params)
+    reply = result if isinstance(result, Reply) else Reply(spec.status, result)
+    return json_response(reply)
+
+
+def json_response(reply: Reply) -> Response:
+    if reply.body is None:
+        return Response(body="", status_code=reply.status, headers=reply.headers)
+    headers = {"Content-Type": "application/json", **reply.headers}
+    return Response(body=json.dumps(reply.body, ensure_ascii=False), status_code=reply.status,
+                    headers=headers)
+
+
+def client_of(raw) -> Client:
+    identity = (raw.context or {}).get("identity") or {}
+    return Client(ip=identity.get("sourceIp") or "unknown",
+                  user_agent=(raw.headers.get("user-agent") or "")[:512])
+
+
+def _bearer(headers) -> str | None:
+    value = headers.get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _parse_body(raw, body_schema: dict | None) -> dict:
+    data = raw.raw_body or b""
+    if body_schema is None:
+        return {}
+    if len(data) > MAX_BODY_BYTES:
+        raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES} bytes.",
+                             code="request_too_large")
+    try:
+        parsed = json.loads(data.decode("utf-8")) if data.strip() else None
+    except UnicodeDecodeError:
+        raise InvalidRequest("The request body is not UTF-8.") from None
+    except (ValueError, RecursionError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    if parsed is None:
+        parsed = {} if not body_schema.get("required") else None
+    found = schemas.problems(body_schema, parsed)
+    if found:
+        raise InvalidRequest(_describe(found), errors=found)
+    return parsed
+
+
+def _parse_query(params: dict, query_schema: dict | None) -> dict:
+    """Query values arrive as strings; integers declared in the schema are converted first."""
+    query_schema = query_schema or schemas.obj()
+    properties = query_schema.get("properties", {})
+    converted: dict[str, Any] = {}
+    for key, value in params.items():
+        if properties.get(key, {}).get("type") == "integer":
+            try:
+                converted[key] = int(value)
+            except ValueError:
+                converted[key] = value  # the schema check reports it
+        else:
+            converted[key] = value
+    found = schemas.problems(query_schema, converted, "query")
+    if found:
+        raise InvalidRequest(_describe(found), errors=found)
+    return converted
+
+
+def _describe(found: list[dict]) -> str:
+    return "; ".join(f"{item['field']} {item['problem']}" for item in found[:5]) + "."
+
+
+PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}

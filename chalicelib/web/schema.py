@@ -1,0 +1,118 @@
+"""Request validation from the same JSON Schema fragments the OpenAPI document publishes.
+
+A small interpreter for the subset we use (object, string, integer, boolean, array; required,
+additionalProperties: false, enum, pattern, min/max length and value, items) whose messages name
+the offending field, which is what clients act on.  Unknown fields are refused.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+
+def problems(schema: dict, value, where: str = "") -> list[dict]:
+    """Every way ``value`` breaks ``schema``, as ``{"field", "problem"}`` items."""
+    kind = schema.get("type")
+    name = where or "body"
+    checker = _CHECKERS.get(kind)
+    if checker is None:
+        raise ValueError(f"unsupported schema type {kind!r}")
+    return checker(schema, value, name)
+
+
+def _object(schema, value, name):
+    if not isinstance(value, dict):
+        return [{"field": name, "problem": "must be a JSON object"}]
+    found = []
+    properties = schema.get("properties", {})
+    for key in schema.get("required", []):
+        if key not in value or value[key] is None:
+            found.append({"field": _join(name, key), "problem": "is required"})
+    for key, item in value.items():
+        if key not in properties:
+            found.append({"field": _join(name, key), "problem": "is not a known field"})
+        elif item is not None or key in schema.get("required", []):
+            found.extend(problems(properties[key], item, _join(name, key)))
+    return found
+
+
+def _string(schema, value, name):
+    if not isinstance(value, str):
+        return [{"field": name, "problem": "must be a string"}]
+    if "enum" in schema and value not in schema["enum"]:
+        return [{"field": name, "problem": "must be one of " + ", ".join(schema["enum"])}]
+    if len(value) < schema.get("minLength", 0):
+        return [{"field": name, "problem": f"must be at least {schema['minLength']} characters"}]
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        return [{"field": name, "problem": f"must be at most {schema['maxLength']} characters"}]
+    if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
+        return [{"field": name, "problem": schema.get("x-pattern-problem", "has the wrong format")}]
+    return []
+
+
+def _integer(schema, value, name):
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [{"field": name, "problem": "must be an integer"}]
+    if "minimum" in schema and value < schema["minimum"]:
+        return [{"field": name, "problem": f"must be at least {schema['minimum']}"}]
+    if "maximum" in schema and value > schema["maximum"]:
+        return [{"field": name, "problem": f"must be at most {schema['maximum']}"}]
+    return []
+
+
+def _boolean(schema, value, name):
+    return [] if isinstance(value, bool) else [{"field": name, "problem": "must be true or false"}]
+
+
+def _array(schema, value, name):
+    if not isinstance(value, list):
+        return [{"field": name, "problem": "must be an array"}]
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        return [{"field": name, "problem": f"must hold at most {schema['maxItems']} items"}]
+    found = []
+    for index, item in enumerate(value):
+        found.extend(problems(schema["items"], item, f"{name}[{index}]"))
+    return found
+
+
+_CHECKERS = {"object": _object, "string": _string, "integer": _integer, "boolean": _boolean,
+             "array": _array}
+
+
+def _join(parent: str, key: str) -> str:
+    return key if parent == "body" else f"{parent}.{key}"
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+# Shorthands for the schemas routes declare.
+def obj(required: dict | None = None, optional: dict | None = None) -> dict:
+    properties = {**(required or {}), **(optional or {})}
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def string(min_length: int = 0, max_length: int = 1000, **extra) -> dict:
+    return {"type": "string", "minLength": min_length, "maxLength": max_length, **extra}
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> dict:
+    schema = {"type": "integer"}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return schema
+
+
+BOOLEAN = {"type": "boolean"}
+EMAIL = string(3, 254, format="email")
+PASSWORD = string(1, 1024, format="password")  # the exact 12–128 rule is the domain's (NFKC first)
+CODE = string(1, 64)
+E164 = string(2, 16, pattern=r"^\+[1-9][0-9]{6,14}$", **{"x-pattern-problem":
+                                                           "must be an E.164 number like +15551234567"})
