@@ -1,0 +1,46 @@
+"""The demo facility of api.md's "Local demo": Demo County Jail with inmates A1001 and A1002.
+
+Fee tiers follow what county jails publish (Baltimore County's TouchPay schedule: $2.95 up to
+$20, $4.95 up to $100; and a top tier in line with Florida's $11.95 at $300)."""
+from __future__ import annotations
+
+from chalicelib.facilities.store import Facility, Inmate
+
+DEMO_FACILITY_ID = "demo-county"
+
+DEMO_RULES = {
+    "deposit_min_cents": 100,
+    "deposit_max_cents": 30000,
+    "daily_cap_cents_per_sender": 100000,
+    # Fee by amount: the first tier whose ``up_to_cents`` covers the amount applies.
+    "fee_tiers": [
+        {"up_to_cents": 2000, "fee_cents": 295},
+        {"up_to_cents": 10000, "fee_cents": 495},
+        {"up_to_cents": 20000, "fee_cents": 795},
+        {"up_to_cents": 30000, "fee_cents": 995},
+    ],
+    "auto_approve_clean_messages": False,
+    "watch_words": ["escape", "contraband", "drugs", "weapon"],
+    "rejection_reasons": ["Threatens safety or security", "Discusses contraband",
+                          "Coded or unreadable content", "Harassment", "Other"],
+}
+
+DEMO_INMATES = [
+    ("inm_A1001", "A1001", "Marcus Johnson"),
+    ("inm_A1002", "A1002", "Elena Ruiz"),
+]
+
+
+def search_key(full_name: str) -> str:
+    first, _, last = full_name.rpartition(" ")
+    return f"{last} {first}".strip().lower()
+
+
+def seed_demo_facility() -> Facility:
+    facility = Facility(DEMO_FACILITY_ID, name="Demo County Jail", state="MD",
+                        stamp_price_cents=39, rules=DEMO_RULES)
+    facility.save()
+    for inmate_id, number, name in DEMO_INMATES:
+        Inmate(inmate_id, facility_id=DEMO_FACILITY_ID, inmate_number=number, full_name=name,
+               search_key=search_key(name)).save()
+    return facility

@@ -1,0 +1,39 @@
+"""Stamp balances, one per family account per facility.
+
+Stamps are bought through payments (``POST /v1/stamps/purchase``) and spent by messaging, each
+inside that capability's own DynamoDB transaction; this module only provides the model and the
+conditional transaction actions, so a stamp can never be spent twice or go negative.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core.store import BaseMeta, TableName, register
+
+
+@register
+class StampBalance(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("stamp-balances")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute(range_key=True)
+    balance = NumberAttribute(default=0)
+
+
+def credit(transaction: TransactWrite, account_id: str, facility_id: str, stamps: int) -> None:
+    transaction.update(StampBalance(account_id, facility_id),
+                       actions=[StampBalance.balance.add(stamps)])
+
+
+def spend(transaction: TransactWrite, account_id: str, facility_id: str, stamps: int = 1) -> None:
+    """Fails the whole transaction when the balance is short."""
+    transaction.update(StampBalance(account_id, facility_id),
+                       actions=[StampBalance.balance.add(-stamps)],
+                       condition=StampBalance.balance >= stamps)
+
+
+def balances(account_id: str) -> list[StampBalance]:
+    return list(StampBalance.query(account_id))
