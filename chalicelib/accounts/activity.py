@@ -1,0 +1,63 @@
+"""Account activity: an append-only log of authentication decisions and security changes
+(api.md "Account": ``GET /v1/account/activity``).
+
+Events are written with a condition that the item does not exist and never updated, so history
+cannot be rewritten through this module.  ``detail`` holds only non-secret facts (method names,
+amounts, ids): never passwords, codes or tokens.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from chalicelib.core import clock, secrets
+from chalicelib.core.identity import Client
+from chalicelib.core.store import BaseMeta, TableName, page, register
+
+TYPES = frozenset({
+    "signup", "email_verified", "login_succeeded", "login_failed", "account_locked",
+    "account_unlocked", "account_disabled", "mfa_challenge_failed", "mfa_enabled", "mfa_disabled",
+    "totp_replay_refused", "recovery_code_used", "new_device_login", "password_reset_requested",
+    "password_reset", "password_changed", "phone_verified", "session_revoked", "logout",
+    "refresh_token_reuse", "deposit_completed", "deposit_refunded", "stamps_purchased",
+    "message_sent", "contact_requested",
+})
+
+
+@register
+class ActivityEvent(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("activity")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    # "<ISO time>#<random>": sorts by time, unique even within one second.
+    event_key = UnicodeAttribute(range_key=True)
+    type = UnicodeAttribute()
+    at = UnicodeAttribute()
+    ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(default="success")
+    detail = MapAttribute(default=dict)
+
+
+def record(account_id: str, event_type: str, client: Client | None = None,
+           outcome: str = "success", **detail: object) -> None:
+    if event_type not in TYPES:
+        raise ValueError(f"unknown activity type {event_type!r}")
+    at = clock.iso()
+    event = ActivityEvent(account_id, f"{at}#{secrets.new_id()}", type=event_type, at=at,
+                          ip=client.ip if client else None,
+                          user_agent=client.user_agent if client else None,
+                          outcome=outcome, detail={k: v for k, v in detail.items() if v is not None})
+    event.save(condition=ActivityEvent.event_key.does_not_exist())
+
+
+def newest_first(account_id: str, limit: int, cursor: dict | None) -> dict:
+    results = ActivityEvent.query(account_id, scan_index_forward=False, limit=limit,
+                                  last_evaluated_key=cursor)
+    return page(results, f"activity:{account_id}", _render)
+
+
+def _render(event: ActivityEvent) -> dict:
+    return {"type": event.type, "at": event.at, "ip": event.ip, "user_agent": event.user_agent,
+            "outcome": event.outcome, "detail": event.detail.as_dict()}
