@@ -39,6 +39,8 @@ def _object(schema, value, name):
 def _string(schema, value, name):
     if not isinstance(value, str):
         return [{"field": name, "problem": "must be a string"}]
+    if _LONE_SURROGATE.search(value):  # JSON allows "\ud800"; UTF-8 (and DynamoDB) do not
+        return [{"field": name, "problem": "must be valid Unicode text"}]
     if "enum" in schema and value not in schema["enum"]:
         return [{"field": name, "problem": "must be one of " + ", ".join(schema["enum"])}]
     if len(value) < schema.get("minLength", 0):
@@ -48,6 +50,9 @@ def _string(schema, value, name):
     if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
         return [{"field": name, "problem": schema.get("x-pattern-problem", "has the wrong format")}]
     return []
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _integer(schema, value, name):
@@ -111,7 +116,8 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> dict:
 
 
 BOOLEAN = {"type": "boolean"}
-EMAIL = string(3, 254, format="email")
+EMAIL = string(3, 254, format="email", pattern=r"^ *[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+ *$",
+               **{"x-pattern-problem": "must be an email address like name@example.com"})
 PASSWORD = string(1, 1024, format="password")  # the exact 12–128 rule is the domain's (NFKC first)
 CODE = string(1, 64)
 E164 = string(2, 16, pattern=r"^\+[1-9][0-9]{6,14}$", **{"x-pattern-problem":
