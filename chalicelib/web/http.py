@@ -8,6 +8,7 @@ run time), so preflight ``OPTIONS`` routes are registered for every path and ans
 from __future__ import annotations
 
 import time
+import uuid
 
 from chalice import Response
 
@@ -33,10 +34,15 @@ def _preflight(**_path_params: str) -> Response:
 def _handle_http(event, get_response) -> Response:
     started = time.perf_counter()
     context = event.context or {}
-    token = request_id.set(context.get("requestId"))
+    # API Gateway's request id; under ``chalice local`` and the test client, the Lambda one.
+    current_id = (context.get("requestId")
+                  or getattr(getattr(event, "lambda_context", None), "aws_request_id", None)
+                  or uuid.uuid4().hex)
+    token = request_id.set(current_id)
     try:
         response = _respond(event, get_response)
         _add_headers(event, response)
+        response.headers["X-Request-Id"] = current_id
         log_event("request", method=event.method, path=context.get("resourcePath"),
                   status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1))
         return response
