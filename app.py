@@ -3,9 +3,10 @@ from chalice import Chalice, Rate
 
 from chalicelib.accounts import routes as accounts
 from chalicelib.core import housekeeping
-from chalicelib.web import http
+from chalicelib.web import http, routes as platform
 
 app = Chalice(app_name="kinlink")
+app.register_blueprint(platform.bp)
 app.register_blueprint(accounts.bp)
 http.install(app)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core import clock
-from tests.conftest import STRONG_PASSWORD
 
 WRONG = "definitely not the password"
 

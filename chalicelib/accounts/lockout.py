@@ -19,7 +19,7 @@ class LockoutPolicy:
     memory_seconds: int
 
     @classmethod
-    def from_settings(cls) -> "LockoutPolicy":
+    def from_settings(cls) -> LockoutPolicy:
         s = get_settings()
         return cls(s.lockout_threshold, s.lockout_base_seconds, s.lockout_max_seconds,
                    s.lockout_memory_seconds)

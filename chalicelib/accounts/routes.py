@@ -14,11 +14,6 @@ TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type":
 STATUS = obj({"status": string()})
 
 
-@endpoint(bp, "GET", "/v1/health", summary="Liveness check", response=STATUS, tag="meta")
-def health(request: ApiRequest):
-    return {"status": "ok"}
-
-
 @endpoint(bp, "POST", "/v1/auth/signup", summary="Create a family account", tag="auth",
           body=obj({"email": EMAIL, "password": PASSWORD, "full_name": string(1, 200)},
                    {"phone": E164}),

@@ -38,7 +38,8 @@ def validated_email(email: str) -> str:
     try:
         checked = validate_email(canonical_email(email), check_deliverability=False)
     except EmailNotValidError as error:
-        raise InvalidRequest(f"email: {error}", errors=[{"field": "email", "problem": str(error)}])
+        raise InvalidRequest(f"email: {error}",
+                             errors=[{"field": "email", "problem": str(error)}]) from None
     return checked.normalized.lower()
 
 

@@ -12,7 +12,7 @@ import threading
 _lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def client(service: str):
     with _lock:  # boto3's default session is not safe to use from several threads at once
         import boto3

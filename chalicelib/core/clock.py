@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 _offset_seconds = 0.0
 
@@ -15,7 +15,7 @@ def now() -> float:
 def iso(epoch_seconds: float | None = None) -> str:
     """ISO 8601 UTC, second precision, with a ``Z`` suffix (api.md: times are UTC strings)."""
     moment = now() if epoch_seconds is None else epoch_seconds
-    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def advance(seconds: float) -> None:

@@ -37,7 +37,7 @@ def keyed_digest(value: str, purpose: str) -> str:
     """HMAC of a low-entropy value, bound to what it is for (a code for one purpose cannot be
     replayed for another)."""
     key = get_settings().secret_key.encode("utf-8")
-    message = f"{purpose}\x00{value}".encode("utf-8")
+    message = f"{purpose}\x00{value}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import datetime, UTC
+from typing import Any
+from collections.abc import Iterable
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -50,7 +51,7 @@ class BaseMeta:
 
 
 def expiry_bucket(epoch_seconds: float) -> str:
-    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H")
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H")
 
 
 class ByExpiry(GlobalSecondaryIndex):
@@ -77,7 +78,7 @@ class ExpiringModel(Model):
             return
         self.expires_at = int(epoch_seconds)
         self.expiry_bucket = expiry_bucket(epoch_seconds)
-        self.ttl = datetime.fromtimestamp(int(epoch_seconds), tz=timezone.utc)
+        self.ttl = datetime.fromtimestamp(int(epoch_seconds), tz=UTC)
 
     def is_expired(self, at: float | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (clock.now() if at is None else at)
@@ -88,7 +89,7 @@ def expiry_update_actions(model: type[ExpiringModel], epoch_seconds: float) -> l
     return [
         model.expires_at.set(int(epoch_seconds)),
         model.expiry_bucket.set(expiry_bucket(epoch_seconds)),
-        model.ttl.set(datetime.fromtimestamp(int(epoch_seconds), tz=timezone.utc)),
+        model.ttl.set(datetime.fromtimestamp(int(epoch_seconds), tz=UTC)),
     ]
 
 

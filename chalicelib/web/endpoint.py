@@ -14,7 +14,8 @@ import functools
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chalice import Response
 

@@ -7,7 +7,7 @@ the offending field, which is what clients act on.  Unknown fields are refused.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 
 def problems(schema: dict, value, where: str = "") -> list[dict]:
@@ -88,7 +88,7 @@ def _join(parent: str, key: str) -> str:
     return key if parent == "body" else f"{parent}.{key}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 

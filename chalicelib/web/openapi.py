@@ -1,0 +1,124 @@
+"""The OpenAPI 3.1 document, generated from the ``@endpoint`` declarations the code runs on.
+
+Request schemas are the very dicts the request validator enforces, so the document and the
+validation cannot drift apart.  Every operation lists its success response and a ``default``
+RFC 9457 problem response; ``x-problem-codes`` names the codes the operation is known to return.
+"""
+from __future__ import annotations
+
+import copy
+import re
+
+from chalicelib.web.endpoint import ENDPOINTS, EndpointSpec
+
+PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "retry_after_seconds": {"type": "integer"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "problem": {"type": "string"}}}},
+    },
+}
+
+_PATH_PARAMETER = re.compile(r"{([^}]+)}")
+_PRIVATE_KEYWORDS = ("x-pattern-problem",)
+
+
+def document(server_url: str = "/") -> dict:
+    paths: dict[str, dict] = {}
+    for spec in ENDPOINTS:
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kinlink API",
+            "version": "1.0.0",
+            "description": "Accounts, sign-in, messaging and deposits for families of "
+                           "incarcerated people. Errors are RFC 9457 problem details.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": {"Problem": PROBLEM},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "Opaque access token from sign-in"}},
+        },
+    }
+
+
+def _operation(spec: EndpointSpec) -> dict:
+    operation: dict = {
+        "operationId": f"{spec.method.lower()}_{_slug(spec.path)}",
+        "summary": spec.summary,
+        "tags": [spec.tag] if spec.tag else [],
+        "parameters": _parameters(spec),
+        "responses": {
+            str(spec.status): _success(spec),
+            "default": {"description": "Problem",
+                        "content": {"application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}}}},
+        },
+    }
+    if spec.problems:
+        operation["x-problem-codes"] = list(spec.problems)
+    if spec.roles is not None:
+        operation["security"] = [{"bearer": []}]
+        operation["x-roles"] = list(spec.roles)
+    if spec.body is not None:
+        operation["requestBody"] = {
+            "required": bool(spec.body.get("required")),
+            "content": {"application/json": {"schema": _public(spec.body)}},
+        }
+    return operation
+
+
+def _parameters(spec: EndpointSpec) -> list[dict]:
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "string", "minLength": 1}}
+                  for name in _PATH_PARAMETER.findall(spec.path)]
+    query = spec.query or {}
+    for name, schema in query.get("properties", {}).items():
+        parameters.append({"name": name, "in": "query",
+                           "required": name in query.get("required", []),
+                           "schema": _public(schema)})
+    return parameters
+
+
+def _success(spec: EndpointSpec) -> dict:
+    if spec.status == 204:
+        return {"description": "No content"}
+    schema = _public(spec.response, response=True) if spec.response else {}
+    media = "text/html" if spec.response and spec.response.get("x-media-type") == "text/html" \
+        else "application/json"
+    return {"description": "Success", "content": {media: {"schema": schema}}}
+
+
+def _public(schema: dict, response: bool = False) -> dict:
+    """The schema as published: private hints removed; responses may grow new fields."""
+    result = copy.deepcopy(schema)
+
+    def clean(node):
+        if isinstance(node, dict):
+            for keyword in _PRIVATE_KEYWORDS:
+                node.pop(keyword, None)
+            if response:
+                node.pop("additionalProperties", None)
+            for value in node.values():
+                clean(value)
+        elif isinstance(node, list):
+            for value in node:
+                clean(value)
+
+    clean(result)
+    result.pop("x-media-type", None)
+    return result
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
