@@ -13,7 +13,8 @@ import io
 import json
 import pstats
 
-from bench.harness import ROOT, STAGE, dynamo_calls, fresh_aws, interleaved, logs_discarded, median, timed
+from bench.harness import (ROOT, STAGE, cpu, dynamo_calls, fresh_aws, interleaved, logs_discarded,
+                           timed, wall)
 
 RUNS = 25
 GOAL = 1.10
@@ -61,12 +62,15 @@ def run() -> list[tuple[str, float, str]]:
                                               lambda: timed(bare_check))
         with dynamo_calls().counting() as calls:
             log_in()
-        ratio = median(login_times) / median(bare_times)
-        detail = (f"login median {median(login_times) * 1000:.1f} ms / bare checkpw median "
-                  f"{median(bare_times) * 1000:.1f} ms, cost {cost}, {RUNS} runs each; "
+        ratio = wall(login_times) / wall(bare_times)
+        detail = (f"login median {wall(login_times) * 1000:.1f} ms / bare checkpw median "
+                  f"{wall(bare_times) * 1000:.1f} ms (CPU {cpu(login_times) * 1000:.1f} / "
+                  f"{cpu(bare_times) * 1000:.1f} ms), cost {cost}, {RUNS} runs each; "
                   f"{len(calls)} DynamoDB calls per login ({', '.join(calls)})")
         profile = _profile(log_in) if ratio > GOAL else ""
-    rows = [("(a) sign-in / bare bcrypt.checkpw", ratio, f"<= {GOAL:.2f}", detail)]
+    goal = f"<= {GOAL:.2f}"
+    rows = [("(a) sign-in / bare bcrypt.checkpw", ratio, goal, detail),
+            ("(a) same, CPU time", cpu(login_times) / cpu(bare_times), goal, "")]
     if profile:
         rows.append(("(a) profile of one login", float("nan"), "", profile))
     return rows
