@@ -1,0 +1,68 @@
+"""``python -m bench``: run every benchmark in one process and print one table of ratios.
+
+Rows are ``(name, value, goal)`` or ``(name, value, goal, detail)``; ``goal`` reads like
+``"<= 1.10"`` or ``">= 2"``, and is checked here.  Always exits 0: the table says which goals
+are met.  Optional modules (other capabilities' benchmarks) are skipped when absent.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+import operator
+import re
+import sys
+import time
+
+from bench.harness import prepare_environment
+
+MODULES = ("bench.bench_login", "bench.bench_import", "bench.bench_cleanup")
+OPTIONAL_MODULES = ("bench.bench_money", "bench.bench_messaging")
+_COMPARISONS = {"<=": operator.le, "≤": operator.le, "<": operator.lt,
+                ">=": operator.ge, "≥": operator.ge, ">": operator.gt}
+_GOAL = re.compile(r"^\s*(<=|≤|<|>=|≥|>)\s*([0-9.]+)")
+
+
+def goal_met(value: float, goal: str) -> str:
+    match = _GOAL.match(goal)
+    if not match or math.isnan(value):
+        return ""
+    return "met" if _COMPARISONS[match.group(1)](value, float(match.group(2))) else "MISSED"
+
+
+def load(names: tuple[str, ...], optional: bool) -> list:
+    modules = []
+    for name in names:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if not (optional and error.name == name):
+                raise
+    return modules
+
+
+def main() -> int:
+    prepare_environment()
+    rows = []
+    for module in load(MODULES, optional=False) + load(OPTIONAL_MODULES, optional=True):
+        started = time.perf_counter()
+        print(f"running {module.__name__} ...", flush=True)
+        module_rows = module.run()
+        print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
+        rows += [tuple(row) + ("",) * (4 - len(row)) for row in module_rows]
+
+    width = max(len(row[0]) for row in rows)
+    print()
+    print(f"{'benchmark':<{width}}  {'value':>8}  {'goal':<8}  verdict")
+    print("-" * (width + 30))
+    for name, value, goal, _detail in rows:
+        if not math.isnan(value):
+            print(f"{name:<{width}}  {value:>8.3f}  {goal:<8}  {goal_met(value, goal)}")
+    print()
+    for name, _value, _goal, detail in rows:
+        if detail:
+            print(f"{name}:\n  {detail}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
