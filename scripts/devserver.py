@@ -29,6 +29,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+import outbox  # this folder is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "dev"
 
@@ -156,15 +158,19 @@ def create_server(app_obj, config, host: str, port: int):
         CODE = 404
 
         def __init__(self) -> None:
-            response = problem(404, "not_found", "No such resource.")
+            response = problem(404, "not_found", "No such resource.",
+                               headers={"Cache-Control": "no-store"})
             super().__init__(dict(response.headers), response.body.encode("utf-8"))
 
     class ProblemGateway(LocalGateway):
         def _generate_lambda_event(self, method, path, headers, body):
             try:
-                return super()._generate_lambda_event(method, path, headers, body)
+                event = super()._generate_lambda_event(method, path, headers, body)
             except ValueError:  # no route matches: chalice local would answer 403
                 raise UnknownRoute() from None
+            # API Gateway gives every request an id (the logs carry it); chalice local does not.
+            event["requestContext"].setdefault("requestId", str(uuid.uuid4()))
+            return event
 
     class RequestHandler(ChaliceRequestHandler):
         def __init__(self, request, client_address, server, app_object, config) -> None:
@@ -203,11 +209,14 @@ def main() -> int:
         staff_password, admin_password = prepare_data()
         jobs = start_scheduler(app_obj, stop)
         server = create_server(app_obj, config, host, port)
+        endpoint = os.environ["AWS_ENDPOINT_URL"]
+        outbox_command = ("make outbox" if endpoint == outbox.DEFAULT_ENDPOINT
+                          else f"AWS_ENDPOINT_URL={endpoint} make outbox")
         print(f"""
 Kinlink local stack (stage {STAGE})
   API:          {api_url}   (try {api_url}/v1/health)
-  AWS endpoint: {os.environ['AWS_ENDPOINT_URL']}{'  (embedded moto)' if emulator else ''}
-  Outbox:       make outbox   (emails and SMS sent so far)
+  AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
+  Outbox:       {outbox_command}   (emails and SMS sent so far)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
   Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
   Scheduled:    {'; '.join(jobs) or 'none'}
