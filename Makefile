@@ -32,7 +32,9 @@ package: $(STAMP)
 	@mkdir -p build
 	$(BIN)/python scripts/cfn_resources.py > build/resources.json
 	rm -rf build/package
-	$(BIN)/chalice package --stage prod --merge-template build/resources.json build/package
+	# The region only picks the partition's service names; the template itself is region-free.
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
+		$(BIN)/chalice package --stage prod --merge-template build/resources.json build/package
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
