@@ -28,11 +28,11 @@ outbox: $(STAMP)
 	@$(BIN)/python scripts/outbox.py
 
 # CloudFormation for the prod stage: build/package/sam.json (tables generated from the models).
+# Chalice insists on a region; it only picks the partition's names, the template is region-free.
 package: $(STAMP)
 	@mkdir -p build
 	$(BIN)/python scripts/cfn_resources.py > build/resources.json
 	rm -rf build/package
-	# The region only picks the partition's service names; the template itself is region-free.
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
 		$(BIN)/chalice package --stage prod --merge-template build/resources.json build/package
 
