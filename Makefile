@@ -1,0 +1,43 @@
+# Two commands on a fresh machine with Python 3.11+: `make run` and `make test`.
+# Every target creates .venv on first use and re-installs it when a requirements file changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test outbox package bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	@touch $(STAMP)
+
+$(VENV): $(STAMP)
+
+# The API on 127.0.0.1:8000 over an embedded AWS emulator (moto) on 127.0.0.1:4566.
+run: $(STAMP)
+	$(BIN)/python scripts/devserver.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+# Every email and SMS the local stack has sent (follow reset links by hand).
+outbox: $(STAMP)
+	@$(BIN)/python scripts/outbox.py
+
+# CloudFormation for the prod stage: build/package/sam.json (tables generated from the models).
+# Chalice insists on a region; it only picks the partition's names, the template is region-free.
+package: $(STAMP)
+	@mkdir -p build
+	$(BIN)/python scripts/cfn_resources.py > build/resources.json
+	rm -rf build/package
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
+		$(BIN)/chalice package --stage prod --merge-template build/resources.json build/package
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf build

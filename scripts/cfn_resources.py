@@ -1,0 +1,239 @@
+"""Print the CloudFormation merge template that ``make package`` hands to ``chalice package``.
+
+Chalice generates the functions, their roles (policy: ``.chalice/policy-prod.json``), the REST API
+and the schedule rules.  This adds what Chalice does not know about, for the ``prod`` stage:
+
+* one DynamoDB table per PynamoDB model registered in ``chalicelib.core.store.MODELS`` (on-demand
+  billing, keys, GSIs/LSIs, TTL), generated from the models so tables are never kept twice;
+* the ``AppSecretKey`` parameter (NoEcho) wired into every function as ``SECRET_KEY``;
+* a KMS key with the alias ``alias/kinlink-prod-totp`` (its id in ``KMS_KEY_ID``); the role
+  policy may use only the key carrying that alias (``kms:ResourceAliases``), so the static policy
+  file needs no reference to a template resource;
+* API Gateway stage throttling and gateway responses that answer RFC 9457 problems, so errors
+  raised before the Lambda runs (unknown route, throttling, oversized body) match the app's own.
+
+Usage: ``python scripts/cfn_resources.py > build/resources.json``.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = "prod"
+TOTP_KEY_ALIAS = "alias/kinlink-prod-totp"
+# The throttling defaults: a busy county's families, with room for a burst of logins at
+# visiting hours; raise them per deployment with the parameters.
+DEFAULT_RATE_LIMIT = 50
+DEFAULT_BURST_LIMIT = 100
+
+# Gateway responses: (response type, status, problem code, detail).  API Gateway answers these
+# itself, before the Lambda runs; everything else is answered by the app.
+GATEWAY_PROBLEMS = [
+    ("MISSING_AUTHENTICATION_TOKEN", 404, "not_found", "No such resource."),
+    ("RESOURCE_NOT_FOUND", 404, "not_found", "No such resource."),
+    ("THROTTLED", 429, "rate_limited", "Too many requests; wait a moment and retry."),
+    ("QUOTA_EXCEEDED", 429, "rate_limited", "Too many requests; wait a moment and retry."),
+    ("REQUEST_TOO_LARGE", 413, "too_large", "The request body is too large."),
+    ("UNSUPPORTED_MEDIA_TYPE", 415, "unsupported_media_type",
+     "Send the request body as application/json."),
+    ("BAD_REQUEST_BODY", 400, "invalid_request", "The request could not be understood."),
+    ("BAD_REQUEST_PARAMETERS", 400, "invalid_request", "The request could not be understood."),
+    ("INTEGRATION_TIMEOUT", 504, "unavailable", "The service took too long; try again."),
+    ("INTEGRATION_FAILURE", 502, "unavailable", "The service is unavailable; try again."),
+    # The remaining 4xx types need API keys, IAM auth, WAF or resource policies, which this API
+    # does not use: a refusal of that kind is a 403.  A template cannot read the status code,
+    # so the defaults fix it.
+    ("DEFAULT_4XX", 403, "forbidden", "The request was refused."),
+    ("DEFAULT_5XX", 500, "internal_error", "Something went wrong on our side; nothing was changed."),
+]
+
+
+def stage_environment() -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}),
+            **config["stages"][STAGE].get("environment_variables", {})}
+
+
+def cfn_name(name: str) -> str:
+    from chalice.utils import to_cfn_resource_name
+
+    return to_cfn_resource_name(name)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+def table_base_name(model) -> str:
+    """The unprefixed table name of a model (``store.TableName`` holds it)."""
+    from chalicelib.core.store import TableName
+
+    declared = vars(model.Meta).get("table_name")
+    if not isinstance(declared, TableName):
+        raise SystemExit(f"{model.__name__}.Meta.table_name must be a store.TableName")
+    return declared.name
+
+
+def _key_schema(elements: list[dict]) -> list[dict]:
+    # CloudFormation wants the HASH key first; PynamoDB lists keys in declaration order.
+    ordered = sorted(elements, key=lambda element: element["KeyType"] != "HASH")
+    return [{"AttributeName": e["AttributeName"], "KeyType": e["KeyType"]} for e in ordered]
+
+
+def _projection(projection: dict) -> dict:
+    rendered = {"ProjectionType": projection["ProjectionType"]}
+    if projection.get("NonKeyAttributes"):
+        rendered["NonKeyAttributes"] = list(projection["NonKeyAttributes"])
+    return rendered
+
+
+def _index(index: dict) -> dict:
+    return {"IndexName": index["index_name"], "KeySchema": _key_schema(index["key_schema"]),
+            "Projection": _projection(index["projection"])}
+
+
+def table_resource(model, prefix: str) -> dict:
+    from pynamodb.attributes import TTLAttribute
+
+    schema = model._get_schema()
+    definitions = {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
+    for index in schema["global_secondary_indexes"] + schema["local_secondary_indexes"]:
+        definitions.update({d["AttributeName"]: d["AttributeType"]
+                            for d in index["attribute_definitions"]})
+    properties = {
+        "TableName": prefix + table_base_name(model),
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": _key_schema(schema["key_schema"]),
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": kind}
+                                 for name, kind in sorted(definitions.items())],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+    }
+    if schema["global_secondary_indexes"]:
+        properties["GlobalSecondaryIndexes"] = [_index(i) for i in schema["global_secondary_indexes"]]
+    if schema["local_secondary_indexes"]:
+        properties["LocalSecondaryIndexes"] = [_index(i) for i in schema["local_secondary_indexes"]]
+    ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
+    # Tables hold the service's data: deleting or replacing the stack must not take them along.
+    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain", "Properties": properties}
+
+
+# --- functions, key, API ---------------------------------------------------------------------
+
+def function_resource_names(app) -> list[str]:
+    """The logical ids ``chalice package`` gives the app's Lambda functions."""
+    names = ["APIHandler"] if app.routes else []
+    names += [cfn_name(source.name) for source in app.event_sources]
+    names += [cfn_name(function.name) for function in app.pure_lambda_functions]
+    return names
+
+
+def key_resources() -> dict:
+    return {
+        "TotpKey": {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": "Kinlink prod: encrypts TOTP secrets at rest",
+                "EnableKeyRotation": True,
+                # The account's IAM policies decide who may use the key (the Lambda roles get
+                # Encrypt/Decrypt through policy-prod.json); this is the AWS default key policy.
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Sid": "AccountIamPoliciesGovernUse",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }],
+                },
+            },
+        },
+        "TotpKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": TOTP_KEY_ALIAS, "TargetKeyId": {"Ref": "TotpKey"}},
+        },
+    }
+
+
+# Statuses only API Gateway produces, so the app's problem module has no title for them.
+GATEWAY_TITLES = {429: "Too many requests", 502: "Service unavailable", 504: "Service unavailable"}
+
+
+def problem_template(status: int, code: str, detail: str) -> str:
+    from chalicelib.web.problems import PROBLEM_TYPE_BASE, TITLE_BY_STATUS
+
+    title = TITLE_BY_STATUS.get(status) or GATEWAY_TITLES[status]
+    body = {"type": PROBLEM_TYPE_BASE + code, "title": title,
+            "status": status, "detail": detail, "code": code, "request_id": "$context.requestId"}
+    return json.dumps(body)
+
+
+def gateway_responses(cors_origin: str | None) -> dict:
+    headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'"}
+    if cors_origin:  # browsers must be able to read these errors too
+        headers["Access-Control-Allow-Origin"] = f"'{cors_origin}'"
+    return {
+        response_type: {
+            "StatusCode": str(status),
+            "ResponseParameters": {"Headers": headers},
+            "ResponseTemplates": {"application/json": problem_template(status, code, detail)},
+        }
+        for response_type, status, code, detail in GATEWAY_PROBLEMS
+    }
+
+
+PARAMETERS = {
+    "AppSecretKey": {
+        "Type": "String",
+        "NoEcho": True,
+        "MinLength": 32,
+        "Description": "SECRET_KEY: signs cursors and keys the HMACs of one-time codes "
+                       "(at least 32 random characters)",
+    },
+    "ApiThrottleRateLimit": {"Type": "Number", "Default": DEFAULT_RATE_LIMIT, "MinValue": 1,
+                             "Description": "Steady requests per second across the API stage"},
+    "ApiThrottleBurstLimit": {"Type": "Number", "Default": DEFAULT_BURST_LIMIT, "MinValue": 1,
+                              "Description": "Burst of requests the API stage absorbs"},
+}
+
+
+def build_template() -> dict:
+    sys.path.insert(0, str(ROOT))
+    import app as app_module  # registers every model and every scheduled function
+
+    from chalicelib.core.store import MODELS
+
+    environment = stage_environment()
+    resources = {}
+    for model in MODELS:
+        resources[cfn_name(table_base_name(model)) + "Table"] = table_resource(
+            model, environment["TABLE_PREFIX"])
+    resources.update(key_resources())
+    function_environment = {"Variables": {"SECRET_KEY": {"Ref": "AppSecretKey"},
+                                          "KMS_KEY_ID": {"Ref": "TotpKey"}}}
+    for name in function_resource_names(app_module.app):
+        resources[name] = {"Properties": {"Environment": function_environment}}
+    resources["RestAPI"] = {"Properties": {
+        "MethodSettings": [{
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": {"Ref": "ApiThrottleRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurstLimit"},
+        }],
+        "GatewayResponses": gateway_responses(environment.get("CORS_ALLOW_ORIGIN")),
+    }}
+    return {
+        "Parameters": PARAMETERS,
+        "Resources": resources,
+        "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}}},
+    }
+
+
+if __name__ == "__main__":
+    json.dump(build_template(), sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,238 @@
+"""The local stack behind ``make run``: an AWS emulator, the demo data and the API, in one process.
+
+1. Unless ``AWS_ENDPOINT_URL`` already points somewhere (LocalStack, DynamoDB Local, real AWS),
+   moto's server starts in-process on 127.0.0.1:``MOTO_PORT`` (4566) with dummy credentials.
+2. The ``dev`` stage's configuration is loaded the way ``chalice local`` loads it.  Chalice copies
+   the stage's ``environment_variables`` into the process environment, which would silently
+   override the shell; variables set in the shell are put back afterwards, so the shell wins
+   (``BCRYPT_COST=4 make run`` works).  ``PUBLIC_BASE_URL`` defaults to the address served here,
+   so emailed links open the local API whatever ``API_PORT`` is.
+3. Tables are created (idempotent), the SES sender identity verified and the demo data of api.md
+   seeded (facility demo-county with two inmates, a staff and an admin account).
+4. The API is served by Chalice's local server on ``API_HOST``:``API_PORT`` (127.0.0.1:8000), in
+   the foreground.  Unknown routes answer a 404 problem (API Gateway's gateway response does the
+   same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.
+5. The app's ``@app.schedule`` jobs run on daemon threads at their rate, as EventBridge runs them
+   in AWS.  A ``Cron`` expression is run hourly here: close enough for a demo, no cron parser.
+
+Ctrl-C or SIGTERM stops the server, the scheduler and the emulator, and exits 0.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import outbox  # this folder is on sys.path when run as a script
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = "dev"
+
+DEMO_STAFF_EMAIL = "staff@demo-county.example"
+DEMO_ADMIN_EMAIL = "admin@demo.example"
+# Strong by zxcvbn (score >= 3) and free of the email's local part, as api.md requires.
+DEFAULT_STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
+DEFAULT_ADMIN_PASSWORD = "Cobalt-Meadow-Falcon-2026"
+
+HOURLY = 3600
+SECONDS_PER_UNIT = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
+
+
+def start_emulator():
+    """Start moto's server unless an endpoint is configured; returns it (or ``None``)."""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return None
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
+    port = int(os.environ.get("MOTO_PORT", "4566"))
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        os.environ.setdefault(name, value)
+    return server
+
+
+def load_app(api_url: str):
+    """Import the app with the stage's configuration; the shell's variables win."""
+    from chalice.cli.factory import CLIFactory
+
+    factory = CLIFactory(str(ROOT), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name=STAGE)
+    shell = {key: os.environ[key] for key in config.environment_variables if key in os.environ}
+    shell_sets_base_url = "PUBLIC_BASE_URL" in os.environ
+    app_obj = config.chalice_app  # imports app.py and copies the stage variables into os.environ
+    os.environ.update(shell)
+    if not shell_sets_base_url:
+        os.environ["PUBLIC_BASE_URL"] = api_url
+    from chalicelib.config import reset_settings
+
+    reset_settings()
+    return factory, config, app_obj
+
+
+def prepare_data() -> tuple[str, str]:
+    """Tables, sender identity and demo data; returns the staff and admin passwords."""
+    from chalicelib.accounts.seed import create_staff_account
+    from chalicelib.config import get_settings
+    from chalicelib.core import aws
+    from chalicelib.core.store import create_tables
+    from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
+
+    created = create_tables()
+    print(f"Tables: {len(created)} created" + (f" ({', '.join(created)})" if created else
+                                                " (all existed)"))
+    aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
+    seed_demo_facility()
+    staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
+    admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
+    create_staff_account(DEMO_STAFF_EMAIL, "Demo Staff", staff_password, role="staff",
+                         facility_id=DEMO_FACILITY_ID)
+    create_staff_account(DEMO_ADMIN_EMAIL, "Demo Admin", admin_password, role="admin")
+    return staff_password, admin_password
+
+
+# --- scheduled jobs --------------------------------------------------------------------------
+
+def schedule_seconds(expression) -> int:
+    from chalice.app import Rate
+
+    if isinstance(expression, Rate):
+        return expression.value * SECONDS_PER_UNIT[expression.unit]
+    return HOURLY  # Cron (or a raw expression string): hourly is close enough locally
+
+
+def cloudwatch_event(rule_name: str) -> dict:
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": "123456789012",
+        "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule_name}"], "detail": {},
+    }
+
+
+def start_scheduler(app_obj, stop: threading.Event) -> list[str]:
+    """One daemon thread per scheduled job; returns a description of each."""
+    from chalice.app import ScheduledEventConfig
+    from chalice.local import LambdaContext
+
+    described = []
+    for source in app_obj.event_sources:
+        if not isinstance(source, ScheduledEventConfig):
+            continue
+        module_name, _, attribute = source.handler_string.rpartition(".")
+        handler = getattr(importlib.import_module(module_name), attribute)
+        interval = schedule_seconds(source.schedule_expression)
+
+        def run(handler=handler, name=source.name, interval=interval) -> None:
+            while not stop.wait(interval):
+                try:
+                    handler(cloudwatch_event(name), LambdaContext(name, memory_size=1024))
+                except Exception:  # a failed run is logged; the next one still happens
+                    logging.getLogger("devserver").exception("scheduled job %s failed", name)
+
+        threading.Thread(target=run, name=f"schedule-{source.name}", daemon=True).start()
+        described.append(f"{source.name} every {interval} s")
+    return described
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+def create_server(app_obj, config, host: str, port: int):
+    """Chalice's local server, with unknown routes answered by a 404 problem."""
+    from chalice.local import (ChaliceRequestHandler, LocalDevServer, LocalGateway,
+                               LocalGatewayException)
+
+    from chalicelib.web.problems import problem
+
+    class UnknownRoute(LocalGatewayException):
+        CODE = 404
+
+        def __init__(self) -> None:
+            response = problem(404, "not_found", "No such resource.",
+                               headers={"Cache-Control": "no-store"})
+            super().__init__(dict(response.headers), response.body.encode("utf-8"))
+
+    class ProblemGateway(LocalGateway):
+        def _generate_lambda_event(self, method, path, headers, body):
+            try:
+                event = super()._generate_lambda_event(method, path, headers, body)
+            except ValueError:  # no route matches: chalice local would answer 403
+                raise UnknownRoute() from None
+            # API Gateway gives every request an id (the logs carry it); chalice local does not.
+            event["requestContext"].setdefault("requestId", str(uuid.uuid4()))
+            return event
+
+    class RequestHandler(ChaliceRequestHandler):
+        def __init__(self, request, client_address, server, app_object, config) -> None:
+            self.local_gateway = ProblemGateway(app_object, config)
+            # Skip ChaliceRequestHandler.__init__: it would replace the gateway.
+            super(ChaliceRequestHandler, self).__init__(request, client_address, server)
+
+    return LocalDevServer(app_obj, config, host, port, handler_cls=RequestHandler)
+
+
+def stop_on_signals() -> None:
+    """SIGTERM stops like Ctrl-C; SIGINT is set too, since a shell's background job ignores it."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    # The app writes its own JSON lines; the root logger only shows other libraries' warnings
+    # (botocore and PynamoDB narrate every client they create at INFO).
+    logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
+    stop_on_signals()
+    host = os.environ.get("API_HOST", "127.0.0.1")
+    port = int(os.environ.get("API_PORT", "8000"))
+    api_url = f"http://{host}:{port}"
+
+    emulator = start_emulator()
+    stop = threading.Event()
+    server = None
+    try:
+        factory, config, app_obj = load_app(api_url)
+        staff_password, admin_password = prepare_data()
+        jobs = start_scheduler(app_obj, stop)
+        server = create_server(app_obj, config, host, port)
+        endpoint = os.environ["AWS_ENDPOINT_URL"]
+        outbox_command = ("make outbox" if endpoint == outbox.DEFAULT_ENDPOINT
+                          else f"AWS_ENDPOINT_URL={endpoint} make outbox")
+        print(f"""
+Kinlink local stack (stage {STAGE})
+  API:          {api_url}   (try {api_url}/v1/health)
+  AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
+  Outbox:       {outbox_command}   (emails and SMS sent so far)
+  Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
+  Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
+  Scheduled:    {'; '.join(jobs) or 'none'}
+Ctrl-C stops everything.
+""", flush=True)
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nStopping.", flush=True)
+    finally:
+        stop.set()
+        if server is not None:
+            server.server.server_close()
+        if emulator is not None:
+            emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""``make outbox``: every email, then every SMS, the local stack has sent, each newest last.
+
+Reads moto's state dump (``GET <endpoint>/moto-api/data.json``) from ``AWS_ENDPOINT_URL`` or the
+default local emulator.  Moto keeps one body per email, the HTML one when both were sent, so HTML
+is printed as text with each link's address kept visible ("Reset <https://...>").  Moto records
+no send times, so emails and SMS cannot be interleaved by time.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+
+_LINK = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["'][^>]*>(.*?)</a\s*>""",
+                   re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<\s*(br|/p|/div|/h\d|/li|/tr)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_HIDDEN = re.compile(r"<(style|script|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(body: str) -> str:
+    body = _HIDDEN.sub("", body)
+    # Escaped angle brackets survive the tag stripping and are unescaped with the rest.
+    body = _LINK.sub(lambda m: f"{' '.join(_TAG.sub('', m.group(2)).split())} &lt;{m.group(1)}&gt;",
+                     body)
+    body = _BREAK.sub("\n", body)
+    text = html.unescape(_TAG.sub("", body))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def looks_like_html(body: str) -> bool:
+    return bool(re.search(r"<(html|body|p|div|br|a)\b", body, re.IGNORECASE))
+
+
+def fetch_state(endpoint: str) -> dict:
+    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=10) as reply:
+        return json.load(reply)
+
+
+def render(state: dict) -> list[str]:
+    blocks = []
+    for message in state.get("ses", {}).get("Message", []):
+        recipients = message.get("destinations", {}).get("ToAddresses", [])
+        body = message.get("body", "")
+        blocks.append("\n".join([
+            f"EMAIL to {', '.join(recipients)}  (from {message.get('source', '?')})",
+            f"Subject: {message.get('subject', '')}",
+            "",
+            html_to_text(body) if looks_like_html(body) else body.strip(),
+        ]))
+    for sms in state.get("sns", {}).get("SMS", []):
+        blocks.append(f"SMS to {sms.get('phone_number', '?')}\n\n{sms.get('message', '')}")
+    return blocks
+
+
+def main() -> int:
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
+    try:
+        state = fetch_state(endpoint)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        print(f"Cannot read the emulator's outbox at {endpoint} ({error}). Is `make run` "
+              "running? It needs moto's server (LocalStack and real AWS keep no outbox).",
+              file=sys.stderr)
+        return 1
+    blocks = render(state)
+    separator = "\n" + "-" * 72 + "\n"
+    print(separator.join(blocks) if blocks else f"The outbox at {endpoint} is empty.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

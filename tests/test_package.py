@@ -1,0 +1,168 @@
+"""The deployable template: `chalice package` for prod with the generated merge template.
+
+The project is packaged from a copy whose ``requirements.txt`` is empty: the template does not
+depend on the Lambda's libraries, and without them packaging needs no download (offline, fast).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pynamodb.attributes import TTLAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
+
+from app import app
+from chalicelib.core.store import MODELS
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PROD = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+PROD_ENV = PROD["environment_variables"]
+
+# cfn-lint findings accepted on purpose (rule id -> why).  Empty: none today.
+ACCEPTED_LINT_RULES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> dict:
+    work = tmp_path_factory.mktemp("package")
+    project = work / "project"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
+    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=ignore)
+    shutil.copytree(ROOT / ".chalice", project / ".chalice", ignore=ignore)
+    shutil.copy(ROOT / "app.py", project / "app.py")
+    (project / "requirements.txt").write_text("")
+    environment = {"PATH": str(BIN), "AWS_DEFAULT_REGION": "us-east-1", "HOME": str(work)}
+    merge = subprocess.run([sys.executable, str(ROOT / "scripts" / "cfn_resources.py")],
+                           cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
+    (work / "resources.json").write_text(merge.stdout)
+    subprocess.run([str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template",
+                    str(work / "resources.json"), str(work / "out")],
+                   cwd=project, env=environment, capture_output=True, text=True, check=True)
+    return json.loads((work / "out" / "sam.json").read_text())
+
+
+def resources_of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {name: resource for name, resource in template["Resources"].items()
+            if resource.get("Type") == kind}
+
+
+def statements(template: dict) -> list[dict]:
+    return [statement
+            for role in resources_of_type(template, "AWS::IAM::Role").values()
+            for policy in role["Properties"].get("Policies", [])
+            for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_registered_model_has_an_on_demand_table_with_its_indexes_and_ttl(template):
+    tables = {t["Properties"]["TableName"]: t["Properties"]
+              for t in resources_of_type(template, "AWS::DynamoDB::Table").values()}
+    assert len(tables) == len(MODELS)
+    for model in MODELS:
+        table = tables[PROD_ENV["TABLE_PREFIX"] + vars(model.Meta)["table_name"].name]
+        assert table["BillingMode"] == "PAY_PER_REQUEST"
+        keys = {k["KeyType"]: k["AttributeName"] for k in table["KeySchema"]}
+        assert keys == {"HASH": model._hash_keyname,
+                        **({"RANGE": model._range_keyname} if model._range_keyname else {})}
+        global_indexes = {name for name, index in model._indexes.items()
+                          if isinstance(index, GlobalSecondaryIndex)}
+        local_indexes = {name for name, index in model._indexes.items()
+                         if isinstance(index, LocalSecondaryIndex)}
+        assert {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])} == global_indexes
+        assert {i["IndexName"] for i in table.get("LocalSecondaryIndexes", [])} == local_indexes
+        ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
+        if ttl:
+            assert table["TimeToLiveSpecification"] == {"AttributeName": ttl[0], "Enabled": True}
+        else:
+            assert "TimeToLiveSpecification" not in table
+
+
+def test_every_schedule_of_the_app_has_its_rule(template):
+    schedules = {event["Properties"]["Schedule"]
+                 for function in resources_of_type(template, "AWS::Serverless::Function").values()
+                 for event in function["Properties"].get("Events", {}).values()
+                 if event["Type"] == "Schedule"}
+    expected = {source.schedule_expression.to_string() for source in app.event_sources}
+    assert expected and expected <= schedules
+
+
+def test_policy_grants_no_wildcard_actions_and_only_the_stage_tables(template):
+    found = statements(template)
+    assert found
+    for statement in found:
+        for action in as_list(statement["Action"]):
+            assert action != "*" and not action.endswith(":*"), statement
+        actions = as_list(statement["Action"])
+        if any(action.startswith("dynamodb:") for action in actions):
+            for resource in as_list(statement["Resource"]):
+                assert resource.startswith("arn:aws:dynamodb:*:*:table/kinlink-prod-"), resource
+        if "ses:SendEmail" in actions:
+            assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == \
+                PROD_ENV["EMAIL_SENDER"]
+        if "Resource" in statement:
+            assert statement["Resource"] != "*", statement
+
+
+def test_every_function_gets_the_secret_key_parameter_and_the_totp_key(template):
+    assert template["Parameters"]["AppSecretKey"]["NoEcho"] is True
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    assert "APIHandler" in functions and len(functions) == 1 + len(app.event_sources)
+    for function in functions.values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["SECRET_KEY"] == {"Ref": "AppSecretKey"}
+        assert variables["KMS_KEY_ID"] == {"Ref": "TotpKey"}
+        assert variables["TABLE_PREFIX"] == PROD_ENV["TABLE_PREFIX"]
+
+
+def test_api_stage_is_throttled_and_gateway_errors_are_problems(template):
+    api = template["Resources"]["RestAPI"]["Properties"]
+    throttle = api["MethodSettings"][0]
+    assert throttle["ResourcePath"] == "/*" and throttle["HttpMethod"] == "*"
+    assert {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(throttle)
+    responses = api["GatewayResponses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN"} <= set(responses)
+    for response in responses.values():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Content-Type"] == "'application/problem+json'"
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert body["status"] == int(response["StatusCode"])
+        assert set(body) >= {"type", "title", "status", "detail", "code"}
+    unknown_route = json.loads(
+        responses["MISSING_AUTHENTICATION_TOKEN"]["ResponseTemplates"]["application/json"])
+    assert (unknown_route["status"], unknown_route["code"]) == (404, "not_found")
+
+
+def lint(template: dict, path: Path) -> list:
+    from cfnlint.api import lint_file
+
+    path.write_text(json.dumps(template))
+    return [match for match in lint_file(path) if match.rule.id not in ACCEPTED_LINT_RULES]
+
+
+def test_template_passes_cfn_lint(template, tmp_path):
+    assert [str(match) for match in lint(template, tmp_path / "sam.json")] == []
+
+
+def test_sam_transform_accepts_the_template_and_its_output_passes_cfn_lint(template, tmp_path):
+    """What CloudFormation runs is the transformed template: translate it offline and lint it."""
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict:
+            return {}
+
+    deployable = json.loads(json.dumps(template))
+    for function in resources_of_type(deployable, "AWS::Serverless::Function").values():
+        function["Properties"]["CodeUri"] = "s3://bucket/deployment.zip"  # `aws cloudformation package` does this
+    transformed = transform(deployable, {}, NoManagedPolicies())
+    stages = resources_of_type(transformed, "AWS::ApiGateway::Stage")
+    assert all(stage["Properties"]["MethodSettings"] for stage in stages.values())
+    assert [str(match) for match in lint(transformed, tmp_path / "transformed.json")] == []
