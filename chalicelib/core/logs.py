@@ -40,10 +40,22 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class _CurrentStdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is at the time (Lambda, a test's capture, a pipe)."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def logger() -> logging.Logger:
     log = logging.getLogger(LOGGER_NAME)
     if not getattr(log, "_kinlink_configured", False):
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _CurrentStdoutHandler()
         handler.setFormatter(JsonLineFormatter())
         log.addHandler(handler)
         log.propagate = False
