@@ -2,11 +2,13 @@
 from chalice import Chalice, Rate
 
 from chalicelib.accounts import routes as accounts
+from chalicelib.accounts import routes_password as password
 from chalicelib.core import housekeeping
 from chalicelib.web import http
 
 app = Chalice(app_name="kinlink")
 app.register_blueprint(accounts.bp)
+app.register_blueprint(password.bp)
 http.install(app)
 
 
