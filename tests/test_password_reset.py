@@ -375,3 +375,55 @@ def test_failed_sms_for_a_phone_leaves_no_live_code(api, make_family):
                     token=tokens["access_token"]).status_code == 202
     table = get_settings().table_prefix + "one-time-codes"
     assert aws.client("dynamodb").scan(TableName=table)["Items"] == []
+
+
+# --- what never leaks -----------------------------------------------------------------------
+
+def test_reset_emails_hold_no_six_digit_number_but_the_code_and_no_password():
+    from chalicelib.core.notify import render_email
+
+    reset = render_email("a@example.com", "password_reset", {
+        "full_name": "Pat 123456", "code": "654321", "minutes": 10,
+        "link": "https://app.kinlink.test/reset-password?token=acc_x.y"})
+    for body in (reset.text, reset.html):
+        assert re.findall(r"\b\d{6}\b", body.replace("Pat 123456", "")) == ["654321"]
+        assert "never ask you for your password" in body
+    changed = render_email("a@example.com", "password_changed",
+                           {"full_name": "Pat", "changed_at": "2026-11-25T10:11:12Z"})
+    for body in (changed.text, changed.html):
+        assert not re.findall(r"\b\d{6}\b", body)
+        assert "never ask you for your password" in body
+
+
+def test_logs_hold_no_password_code_or_token_through_a_whole_reset(api, make_family):
+    import io
+    import logging
+
+    from chalicelib.core.logs import JsonLineFormatter, logger
+
+    email, old_password, tokens = make_family()
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(JsonLineFormatter())
+    logger().addHandler(handler)
+    try:
+        forgot(api, email)
+        token, code = reset_token(email), last_code(email)
+        api.post(RESET, {"token": token, "new_password": WEAK_PASSWORD})
+        api.post(RESET, {"token": token, "new_password": NEW_PASSWORD})
+        api.post("/v1/account/password", {"current_password": old_password,
+                                          "new_password": "x"}, token=tokens["access_token"])
+    finally:
+        logger().removeHandler(handler)
+    lines = captured.getvalue()
+    assert "password_reset" in lines
+    for secret in (token, token.split(".", 1)[1], code, NEW_PASSWORD, WEAK_PASSWORD,
+                   old_password):
+        assert secret not in lines
+
+
+def test_unverified_account_gets_no_reset_email(api):
+    api.post("/v1/auth/signup", {"email": "notyet@example.com", "full_name": "Pat",
+                                 "password": STRONG_PASSWORD})
+    assert forgot(api, "notyet@example.com").json == {"status": "sent_if_registered"}
+    assert emails_with_subject("notyet@example.com", RESET_SUBJECT) == []
