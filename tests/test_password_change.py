@@ -1,8 +1,9 @@
 """Password change while signed in (issue 3, api.md "Account": POST /v1/account/password)."""
 from __future__ import annotations
 
+from chalicelib.core import clock
 from tests.conftest import STRONG_PASSWORD
-from tests.password_helpers import CHANGED_SUBJECT, emails_with_subject
+from tests.password_helpers import CHANGED_SUBJECT, emails_with_subject, reset_token
 
 NEW_PASSWORD = "velvet thunder pocket 2031 maple"
 CHANGE = "/v1/account/password"
@@ -29,8 +30,6 @@ def test_change_revokes_other_sessions_and_keeps_the_current_one(api, make_famil
 
 
 def test_change_updates_password_changed_at(api, make_family):
-    from chalicelib.core import clock
-
     _, password, tokens = make_family()
     before = api.get("/v1/account", token=tokens["access_token"]).json["password_changed_at"]
     clock.advance(120)
@@ -76,3 +75,15 @@ def test_change_needs_a_signed_in_caller(api):
     response = api.post(CHANGE, {"current_password": STRONG_PASSWORD,
                                  "new_password": NEW_PASSWORD})
     assert response.status_code == 401
+
+
+def test_a_password_change_kills_an_outstanding_reset_link(api, make_family):
+    email, password, tokens = make_family()
+    api.post("/v1/auth/password/forgot", {"email": email})
+    token = reset_token(email)
+    api.post(CHANGE, {"current_password": password, "new_password": NEW_PASSWORD},
+             token=tokens["access_token"])
+    late = api.post("/v1/auth/password/reset", {"token": token,
+                                                "new_password": "another sturdy phrase 77"})
+    assert late.status_code == 400 and late.json["code"] == "invalid_or_expired_code"
+    assert api.post("/v1/auth/login", {"email": email, "password": NEW_PASSWORD}).status_code == 200

@@ -18,7 +18,7 @@ Decisions:
 * A failed delivery withdraws the code it carried (nothing live that nobody received) but still
   counts towards the send limit: the limit protects the mailbox and our sender reputation, and
   an outage should not turn into a retry storm.  The attempt is recorded in the activity log
-  with outcome ``send_failed``.
+  with outcome ``send_failed`` (requests over the limit are only logged: anyone can make them).
 * The new password is checked against the policy *before* the token or code is used, so a weak
   choice costs nothing and the person can try again with the same link.  On the email+code path
   it is checked before the account is even looked up (against the email given), otherwise
@@ -76,9 +76,9 @@ def request_reset(email: str, channel: str, client: Client) -> None:
     by_sms = channel == "sms" and account.phone_verified and bool(account.phone)
     used_channel = "sms" if by_sms else "email"
     if not RatePolicy.configured("password_reset_sends").hit(account.account_id).allowed:
+        # Logged, not written to the account's activity: anyone can repeat this request for
+        # someone else's email, and the activity log keeps every event it is given.
         log_event("password_reset_not_sent", reason="rate_limited", account_id=account.account_id)
-        activity.record(account.account_id, "password_reset_requested", client,
-                        outcome="rate_limited", channel=used_channel)
         return
     issued = codes.issue(PASSWORD_RESET, account.account_id, with_token=not by_sms,
                          ttl_seconds=get_settings().password_reset_code_seconds)
