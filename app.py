@@ -2,12 +2,14 @@
 from chalice import Chalice, Rate
 
 from chalicelib.accounts import routes as accounts
+from chalicelib.accounts import routes_password as password
 from chalicelib.core import housekeeping
 from chalicelib.web import http, routes as platform
 
 app = Chalice(app_name="kinlink")
 app.register_blueprint(platform.bp)
 app.register_blueprint(accounts.bp)
+app.register_blueprint(password.bp)
 http.install(app)
 
 

@@ -41,6 +41,15 @@ class Settings:
     session_absolute_seconds: int = 12 * 60 * 60
     verification_code_seconds: int = 10 * 60
     code_max_attempts: int = 5
+    # Password reset (api.md "Password reset"): how long a reset link/code lives.
+    password_reset_code_seconds: int = 10 * 60
+    # Named rate-limit policies (``core.ratelimit.RatePolicy.configured(name)`` reads
+    # ``<name>_per_window`` and ``<name>_window_seconds``).  Reset messages per account (over the
+    # limit the request still answers 202 and sends nothing); phone verification SMS per account.
+    password_reset_sends_per_window: int = 3
+    password_reset_sends_window_seconds: int = 60 * 60
+    phone_verification_sends_per_window: int = 3
+    phone_verification_sends_window_seconds: int = 60 * 60
     # The scheduled clean-up looks back this far when it has no watermark yet.
     cleanup_lookback_hours: int = 48
     log_level: str = "INFO"

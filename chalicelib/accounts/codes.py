@@ -67,23 +67,42 @@ def consume(purpose: str, owner_id: str, code: str) -> bool:
 
 def consume_token(purpose: str, token: str) -> str | None:
     """The owner id if ``token`` is the live link token of a code; the code dies with it."""
+    record = _live_token_record(purpose, token)
+    if record is None:
+        return None
+    owner_id = token.partition(".")[0]
+    return owner_id if _delete_if(record, OneTimeCode.token_digest == record.token_digest) else None
+
+
+def token_owner(purpose: str, token: str) -> str | None:
+    """The owner id if ``token`` is live, without using it up (to check other input first)."""
+    return token.partition(".")[0] if _live_token_record(purpose, token) is not None else None
+
+
+def _live_token_record(purpose: str, token: str) -> OneTimeCode | None:
     owner_id, _, secret = token.partition(".")
     if not owner_id or not secret:
         return None
-    subject = _subject(purpose, owner_id)
     try:
-        record = OneTimeCode.get(subject, consistent_read=True)
+        record = OneTimeCode.get(_subject(purpose, owner_id), consistent_read=True)
     except OneTimeCode.DoesNotExist:
         return None
     if record.is_expired() or record.attempts_left <= 0:
         return None
     if not secrets.same(record.token_digest, secrets.token_digest(token)):
         return None
-    return owner_id if _delete_if(record, OneTimeCode.token_digest == record.token_digest) else None
+    return record
 
 
 def revoke(purpose: str, owner_id: str) -> None:
     OneTimeCode(_subject(purpose, owner_id)).delete()
+
+
+def withdraw(purpose: str, owner_id: str, issued: IssuedCode) -> None:
+    """Delete the code ``issued`` made (it was never delivered), unless a newer one replaced it."""
+    subject = _subject(purpose, owner_id)
+    _delete_if(OneTimeCode(subject),
+               OneTimeCode.code_digest == secrets.keyed_digest(issued.code, subject))
 
 
 def _delete_if(record: OneTimeCode, condition) -> bool:

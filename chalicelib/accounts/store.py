@@ -33,6 +33,9 @@ class Account(Model):
     facility_id = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     phone_verified = BooleanAttribute(default=False)
+    # A number being verified (POST /v1/account/phone): it replaces ``phone`` only once its SMS
+    # code comes back, so the verified number keeps receiving codes until then.
+    pending_phone = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute()
     email_verified = BooleanAttribute(default=False)
     disabled = BooleanAttribute(default=False)
@@ -158,6 +161,19 @@ def bump_session_epoch(account: Account, keep_session: Session | None = None, **
     for name, value in changes.items():
         setattr(account, name, value)
     return new_epoch
+
+
+def confirm_pending_phone(account: Account, phone: str) -> bool:
+    """Make ``phone`` the account's verified number if it is still the pending one."""
+    try:
+        account.update(actions=[Account.phone.set(phone), Account.phone_verified.set(True),
+                                Account.pending_phone.remove()],
+                       condition=Account.pending_phone == phone)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def get_or_none(model: type[Model], key: str):

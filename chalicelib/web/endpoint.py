@@ -44,6 +44,8 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Anything but JSON (an HTML page) is sent as the string ``body`` is, with this type.
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,10 @@ def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response
 def json_response(reply: Reply) -> Response:
     if reply.body is None:
         return Response(body="", status_code=reply.status, headers=reply.headers)
-    headers = {"Content-Type": "application/json", **reply.headers}
-    return Response(body=json.dumps(reply.body, ensure_ascii=False), status_code=reply.status,
-                    headers=headers)
+    headers = {"Content-Type": reply.content_type, **reply.headers}
+    body = json.dumps(reply.body, ensure_ascii=False) if reply.content_type == "application/json" \
+        else reply.body
+    return Response(body=body, status_code=reply.status, headers=headers)
 
 
 def client_of(raw) -> Client:

@@ -1,0 +1,188 @@
+"""The password lifecycle: forgotten-password reset, password change, phone verification
+(api.md "Password reset", "Passwords", "Account"; ASVS 2.5, NIST SP 800-63B 6.1.2.3).
+
+Forgot (``request_reset``) always returns normally, so the route answers the same 202 whatever
+happened: unknown email, unverified or disabled account, too many requests, or a failed
+delivery all send nothing and say nothing.  It keeps working while the email is locked out (it
+never looks at the lockout).  A request issues one 6-digit code plus, for email, a link token of
+256 bits (``codes.issue``: both stored only as digests, single use, ``PASSWORD_RESET_CODE_SECONDS``
+of life, 5 wrong codes kill it) and replaces any earlier request.  The link is built from
+``PUBLIC_BASE_URL``, never from the request.  Sends are limited per account by the named policy
+``password_reset_sends`` (3 per hour by default); over the limit nothing is sent.
+
+Decisions:
+* SMS channel without a verified phone: the code goes by email instead (with the link).  The
+  person asked for a reset and the email address is the account's verified channel, so falling
+  back helps them and tells an outsider nothing (the answer is the same 202 either way).  SMS
+  carries the code only, never the link.
+* A failed delivery withdraws the code it carried (nothing live that nobody received) but still
+  counts towards the send limit: the limit protects the mailbox and our sender reputation, and
+  an outage should not turn into a retry storm.  The attempt is recorded in the activity log
+  with outcome ``send_failed`` (requests over the limit are only logged: anyone can make them).
+* The new password is checked against the policy *before* the token or code is used, so a weak
+  choice costs nothing and the person can try again with the same link.  On the email+code path
+  it is checked before the account is even looked up (against the email given), otherwise
+  "weak_password" vs "invalid_or_expired_code" would tell whether the email has an account.
+* ``set_new_password`` is the one way a password changes (reset and change): the hash, its
+  date and the session epoch move in one transaction, so every session and refresh token dies
+  with the old password; an outstanding reset link dies too; a "password changed" email and an
+  activity event follow.  MFA fields are never touched: a reset does not bypass 2FA.
+* A reset also clears the email's sign-in lockout (the person proved they own the mailbox).
+* Password change needs the current password, checked by ``service.authenticate_password``: a
+  wrong one counts toward the sign-in lockout of that email (a stolen session must not become
+  an unlimited password-guessing oracle) and a locked email gets 429 ``account_locked``.  It
+  answers 400 ``invalid_current_password`` rather than 401, because clients treat 401 as "your
+  session ended, sign in again", which is not what happened.  The current session survives,
+  every other one ends.
+* Phone verification keeps the new number as ``pending_phone`` until its SMS code comes back;
+  the verified number stays in use until then.  Only a verified phone receives reset codes.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from chalicelib.accounts import activity, codes, passwords, service, sessions, store
+from chalicelib.accounts.service import InvalidOrExpiredCode
+from chalicelib.config import get_settings
+from chalicelib.core import clock
+from chalicelib.core.errors import InvalidCredentials, InvalidRequest, RateLimited
+from chalicelib.core.identity import Client, Principal
+from chalicelib.core.logs import log_event
+from chalicelib.core.notify import notifier
+from chalicelib.core.ratelimit import RatePolicy
+
+PASSWORD_RESET = "password_reset"
+PHONE_VERIFICATION = "phone_verification"
+RESET_PAGE_PATH = "/reset-password"
+
+
+class InvalidCurrentPassword(InvalidRequest):
+    code = "invalid_current_password"
+    title = "Current password is wrong"
+
+    def __init__(self) -> None:
+        super().__init__("Your current password is not correct, so nothing was changed.",
+                         errors=[{"field": "current_password", "problem": "is not correct"}])
+
+
+# --- forgotten password ---------------------------------------------------------------------
+
+def request_reset(email: str, channel: str, client: Client) -> None:
+    """Send a reset code (and link) if the email belongs to an active account; else nothing."""
+    account = store.account_by_email(service.canonical_email(email))
+    if account is None or account.disabled or not account.email_verified:
+        log_event("password_reset_not_sent", reason="no_active_account")
+        return
+    by_sms = channel == "sms" and account.phone_verified and bool(account.phone)
+    used_channel = "sms" if by_sms else "email"
+    if not RatePolicy.configured("password_reset_sends").hit(account.account_id).allowed:
+        # Logged, not written to the account's activity: anyone can repeat this request for
+        # someone else's email, and the activity log keeps every event it is given.
+        log_event("password_reset_not_sent", reason="rate_limited", account_id=account.account_id)
+        return
+    issued = codes.issue(PASSWORD_RESET, account.account_id, with_token=not by_sms,
+                         ttl_seconds=get_settings().password_reset_code_seconds)
+    minutes = get_settings().password_reset_code_seconds // 60
+    if by_sms:
+        delivered = notifier().sms(account.phone, (
+            f"Kinlink password reset code: {issued.code}. It expires in {minutes} minutes. "
+            "Kinlink never asks for this code or your password."))
+    else:
+        delivered = notifier().email(account.email, "password_reset", full_name=account.full_name,
+                                     code=issued.code, link=reset_link(issued.token),
+                                     minutes=minutes)
+    if not delivered:
+        codes.withdraw(PASSWORD_RESET, account.account_id, issued)
+    activity.record(account.account_id, "password_reset_requested", client,
+                    outcome="success" if delivered else "send_failed", channel=used_channel)
+
+
+def reset_link(token: str) -> str:
+    return f"{get_settings().public_base_url.rstrip('/')}{RESET_PAGE_PATH}?token={quote(token)}"
+
+
+def reset_with_token(token: str, new_password: str, client: Client) -> None:
+    account_id = codes.token_owner(PASSWORD_RESET, token)
+    account = store.account_by_id(account_id) if account_id else None
+    if account is None or account.disabled:
+        raise InvalidOrExpiredCode()
+    password = _acceptable_password(new_password, account)
+    if codes.consume_token(PASSWORD_RESET, token) != account.account_id:
+        raise InvalidOrExpiredCode()  # used by a parallel request a moment ago
+    _finish_reset(account, password, client, method="link")
+
+
+def reset_with_code(email: str, code: str, new_password: str, client: Client) -> None:
+    email = service.canonical_email(email)
+    password = passwords.check_new_password(new_password, email)
+    account = store.account_by_email(email)
+    if (account is None or account.disabled
+            or not codes.consume(PASSWORD_RESET, account.account_id, code.strip())):
+        raise InvalidOrExpiredCode()
+    _finish_reset(account, password, client, method="code")
+
+
+def _finish_reset(account: store.Account, password: str, client: Client, method: str) -> None:
+    set_new_password(account, password, client, event="password_reset", method=method)
+    store.delete_throttle(service.throttle_subject(account.email))
+
+
+# --- password change ------------------------------------------------------------------------
+
+def change_password(principal: Principal, current_password: str, new_password: str,
+                    client: Client) -> None:
+    email = store.account_by_id(principal.account_id).email
+    try:
+        account = service.authenticate_password(email, current_password)
+    except InvalidCredentials:
+        activity.record(principal.account_id, "password_changed", client,
+                        outcome="wrong_current_password")
+        raise InvalidCurrentPassword() from None
+    password = _acceptable_password(new_password, account)
+    set_new_password(account, password, client, event="password_changed",
+                     keep_session=sessions.current_session(principal))
+
+
+def set_new_password(account: store.Account, password: str, client: Client, *, event: str,
+                     keep_session: store.Session | None = None, **detail: str) -> None:
+    """Store an accepted password and end every session but ``keep_session`` (see module doc)."""
+    changed_at = clock.iso()
+    store.bump_session_epoch(account, keep_session=keep_session,
+                             password_hash=passwords.hash_password(password),
+                             password_changed_at=changed_at)
+    codes.revoke(PASSWORD_RESET, account.account_id)
+    notifier().email(account.email, "password_changed", full_name=account.full_name,
+                     changed_at=changed_at)
+    activity.record(account.account_id, event, client, **detail)
+    log_event(event, account_id=account.account_id)
+
+
+def _acceptable_password(new_password: str, account: store.Account) -> str:
+    return passwords.check_new_password(new_password, account.email, (account.full_name,))
+
+
+# --- phone verification ---------------------------------------------------------------------
+
+def start_phone_verification(account_id: str, phone: str) -> None:
+    phone = service.validated_phone(phone)
+    decision = RatePolicy.configured("phone_verification_sends").hit(account_id)
+    if not decision.allowed:
+        raise RateLimited("Too many codes were sent to confirm a phone. Try again later.",
+                          retry_after_seconds=decision.retry_after_seconds,
+                          code="too_many_codes_sent")
+    store.account_by_id(account_id).update(actions=[store.Account.pending_phone.set(phone)])
+    issued = codes.issue(PHONE_VERIFICATION, account_id)
+    delivered = notifier().sms(phone, (
+        f"Kinlink code to confirm this phone: {issued.code}. It expires in "
+        f"{get_settings().verification_code_seconds // 60} minutes."))
+    if not delivered:
+        codes.withdraw(PHONE_VERIFICATION, account_id, issued)
+
+
+def verify_phone(account_id: str, code: str, client: Client) -> None:
+    account = store.account_by_id(account_id)
+    phone = account.pending_phone
+    if (not phone or not codes.consume(PHONE_VERIFICATION, account_id, code.strip())
+            or not store.confirm_pending_phone(account, phone)):
+        raise InvalidOrExpiredCode()
+    activity.record(account_id, "phone_verified", client)

@@ -1,0 +1,91 @@
+"""HTTP routes of the password lifecycle (api.md "Password reset", "Account"): forgot, reset,
+change, phone verification, and the reset page the emailed link opens.
+
+The reset page is plain HTML with its CSS and script inline, allowed by a per-response CSP
+nonce; nothing else may load, connect (except back to this origin), frame it or follow a form
+elsewhere.  The token is never written into the page: the script reads it from the address,
+removes it from the address bar and history, and posts it to the reset endpoint.
+"""
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+from chalice import Blueprint
+
+from chalicelib.accounts import recovery
+from chalicelib.core import secrets
+from chalicelib.core.errors import InvalidRequest
+from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
+from chalicelib.web.schema import CODE, E164, EMAIL, PASSWORD, obj, string as text
+
+bp = Blueprint(__name__)
+
+STATUS = obj({"status": text()})
+TOKEN = text(1, 512)
+RESET_PAGE = string.Template(
+    (Path(__file__).parent / "pages" / "reset_password.html").read_text(encoding="utf-8"))
+
+
+@endpoint(bp, "POST", "/v1/auth/password/forgot", summary="Ask for a password reset code",
+          tag="auth", body=obj({"email": EMAIL}, {"channel": text(enum=["email", "sms"])}),
+          status=202, response=STATUS)
+def forgot_password(request: ApiRequest):
+    body = request.body
+    recovery.request_reset(body["email"], body.get("channel") or "email", request.client)
+    return {"status": "sent_if_registered"}
+
+
+@endpoint(bp, "POST", "/v1/auth/password/reset", summary="Set a new password with a reset code",
+          tag="auth",
+          body=obj({"new_password": PASSWORD}, {"token": TOKEN, "email": EMAIL, "code": CODE}),
+          response=STATUS, problems=("invalid_or_expired_code", "weak_password"))
+def reset_password(request: ApiRequest):
+    body = request.body
+    if body.get("token") and not (body.get("email") or body.get("code")):
+        recovery.reset_with_token(body["token"], body["new_password"], request.client)
+    elif body.get("email") and body.get("code") and not body.get("token"):
+        recovery.reset_with_code(body["email"], body["code"], body["new_password"], request.client)
+    else:
+        raise InvalidRequest(
+            "Send either token and new_password, or email, code and new_password.",
+            errors=[{"field": "token", "problem": "give either token, or email and code"}])
+    return {"status": "password_reset"}
+
+
+@endpoint(bp, "POST", "/v1/account/password", summary="Change the password", tag="account",
+          roles=ANY_ROLE, body=obj({"current_password": PASSWORD, "new_password": PASSWORD}),
+          response=STATUS,
+          problems=("invalid_current_password", "weak_password", "account_locked"))
+def change_password(request: ApiRequest):
+    body = request.body
+    recovery.change_password(request.principal, body["current_password"], body["new_password"],
+                             request.client)
+    return {"status": "password_changed"}
+
+
+@endpoint(bp, "POST", "/v1/account/phone", summary="Send a code to confirm a phone number",
+          tag="account", roles=ANY_ROLE, body=obj({"phone": E164}), status=202, response=STATUS,
+          problems=("too_many_codes_sent",))
+def start_phone_verification(request: ApiRequest):
+    recovery.start_phone_verification(request.principal.account_id, request.body["phone"])
+    return {"status": "code_sent"}
+
+
+@endpoint(bp, "POST", "/v1/account/phone/verify", summary="Confirm a phone number with its code",
+          tag="account", roles=ANY_ROLE, body=obj({"code": CODE}), response=STATUS,
+          problems=("invalid_or_expired_code",))
+def verify_phone(request: ApiRequest):
+    recovery.verify_phone(request.principal.account_id, request.body["code"], request.client)
+    return {"status": "phone_verified"}
+
+
+@endpoint(bp, "GET", recovery.RESET_PAGE_PATH, summary="The page a reset link opens (HTML)",
+          tag="pages", query=obj(optional={"token": TOKEN}))
+def reset_page(request: ApiRequest):
+    nonce = secrets.new_id()
+    policy = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+    return Reply(200, RESET_PAGE.substitute(nonce=nonce), content_type="text/html; charset=utf-8",
+                 headers={"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer",
+                          "X-Frame-Options": "DENY", "Cache-Control": "no-store"})

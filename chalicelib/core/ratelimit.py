@@ -1,0 +1,86 @@
+"""Named rate-limit policies: at most ``limit`` hits per subject per window.
+
+A policy has a name (``password_reset_sends``, say) and reads its numbers from configuration
+(``<name>_per_window``, ``<name>_window_seconds``), so stages can differ without code changes.
+The subject is whatever is being limited: an account id, an MFA challenge id, ...
+
+Each subject has one counter item whose window starts with its first hit and lasts
+``window_seconds``; every hit is one atomic ``ADD`` conditioned on the window still running, so
+parallel requests cannot slip past the limit.  When no window is running, a conditional write
+starts a fresh one (a lost race falls back to counting in the window the winner started).  The
+counter expires with its window, so the hourly clean-up removes it.
+
+A store failure propagates: a limiter that lets requests through when it cannot count is no
+limiter (warehouse's lesson).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.core import clock
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
+                                   expiry_update_actions, register)
+
+
+@register
+class RateCounter(ExpiringModel):
+    class Meta(BaseMeta):
+        table_name = TableName("rate-counters")
+
+    key = UnicodeAttribute(hash_key=True)  # "<policy name>#<subject>"
+    hits = NumberAttribute(default=0)
+    by_expiry = ByExpiry()
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after_seconds: int  # 0 when allowed
+
+
+@dataclass(frozen=True)
+class RatePolicy:
+    name: str
+    limit: int
+    window_seconds: int
+
+    @classmethod
+    def configured(cls, name: str) -> "RatePolicy":
+        settings = get_settings()
+        return cls(name, getattr(settings, f"{name}_per_window"),
+                   getattr(settings, f"{name}_window_seconds"))
+
+    def hit(self, subject: str) -> RateDecision:
+        """Count one hit for ``subject`` and say whether it is within the limit."""
+        now = int(clock.now())
+        counter = RateCounter(f"{self.name}#{subject}")
+        try:
+            counter.update(actions=[RateCounter.hits.add(1)],
+                           condition=RateCounter.expires_at > now)
+        except UpdateError as error:
+            _reraise_unless_condition_failed(error)
+            self._start_window(counter, now)
+        if counter.hits <= self.limit:
+            return RateDecision(True, 0)
+        return RateDecision(False, max(1, counter.expires_at - now))
+
+    def _start_window(self, counter: RateCounter, now: int) -> None:
+        try:
+            counter.update(
+                actions=[RateCounter.hits.set(1)]
+                + expiry_update_actions(RateCounter, now + self.window_seconds),
+                condition=RateCounter.expires_at.does_not_exist() | (RateCounter.expires_at <= now),
+            )
+        except UpdateError as error:
+            _reraise_unless_condition_failed(error)
+            # A parallel request started the window a moment ago: count in that one.
+            counter.update(actions=[RateCounter.hits.add(1)])
+
+
+def _reraise_unless_condition_failed(error: UpdateError) -> None:
+    if error.cause_response_code != "ConditionalCheckFailedException":
+        raise error
