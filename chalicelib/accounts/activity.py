@@ -12,7 +12,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import clock, secrets
 from chalicelib.core.identity import Client
-from chalicelib.core.store import BaseMeta, TableName, page, register
+from chalicelib.core.store import BaseMeta, TableName, decode_cursor, page, register
 
 TYPES = frozenset({
     "signup", "email_verified", "login_succeeded", "login_failed", "account_locked",
@@ -52,10 +52,12 @@ def record(account_id: str, event_type: str, client: Client | None = None,
     event.save(condition=ActivityEvent.event_key.does_not_exist())
 
 
-def newest_first(account_id: str, limit: int, cursor: dict | None) -> dict:
+def newest_first(account_id: str, limit: int, cursor: str | None) -> dict:
+    """One page of the account's events, newest first (one Query, ``limit`` items at most)."""
+    scope = f"activity:{account_id}"
     results = ActivityEvent.query(account_id, scan_index_forward=False, limit=limit,
-                                  last_evaluated_key=cursor)
-    return page(results, f"activity:{account_id}", _render)
+                                  last_evaluated_key=decode_cursor(cursor, scope))
+    return page(results, scope, _render)
 
 
 def _render(event: ActivityEvent) -> dict:
