@@ -30,7 +30,8 @@ class ActivityEvent(Model):
         table_name = TableName("activity")
 
     account_id = UnicodeAttribute(hash_key=True)
-    # "<ISO time>#<random>": sorts by time, unique even within one second.
+    # "<ISO time with microseconds>#<random>": sorts by time (events of one request keep their
+    # order), unique even when two land in the same microsecond.
     event_key = UnicodeAttribute(range_key=True)
     type = UnicodeAttribute()
     at = UnicodeAttribute()
@@ -44,8 +45,10 @@ def record(account_id: str, event_type: str, client: Client | None = None,
            outcome: str = "success", **detail: object) -> None:
     if event_type not in TYPES:
         raise ValueError(f"unknown activity type {event_type!r}")
-    at = clock.iso()
-    event = ActivityEvent(account_id, f"{at}#{secrets.new_id()}", type=event_type, at=at,
+    now = clock.now()
+    at = clock.iso(now)
+    event_key = f"{at[:-1]}.{int(now * 1_000_000) % 1_000_000:06d}Z#{secrets.new_id()}"
+    event = ActivityEvent(account_id, event_key, type=event_type, at=at,
                           ip=client.ip if client else None,
                           user_agent=client.user_agent if client else None,
                           outcome=outcome, detail={k: v for k, v in detail.items() if v is not None})

@@ -193,9 +193,9 @@ def _finish(account: Account, client: Client, method: str, throttle: LoginThrott
         store.clear_failures(throttle)
     tokens = sessions.open_session(account, client)
     device_token = devices.remember(account) if remember_device else None
-    devices.note_sign_in(account, client, remembered)
     activity.record(account.account_id, "login_succeeded", client, method=method,
                     session_id=tokens.session_id, device=devices.label(client.user_agent))
+    devices.note_sign_in(account, client, remembered)
     log_event("login_succeeded", account_id=account.account_id, session_id=tokens.session_id,
               method=method)
     return SignedIn(tokens, device_token)
