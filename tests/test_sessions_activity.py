@@ -52,7 +52,8 @@ def test_new_device_email_is_sent_once_per_new_device(api, make_family):
     assert devices == ["Safari on iPhone", "Firefox on Windows"]
 
 
-def test_a_remembered_device_is_not_new(api, make_family, kms_key):
+@pytest.mark.usefixtures("kms_key")
+def test_a_remembered_device_is_not_new(api, make_family):
     email, password, tokens = make_family()
     secret, _ = enrol(api, tokens["access_token"])
     api.headers["User-Agent"] = CHROME_MAC
@@ -191,7 +192,8 @@ def test_refresh_token_reuse_and_admin_actions_are_recorded(api, make_family):
     assert types[:2] == ["account_disabled", "account_unlocked"]
 
 
-def test_no_secret_reaches_activity_or_logs(api, make_family, kms_key):
+@pytest.mark.usefixtures("kms_key")
+def test_no_secret_reaches_activity_or_logs(api, make_family):
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)
     handler.setFormatter(JsonLineFormatter())

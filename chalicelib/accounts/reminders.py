@@ -16,7 +16,7 @@ preferences, password change and reset); it writes only when the due day actuall
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
@@ -66,7 +66,7 @@ def send_due_reminders() -> ReminderReport:
     today = _today()
     state = _load_state(today)
     report = ReminderReport()
-    day = datetime.fromtimestamp(state.watermark, tz=timezone.utc)
+    day = datetime.fromtimestamp(state.watermark, tz=UTC)
     while day <= today:
         bucket = day.strftime("%Y-%m-%d")
         report.days_queried += 1
@@ -115,11 +115,11 @@ def _load_state(today: datetime) -> JobState:
 
 
 def _parse(iso: str) -> datetime:
-    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _now() -> datetime:
-    return datetime.fromtimestamp(clock.now(), tz=timezone.utc)
+    return datetime.fromtimestamp(clock.now(), tz=UTC)
 
 
 def _today() -> datetime:

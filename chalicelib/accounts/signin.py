@@ -12,8 +12,9 @@
   email's lockout like a wrong password; a locked email gets 429 ``account_locked`` here too.
   The failure count is cleared only by a complete sign-in, so knowing the password does not
   refill the budget for guessing the second factor.
-* Every outcome is written to the account's activity; a successful sign-in from a new device
-  sends the "new sign-in" email (``devices``).
+* Every outcome is written to the account's activity (``login_failed`` only for emails that
+  have an account; attempts refused while locked write nothing, so a locked email stays free to
+  refuse); a successful sign-in from a new device sends the "new sign-in" email (``devices``).
 * ``disable_second_factor`` re-authenticates (password + current code) with the same lockout.
 """
 from __future__ import annotations
