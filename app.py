@@ -1,8 +1,10 @@
 """Kinlink API: the Chalice app. It registers the Blueprints and the scheduled jobs, nothing else."""
 from chalice import Chalice, Rate
 
+from chalicelib.accounts import reminders
 from chalicelib.accounts import routes as accounts
 from chalicelib.accounts import routes_password as password
+from chalicelib.accounts import security_routes as account_security
 from chalicelib.core import housekeeping
 from chalicelib.web import http, routes as platform
 
@@ -10,6 +12,7 @@ app = Chalice(app_name="kinlink")
 app.register_blueprint(platform.bp)
 app.register_blueprint(accounts.bp)
 app.register_blueprint(password.bp)
+app.register_blueprint(account_security.bp)
 http.install(app)
 
 
@@ -17,3 +20,9 @@ http.install(app)
 def clean_up_expired_records(event):
     """Delete expired lockouts, codes and sessions (expiry itself is enforced on read)."""
     return housekeeping.delete_expired().deleted
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def send_password_reminders(event):
+    """Email opted-in accounts whose password has reached the reminder age."""
+    return reminders.send_due_reminders().sent

@@ -52,6 +52,15 @@ class Settings:
     phone_verification_sends_window_seconds: int = 60 * 60
     # The scheduled clean-up looks back this far when it has no watermark yet.
     cleanup_lookback_hours: int = 48
+    # Second factor (ASVS 2.8): TOTP secrets are encrypted with this KMS key (an alias, id or
+    # ARN).  Outside production the alias is created on first use; in production it must exist.
+    kms_key_id: str = "alias/kinlink-totp"
+    totp_issuer: str = "Kinlink"
+    mfa_challenge_seconds: int = 5 * 60
+    mfa_code_sends_per_challenge: int = 3
+    remembered_device_days: int = 30
+    # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
+    password_reminder_days: int = 180
     log_level: str = "INFO"
 
     @property

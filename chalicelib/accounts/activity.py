@@ -12,7 +12,7 @@ from pynamodb.models import Model
 
 from chalicelib.core import clock, secrets
 from chalicelib.core.identity import Client
-from chalicelib.core.store import BaseMeta, TableName, page, register
+from chalicelib.core.store import BaseMeta, TableName, decode_cursor, page, register
 
 TYPES = frozenset({
     "signup", "email_verified", "login_succeeded", "login_failed", "account_locked",
@@ -30,7 +30,8 @@ class ActivityEvent(Model):
         table_name = TableName("activity")
 
     account_id = UnicodeAttribute(hash_key=True)
-    # "<ISO time>#<random>": sorts by time, unique even within one second.
+    # "<ISO time with microseconds>#<random>": sorts by time (events of one request keep their
+    # order), unique even when two land in the same microsecond.
     event_key = UnicodeAttribute(range_key=True)
     type = UnicodeAttribute()
     at = UnicodeAttribute()
@@ -44,18 +45,22 @@ def record(account_id: str, event_type: str, client: Client | None = None,
            outcome: str = "success", **detail: object) -> None:
     if event_type not in TYPES:
         raise ValueError(f"unknown activity type {event_type!r}")
-    at = clock.iso()
-    event = ActivityEvent(account_id, f"{at}#{secrets.new_id()}", type=event_type, at=at,
+    now = clock.now()
+    at = clock.iso(now)
+    event_key = f"{at[:-1]}.{int(now * 1_000_000) % 1_000_000:06d}Z#{secrets.new_id()}"
+    event = ActivityEvent(account_id, event_key, type=event_type, at=at,
                           ip=client.ip if client else None,
                           user_agent=client.user_agent if client else None,
                           outcome=outcome, detail={k: v for k, v in detail.items() if v is not None})
     event.save(condition=ActivityEvent.event_key.does_not_exist())
 
 
-def newest_first(account_id: str, limit: int, cursor: dict | None) -> dict:
+def newest_first(account_id: str, limit: int, cursor: str | None) -> dict:
+    """One page of the account's events, newest first (one Query, ``limit`` items at most)."""
+    scope = f"activity:{account_id}"
     results = ActivityEvent.query(account_id, scan_index_forward=False, limit=limit,
-                                  last_evaluated_key=cursor)
-    return page(results, f"activity:{account_id}", _render)
+                                  last_evaluated_key=decode_cursor(cursor, scope))
+    return page(results, scope, _render)
 
 
 def _render(event: ActivityEvent) -> dict:

@@ -14,7 +14,15 @@ from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
+from chalicelib.core.errors import InvalidRequest
 from chalicelib.accounts.store import OneTimeCode
+
+
+class InvalidOrExpiredCode(InvalidRequest):
+    code = "invalid_or_expired_code"
+
+    def __init__(self) -> None:
+        super().__init__("The code is wrong or has expired. Ask for a new one.")
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.accounts import service, sessions
+from chalicelib.accounts import service, sessions, signin
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import CODE, E164, EMAIL, PASSWORD, obj, string
+from chalicelib.web.schema import BOOLEAN, CODE, E164, EMAIL, PASSWORD, obj, string
 
 bp = Blueprint(__name__)
 
 TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
               "expires_in": {"type": "integer"}})
 STATUS = obj({"status": string()})
+MFA_METHOD = string(enum=["totp", "recovery_code", "email", "sms"])
 
 
 @endpoint(bp, "POST", "/v1/auth/signup", summary="Create a family account", tag="auth",
@@ -32,14 +33,47 @@ def verify_email(request: ApiRequest):
     return {"status": "verified"}
 
 
-@endpoint(bp, "POST", "/v1/auth/login", summary="Sign in", tag="auth",
+MFA_CHALLENGE = obj({"mfa_required": BOOLEAN, "challenge_id": string(),
+                    "methods": {"type": "array", "items": string()}})
+SIGNED_IN = {**TOKENS, "properties": {**TOKENS["properties"], "device_token": string()},
+             "required": ["access_token", "refresh_token", "token_type", "expires_in"]}
+
+
+@endpoint(bp, "POST", "/v1/auth/login", summary="Sign in (may ask for a second factor)",
+          tag="auth",
           body=obj({"email": EMAIL, "password": PASSWORD}, {"device_token": string(1, 512)}),
-          response=TOKENS,
+          response={"oneOf": [TOKENS, MFA_CHALLENGE]},
           problems=("invalid_credentials", "account_locked", "email_not_verified",
                     "account_disabled"))
 def log_in(request: ApiRequest):
-    tokens = service.log_in(request.body["email"], request.body["password"], request.client)
-    return tokens.as_response()
+    body = request.body
+    return signin.log_in(body["email"], body["password"], request.client,
+                         body.get("device_token")).as_response()
+
+
+@endpoint(bp, "POST", "/v1/auth/mfa", summary="Finish signing in with a second factor",
+          tag="auth",
+          body=obj({"challenge_id": string(1, 64), "method": MFA_METHOD, "code": CODE},
+                   {"remember_device": BOOLEAN}),
+          response=SIGNED_IN,
+          problems=("invalid_challenge", "invalid_second_factor", "totp_code_reused",
+                    "recovery_code_used", "mfa_method_unavailable", "account_locked"))
+def complete_second_factor(request: ApiRequest):
+    body = request.body
+    return signin.complete_second_factor(body["challenge_id"], body["method"], body["code"],
+                                         request.client,
+                                         bool(body.get("remember_device"))).as_response()
+
+
+@endpoint(bp, "POST", "/v1/auth/mfa/send", summary="Send a sign-in code by email or SMS",
+          tag="auth",
+          body=obj({"challenge_id": string(1, 64), "method": string(enum=["email", "sms"])}),
+          status=202, response=STATUS,
+          problems=("invalid_challenge", "mfa_method_unavailable", "too_many_codes_sent",
+                    "account_locked"))
+def send_second_factor_code(request: ApiRequest):
+    signin.send_code(request.body["challenge_id"], request.body["method"], request.client)
+    return {"status": "sent"}
 
 
 @endpoint(bp, "POST", "/v1/auth/refresh", summary="Rotate the token pair", tag="auth",
@@ -52,9 +86,7 @@ def refresh(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/auth/logout", summary="End this session", tag="auth",
           roles=ANY_ROLE, status=204)
 def log_out(request: ApiRequest):
-    session = sessions.current_session(request.principal)
-    if session is not None:
-        sessions.revoke(session)
+    sessions.log_out(request.principal, request.client)
     return Reply(204)
 
 
@@ -67,7 +99,7 @@ def account(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/admin/accounts/{account_id}/unlock", summary="Clear a lockout",
           tag="admin", roles=("admin",), status=204, problems=("not_found",))
 def unlock(request: ApiRequest, account_id: str):
-    service.unlock(account_id)
+    service.unlock(account_id, request.client, by=request.principal.account_id)
     return Reply(204)
 
 
@@ -75,7 +107,7 @@ def unlock(request: ApiRequest, account_id: str):
           summary="Disable an account and end its sessions", tag="admin", roles=("admin",),
           status=204, problems=("not_found",))
 def disable(request: ApiRequest, account_id: str):
-    service.disable(account_id)
+    service.disable(account_id, request.client, by=request.principal.account_id)
     return Reply(204)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from chalicelib.accounts import codes, passwords, sessions, store
+from chalicelib.accounts import activity, codes, mfa, passwords, reminders, store
+from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import AccountLocked, Forbidden, InvalidCredentials, InvalidRequest, NotFound
@@ -18,13 +19,8 @@ from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 
 VERIFY_EMAIL = "verify_email"
-
-
-class InvalidOrExpiredCode(InvalidRequest):
-    code = "invalid_or_expired_code"
-
-    def __init__(self) -> None:
-        super().__init__("The code is wrong or has expired. Ask for a new one.")
+# notify_messages is read by messaging; password_reminder is opt-in (see ``reminders``).
+DEFAULT_PREFERENCES = {"password_reminder": False, "notify_messages": True}
 
 
 def canonical_email(email: str) -> str:
@@ -94,6 +90,7 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None) -> Non
                                 store.Account.phone.set(phone),
                                 store.Account.password_hash.set(password_hash),
                                 store.Account.password_changed_at.set(now)])
+    reminders.schedule_for(account)
     issued = codes.issue(VERIFY_EMAIL, account.account_id)
     notifier().email(email, "verify_email", full_name=full_name, code=issued.code)
 
@@ -133,47 +130,57 @@ def check_not_locked(email: str, policy: LockoutPolicy) -> store.LoginThrottle |
     return throttle
 
 
-def record_failed_attempt(email: str, policy: LockoutPolicy) -> None:
+def record_failed_attempt(email: str, policy: LockoutPolicy, account: store.Account | None = None,
+                          client: Client | None = None) -> None:
+    """Count a failed password or second factor toward the email's lockout; the failure that
+    starts a lock is written to the account's activity (when the email has an account)."""
     throttle = store.record_failure(throttle_subject(email), policy, clock.now())
     if policy.retry_after(throttle.locked_until, clock.now()):
         log_event("account_locked", until=throttle.locked_until)
+        if account is not None and throttle.failures == 0:  # this failure set the lock
+            activity.record(account.account_id, "account_locked", client, outcome="failure",
+                            until=clock.iso(throttle.locked_until))
 
 
-def authenticate_password(email: str, password: str) -> store.Account:
-    """The account whose credentials these are, with every lockout rule applied."""
+def check_password(email: str, password: str,
+                   client: Client | None = None) -> tuple[store.Account, store.LoginThrottle | None]:
+    """The account whose credentials these are, with every lockout rule applied, and its
+    throttle.  The failure count is NOT cleared here: with 2FA on, only the complete sign-in
+    clears it, or knowing the password would reset the budget for guessing the second factor."""
     policy = LockoutPolicy.from_settings()
     email = canonical_email(email)
     throttle = check_not_locked(email, policy)
     account = store.account_by_email(email)
     matches, needs_rehash = passwords.verify_password(password, account and account.password_hash)
     if not matches:
-        record_failed_attempt(email, policy)
+        record_failed_attempt(email, policy, account, client)
         log_event("login_failed", known=account is not None)
+        if account is not None:
+            activity.record(account.account_id, "login_failed", client, outcome="failure",
+                            reason="wrong_password")
         raise InvalidCredentials()
-    if throttle is not None:
-        store.clear_failures(throttle)
     if needs_rehash:
         account.update(actions=[store.Account.password_hash.set(passwords.hash_password(password))])
-    if account.disabled:
-        raise AccountDisabled()
-    if not account.email_verified:
-        raise EmailNotVerified()
+    if account.disabled or not account.email_verified:
+        refusal = AccountDisabled() if account.disabled else EmailNotVerified()
+        activity.record(account.account_id, "login_failed", client, outcome="failure",
+                        reason=refusal.code)
+        raise refusal
+    return account, throttle
+
+
+def authenticate_password(email: str, password: str) -> store.Account:
+    """Password-only re-authentication: clears the failure count on success."""
+    account, throttle = check_password(email, password)
+    if throttle is not None:
+        store.clear_failures(throttle)
     return account
 
 
-def log_in(email: str, password: str, client: Client) -> sessions.TokenPair:
-    account = authenticate_password(email, password)
-    tokens = sessions.open_session(account, client)
-    log_event("login_succeeded", account_id=account.account_id, session_id=tokens.session_id)
-    return tokens
-
-
-# --- profile and admin --------------------------------------------------------------------
+# --- profile, preferences and admin -------------------------------------------------------
 
 def profile(account_id: str) -> dict:
-    account = store.account_by_id(account_id)
-    if account is None:
-        raise NotFound("No such account.")
+    account = existing_account(account_id)
     return {
         "account_id": account.account_id,
         "email": account.email,
@@ -182,23 +189,43 @@ def profile(account_id: str) -> dict:
         "role": account.role,
         "facility_id": account.facility_id,
         "email_verified": account.email_verified,
-        "mfa": {"totp": False, "recovery_codes_left": 0},
+        "mfa": mfa.status(account.account_id),
         "password_changed_at": account.password_changed_at,
+        "preferences": preferences_of(account),
         "created_at": account.created_at,
     }
 
 
-def unlock(account_id: str) -> None:
+def existing_account(account_id: str) -> store.Account:
     account = store.account_by_id(account_id)
     if account is None:
         raise NotFound("No such account.")
+    return account
+
+
+def preferences_of(account: store.Account) -> dict:
+    return {**DEFAULT_PREFERENCES, **account.preferences.as_dict()}
+
+
+def update_preferences(account_id: str, changes: dict[str, bool]) -> dict:
+    """Store the given preferences (others keep their value) and (re)schedule the password
+    reminder accordingly."""
+    account = existing_account(account_id)
+    merged = {**preferences_of(account), **changes}
+    account.update(actions=[store.Account.preferences.set(merged)])
+    reminders.schedule_for(account)
+    return preferences_of(account)
+
+
+def unlock(account_id: str, client: Client | None = None, by: str | None = None) -> None:
+    account = existing_account(account_id)
     store.delete_throttle(throttle_subject(account.email))
+    activity.record(account_id, "account_unlocked", client, by=by)
     log_event("account_unlocked", account_id=account_id)
 
 
-def disable(account_id: str) -> None:
-    account = store.account_by_id(account_id)
-    if account is None:
-        raise NotFound("No such account.")
+def disable(account_id: str, client: Client | None = None, by: str | None = None) -> None:
+    account = existing_account(account_id)
     store.bump_session_epoch(account, disabled=True)
+    activity.record(account_id, "account_disabled", client, by=by)
     log_event("account_disabled", account_id=account_id)

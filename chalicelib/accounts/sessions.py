@@ -20,7 +20,8 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, Unauthenticated
 from chalicelib.core.identity import Client, Principal
-from chalicelib.core.store import expiry_update_actions
+from chalicelib.core.store import decode_cursor, expiry_update_actions, page
+from chalicelib.accounts import activity, devices
 from chalicelib.accounts.store import Account, Session, account_by_id, get_or_none
 
 RETIRED_REFRESH_KEPT = 20
@@ -94,7 +95,7 @@ def refresh(token: str, client: Client) -> TokenPair:
         raise invalid
     digest = secrets.token_digest(secret)
     if any(secrets.same(digest, old) for old in session.retired_refresh_digests):
-        revoke(session)
+        _revoke_stolen(session, client)
         raise invalid
     if not secrets.same(session.refresh_digest, digest):
         raise invalid
@@ -114,7 +115,7 @@ def refresh(token: str, client: Client) -> TokenPair:
         )
     except UpdateError:
         # Someone rotated this token a moment ago: it was used twice, treat it as stolen.
-        revoke(session)
+        _revoke_stolen(session, client)
         raise invalid from None
     return TokenPair(f"{session_id}.{access}", f"{session_id}.{new_refresh}",
                      settings.access_token_seconds, session_id)
@@ -125,13 +126,45 @@ def revoke(session: Session) -> None:
     session.update(actions=[Session.revoked.set(True)] + _expire_now(now))
 
 
-def revoke_by_id(account_id: str, session_id: str) -> bool:
+def revoke_by_id(account_id: str, session_id: str, client: Client | None = None) -> bool:
     """Revoke one of the account's own sessions; False if it has no such live session."""
     session = get_or_none(Session, session_id)
     if session is None or session.account_id != account_id or not _alive(session, clock.now()):
         return False
     revoke(session)
+    activity.record(account_id, "session_revoked", client, session_id=session_id,
+                    device=devices.label(session.user_agent))
     return True
+
+
+def log_out(principal: Principal, client: Client) -> None:
+    session = current_session(principal)
+    if session is not None:
+        revoke(session)
+        activity.record(principal.account_id, "logout", client, session_id=session.session_id)
+
+
+def live_sessions(account: Account, current_session_id: str, limit: int,
+                  cursor: str | None) -> dict:
+    """The account's live sessions, newest first, one ``by_account`` Query per page.  Dead ones
+    (revoked, older epoch, idle or past the absolute lifetime) are filtered out by DynamoDB, so
+    a page may hold fewer than ``limit`` items while ``next_cursor`` is set."""
+    now = int(clock.now())
+    scope = f"sessions:{account.account_id}"
+    alive = ((Session.revoked == False)  # noqa: E712 (PynamoDB DSL)
+             & (Session.epoch == account.session_epoch) & (Session.expires_at > now)
+             & (Session.last_used_at > now - get_settings().session_idle_seconds))
+    results = Session.by_account.query(account.account_id, scan_index_forward=False,
+                                       filter_condition=alive, limit=limit,
+                                       last_evaluated_key=decode_cursor(cursor, scope))
+
+    def render(session: Session) -> dict:
+        return {"session_id": session.session_id, "device": devices.label(session.user_agent),
+                "ip": session.ip, "created_at": clock.iso(session.created_at),
+                "last_used_at": clock.iso(session.last_used_at),
+                "current": session.session_id == current_session_id}
+
+    return page(results, scope, render)
 
 
 def current_session(principal: Principal) -> Session | None:
@@ -142,6 +175,12 @@ def _alive(session: Session, now: float) -> bool:
     settings = get_settings()
     return (not session.revoked and not session.is_expired(now)
             and now - session.last_used_at < settings.session_idle_seconds)
+
+
+def _revoke_stolen(session: Session, client: Client) -> None:
+    revoke(session)
+    activity.record(session.account_id, "refresh_token_reuse", client, outcome="failure",
+                    session_id=session.session_id)
 
 
 def _touch(session: Session, now: float) -> None:

@@ -1,6 +1,6 @@
 """DynamoDB tables of the accounts capability and the writes that must be atomic.
 
-* ``accounts``: one item per account, keyed by ``account_id``.
+* ``accounts``: one item per account, keyed by ``account_id``; sparse index ``by_reminder_due``.
 * ``account-emails``: one item per canonical email, pointing at its account.  Created in the
   same transaction as the account with ``attribute_not_exists``, so an email has one owner.
 * ``login-throttles``: failure counts and locks per email digest (also for emails with no
@@ -13,12 +13,20 @@ from __future__ import annotations
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    expiry_update_actions, register, transaction_connection)
+
+
+class ReminderDueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_reminder_due"
+        projection = KeysOnlyProjection()
+
+    reminder_due_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD"
 
 
 @register
@@ -45,6 +53,10 @@ class Account(Model):
     created_at = UnicodeAttribute()
     password_changed_at = UnicodeAttribute()
     preferences = MapAttribute(default=dict)
+    # Set only while a password-age reminder is pending (see ``accounts.reminders``): the
+    # sparse ``by_reminder_due`` index then holds just the accounts due on each day.
+    reminder_due_day = UnicodeAttribute(null=True)
+    by_reminder_due = ReminderDueIndex()
 
 
 @register

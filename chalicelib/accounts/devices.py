@@ -1,0 +1,99 @@
+"""Devices: human labels, remembered devices (skip the second factor) and new-device alerts.
+
+What counts as a "device" (api.md: "a sign-in from a device not seen before sends a 'new sign-in'
+email"):
+
+* A device that presents a valid remembered-device token is that token's device: it is known.
+* Otherwise the device is the pair (account, User-Agent string), kept as a digest in
+  ``known-devices``.  This is what a server can see without fingerprinting; a browser update
+  changes the User-Agent and so counts as a new device, which errs on the side of telling the
+  person.  The first device an account ever signs in from (right after sign-up) is recorded
+  without an email: there is nothing yet for it to be "new" against.
+
+Remembered-device tokens are ``<device_id>.<secret>`` (256-bit secret, stored as a SHA-256
+digest), live ``remembered_device_days`` (30) and are bound to the account's
+``password_changed_at``: any password change or reset makes every one of them invalid.
+"""
+from __future__ import annotations
+
+import re
+
+from chalicelib.accounts import activity, mfa_store
+from chalicelib.accounts.store import Account
+from chalicelib.config import get_settings
+from chalicelib.core import clock, secrets
+from chalicelib.core.identity import Client
+from chalicelib.core.notify import notifier
+
+DAY = 24 * 60 * 60
+
+# Order matters: Edge and Opera UAs also say "Chrome", Chrome's also says "Safari".
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"),
+             ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("Windows", "Windows"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+            ("Android", "Android"), ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"),
+            ("Macintosh", "macOS"), ("Linux", "Linux"))
+_APP = re.compile(r"^([A-Za-z][\w.-]{0,40})/[\w.]+")
+
+
+def label(user_agent: str | None) -> str:
+    """A short, human device name such as "Firefox on Windows" (best effort, never fails)."""
+    user_agent = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in user_agent), None)
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or f"Browser on {system}"
+    app = _APP.match(user_agent)
+    return app.group(1) if app else "Unknown device"
+
+
+def device_digest(account_id: str, user_agent: str) -> str:
+    return secrets.token_digest(f"{account_id}\x00{user_agent}")
+
+
+# --- remembered devices --------------------------------------------------------------------
+
+def remember(account: Account) -> str:
+    """A new device token for this account (shown once, stored as a digest)."""
+    device_id, secret = secrets.new_id(), secrets.new_token()
+    record = mfa_store.RememberedDevice(device_id, account_id=account.account_id,
+                                        secret_digest=secrets.token_digest(secret),
+                                        password_changed_at=account.password_changed_at)
+    record.set_expiry(clock.now() + get_settings().remembered_device_days * DAY)
+    record.save()
+    return f"{device_id}.{secret}"
+
+
+def is_remembered(account: Account, token: str | None) -> bool:
+    if not token or token.count(".") != 1:
+        return False
+    device_id, secret = token.split(".")
+    record = mfa_store.get_or_none(mfa_store.RememberedDevice, device_id) if device_id else None
+    return (record is not None and not record.is_expired()
+            and record.account_id == account.account_id
+            and record.password_changed_at == account.password_changed_at
+            and secrets.same(record.secret_digest, secrets.token_digest(secret)))
+
+
+# --- new-device alerts ---------------------------------------------------------------------
+
+def note_sign_in(account: Account, client: Client, remembered: bool) -> bool:
+    """Record the device of a successful sign-in; if it is new, email the owner and log
+    ``new_device_login``.  Returns whether it was new."""
+    if remembered:
+        return False
+    digest = device_digest(account.account_id, client.user_agent)
+    if mfa_store.get_or_none(mfa_store.KnownDevice, account.account_id, digest) is not None:
+        return False
+    device_label = label(client.user_agent)
+    now = clock.iso()
+    added = mfa_store.add_known_device(mfa_store.KnownDevice(
+        account.account_id, digest, label=device_label, first_seen_at=now))
+    if not added or mfa_store.known_device_count(account.account_id, at_most=2) < 2:
+        return False  # lost a race with the same device, or this is the account's first device
+    activity.record(account.account_id, "new_device_login", client, device=device_label)
+    notifier().email(account.email, "new_sign_in", full_name=account.full_name, time=now,
+                     ip=client.ip, device=device_label)
+    return True

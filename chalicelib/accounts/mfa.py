@@ -1,0 +1,167 @@
+"""The account's second factor: TOTP enrolment, verification without replay, recovery codes.
+
+* Setup stores a *pending* factor (seed encrypted with KMS, bound to the account id as the
+  encryption context); setting up again replaces a pending one but never a confirmed one
+  (409 ``mfa_already_enabled``: disable first).  Confirming with a valid code turns 2FA on and
+  returns 10 fresh recovery codes, shown once.
+* A TOTP code is good for its step ±1 (``otp``).  The step is accepted only by the conditional
+  write ``last_step < step`` (``mfa_store.accept_step``), so a code, or any older code, cannot be
+  used twice: a replay is refused with ``totp_code_reused`` and logged (``totp_replay_refused``).
+* Recovery codes are stored as HMACs bound to the account and burned on use; a burned code is
+  refused with ``recovery_code_used`` (its own error, and an audit entry).
+* Disabling needs the password and a current code (see ``signin.disable_second_factor``, which
+  owns re-authentication and lockout); the factor and its recovery codes are then deleted.
+"""
+from __future__ import annotations
+
+from chalicelib.accounts import activity, mfa_store, otp
+from chalicelib.accounts.codes import InvalidOrExpiredCode
+from chalicelib.accounts.store import Account
+from chalicelib.config import get_settings
+from chalicelib.core import clock, kms, secrets
+from chalicelib.core.errors import Conflict, Unauthenticated
+from chalicelib.core.identity import Client
+
+
+class MfaAlreadyEnabled(Conflict):
+    code = "mfa_already_enabled"
+
+    def __init__(self) -> None:
+        super().__init__("Two-factor authentication is already on. Turn it off first to "
+                         "enrol a new authenticator.")
+
+
+class MfaNotPending(Conflict):
+    code = "mfa_not_pending"
+
+    def __init__(self) -> None:
+        super().__init__("There is no authenticator waiting to be confirmed. Start the setup "
+                         "again.")
+
+
+class MfaNotEnabled(Conflict):
+    code = "mfa_not_enabled"
+
+    def __init__(self) -> None:
+        super().__init__("Two-factor authentication is not on for this account.")
+
+
+class TotpCodeReused(Unauthenticated):
+    code = "totp_code_reused"
+    title = "Code already used"
+
+    def __init__(self) -> None:
+        super().__init__("This code has already been used. Wait for the next code in your "
+                         "authenticator app.")
+
+
+class RecoveryCodeUsed(Unauthenticated):
+    code = "recovery_code_used"
+    title = "Recovery code already used"
+
+    def __init__(self) -> None:
+        super().__init__("This recovery code has already been used. Each code works once; use "
+                         "another one.")
+
+
+def _context(account_id: str) -> dict[str, str]:
+    return {"account_id": account_id, "purpose": "totp"}
+
+
+def _recovery_digest(account_id: str, code: str) -> str:
+    return secrets.keyed_digest(otp.normalize_recovery_code(code), f"recovery-code#{account_id}")
+
+
+def _secret_of(factor: mfa_store.TotpFactor) -> str:
+    return kms.decrypt(factor.secret_ciphertext, _context(factor.account_id))
+
+
+# --- enrolment -----------------------------------------------------------------------------
+
+def start_setup(account: Account) -> dict:
+    secret = otp.new_secret()
+    factor = mfa_store.TotpFactor(account.account_id,
+                                  secret_ciphertext=kms.encrypt(secret, _context(account.account_id)),
+                                  created_at=clock.iso())
+    if not mfa_store.save_pending_totp(factor):
+        raise MfaAlreadyEnabled()
+    uri = otp.provisioning_uri(secret, account.email, get_settings().totp_issuer)
+    return {"secret": secret, "otpauth_uri": uri, "qr_svg_data_uri": otp.qr_svg_data_uri(uri)}
+
+
+def confirm(account: Account, code: str, client: Client) -> list[str]:
+    factor = mfa_store.get_or_none(mfa_store.TotpFactor, account.account_id)
+    if factor is None or factor.confirmed:
+        raise MfaAlreadyEnabled() if factor is not None else MfaNotPending()
+    step = otp.matching_step(_secret_of(factor), code, clock.now())
+    if step is None or not mfa_store.accept_step(factor, step, confirm=True):
+        raise InvalidOrExpiredCode()
+    codes = otp.new_recovery_codes()
+    mfa_store.replace_recovery_codes(account.account_id,
+                                     [_recovery_digest(account.account_id, c) for c in codes],
+                                     clock.iso())
+    activity.record(account.account_id, "mfa_enabled", client, method="totp")
+    return codes
+
+
+def disable(account: Account, client: Client) -> None:
+    """Switch 2FA off (the caller has re-authenticated the person)."""
+    mfa_store.delete_second_factor(account.account_id)
+    activity.record(account.account_id, "mfa_disabled", client, method="totp")
+
+
+# --- state ---------------------------------------------------------------------------------
+
+def enabled_factor(account_id: str) -> mfa_store.TotpFactor | None:
+    factor = mfa_store.get_or_none(mfa_store.TotpFactor, account_id)
+    return factor if factor is not None and factor.confirmed else None
+
+
+def status(account_id: str) -> dict:
+    on = enabled_factor(account_id) is not None
+    return {"totp": on, "recovery_codes_left": mfa_store.recovery_codes_left(account_id) if on else 0}
+
+
+def methods(account: Account) -> list[str]:
+    """Second factors offered at sign-in: email always, SMS only to a verified phone."""
+    offered = ["totp", "recovery_code", "email"]
+    if account.phone and account.phone_verified:
+        offered.append("sms")
+    return offered
+
+
+# --- verification --------------------------------------------------------------------------
+
+def verify_totp(factor: mfa_store.TotpFactor, code: str, client: Client) -> bool:
+    """True if ``code`` is a current, unused code; raises ``TotpCodeReused`` on a replay."""
+    step = otp.matching_step(_secret_of(factor), code, clock.now())
+    if step is None:
+        return False
+    if not mfa_store.accept_step(factor, step, confirm=False):
+        activity.record(factor.account_id, "totp_replay_refused", client, outcome="failure")
+        raise TotpCodeReused()
+    return True
+
+
+def use_recovery_code(account_id: str, code: str, client: Client) -> bool:
+    """True if ``code`` is a live recovery code (now burned); raises ``RecoveryCodeUsed``."""
+    verdict = mfa_store.burn_recovery_code(account_id, _recovery_digest(account_id, code),
+                                           clock.iso())
+    if verdict == "reused":
+        activity.record(account_id, "recovery_code_used", client, outcome="failure",
+                        reason="already_used")
+        raise RecoveryCodeUsed()
+    if verdict == "burned":
+        activity.record(account_id, "recovery_code_used", client,
+                        codes_left=mfa_store.recovery_codes_left(account_id))
+    return verdict == "burned"
+
+
+def verify_factor(account_id: str, code: str, client: Client) -> bool:
+    """A TOTP code (6 digits) or a recovery code, for re-authentication (disabling 2FA)."""
+    factor = enabled_factor(account_id)
+    if factor is None:
+        raise MfaNotEnabled()
+    if otp.looks_like_totp(code):
+        return verify_totp(factor, code, client)
+    return use_recovery_code(account_id, code, client)

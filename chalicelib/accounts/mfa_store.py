@@ -1,0 +1,189 @@
+"""DynamoDB tables of the second factor and of devices, and the writes that must be atomic.
+
+* ``totp-factors``: one item per account; the TOTP seed only as KMS ciphertext, ``confirmed``
+  once the first code was shown back, ``last_step`` the newest time step accepted.  A code is
+  accepted by ONE conditional update ``last_step < step``: two requests with the same code
+  cannot both win (no read-check-save race).
+* ``recovery-codes``: 10 items per account keyed by the HMAC of the code; using one sets
+  ``used_at`` under the condition that it is not set yet (burned, never deleted, so a reuse is
+  recognised as such and stays in the record).
+* ``mfa-challenges``: the pending second step of a sign-in (5 minutes, single use: consumed by a
+  conditional delete).
+* ``remembered-devices``: "skip the second factor here for 30 days" tokens, stored as digests.
+* ``known-devices``: (account, device digest) pairs that have signed in; the first write of a
+  pair is conditional, so "new device" is decided once even under concurrent sign-ins.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.models import Model
+
+from chalicelib.core.store import BaseMeta, ByExpiry, ExpiringModel, TableName, register
+
+
+@register
+class TotpFactor(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("totp-factors")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    secret_ciphertext = UnicodeAttribute()
+    confirmed = BooleanAttribute(default=False)
+    last_step = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    confirmed_at = UnicodeAttribute(null=True)
+
+
+@register
+class RecoveryCode(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("recovery-codes")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    code_digest = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute()
+    used_at = UnicodeAttribute(null=True)
+
+
+@register
+class MfaChallenge(ExpiringModel):
+    class Meta(BaseMeta):
+        table_name = TableName("mfa-challenges")
+
+    challenge_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    email = UnicodeAttribute()  # canonical: wrong second factors count toward its lockout
+    device_digest = UnicodeAttribute()  # the signing-in device (user agent) it is bound to
+    session_epoch = NumberAttribute()  # a password reset or disable in between kills it
+    code_sends = NumberAttribute(default=0)
+    by_expiry = ByExpiry()
+
+
+@register
+class RememberedDevice(ExpiringModel):
+    class Meta(BaseMeta):
+        table_name = TableName("remembered-devices")
+
+    device_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    secret_digest = UnicodeAttribute()
+    # The account's password_changed_at when the device was remembered: a password change or
+    # reset moves it on, and the token dies with it.
+    password_changed_at = UnicodeAttribute()
+    by_expiry = ByExpiry()
+
+
+@register
+class KnownDevice(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("known-devices")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    device_digest = UnicodeAttribute(range_key=True)
+    label = UnicodeAttribute()
+    first_seen_at = UnicodeAttribute()
+
+
+def get_or_none(model: type[Model], *key: str):
+    try:
+        return model.get(*key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+# --- TOTP ----------------------------------------------------------------------------------
+
+def save_pending_totp(factor: TotpFactor) -> bool:
+    """Store a new, unconfirmed factor unless a confirmed one exists; False if one does."""
+    try:
+        factor.save(condition=TotpFactor.account_id.does_not_exist()
+                    | (TotpFactor.confirmed == False))  # noqa: E712 (PynamoDB DSL)
+        return True
+    except PutError:
+        return False
+
+
+def accept_step(factor: TotpFactor, step: int, confirm: bool) -> bool:
+    """Record ``step`` as used, only if it is newer than every step used before (and, when
+    ``confirm``, switch the factor on).  False means the step was already used: a replay."""
+    actions = [TotpFactor.last_step.set(step)]
+    condition = TotpFactor.last_step < step
+    if confirm:
+        actions.append(TotpFactor.confirmed.set(True))
+        condition &= TotpFactor.confirmed == False  # noqa: E712
+    else:
+        condition &= TotpFactor.confirmed == True  # noqa: E712
+    try:
+        factor.update(actions=actions, condition=condition)
+        return True
+    except UpdateError:
+        return False
+
+
+# --- recovery codes ------------------------------------------------------------------------
+
+def replace_recovery_codes(account_id: str, digests: list[str], created_at: str) -> None:
+    old = list(RecoveryCode.query(account_id))
+    with RecoveryCode.batch_write() as batch:
+        for code in old:
+            batch.delete(code)
+        for digest in digests:
+            batch.save(RecoveryCode(account_id, digest, created_at=created_at))
+
+
+def burn_recovery_code(account_id: str, digest: str, used_at: str) -> str:
+    """``"burned"`` if the code was live and is now used, ``"reused"`` if it was used before,
+    ``"unknown"`` if there is no such code."""
+    code = RecoveryCode(account_id, digest)
+    try:
+        code.update(actions=[RecoveryCode.used_at.set(used_at)],
+                    condition=RecoveryCode.code_digest.exists()
+                    & RecoveryCode.used_at.does_not_exist())
+        return "burned"
+    except UpdateError:
+        return "reused" if get_or_none(RecoveryCode, account_id, digest) else "unknown"
+
+
+def recovery_codes_left(account_id: str) -> int:
+    # At most 10 items per account: the Query's cost does not grow with anything else.
+    return RecoveryCode.count(account_id, filter_condition=RecoveryCode.used_at.does_not_exist(),
+                              consistent_read=True)
+
+
+def delete_second_factor(account_id: str) -> None:
+    replace_recovery_codes(account_id, [], "")
+    TotpFactor(account_id).delete()
+
+
+# --- challenges and devices ----------------------------------------------------------------
+
+def consume_challenge(challenge: MfaChallenge) -> bool:
+    try:
+        challenge.delete(condition=MfaChallenge.challenge_id.exists())
+        return True
+    except DeleteError:
+        return False
+
+
+def count_code_send(challenge: MfaChallenge, limit: int) -> bool:
+    """Spend one of the challenge's code sends; False when they are used up."""
+    try:
+        challenge.update(actions=[MfaChallenge.code_sends.add(1)],
+                         condition=MfaChallenge.code_sends < limit)
+        return True
+    except UpdateError:
+        return False
+
+
+def add_known_device(device: KnownDevice) -> bool:
+    """True if the device was not known yet (and now is)."""
+    try:
+        device.save(condition=KnownDevice.device_digest.does_not_exist())
+        return True
+    except PutError:
+        return False
+
+
+def known_device_count(account_id: str, at_most: int) -> int:
+    return sum(1 for _ in KnownDevice.query(account_id, limit=at_most))

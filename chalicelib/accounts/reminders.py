@@ -1,0 +1,126 @@
+"""Opt-in reminders that a password is getting old (api.md "Account"; the seed's "Regularly
+Update Your Password", reconciled with NIST SP 800-63B: nothing ever forces a change).
+
+An account opted in (``preferences.password_reminder``) carries ``reminder_due_day``, the day
+its password turns ``password_reminder_days`` (180) old, never earlier than the day it was set.
+The attribute feeds the sparse ``by_reminder_due`` index, so the daily job reads only the
+accounts due on each day: one Query per day since its last run (watermark in ``job-state``,
+like ``core.housekeeping``), never a Scan.  Its cost grows with the days elapsed and the
+accounts due, not with the number of accounts.
+
+Each due account is claimed by removing its ``reminder_due_day`` under the condition that it
+still holds that day (one reminder per password, even with overlapping runs), then emailed.
+``schedule_for(account)`` must be called whenever the opt-in or the password changes (sign-up,
+preferences, password change and reset); it writes only when the due day actually moves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.accounts.store import Account, account_by_id
+from chalicelib.config import get_settings
+from chalicelib.core import clock
+from chalicelib.core.housekeeping import JobState
+from chalicelib.core.logs import log_event
+from chalicelib.core.notify import notifier
+
+JOB_NAME = "password_reminders"
+FIRST_RUN_LOOKBACK_DAYS = 7  # due days are never set in the past, so a week is plenty
+DAY = timedelta(days=1)
+
+
+@dataclass
+class ReminderReport:
+    days_queried: int = 0
+    sent: int = 0
+
+
+def opted_in(account: Account) -> bool:
+    return bool(account.preferences.as_dict().get("password_reminder", False))
+
+
+def due_day(account: Account) -> str | None:
+    """The day the reminder is due, or None when the account has not opted in."""
+    if account.disabled or not opted_in(account):
+        return None
+    changed = _parse(account.password_changed_at)
+    due = max(changed + timedelta(days=get_settings().password_reminder_days), _today())
+    return due.strftime("%Y-%m-%d")
+
+
+def schedule_for(account: Account) -> str | None:
+    """Put the account in (or take it out of) the reminder index after a change of its
+    opt-in or password; returns the due day."""
+    due = due_day(account)
+    if due == account.reminder_due_day:
+        return due
+    action = Account.reminder_due_day.set(due) if due else Account.reminder_due_day.remove()
+    account.update(actions=[action])
+    return due
+
+
+def send_due_reminders() -> ReminderReport:
+    today = _today()
+    state = _load_state(today)
+    report = ReminderReport()
+    day = datetime.fromtimestamp(state.watermark, tz=UTC)
+    while day <= today:
+        bucket = day.strftime("%Y-%m-%d")
+        report.days_queried += 1
+        for key_only in Account.by_reminder_due.query(bucket):
+            report.sent += _remind(key_only.account_id, bucket)
+        day += DAY
+    # Today stays in the next run's window: accounts can still become due later today.
+    state.watermark = int(today.timestamp())
+    state.save()
+    log_event("password_reminders_sent", sent=report.sent, days=report.days_queried)
+    return report
+
+
+def _remind(account_id: str, bucket: str) -> int:
+    account = account_by_id(account_id)
+    if account is None or account.reminder_due_day != bucket:
+        return 0
+    if not _is_overdue(account):
+        schedule_for(account)  # opted out or changed the password since: move it on or drop it
+        return 0
+    try:
+        account.update(actions=[Account.reminder_due_day.remove()],
+                       condition=Account.reminder_due_day == bucket)
+    except UpdateError:
+        return 0  # another run claimed it
+    changed = _parse(account.password_changed_at)
+    notifier().email(account.email, "password_reminder", full_name=account.full_name,
+                     changed_on=changed.strftime("%Y-%m-%d"),
+                     age_days=(_now() - changed).days)
+    return 1
+
+
+def _is_overdue(account: Account) -> bool:
+    if due_day(account) is None:
+        return False
+    age = _now() - _parse(account.password_changed_at)
+    return age >= timedelta(days=get_settings().password_reminder_days)
+
+
+def _load_state(today: datetime) -> JobState:
+    try:
+        return JobState.get(JOB_NAME)
+    except JobState.DoesNotExist:
+        start = today - FIRST_RUN_LOOKBACK_DAYS * DAY
+        return JobState(JOB_NAME, watermark=int(start.timestamp()))
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.fromtimestamp(clock.now(), tz=UTC)
+
+
+def _today() -> datetime:
+    return _now().replace(hour=0, minute=0, second=0, microsecond=0)

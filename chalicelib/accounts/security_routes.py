@@ -1,0 +1,93 @@
+"""HTTP routes of the signed-in account's security settings (api.md "Account"): two-factor
+enrolment, sessions, activity and preferences (incl. the opt-in password-age reminder).
+
+Choices the contract leaves open:
+* ``DELETE /v1/account/mfa/totp`` with a wrong password or code is 403 ``invalid_credentials``
+  (not 401: the access token itself is fine) and counts toward the email's lockout.
+* ``POST /v1/account/preferences`` takes any subset of ``{password_reminder, notify_messages}``
+  and answers 200 with every preference; ``GET /v1/account`` shows them too.
+"""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.accounts import activity, mfa, service, sessions, signin
+from chalicelib.core.errors import NotFound
+from chalicelib.web.endpoint import ANY_ROLE, PAGINATION, ApiRequest, Reply, endpoint
+from chalicelib.web.schema import BOOLEAN, CODE, PASSWORD, obj, string
+
+bp = Blueprint(__name__)
+
+DEFAULT_PAGE = 20
+
+
+def _list_of(item: dict) -> dict:
+    return obj({"items": {"type": "array", "items": item}, "next_cursor": string()})
+
+
+TOTP_SETUP = obj({"secret": string(), "otpauth_uri": string(), "qr_svg_data_uri": string()})
+RECOVERY_CODES = obj({"recovery_codes": {"type": "array", "items": string()}})
+SESSION = obj({"session_id": string(), "device": string(), "ip": string(),
+               "created_at": string(), "last_used_at": string(), "current": BOOLEAN})
+EVENT = obj({"type": string(), "at": string(), "ip": string(), "user_agent": string(),
+             "outcome": string(), "detail": {"type": "object"}})
+PREFERENCES = obj(optional={"password_reminder": BOOLEAN, "notify_messages": BOOLEAN})
+
+
+@endpoint(bp, "POST", "/v1/account/mfa/totp/setup", summary="Start enrolling an authenticator",
+          tag="account", roles=ANY_ROLE, response=TOTP_SETUP,
+          problems=("mfa_already_enabled", "service_unavailable"))
+def start_totp_setup(request: ApiRequest):
+    return mfa.start_setup(service.existing_account(request.principal.account_id))
+
+
+@endpoint(bp, "POST", "/v1/account/mfa/totp/confirm",
+          summary="Confirm the authenticator; turns 2FA on", tag="account", roles=ANY_ROLE,
+          body=obj({"code": CODE}), response=RECOVERY_CODES,
+          problems=("invalid_or_expired_code", "mfa_not_pending", "mfa_already_enabled"))
+def confirm_totp(request: ApiRequest):
+    account = service.existing_account(request.principal.account_id)
+    return {"recovery_codes": mfa.confirm(account, request.body["code"], request.client)}
+
+
+@endpoint(bp, "DELETE", "/v1/account/mfa/totp", summary="Turn 2FA off", tag="account",
+          roles=ANY_ROLE, body=obj({"password": PASSWORD, "code": CODE}), status=204,
+          problems=("invalid_credentials", "mfa_not_enabled", "account_locked"))
+def disable_totp(request: ApiRequest):
+    signin.disable_second_factor(request.principal.account_id, request.body["password"],
+                                 request.body["code"], request.client)
+    return Reply(204)
+
+
+@endpoint(bp, "GET", "/v1/account/sessions", summary="The account's signed-in sessions",
+          tag="account", roles=ANY_ROLE, query=obj(optional=PAGINATION),
+          response=_list_of(SESSION))
+def list_sessions(request: ApiRequest):
+    principal = request.principal
+    account = service.existing_account(principal.account_id)
+    return sessions.live_sessions(account, principal.session_id,
+                                  request.query.get("limit", DEFAULT_PAGE),
+                                  request.query.get("cursor"))
+
+
+@endpoint(bp, "DELETE", "/v1/account/sessions/{session_id}", summary="Sign a session out",
+          tag="account", roles=ANY_ROLE, status=204, problems=("not_found",))
+def revoke_session(request: ApiRequest, session_id: str):
+    if not sessions.revoke_by_id(request.principal.account_id, session_id, request.client):
+        raise NotFound("You have no such session.")
+    return Reply(204)
+
+
+@endpoint(bp, "GET", "/v1/account/activity", summary="Security events, newest first",
+          tag="account", roles=ANY_ROLE, query=obj(optional=PAGINATION),
+          response=_list_of(EVENT))
+def list_activity(request: ApiRequest):
+    return activity.newest_first(request.principal.account_id,
+                                 request.query.get("limit", DEFAULT_PAGE),
+                                 request.query.get("cursor"))
+
+
+@endpoint(bp, "POST", "/v1/account/preferences", summary="Change notification preferences",
+          tag="account", roles=ANY_ROLE, body=PREFERENCES, response=PREFERENCES)
+def update_preferences(request: ApiRequest):
+    return service.update_preferences(request.principal.account_id, request.body)

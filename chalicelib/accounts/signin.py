@@ -1,0 +1,202 @@
+"""Signing in: the password, then (with 2FA on) the second factor, then a session.
+
+* ``log_in`` checks the password (``service.check_password``: lockout, enumeration resistance).
+  Without 2FA, or from a remembered device, it opens the session at once.  Otherwise it returns
+  a challenge: an ``mfa-challenges`` record living ``mfa_challenge_seconds`` (5 min), single
+  use, bound to the account, the account's session epoch (a reset or disable kills it) and the
+  signing-in device (the User-Agent digest: a challenge cannot be finished from elsewhere).
+* ``complete_second_factor`` accepts TOTP, a recovery code, or an email/SMS code sent by
+  ``send_code`` (codes of purpose ``mfa_<method>`` owned by the challenge id).  An unknown,
+  expired, used or foreign challenge is 401 ``invalid_challenge``: the client restarts at the
+  password.  A wrong second factor is 401 ``invalid_second_factor`` and counts toward the
+  email's lockout like a wrong password; a locked email gets 429 ``account_locked`` here too.
+  The failure count is cleared only by a complete sign-in, so knowing the password does not
+  refill the budget for guessing the second factor.
+* Every outcome is written to the account's activity (``login_failed`` only for emails that
+  have an account; attempts refused while locked write nothing, so a locked email stays free to
+  refuse); a successful sign-in from a new device sends the "new sign-in" email (``devices``).
+* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.accounts import (activity, codes, devices, mfa, mfa_store, passwords, service,
+                                 sessions, store)
+from chalicelib.accounts.lockout import LockoutPolicy
+from chalicelib.accounts.store import Account, LoginThrottle, account_by_id
+from chalicelib.config import get_settings
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import Forbidden, InvalidRequest, RateLimited, Unauthenticated
+from chalicelib.core.identity import Client
+from chalicelib.core.logs import log_event
+from chalicelib.core.notify import notifier
+
+
+class InvalidChallenge(Unauthenticated):
+    code = "invalid_challenge"
+    title = "Sign-in expired"
+
+    def __init__(self) -> None:
+        super().__init__("This sign-in has expired or was already completed. Sign in again "
+                         "with your password.")
+
+
+class InvalidSecondFactor(Unauthenticated):
+    code = "invalid_second_factor"
+    title = "Wrong code"
+
+    def __init__(self) -> None:
+        super().__init__("The code is wrong or has expired. Check it and try again.")
+
+
+class MethodUnavailable(InvalidRequest):
+    code = "mfa_method_unavailable"
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"The second factor {method!r} is not available for this account.",
+                         errors=[{"field": "method", "problem": "not available for this account"}])
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    tokens: sessions.TokenPair
+    device_token: str | None = None
+
+    def as_response(self) -> dict:
+        body = self.tokens.as_response()
+        if self.device_token:
+            body["device_token"] = self.device_token
+        return body
+
+
+@dataclass(frozen=True)
+class MfaRequired:
+    challenge_id: str
+    methods: list[str]
+
+    def as_response(self) -> dict:
+        return {"mfa_required": True, "challenge_id": self.challenge_id, "methods": self.methods}
+
+
+def log_in(email: str, password: str, client: Client,
+           device_token: str | None = None) -> SignedIn | MfaRequired:
+    account, throttle = service.check_password(email, password, client)
+    if mfa.enabled_factor(account.account_id) is None:
+        return _finish(account, client, "password", throttle)
+    if devices.is_remembered(account, device_token):
+        return _finish(account, client, "password+remembered_device", throttle, remembered=True)
+    return _challenge(account, client)
+
+
+def _challenge(account: Account, client: Client) -> MfaRequired:
+    challenge = mfa_store.MfaChallenge(
+        secrets.new_id("mfa_"), account_id=account.account_id, email=account.email,
+        device_digest=devices.device_digest(account.account_id, client.user_agent),
+        session_epoch=account.session_epoch)
+    challenge.set_expiry(clock.now() + get_settings().mfa_challenge_seconds)
+    challenge.save()
+    return MfaRequired(challenge.challenge_id, mfa.methods(account))
+
+
+def complete_second_factor(challenge_id: str, method: str, code: str, client: Client,
+                           remember_device: bool = False) -> SignedIn:
+    policy = LockoutPolicy.from_settings()
+    challenge, account, throttle = _open_challenge(challenge_id, client, policy)
+    if method not in mfa.methods(account):
+        raise MethodUnavailable(method)
+    try:
+        accepted = _second_factor_accepted(account, challenge, method, code, client)
+    except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
+        _count_failure(account, method, client, policy)
+        raise
+    if not accepted:
+        _count_failure(account, method, client, policy)
+        raise InvalidSecondFactor()
+    if not mfa_store.consume_challenge(challenge):
+        raise InvalidChallenge()  # finished a moment ago by a parallel request
+    return _finish(account, client, f"password+{method}", throttle,
+                   remember_device=remember_device)
+
+
+def send_code(challenge_id: str, method: str, client: Client) -> None:
+    """Email or text a one-time code for this challenge (at most a few per challenge)."""
+    settings = get_settings()
+    challenge, account, _ = _open_challenge(challenge_id, client, LockoutPolicy.from_settings())
+    if method not in mfa.methods(account):
+        raise MethodUnavailable(method)
+    seconds_left = max(1, int(challenge.expires_at - clock.now()))
+    if not mfa_store.count_code_send(challenge, settings.mfa_code_sends_per_challenge):
+        raise RateLimited("Too many codes were sent for this sign-in. Use the last one, or sign "
+                          "in again later.", retry_after_seconds=seconds_left,
+                          code="too_many_codes_sent")
+    issued = codes.issue(f"mfa_{method}", challenge.challenge_id, ttl_seconds=seconds_left)
+    minutes = max(1, seconds_left // 60)
+    if method == "email":
+        notifier().email(account.email, "mfa_code", full_name=account.full_name,
+                         code=issued.code, minutes=minutes)
+    else:
+        notifier().sms(account.phone, f"Your Kinlink sign-in code is {issued.code}. It expires "
+                                      f"in {minutes} minutes. Never share it.")
+
+
+def disable_second_factor(account_id: str, password: str, code: str, client: Client) -> None:
+    """Turn 2FA off after re-authenticating with the password and a current code."""
+    policy = LockoutPolicy.from_settings()
+    account = service.existing_account(account_id)
+    service.check_not_locked(account.email, policy)
+    matches, _ = passwords.verify_password(password, account.password_hash)
+    try:
+        accepted = matches and mfa.verify_factor(account_id, code, client)
+    except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
+        accepted = False
+    if not accepted:
+        service.record_failed_attempt(account.email, policy, account, client)
+        activity.record(account_id, "mfa_challenge_failed", client, outcome="failure",
+                        action="disable_mfa")
+        raise Forbidden("The password or the code is wrong.", code="invalid_credentials")
+    mfa.disable(account, client)
+
+
+def _open_challenge(challenge_id: str, client: Client, policy: LockoutPolicy
+                    ) -> tuple[mfa_store.MfaChallenge, Account, LoginThrottle | None]:
+    challenge = mfa_store.get_or_none(mfa_store.MfaChallenge, challenge_id)
+    if (challenge is None or challenge.is_expired()
+            or not secrets.same(challenge.device_digest,
+                                devices.device_digest(challenge.account_id, client.user_agent))):
+        raise InvalidChallenge()
+    throttle = service.check_not_locked(challenge.email, policy)
+    account = account_by_id(challenge.account_id)
+    if account is None or account.disabled or account.session_epoch != challenge.session_epoch:
+        raise InvalidChallenge()
+    return challenge, account, throttle
+
+
+def _second_factor_accepted(account: Account, challenge: mfa_store.MfaChallenge, method: str,
+                            code: str, client: Client) -> bool:
+    if method == "totp":
+        factor = mfa.enabled_factor(account.account_id)
+        return factor is not None and mfa.verify_totp(factor, code, client)
+    if method == "recovery_code":
+        return mfa.use_recovery_code(account.account_id, code, client)
+    return codes.consume(f"mfa_{method}", challenge.challenge_id, code.strip())
+
+
+def _count_failure(account: Account, method: str, client: Client, policy: LockoutPolicy) -> None:
+    service.record_failed_attempt(account.email, policy, account, client)
+    activity.record(account.account_id, "mfa_challenge_failed", client, outcome="failure",
+                    method=method)
+
+
+def _finish(account: Account, client: Client, method: str, throttle: LoginThrottle | None,
+            remembered: bool = False, remember_device: bool = False) -> SignedIn:
+    if throttle is not None:
+        store.clear_failures(throttle)
+    tokens = sessions.open_session(account, client)
+    device_token = devices.remember(account) if remember_device else None
+    activity.record(account.account_id, "login_succeeded", client, method=method,
+                    session_id=tokens.session_id, device=devices.label(client.user_agent))
+    devices.note_sign_in(account, client, remembered)
+    log_event("login_succeeded", account_id=account.account_id, session_id=tokens.session_id,
+              method=method)
+    return SignedIn(tokens, device_token)

@@ -1,0 +1,69 @@
+"""Encryption at rest of small secrets (TOTP seeds) with AWS KMS.
+
+Values are encrypted directly with the configured key (``KMS_KEY_ID``: an alias, key id or ARN);
+a TOTP seed is far below KMS's 4 KB limit, so no data-key envelope is needed.  Every value is
+bound to an *encryption context* (e.g. the account id): a ciphertext copied onto another account's
+record does not decrypt there.
+
+Outside production the key is created on first use when its alias is missing (moto, LocalStack,
+a developer account); ``ensure_key()`` does it up front for launchers and tests.  In production a
+missing key is a deployment error, never silently replaced.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+
+from chalicelib.config import get_settings
+from chalicelib.core import aws
+from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.logs import log_event
+
+
+def encrypt(plaintext: str, context: dict[str, str]) -> str:
+    """Base64 ciphertext of ``plaintext``, decryptable only with the same ``context``."""
+    kms = aws.client("kms")
+    key_id = get_settings().kms_key_id
+    try:
+        blob = kms.encrypt(KeyId=key_id, Plaintext=plaintext.encode("utf-8"),
+                           EncryptionContext=context)["CiphertextBlob"]
+    except kms.exceptions.NotFoundException:
+        if get_settings().is_production:
+            raise _unavailable("encrypt") from None
+        ensure_key()
+        return encrypt(plaintext, context)
+    except Exception:
+        raise _unavailable("encrypt") from None
+    return base64.b64encode(blob).decode("ascii")
+
+
+def decrypt(ciphertext: str, context: dict[str, str]) -> str:
+    kms = aws.client("kms")
+    try:
+        plain = kms.decrypt(CiphertextBlob=base64.b64decode(ciphertext),
+                            EncryptionContext=context)["Plaintext"]
+    except Exception:
+        raise _unavailable("decrypt") from None
+    return plain.decode("utf-8")
+
+
+def ensure_key() -> str:
+    """The key id behind ``KMS_KEY_ID``, creating the key (and its alias) when it is missing."""
+    kms = aws.client("kms")
+    key_id = get_settings().kms_key_id
+    try:
+        return kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"]
+    except kms.exceptions.NotFoundException:
+        pass
+    created = kms.create_key(Description="Kinlink TOTP secrets",
+                             KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+    if key_id.startswith("alias/"):
+        kms.create_alias(AliasName=key_id, TargetKeyId=created)
+    log_event("kms_key_created", alias=key_id)
+    return created
+
+
+def _unavailable(operation: str) -> ServiceUnavailable:
+    log_event("kms_failed", logging.ERROR, operation=operation)
+    return ServiceUnavailable("Two-factor authentication is unavailable right now. Try again "
+                              "in a minute.")

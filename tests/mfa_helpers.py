@@ -1,0 +1,59 @@
+"""Helpers shared by the 2FA, sessions and activity tests."""
+from __future__ import annotations
+
+import pyotp
+import pytest
+
+from chalicelib.core import clock, kms
+
+FIREFOX_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 "
+                   "Firefox/133.0")
+CHROME_MAC = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like "
+              "Gecko) Chrome/131.0.0.0 Safari/537.36")
+SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1")
+
+
+@pytest.fixture
+def kms_key(api):
+    """The TOTP key exists on the emulator (as ``make run`` would create it)."""
+    return kms.ensure_key()
+
+
+def totp_code(secret: str, steps_from_now: int = 0) -> str:
+    return pyotp.TOTP(secret).at(clock.now() + 30 * steps_from_now)
+
+
+def next_step() -> None:
+    """Move to the next 30-second step, so a fresh code is not a replay of the last one."""
+    clock.advance(30)
+
+
+def enrol(api, access_token: str) -> tuple[str, list[str]]:
+    """Turn TOTP on for the signed-in account; returns (secret, recovery codes)."""
+    setup = api.post("/v1/account/mfa/totp/setup", token=access_token)
+    assert setup.status_code == 200, setup.json
+    secret = setup.json["secret"]
+    confirmed = api.post("/v1/account/mfa/totp/confirm", {"code": totp_code(secret)},
+                         token=access_token)
+    assert confirmed.status_code == 200, confirmed.json
+    next_step()
+    return secret, confirmed.json["recovery_codes"]
+
+
+def challenge(api, email: str, password: str, **login_fields) -> dict:
+    response = api.post("/v1/auth/login", {"email": email, "password": password, **login_fields})
+    assert response.status_code == 200, response.json
+    assert response.json["mfa_required"] is True, response.json
+    return response.json
+
+
+def answer(api, challenge_id: str, method: str, code: str, **fields):
+    return api.post("/v1/auth/mfa", {"challenge_id": challenge_id, "method": method,
+                                     "code": code, **fields})
+
+
+def activity_types(api, access_token: str) -> list[str]:
+    response = api.get("/v1/account/activity?limit=100", token=access_token)
+    assert response.status_code == 200, response.json
+    return [event["type"] for event in response.json["items"]]
