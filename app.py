@@ -4,7 +4,7 @@ from chalice import Chalice, Rate
 from chalicelib.accounts import reminders
 from chalicelib.accounts import routes as accounts
 from chalicelib.accounts import routes_password as password
-from chalicelib.accounts import security_routes as account_security
+from chalicelib.accounts import routes_security as account_security
 from chalicelib.core import housekeeping
 from chalicelib.web import http, routes as platform
 

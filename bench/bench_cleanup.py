@@ -96,7 +96,7 @@ def run() -> list[tuple[str, float, str, str]]:
     with fresh_aws(), logs_discarded():
         for size, prefix in prefixes.items():
             use_prefix(prefix)
-            setup_seconds[size] = timed(lambda: populate(size, rng))[0]
+            setup_seconds[size] = timed(lambda size=size: populate(size, rng))[0]
 
         def job(size: int) -> Sample:
             use_prefix(prefixes[size])

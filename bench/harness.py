@@ -13,7 +13,7 @@ import os
 import statistics
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "dev"

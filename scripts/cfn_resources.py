@@ -146,7 +146,8 @@ def key_resources() -> dict:
                     "Statement": [{
                         "Sid": "AccountIamPoliciesGovernUse",
                         "Effect": "Allow",
-                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                        "Principal": {"AWS": {
+                            "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
                         "Action": "kms:*",
                         "Resource": "*",
                     }],

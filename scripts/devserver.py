@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import outbox  # this folder is on sys.path when run as a script
@@ -114,7 +114,7 @@ def cloudwatch_event(rule_name: str) -> dict:
     return {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
         "source": "aws.events", "account": "123456789012",
-        "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule_name}"], "detail": {},
     }

@@ -161,7 +161,8 @@ def test_sam_transform_accepts_the_template_and_its_output_passes_cfn_lint(templ
 
     deployable = json.loads(json.dumps(template))
     for function in resources_of_type(deployable, "AWS::Serverless::Function").values():
-        function["Properties"]["CodeUri"] = "s3://bucket/deployment.zip"  # `aws cloudformation package` does this
+        # `aws cloudformation package` does this
+        function["Properties"]["CodeUri"] = "s3://bucket/deployment.zip"
     transformed = transform(deployable, {}, NoManagedPolicies())
     stages = resources_of_type(transformed, "AWS::ApiGateway::Stage")
     assert all(stage["Properties"]["MethodSettings"] for stage in stages.values())

@@ -49,7 +49,7 @@ class RatePolicy:
     window_seconds: int
 
     @classmethod
-    def configured(cls, name: str) -> "RatePolicy":
+    def configured(cls, name: str) -> RatePolicy:
         settings = get_settings()
         return cls(name, getattr(settings, f"{name}_per_window"),
                    getattr(settings, f"{name}_window_seconds"))
