@@ -3,10 +3,14 @@ from chalice import Chalice, Rate
 
 from chalicelib.accounts import routes as accounts
 from chalicelib.core import housekeeping
+from chalicelib.facilities import routes as facilities
+from chalicelib.payments import routes as payments
 from chalicelib.web import http
 
 app = Chalice(app_name="kinlink")
 app.register_blueprint(accounts.bp)
+app.register_blueprint(facilities.bp)
+app.register_blueprint(payments.bp)
 http.install(app)
 
 

@@ -44,6 +44,11 @@ class Settings:
     # The scheduled clean-up looks back this far when it has no watermark yet.
     cleanup_lookback_hours: int = 48
     log_level: str = "INFO"
+    # Money (issue 4). "test" is the local card processor (tok_visa, tok_declined,
+    # tok_processor_error); it is refused on the prod stage.
+    payment_processor: str = "test"
+    # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
+    idempotency_key_seconds: int = 24 * 60 * 60
 
     @property
     def is_production(self) -> bool:
