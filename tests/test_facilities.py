@@ -77,3 +77,14 @@ def test_published_rules_reach_every_inmate_copy(api, family):
     low = api.get("/v1/deposits/quote?inmate_id=inm_A1001&account=trust&amount_cents=400",
                   token=token)
     assert low.status_code == 422 and low.json["code"] == "limit_exceeded"
+
+
+def test_inmate_without_a_rules_copy_uses_the_facility_rules(api, family):
+    from chalicelib.facilities.store import Inmate
+
+    _, token = family
+    Inmate("inm_new", facility_id=OTHER_FACILITY_ID, inmate_number="B2002", full_name="New Person",
+           search_key="person new").save()
+    too_much = api.get("/v1/deposits/quote?inmate_id=inm_new&account=trust&amount_cents=25000",
+                       token=token)
+    assert too_much.status_code == 422, "the other facility's $200.00 maximum applies"
