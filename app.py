@@ -7,12 +7,16 @@ from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
 from chalicelib.core import housekeeping
 from chalicelib.web import http, routes as platform
+from chalicelib.facilities import routes as facilities
+from chalicelib.payments import routes as payments
 
 app = Chalice(app_name="kinlink")
 app.register_blueprint(platform.bp)
 app.register_blueprint(accounts.bp)
 app.register_blueprint(password.bp)
 app.register_blueprint(account_security.bp)
+app.register_blueprint(facilities.bp)
+app.register_blueprint(payments.bp)
 http.install(app)
 
 

@@ -62,6 +62,11 @@ class Settings:
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180
     log_level: str = "INFO"
+    # Money (issue 4). "test" is the local card processor (tok_visa, tok_declined,
+    # tok_processor_error); it is refused on the prod stage.
+    payment_processor: str = "test"
+    # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
+    idempotency_key_seconds: int = 24 * 60 * 60
 
     @property
     def is_production(self) -> bool:

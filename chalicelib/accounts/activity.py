@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, secrets
 from chalicelib.core.identity import Client
@@ -41,18 +42,34 @@ class ActivityEvent(Model):
     detail = MapAttribute(default=dict)
 
 
+# Events are only ever created, never overwritten.
+_NEW = ActivityEvent.event_key.does_not_exist()
+
+
 def record(account_id: str, event_type: str, client: Client | None = None,
            outcome: str = "success", **detail: object) -> None:
+    _event(account_id, event_type, client, outcome, detail).save(condition=_NEW)
+
+
+def record_in(transaction: TransactWrite, account_id: str, event_type: str,
+              client: Client | None = None, outcome: str = "success", **detail: object) -> None:
+    """Like ``record``, as part of ``transaction``: the event exists if and only if the change
+    it reports was committed (deposits, stamp purchases)."""
+    transaction.save(_event(account_id, event_type, client, outcome, detail), condition=_NEW)
+
+
+def _event(account_id: str, event_type: str, client: Client | None, outcome: str,
+           detail: dict) -> ActivityEvent:
     if event_type not in TYPES:
         raise ValueError(f"unknown activity type {event_type!r}")
     now = clock.now()
     at = clock.iso(now)
+    # Microseconds keep events written within one second in the order they happened.
     event_key = f"{at[:-1]}.{int(now * 1_000_000) % 1_000_000:06d}Z#{secrets.new_id()}"
-    event = ActivityEvent(account_id, event_key, type=event_type, at=at,
-                          ip=client.ip if client else None,
-                          user_agent=client.user_agent if client else None,
-                          outcome=outcome, detail={k: v for k, v in detail.items() if v is not None})
-    event.save(condition=ActivityEvent.event_key.does_not_exist())
+    return ActivityEvent(account_id, event_key, type=event_type, at=at,
+                         ip=client.ip if client else None,
+                         user_agent=client.user_agent if client else None,
+                         outcome=outcome, detail={k: v for k, v in detail.items() if v is not None})
 
 
 def newest_first(account_id: str, limit: int, cursor: str | None) -> dict:

@@ -9,11 +9,13 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
-from datetime import datetime, UTC
-from typing import Any
+import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -114,8 +116,19 @@ def create_tables() -> list[str]:
     return created
 
 
+_connection_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
 def transaction_connection() -> Connection:
-    return Connection(region=Region().__get__(None, Connection))
+    """One connection for every transaction, reused while the Lambda is warm: building a
+    botocore client costs about half a second, more than the transaction itself.  Its client
+    is created here, under a lock, because botocore sessions are not safe to build from several
+    threads at once."""
+    with _connection_lock:
+        connection = Connection(region=Region().__get__(None, Connection))
+        connection.client  # noqa: B018 (created now, not lazily on first use)
+        return connection
 
 
 # --- cursors -------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The demo facility of api.md's "Local demo": Demo County Jail with inmates A1001 and A1002.
 
 Fee tiers follow what county jails publish (Baltimore County's TouchPay schedule: $2.95 up to
-$20, $4.95 up to $100; and a top tier in line with Florida's $11.95 at $300)."""
+$20, $4.95 up to $100; and a top tier in line with Florida's $11.95 at $300).  Phone-account
+deposits carry no fee (FCC 24-75 bans separate ancillary fees on phone accounts).  The abuse
+signals follow the UK MoJ "Prisoner Money" security checks (a payment source paying several
+prisoners; many senders paying one prisoner), scaled to a day."""
 from __future__ import annotations
 
 from chalicelib.facilities.store import Facility, Inmate
@@ -19,6 +22,9 @@ DEMO_RULES = {
         {"up_to_cents": 20000, "fee_cents": 795},
         {"up_to_cents": 30000, "fee_cents": 995},
     ],
+    "phone_fee_tiers": [],
+    "flag_sender_distinct_inmates_per_day": 3,
+    "flag_inmate_distinct_senders_per_day": 5,
     "auto_approve_clean_messages": False,
     "watch_words": ["escape", "contraband", "drugs", "weapon"],
     "rejection_reasons": ["Threatens safety or security", "Discusses contraband",
@@ -42,5 +48,5 @@ def seed_demo_facility() -> Facility:
     facility.save()
     for inmate_id, number, name in DEMO_INMATES:
         Inmate(inmate_id, facility_id=DEMO_FACILITY_ID, inmate_number=number, full_name=name,
-               search_key=search_key(name)).save()
+               search_key=search_key(name), facility_rules=DEMO_RULES).save()
     return facility

@@ -1,5 +1,18 @@
-"""DynamoDB tables of facilities and inmates."""
+"""DynamoDB tables of facilities and inmates.
+
+Listing facilities is a Query on the ``directory`` index (every listed facility shares one
+partition value; there are a few hundred facilities at most, so the partition stays small).
+Inmates are found by Query on two indexes of the facility's partition: name prefix
+(``by_facility_search``) and inmate-number prefix (``by_facility_number``).
+
+Each inmate carries ``facility_rules``, a copy of its facility's ``rules`` map, so a deposit
+quote costs one read (the inmate) instead of two.  ``publish_rules`` keeps the copies in step;
+until it has reached an inmate, that inmate's quotes and deposits both use the previous rules,
+so a quote and the deposit that follows always agree.
+"""
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
@@ -7,6 +20,19 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.store import BaseMeta, TableName, register
+
+LISTED = "listed"
+
+
+class FacilityDirectory(GlobalSecondaryIndex):
+    """All listed facilities, by name."""
+
+    class Meta:
+        index_name = "directory"
+        projection = AllProjection()
+
+    directory = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
 
 
 @register
@@ -21,10 +47,12 @@ class Facility(Model):
     # Rules the facility publishes (deposit limits, fee tiers, review settings); each
     # capability reads its own part.
     rules = MapAttribute(default=dict)
+    directory = UnicodeAttribute(default=LISTED)
+    by_directory = FacilityDirectory()
 
 
 class InmatesByFacility(GlobalSecondaryIndex):
-    """Search within a facility by the lower-cased name or the inmate number (prefix)."""
+    """Search within a facility by the lower-cased name ("last first"), by prefix."""
 
     class Meta:
         index_name = "by_facility_search"
@@ -32,6 +60,17 @@ class InmatesByFacility(GlobalSecondaryIndex):
 
     facility_id = UnicodeAttribute(hash_key=True)
     search_key = UnicodeAttribute(range_key=True)
+
+
+class InmatesByNumber(GlobalSecondaryIndex):
+    """Search within a facility by inmate number (upper-cased), by prefix; kiosk sign-in too."""
+
+    class Meta:
+        index_name = "by_facility_number"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    inmate_number = UnicodeAttribute(range_key=True)
 
 
 @register
@@ -45,7 +84,11 @@ class Inmate(Model):
     full_name = UnicodeAttribute()
     search_key = UnicodeAttribute()  # "<last name, first name lower-cased>"
     pin_hash = UnicodeAttribute(null=True)  # kiosk sign-in
+    # Copy of the facility's rules (see the module docstring); None on inmates admitted by code
+    # that did not copy them, in which case readers fall back to the facility item.
+    facility_rules = MapAttribute(null=True)
     by_facility_search = InmatesByFacility()
+    by_facility_number = InmatesByNumber()
 
 
 def facility(facility_id: str) -> Facility | None:
@@ -60,3 +103,35 @@ def inmate(inmate_id: str) -> Inmate | None:
         return Inmate.get(inmate_id)
     except DoesNotExist:
         return None
+
+
+def listed_facilities(limit: int, cursor: dict | None):
+    return Facility.by_directory.query(LISTED, limit=limit, last_evaluated_key=cursor)
+
+
+def inmates_by_name(facility_id: str, prefix: str, limit: int, cursor: dict | None):
+    condition = Inmate.search_key.startswith(prefix) if prefix else None
+    return Inmate.by_facility_search.query(facility_id, condition, limit=limit,
+                                           last_evaluated_key=cursor)
+
+
+def inmates_by_number(facility_id: str, prefix: str, limit: int, cursor: dict | None):
+    return Inmate.by_facility_number.query(facility_id, Inmate.inmate_number.startswith(prefix),
+                                           limit=limit, last_evaluated_key=cursor)
+
+
+def all_inmates_of(facility_id: str) -> Iterator[Inmate]:
+    return Inmate.by_facility_search.query(facility_id)
+
+
+def publish_rules(facility_id: str, rules: dict) -> int:
+    """Store new rules on the facility, then copy them to each of its inmates (one update per
+    inmate, paged through the index; cost follows the facility's size, run by an admin).
+    Returns how many inmates were updated."""
+    Facility(facility_id).update(actions=[Facility.rules.set(rules)],
+                                 condition=Facility.facility_id.exists())
+    updated = 0
+    for held in all_inmates_of(facility_id):
+        held.update(actions=[Inmate.facility_rules.set(rules)])
+        updated += 1
+    return updated

@@ -122,3 +122,8 @@ PASSWORD = string(1, 1024, format="password")  # the exact 12–128 rule is the 
 CODE = string(1, 64)
 E164 = string(2, 16, pattern=r"^\+[1-9][0-9]{6,14}$", **{"x-pattern-problem":
                                                            "must be an E.164 number like +15551234567"})
+
+
+def page_of(item: dict) -> dict:
+    """The response schema of a list endpoint: ``{items: [item], next_cursor}``."""
+    return obj({"items": {"type": "array", "items": item}, "next_cursor": string()})

@@ -1,0 +1,136 @@
+"""Idempotency keys (api.md "Conventions"; Stripe-style): a retried request replays the first
+response instead of acting twice.
+
+How it works, and why it holds under concurrency:
+
+* The record of a key is written *inside the same DynamoDB transaction as the effect*, with the
+  condition that no live record exists for the key.  Two requests with one key can both get as
+  far as the transaction, but DynamoDB commits at most one of them; the other's transaction is
+  cancelled whole, so it changed nothing.  There is therefore no "in progress" state to expose:
+  the loser re-reads the record (``previous()``) and replays the winner's response.
+* The record stores the response status and its exact JSON text; a replay sends the same bytes.
+* Keys are scoped per account (two families may pick the same key) and bound to a fingerprint of
+  the operation and body: the same key with another body is 409 ``idempotency_key_reused``.
+* Records live ``idempotency_key_seconds`` (24 h by default), enforced on read; afterwards the
+  key may be reused and the hourly clean-up deletes the record.
+* Only successful effects are recorded.  A declined card or a refused limit changed nothing, so
+  a retry with the same key simply tries again.
+
+Usage: ``attempt = Attempt(account_id, key, operation, body)``; ``attempt.previous()`` (or
+``attempt.read_in(transact_get)`` to fold the read into a ``TransactGet`` the caller makes
+anyway); then ``attempt.record(transaction, status, body)`` inside the effect's transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from chalicelib.config import get_settings
+from chalicelib.core import clock
+from chalicelib.core.errors import Conflict, InvalidRequest
+from chalicelib.core.store import BaseMeta, ByExpiry, ExpiringModel, TableName, register
+
+HEADER = "idempotency-key"
+_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+
+
+@register
+class IdempotencyRecord(ExpiringModel):
+    class Meta(BaseMeta):
+        table_name = TableName("idempotency-keys")
+
+    # "<account_id>:<sha256 of the key>": scoped per account, fixed length whatever the key.
+    scope_key = UnicodeAttribute(hash_key=True)
+    fingerprint = UnicodeAttribute()
+    status_code = NumberAttribute()
+    response_body = UnicodeAttribute()  # the exact JSON text that was sent
+    created_at = UnicodeAttribute()
+    by_expiry = ByExpiry()
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    text: str
+    replayed: bool = False  # True when this is an earlier request's response, sent again
+
+    def body(self) -> dict:
+        """The body to hand back; serialising it again gives ``text`` byte for byte."""
+        return json.loads(self.text)
+
+
+def key_from(headers, required: bool = True) -> str | None:
+    """The request's ``Idempotency-Key``, checked; 400 when required and missing."""
+    key = headers.get(HEADER)
+    if key is None or key == "":
+        if required:
+            raise InvalidRequest("This request moves money: send an Idempotency-Key header "
+                                 "(a unique value per operation, reused only for retries).",
+                                 code="idempotency_key_required")
+        return None
+    if not _KEY_SHAPE.match(key):
+        raise InvalidRequest("The Idempotency-Key must be 1 to 255 printable ASCII characters "
+                             "without spaces.", code="invalid_idempotency_key")
+    return key
+
+
+def serialise(body: dict) -> str:
+    """The JSON text of a response, as ``web.endpoint.json_response`` sends it."""
+    return json.dumps(body, ensure_ascii=False)
+
+
+class Attempt:
+    def __init__(self, account_id: str, key: str, operation: str, payload: dict) -> None:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        self.scope_key = f"{account_id}:{digest}"
+        canonical = json.dumps([operation, payload], sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+        self.fingerprint = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        self._future = None
+
+    def read_in(self, reads: TransactGet) -> None:
+        """Read the record as part of the caller's ``TransactGet`` (saves a round trip)."""
+        self._future = reads.get(IdempotencyRecord, self.scope_key)
+
+    def previous(self) -> StoredResponse | None:
+        """The response to replay, None if the key is new, or 409 if it was used for another
+        request.  Reads the table unless ``read_in`` already did (and is not re-used after)."""
+        record = self._take_future_result() if self._future is not None else self._get()
+        if record is None or record.is_expired():
+            return None
+        if record.fingerprint != self.fingerprint:
+            raise Conflict("This Idempotency-Key was already used for a different request. "
+                           "Use a new key for a new operation.", code="idempotency_key_reused")
+        return StoredResponse(int(record.status_code), record.response_body, replayed=True)
+
+    def record(self, transaction: TransactWrite, status: int, body: dict) -> StoredResponse:
+        """Add the key's record to the effect's transaction; the transaction fails if a live
+        record exists (an expired one that was not yet deleted may be replaced)."""
+        now = clock.now()
+        stored = StoredResponse(status, serialise(body))
+        record = IdempotencyRecord(self.scope_key, fingerprint=self.fingerprint,
+                                   status_code=status, response_body=stored.text,
+                                   created_at=clock.iso(now))
+        record.set_expiry(now + get_settings().idempotency_key_seconds)
+        transaction.save(record, condition=(IdempotencyRecord.scope_key.does_not_exist()
+                                            | (IdempotencyRecord.expires_at <= int(now))))
+        return stored
+
+    def _take_future_result(self) -> IdempotencyRecord | None:
+        future, self._future = self._future, None
+        try:
+            return future.get()
+        except DoesNotExist:
+            return None
+
+    def _get(self) -> IdempotencyRecord | None:
+        try:
+            return IdempotencyRecord.get(self.scope_key, consistent_read=True)
+        except DoesNotExist:
+            return None

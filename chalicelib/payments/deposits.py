@@ -1,0 +1,272 @@
+"""Deposits to an inmate's trust or phone account (api.md "Deposits").
+
+Cost per deposit: one ``TransactGetItems`` (the idempotency record, the inmate with its copy of
+the facility rules, the sender's account for the receipt address, and the two day tallies) and
+one ``TransactWriteItems`` holding everything the deposit changes:
+
+* the idempotency record (condition: no live record for the key),
+* the deposit item (condition: new id),
+* the journal: card clearing -total, inmate account +amount, facility fee revenue +fee,
+  with their balance ``ADD`` updates,
+* the sender's day tally: ``ADD`` the amount and the inmate (condition: the day's total stays
+  within the facility's cap, so concurrent deposits cannot together exceed it),
+* the inmate's day tally: ``ADD`` the sender,
+* a review flag when an abuse rule matches, and the ``deposit_completed`` activity event.
+
+Limits (422 ``limit_exceeded``): the inmate's facility sets the minimum and maximum per deposit
+and the cap per sender per UTC day; the cap counts the sender's deposits of the day across all
+facilities (against the cap of the facility being paid) and is not given back by a refund.
+Fees come from the facility's schedule (``facilities.rules``); a quote and the deposit read the
+same copy of the rules, so they agree.  A refund reverses the whole deposit, fee included.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import uuid
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from chalicelib.accounts import activity
+from chalicelib.accounts.store import Account
+from chalicelib.core import clock
+from chalicelib.core.errors import Conflict, NotFound, Unprocessable
+from chalicelib.core.idempotency import Attempt, StoredResponse
+from chalicelib.core.identity import Client, Principal
+from chalicelib.core.logs import log_event
+from chalicelib.core.notify import notifier
+from chalicelib.core.store import decode_cursor, expiry_update_actions, page
+from chalicelib.facilities import store as facilities
+from chalicelib.facilities.rules import MoneyRules, dollars
+from chalicelib.facilities.service import money_rules_of
+from chalicelib.payments import flags, ledger, store
+from chalicelib.payments.charging import charge
+from chalicelib.payments.processor import Authorization, processor
+from chalicelib.payments.store import DailyTally, Deposit
+
+OPERATION = "POST /v1/deposits"
+TALLY_KEPT_SECONDS = 3 * 24 * 60 * 60  # well past the day, so late reads still see it
+
+
+def new_journal_id(prefix: str) -> str:
+    """Hex ids: one word to a regex, so no email ever shows a stray 6-digit run (see notify)."""
+    return prefix + uuid.uuid4().hex
+
+
+def quote(inmate_id: str, account: str, amount_cents: int) -> dict:
+    """One read: the inmate, which carries its facility's rules."""
+    inmate = facilities.inmate(inmate_id)
+    if inmate is None:
+        raise NotFound("No such inmate.")
+    rules = money_rules_of(inmate)
+    _check_limits(rules, amount_cents, sender_total_today=0)
+    fee = rules.fee_cents(account, amount_cents)
+    return {"amount_cents": amount_cents, "fee_cents": fee, "total_cents": amount_cents + fee}
+
+
+def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredResponse:
+    sender_id, inmate_id = sender.account_id, body["inmate_id"]
+    account, amount = body["account"], body["amount_cents"]
+    attempt = Attempt(sender_id, key, OPERATION, body)
+    today = clock.iso()[:10]
+    sender_tally_key, inmate_tally_key = f"sender:{sender_id}:{today}", f"inmate:{inmate_id}:{today}"
+    futures = {}
+
+    def reads(snapshot: TransactGet) -> None:
+        attempt.read_in(snapshot)
+        futures.update(inmate=snapshot.get(facilities.Inmate, inmate_id),
+                       sender=snapshot.get(Account, sender_id),
+                       sender_day=snapshot.get(DailyTally, sender_tally_key),
+                       inmate_day=snapshot.get(DailyTally, inmate_tally_key))
+
+    store.read_together(reads)
+    replay = attempt.previous()
+    if replay is not None:
+        return replay
+    inmate = _resolved(futures["inmate"])
+    if inmate is None:
+        raise NotFound("No such inmate.")
+    sender_day = _resolved(futures["sender_day"]) or DailyTally(sender_tally_key)
+    inmate_day = _resolved(futures["inmate_day"]) or DailyTally(inmate_tally_key)
+    rules = money_rules_of(inmate)
+    _check_limits(rules, amount, sender_total_today=int(sender_day.total_cents or 0))
+
+    fee = rules.fee_cents(account, amount)
+    total = amount + fee
+    deposit_id, now = new_journal_id("dep_"), clock.iso()
+    day = flags.DayPicture(inmates_paid_by_sender=len((sender_day.members or set()) | {inmate_id}),
+                           senders_paying_inmate=len((inmate_day.members or set()) | {sender_id}))
+    rule_codes = flags.matching_rules(day, rules)
+    response = {"deposit_id": deposit_id, "amount_cents": amount, "fee_cents": fee,
+                "total_cents": total, "status": "completed", "created_at": now}
+    tally_expiry = expiry_update_actions(DailyTally, clock.now() + TALLY_KEPT_SECONDS)
+
+    def write(transaction: TransactWrite, authorization: Authorization) -> None:
+        record = Deposit(deposit_id, sender_account_id=sender_id, created_key=f"{now}#{deposit_id}",
+                         inmate_id=inmate_id, facility_id=inmate.facility_id, account=account,
+                         amount_cents=amount, fee_cents=fee, total_cents=total,
+                         status="completed", created_at=now,
+                         authorization_id=authorization.authorization_id)
+        transaction.save(record, condition=Deposit.deposit_id.does_not_exist())
+        ledger.post(transaction, deposit_id, "deposit", now, [
+            ledger.Posting(ledger.card_clearing(), -total),
+            ledger.Posting(ledger.inmate_account(inmate_id, account), amount),
+            ledger.Posting(ledger.fee_revenue(inmate.facility_id), fee),
+        ], memo=f"deposit by {sender_id}")
+        transaction.update(DailyTally(sender_tally_key),
+                           actions=[DailyTally.total_cents.add(amount),
+                                    DailyTally.members.add({inmate_id}), *tally_expiry],
+                           condition=(DailyTally.total_cents.does_not_exist()
+                                      | (DailyTally.total_cents <= rules.daily_cap_cents - amount)))
+        transaction.update(DailyTally(inmate_tally_key),
+                           actions=[DailyTally.members.add({sender_id}), *tally_expiry])
+        if rule_codes:
+            transaction.save(flags.new_flag(inmate.facility_id, deposit_id, inmate_id, sender_id,
+                                            amount, rule_codes, day, now))
+        activity.record_in(transaction, sender_id, "deposit_completed", client,
+                           deposit_id=deposit_id, inmate_id=inmate_id, account=account,
+                           amount_cents=amount, fee_cents=fee)
+
+    stored = charge(attempt, body["payment_method_token"], total, deposit_id, write,
+                          response, refusal=lambda: _daily_cap_reached(rules))
+    if not stored.replayed:
+        log_event("deposit_completed", deposit_id=deposit_id, amount_cents=amount,
+                  flagged=bool(rule_codes))
+        _send_receipt(_resolved(futures["sender"]), inmate, account, response)
+    return stored
+
+
+def list_own(sender: Principal, limit: int, cursor: str | None) -> dict:
+    scope = f"deposits:{sender.account_id}"
+    results = Deposit.by_sender.query(sender.account_id, scan_index_forward=False, limit=limit,
+                                      last_evaluated_key=decode_cursor(cursor, scope))
+    return page(results, scope, render)
+
+
+def get_own(sender: Principal, deposit_id: str) -> dict:
+    found = store.get_or_none(Deposit, deposit_id)
+    if found is None or found.sender_account_id != sender.account_id:
+        raise NotFound("No such deposit.")  # someone else's deposit does not exist for you
+    return render(found)
+
+
+def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
+    """Reverse a deposit once: the ledger reversal is one transaction conditioned on the deposit
+    still being ``completed``; then the card refund is sent under the deposit's reference, so
+    repeating it after a processor outage (the deposit shows ``card_refund: pending``, staff post
+    again) cannot return the money twice.  A deposit whose money the inmate already spent is
+    refused (409 ``insufficient_balance``): inmate accounts never go negative."""
+    found = _staff_deposit(staff, deposit_id)
+    if found.status == "refunded":
+        if found.card_refund == "sent":
+            raise Conflict("This deposit was already refunded.", code="already_refunded")
+        return _send_card_refund(found)
+    now, amount, fee, total = clock.iso(), int(found.amount_cents), int(found.fee_cents), int(found.total_cents)
+    refund_id = new_journal_id("rfd_")
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(found, actions=[Deposit.status.set("refunded"),
+                                           Deposit.refunded_at.set(now),
+                                           Deposit.refunded_by.set(staff.account_id),
+                                           Deposit.refund_reason.set(reason),
+                                           Deposit.card_refund.set("pending")],
+                           condition=Deposit.status == "completed")
+        ledger.post(transaction, refund_id, "refund", now, [
+            ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
+            ledger.Posting(ledger.fee_revenue(found.facility_id), -fee),
+            ledger.Posting(ledger.card_clearing(), total),
+        ], memo=f"refund of {deposit_id}")
+        activity.record_in(transaction, found.sender_account_id, "deposit_refunded",
+                           deposit_id=deposit_id, amount_cents=amount, fee_cents=fee)
+
+    try:
+        store.write_together(write)
+    except TransactWriteError as error:
+        if not store.failed_conditions(error):
+            raise
+        current = store.get_or_none(Deposit, deposit_id)
+        if current is not None and current.status == "refunded":
+            raise Conflict("This deposit was already refunded.", code="already_refunded") from None
+        raise Conflict("The inmate's account no longer holds this money, so it cannot be "
+                       "refunded.", code="insufficient_balance") from None
+    log_event("deposit_refunded", deposit_id=deposit_id, refund_id=refund_id)
+    found.status, found.refunded_at, found.refunded_by = "refunded", now, staff.account_id
+    found.refund_reason, found.card_refund = reason, "pending"
+    return _send_card_refund(found)
+
+
+def inmate_balance(staff: Principal, inmate_id: str, recent: int = 20) -> dict:
+    inmate = facilities.inmate(inmate_id)
+    if inmate is None or inmate.facility_id != staff.facility_id:
+        raise NotFound("No such inmate at your facility.")
+    accounts = {name: ledger.inmate_account(inmate_id, name) for name in ("trust", "phone")}
+    entries = heapq.merge(*(ledger.newest_entries(account, recent) for account in accounts.values()),
+                          key=lambda entry: entry.entry_key, reverse=True)
+    return {
+        "inmate_id": inmate_id, "facility_id": inmate.facility_id,
+        "balances": {f"{name}_cents": ledger.balance_of(account) for name, account in accounts.items()},
+        "recent_entries": [{"account": entry.account.rsplit(":", 1)[1], "journal_id": entry.journal_id,
+                            "kind": entry.kind, "amount_cents": int(entry.amount_cents),
+                            "at": entry.at, "memo": entry.memo}
+                           for entry in itertools.islice(entries, recent)],
+    }
+
+
+def render(found: Deposit) -> dict:
+    return {"deposit_id": found.deposit_id, "inmate_id": found.inmate_id,
+            "facility_id": found.facility_id, "account": found.account,
+            "amount_cents": int(found.amount_cents), "fee_cents": int(found.fee_cents),
+            "total_cents": int(found.total_cents), "status": found.status,
+            "created_at": found.created_at, "refunded_at": found.refunded_at,
+            "card_refund": found.card_refund}
+
+
+def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
+    found = store.get_or_none(Deposit, deposit_id)
+    if found is None or found.facility_id != staff.facility_id:
+        raise NotFound("No such deposit at your facility.")
+    return found
+
+
+def _send_card_refund(found: Deposit) -> dict:
+    try:
+        processor().refund(found.authorization_id, int(found.total_cents),
+                           reference=f"{found.deposit_id}:refund")
+    except Exception as error:  # the ledger is already reversed; the card refund is retried
+        log_event("card_refund_failed", logging.ERROR, deposit_id=found.deposit_id,
+                  error=type(error).__name__)
+        return render(found)
+    found.update(actions=[Deposit.card_refund.set("sent")])
+    return render(found)
+
+
+def _check_limits(rules: MoneyRules, amount_cents: int, sender_total_today: int) -> None:
+    problem = rules.limit_problem(amount_cents, sender_total_today)
+    if problem is not None:
+        raise Unprocessable(problem, code="limit_exceeded")
+
+
+def _daily_cap_reached(rules: MoneyRules) -> Unprocessable:
+    return Unprocessable(f"This facility allows {dollars(rules.daily_cap_cents)} per sender per "
+                         "day, and today's deposits have reached it.", code="limit_exceeded")
+
+
+def _resolved(future):
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None
+
+
+def _send_receipt(sender: Account | None, inmate: facilities.Inmate, account: str,
+                  response: dict) -> None:
+    if sender is None:
+        return
+    notifier().email(sender.email, "deposit_receipt", full_name=sender.full_name,
+                     inmate_name=inmate.full_name, inmate_number=inmate.inmate_number,
+                     account="trust account" if account == "trust" else "phone account",
+                     amount=dollars(response["amount_cents"]), fee=dollars(response["fee_cents"]),
+                     total=dollars(response["total_cents"]), deposit_id=response["deposit_id"],
+                     created_at=response["created_at"])

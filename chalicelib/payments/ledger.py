@@ -1,0 +1,117 @@
+"""The ledger: double-entry, integer cents, append-only.
+
+* A *journal* (one deposit, one refund, one stamp purchase) is a set of postings whose amounts
+  sum to zero; ``post`` refuses anything else.  Amounts are signed: positive raises the
+  account's balance.  A deposit of $20 with a $2.95 fee posts -2295 to card clearing, +2000 to
+  the inmate's trust account and +295 to the facility's fee revenue.
+* Entries are written with "does not exist" conditions and never updated or deleted (in AWS,
+  the Lambda role should also be denied UpdateItem/DeleteItem on the entries table).
+* Each account's balance is kept next to its entries and changed with ``ADD`` in the *same*
+  transaction as the entries, so it always equals their sum; ``audit`` recomputes it.
+* Inmate accounts may never go negative: debits carry a ``balance >= amount`` condition (a refund
+  of money already spent is refused rather than overdrawing).
+* House accounts (card clearing, fee revenue, stamp sales) are touched by every payment, which
+  would make their balance items hot and make concurrent transactions conflict.  Each is split
+  into ``HOUSE_SHARDS`` sub-accounts picked at random per journal; its balance is the sum.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core.store import BaseMeta, TableName, register
+
+HOUSE_SHARDS = 16
+
+
+@register
+class LedgerEntry(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("ledger-entries")
+
+    account = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<journal id>": newest sorts last
+    journal_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # deposit | refund | stamps
+    amount_cents = NumberAttribute()
+    at = UnicodeAttribute()
+    memo = UnicodeAttribute(default="")
+
+
+@register
+class LedgerBalance(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("ledger-balances")
+
+    account = UnicodeAttribute(hash_key=True)
+    balance_cents = NumberAttribute(default=0)
+    entry_count = NumberAttribute(default=0)
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    amount_cents: int
+
+
+def inmate_account(inmate_id: str, account: str) -> str:
+    return f"inmate:{inmate_id}:{account}"
+
+
+def card_clearing() -> str:
+    """Money the card processor owes us (negative as cards are charged)."""
+    return _house("card_clearing")
+
+
+def fee_revenue(facility_id: str) -> str:
+    return _house(f"facility:{facility_id}:deposit_fees")
+
+
+def stamp_sales(facility_id: str) -> str:
+    return _house(f"facility:{facility_id}:stamp_sales")
+
+
+def _house(name: str) -> str:
+    return f"{name}#{random.randrange(HOUSE_SHARDS):02d}"
+
+
+def is_inmate_account(account: str) -> bool:
+    return account.startswith("inmate:")
+
+
+def post(transaction: TransactWrite, journal_id: str, kind: str, at: str,
+         postings: list[Posting], memo: str = "") -> None:
+    """Add one balanced journal to ``transaction``: its entries and their balance updates."""
+    if sum(p.amount_cents for p in postings) != 0:
+        raise ValueError(f"journal {journal_id} does not balance: {postings}")
+    if len({p.account for p in postings}) != len(postings):
+        raise ValueError(f"journal {journal_id} posts twice to one account")
+    for posting in postings:
+        if posting.amount_cents == 0:
+            continue  # a zero fee leaves no entry
+        entry = LedgerEntry(posting.account, f"{at}#{journal_id}", journal_id=journal_id,
+                            kind=kind, amount_cents=posting.amount_cents, at=at, memo=memo)
+        transaction.save(entry, condition=LedgerEntry.entry_key.does_not_exist())
+        condition = None
+        if posting.amount_cents < 0 and is_inmate_account(posting.account):
+            condition = LedgerBalance.balance_cents >= -posting.amount_cents
+        transaction.update(LedgerBalance(posting.account),
+                           actions=[LedgerBalance.balance_cents.add(posting.amount_cents),
+                                    LedgerBalance.entry_count.add(1)],
+                           condition=condition)
+
+
+def balance_of(account: str) -> int:
+    try:
+        return int(LedgerBalance.get(account).balance_cents)
+    except DoesNotExist:
+        return 0
+
+
+def newest_entries(account: str, limit: int) -> list[LedgerEntry]:
+    return list(LedgerEntry.query(account, scan_index_forward=False, limit=limit))

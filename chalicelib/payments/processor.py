@@ -1,0 +1,117 @@
+"""The one interface to the card processor.
+
+The API never sees card numbers: clients tokenise the card with the processor and send a
+``payment_method_token``.  A charge is two steps, authorize then capture, so that money is only
+taken once our own ledger transaction has committed (see ``charging``).  Every call names a
+``reference`` the processor can use as its own idempotency key, so repeating a capture or a
+refund after a timeout cannot take or return money twice.
+
+``TestProcessor`` is the local one (``PAYMENT_PROCESSOR=test``): ``tok_visa`` (and any
+``tok_visa_*``) is accepted, ``tok_declined`` is declined (402 ``payment_declined``),
+``tok_processor_error`` fails as an outage would (503 ``processor_unavailable``, safe to retry),
+anything else is declined as unusable.  It is refused on the prod stage.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from chalicelib.config import ConfigurationError, get_settings
+from chalicelib.core import secrets
+from chalicelib.core.errors import PaymentRequired, ServiceUnavailable
+
+
+class PaymentDeclined(PaymentRequired):
+    code = "payment_declined"
+    title = "Payment declined"
+
+    def __init__(self) -> None:
+        super().__init__("The card was declined. Nothing was charged; try another card.")
+
+
+class ProcessorUnavailable(ServiceUnavailable):
+    code = "processor_unavailable"
+    title = "Payment processor unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The payment processor did not answer. Nothing was charged; please "
+                         "try again in a moment with the same Idempotency-Key.",
+                         retry_after_seconds=5)
+
+
+@dataclass(frozen=True)
+class Authorization:
+    authorization_id: str
+    amount_cents: int
+
+
+class CardProcessor(Protocol):
+    def authorize(self, token: str, amount_cents: int, reference: str) -> Authorization: ...
+
+    def capture(self, authorization: Authorization, reference: str) -> None: ...
+
+    def void(self, authorization: Authorization, reference: str) -> None: ...
+
+    def refund(self, authorization_id: str, amount_cents: int, reference: str) -> None: ...
+
+
+@dataclass
+class TestProcessor:
+    """In-memory stand-in with the processor's contract; ``operations`` lets tests see what
+    happened to the card (("authorize"|"capture"|"void"|"refund", authorization_id, cents))."""
+
+    operations: list[tuple[str, str, int]] = field(default_factory=list)
+    _done: set[tuple[str, str]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def authorize(self, token: str, amount_cents: int, reference: str) -> Authorization:
+        if token == "tok_processor_error":
+            raise ProcessorUnavailable()
+        if token != "tok_visa" and not token.startswith("tok_visa_"):
+            raise PaymentDeclined()
+        authorization = Authorization(secrets.new_id("auth_"), amount_cents)
+        self._log("authorize", authorization.authorization_id, amount_cents, reference)
+        return authorization
+
+    def capture(self, authorization: Authorization, reference: str) -> None:
+        self._log("capture", authorization.authorization_id, authorization.amount_cents, reference)
+
+    def void(self, authorization: Authorization, reference: str) -> None:
+        self._log("void", authorization.authorization_id, authorization.amount_cents, reference)
+
+    def refund(self, authorization_id: str, amount_cents: int, reference: str) -> None:
+        self._log("refund", authorization_id, amount_cents, reference)
+
+    def _log(self, operation: str, authorization_id: str, cents: int, reference: str) -> None:
+        with self._lock:  # a reference is acted on once, as a real processor's idempotency does
+            if (operation, reference) in self._done:
+                return
+            self._done.add((operation, reference))
+            self.operations.append((operation, authorization_id, cents))
+
+    def net_cents(self) -> int:
+        """Money taken from cards minus money returned (tests compare it with the ledger)."""
+        signs = {"capture": 1, "refund": -1}
+        return sum(signs.get(op, 0) * cents for op, _, cents in self.operations)
+
+
+_processor: CardProcessor | None = None
+
+
+def processor() -> CardProcessor:
+    global _processor
+    if _processor is None:
+        settings = get_settings()
+        if settings.payment_processor != "test":
+            raise ConfigurationError(f"unknown PAYMENT_PROCESSOR {settings.payment_processor!r}")
+        if settings.is_production:
+            raise ConfigurationError("the test card processor cannot run on the prod stage")
+        _processor = TestProcessor()
+    return _processor
+
+
+def use_processor(replacement: CardProcessor | None) -> None:
+    """Swap the processor (tests); ``None`` goes back to the configured one."""
+    global _processor
+    _processor = replacement

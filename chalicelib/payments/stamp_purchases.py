@@ -1,0 +1,71 @@
+"""Stamp purchases (api.md "eMessaging"): stamps are priced per facility and credited to the
+family account's balance for that facility in the same transaction as the charge's journal
+(card clearing -total, the facility's stamp sales +total), through ``messaging.stamps.credit``.
+One ``TransactGetItems`` (idempotency record and facility) and one ``TransactWriteItems``."""
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from chalicelib.accounts import activity
+from chalicelib.core import clock
+from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.idempotency import Attempt, StoredResponse
+from chalicelib.core.identity import Client, Principal
+from chalicelib.core.logs import log_event
+from chalicelib.facilities.store import Facility
+from chalicelib.messaging import stamps
+from chalicelib.payments import ledger, store
+from chalicelib.payments.charging import charge
+from chalicelib.payments.deposits import new_journal_id
+from chalicelib.payments.processor import Authorization
+
+OPERATION = "POST /v1/stamps/purchase"
+MAX_STAMPS_PER_PURCHASE = 100
+
+
+def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredResponse:
+    facility_id, quantity = body["facility_id"], body["quantity"]
+    attempt = Attempt(buyer.account_id, key, OPERATION, body)
+    futures = {}
+
+    def reads(snapshot: TransactGet) -> None:
+        attempt.read_in(snapshot)
+        futures["facility"] = snapshot.get(Facility, facility_id)
+
+    store.read_together(reads)
+    replay = attempt.previous()
+    if replay is not None:
+        return replay
+    try:
+        facility = futures["facility"].get()
+    except DoesNotExist:
+        raise NotFound("No such facility.") from None
+    price = int(facility.stamp_price_cents)
+    total = price * quantity
+    purchase_id, now = new_journal_id("stp_"), clock.iso()
+    response = {"purchase_id": purchase_id, "facility_id": facility_id, "quantity": quantity,
+                "unit_price_cents": price, "total_cents": total, "status": "completed",
+                "created_at": now}
+
+    def write(transaction: TransactWrite, authorization: Authorization) -> None:
+        ledger.post(transaction, purchase_id, "stamps", now, [
+            ledger.Posting(ledger.card_clearing(), -total),
+            ledger.Posting(ledger.stamp_sales(facility_id), total),
+        ], memo=f"{quantity} stamps for {buyer.account_id} ({authorization.authorization_id})")
+        stamps.credit(transaction, buyer.account_id, facility_id, quantity)
+        activity.record_in(transaction, buyer.account_id, "stamps_purchased", client,
+                           purchase_id=purchase_id, facility_id=facility_id, quantity=quantity,
+                           total_cents=total)
+
+    stored = charge(attempt, body["payment_method_token"], total, purchase_id, write,
+                          response, refusal=lambda: Conflict("The purchase could not be recorded; "
+                                                             "nothing was charged."))
+    if not stored.replayed:
+        log_event("stamps_purchased", purchase_id=purchase_id, quantity=quantity)
+    return stored
+
+
+def balances(account_id: str) -> dict:
+    return {"items": [{"facility_id": b.facility_id, "balance": int(b.balance)}
+                      for b in stamps.balances(account_id)]}
