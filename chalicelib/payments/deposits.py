@@ -163,7 +163,8 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
         if found.card_refund == "sent":
             raise Conflict("This deposit was already refunded.", code="already_refunded")
         return _send_card_refund(found)
-    now, amount, fee, total = clock.iso(), int(found.amount_cents), int(found.fee_cents), int(found.total_cents)
+    now = clock.iso()
+    amount, fee, total = int(found.amount_cents), int(found.fee_cents), int(found.total_cents)
     refund_id = new_journal_id("rfd_")
 
     def write(transaction: TransactWrite) -> None:

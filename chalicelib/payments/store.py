@@ -125,7 +125,7 @@ def _with_retries(action: Callable[[], None], error_type: type[Exception]) -> No
         except error_type as error:
             if attempt == CONFLICT_RETRIES or not only_conflicts(error):
                 raise
-            time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+            time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 (retry jitter)
 
 
 def only_conflicts(error) -> bool:
