@@ -3,10 +3,12 @@ from chalice import Chalice, Rate
 
 from chalicelib.accounts import routes as accounts
 from chalicelib.core import housekeeping
+from chalicelib.messaging import routes as messaging
 from chalicelib.web import http
 
 app = Chalice(app_name="kinlink")
 app.register_blueprint(accounts.bp)
+app.register_blueprint(messaging.bp)
 http.install(app)
 
 

@@ -40,16 +40,25 @@ class ActivityEvent(Model):
     detail = MapAttribute(default=dict)
 
 
+APPEND_ONLY = ActivityEvent.event_key.does_not_exist()
+
+
 def record(account_id: str, event_type: str, client: Client | None = None,
            outcome: str = "success", **detail: object) -> None:
+    new_event(account_id, event_type, client, outcome, **detail).save(condition=APPEND_ONLY)
+
+
+def new_event(account_id: str, event_type: str, client: Client | None = None,
+              outcome: str = "success", **detail: object) -> ActivityEvent:
+    """The event ``record`` writes, for callers that save it (with ``APPEND_ONLY``) inside
+    their own transaction, so the action and its log line happen together or not at all."""
     if event_type not in TYPES:
         raise ValueError(f"unknown activity type {event_type!r}")
     at = clock.iso()
-    event = ActivityEvent(account_id, f"{at}#{secrets.new_id()}", type=event_type, at=at,
-                          ip=client.ip if client else None,
-                          user_agent=client.user_agent if client else None,
-                          outcome=outcome, detail={k: v for k, v in detail.items() if v is not None})
-    event.save(condition=ActivityEvent.event_key.does_not_exist())
+    return ActivityEvent(account_id, f"{at}#{secrets.new_id()}", type=event_type, at=at,
+                         ip=client.ip if client else None,
+                         user_agent=client.user_agent if client else None,
+                         outcome=outcome, detail={k: v for k, v in detail.items() if v is not None})
 
 
 def newest_first(account_id: str, limit: int, cursor: dict | None) -> dict:

@@ -4,9 +4,13 @@ Fee tiers follow what county jails publish (Baltimore County's TouchPay schedule
 $20, $4.95 up to $100; and a top tier in line with Florida's $11.95 at $300)."""
 from __future__ import annotations
 
+from chalicelib.accounts.passwords import hash_password
 from chalicelib.facilities.store import Facility, Inmate
 
 DEMO_FACILITY_ID = "demo-county"
+# The kiosk PIN of every demo inmate (printed by the local launcher).  PINs are not passwords:
+# the password strength rules do not apply; kiosk lockout is what protects them.
+DEMO_INMATE_PIN = "4826"
 
 DEMO_RULES = {
     "deposit_min_cents": 100,
@@ -23,6 +27,8 @@ DEMO_RULES = {
     "watch_words": ["escape", "contraband", "drugs", "weapon"],
     "rejection_reasons": ["Threatens safety or security", "Discusses contraband",
                           "Coded or unreadable content", "Harassment", "Other"],
+    # Inmates reply without a stamp; when false a reply spends one of the family's stamps.
+    "inmate_replies_free": True,
 }
 
 DEMO_INMATES = [
@@ -42,5 +48,5 @@ def seed_demo_facility() -> Facility:
     facility.save()
     for inmate_id, number, name in DEMO_INMATES:
         Inmate(inmate_id, facility_id=DEMO_FACILITY_ID, inmate_number=number, full_name=name,
-               search_key=search_key(name)).save()
+               search_key=search_key(name), pin_hash=hash_password(DEMO_INMATE_PIN)).save()
     return facility

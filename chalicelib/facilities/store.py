@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.core.store import BaseMeta, TableName, register
@@ -34,6 +34,17 @@ class InmatesByFacility(GlobalSecondaryIndex):
     search_key = UnicodeAttribute(range_key=True)
 
 
+class InmatesByNumber(GlobalSecondaryIndex):
+    """Exact look-up of an inmate number within a facility (kiosk sign-in)."""
+
+    class Meta:
+        index_name = "by_facility_number"
+        projection = KeysOnlyProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    inmate_number = UnicodeAttribute(range_key=True)
+
+
 @register
 class Inmate(Model):
     class Meta(BaseMeta):
@@ -46,6 +57,7 @@ class Inmate(Model):
     search_key = UnicodeAttribute()  # "<last name, first name lower-cased>"
     pin_hash = UnicodeAttribute(null=True)  # kiosk sign-in
     by_facility_search = InmatesByFacility()
+    by_facility_number = InmatesByNumber()
 
 
 def facility(facility_id: str) -> Facility | None:

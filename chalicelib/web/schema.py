@@ -39,6 +39,9 @@ def _object(schema, value, name):
 def _string(schema, value, name):
     if not isinstance(value, str):
         return [{"field": name, "problem": "must be a string"}]
+    if _LONE_SURROGATE.search(value):
+        # JSON can spell "\ud800" alone; it is no character and cannot be stored as UTF-8.
+        return [{"field": name, "problem": "must be valid Unicode text (no lone surrogates)"}]
     if "enum" in schema and value not in schema["enum"]:
         return [{"field": name, "problem": "must be one of " + ", ".join(schema["enum"])}]
     if len(value) < schema.get("minLength", 0):
@@ -74,6 +77,8 @@ def _array(schema, value, name):
         found.extend(problems(schema["items"], item, f"{name}[{index}]"))
     return found
 
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _CHECKERS = {"object": _object, "string": _string, "integer": _integer, "boolean": _boolean,
              "array": _array}
