@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import datetime, timezone
@@ -114,7 +115,14 @@ def create_tables() -> list[str]:
 
 
 def transaction_connection() -> Connection:
-    return Connection(region=Region().__get__(None, Connection))
+    """One connection per region, reused: each new ``Connection`` builds its own botocore
+    client (about 0.1 s of model loading), which every transaction would otherwise pay."""
+    return _connection_for(Region().__get__(None, Connection))
+
+
+@functools.lru_cache(maxsize=4)
+def _connection_for(region: str | None) -> Connection:
+    return Connection(region=region)
 
 
 # --- cursors -------------------------------------------------------------------------------

@@ -35,12 +35,15 @@ def request_contact(principal: Principal, inmate_id: str, client: Client) -> dic
     if inmate is None:
         raise NotFound("No such inmate.", code="inmate_not_found")
     account = account_by_id(principal.account_id)
-    contact = Contact(secrets.new_id("con_"), account_id=principal.account_id,
+    now = clock.now()
+    contact_id = secrets.new_id("con_")
+    contact = Contact(contact_id, account_id=principal.account_id,
                       inmate_id=inmate.inmate_id, facility_id=inmate.facility_id,
                       status=states.CONTACT_PENDING,
                       review_key=store.review_key(inmate.facility_id, states.CONTACT_PENDING),
                       family_name=account.full_name, inmate_name=inmate.full_name,
-                      inmate_number=inmate.inmate_number, created_at=clock.iso())
+                      inmate_number=inmate.inmate_number, created_at=clock.iso(now),
+                      created_key=f"{audit.precise_time(now)}#{contact_id}")
     try:
         store.create_contact(contact)
     except store.ContactExists as exists:

@@ -47,7 +47,7 @@ class ContactsByReviewKey(GlobalSecondaryIndex):
         projection = AllProjection()
 
     review_key = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 class ContactsByAccount(GlobalSecondaryIndex):
@@ -56,7 +56,7 @@ class ContactsByAccount(GlobalSecondaryIndex):
         projection = AllProjection()
 
     account_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 class ApprovedContactsByInmate(GlobalSecondaryIndex):
@@ -65,7 +65,7 @@ class ApprovedContactsByInmate(GlobalSecondaryIndex):
         projection = AllProjection()
 
     approved_inmate_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 @register
@@ -85,6 +85,7 @@ class Contact(Model):
     inmate_name = UnicodeAttribute()
     inmate_number = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    created_key = UnicodeAttribute()  # "<created, microseconds>#<contact_id>": orders the lists
     reason = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
