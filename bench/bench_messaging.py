@@ -11,9 +11,10 @@ is one transaction plus at most two reads.
   whole partition* before applying ``Limit`` (``moto/dynamodb/models/table.py``), which real
   DynamoDB never does; so the raw latency ratio measured on moto grows with the thread.  The
   time spent inside DynamoDB calls is therefore measured too (botocore ``before-call`` /
-  ``after-call`` events) and the second row gives the ratio of everything else: routing,
-  authentication, validation, rendering — the part that is ours.  The 10,000 messages are written straight
-  into the table with batch writes (sending them one by one would only measure moto).
+  ``after-call`` events) and the third row gives the ratio of everything else: routing,
+  authentication, validation, rendering — the part that is ours.  The 10,000 messages are
+  written straight into the table with batch writes (sending them one by one would only
+  measure moto).
 * Calls per send: the DynamoDB operations ``messages.send_to_inmate`` makes, counted with
   botocore's ``before-call`` event (the harness's counter); the request's own authentication
   (session and account reads) is reported beside it, not counted against the goal.

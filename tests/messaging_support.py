@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 import pytest
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.accounts.passwords import hash_password
 from chalicelib.accounts.seed import create_staff_account
 from chalicelib.core.store import transaction_connection
-from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_INMATE_PIN, seed_demo_facility, search_key
+from chalicelib.facilities.seed import (DEMO_FACILITY_ID, DEMO_INMATE_PIN, search_key,
+                                       seed_demo_facility)
 from chalicelib.facilities.store import Facility, Inmate
 from chalicelib.messaging import stamps
-from chalicelib.accounts.passwords import hash_password
 from tests.conftest import STRONG_PASSWORD
 
 OTHER_FACILITY_ID = "other-county"

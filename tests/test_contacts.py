@@ -1,4 +1,5 @@
-"""Contacts (issue 5 §1): a family asks, staff of that facility decide, only approved ones message."""
+"""Contacts (issue 5 §1): a family asks, staff of that facility decide, and only approved
+contacts exchange messages."""
 from __future__ import annotations
 
 from tests.messaging_support import ELENA, MARCUS, OTHER_INMATE, world  # noqa: F401

@@ -1,4 +1,5 @@
-"""The inmate's kiosk side (issue 5 §4–6): PIN sign-in with lockout, inbox, read status, replies."""
+"""The inmate's kiosk side (issue 5 §4–6): PIN sign-in with lockout, inbox, read status and
+replies."""
 from __future__ import annotations
 
 from chalicelib.core import clock
@@ -90,8 +91,9 @@ def test_a_free_reply_goes_through_review_and_the_family_hears_of_it(world):
     family = world.family()
     contact_id = world.contact(family)
     token = world.inmate_token()
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id,
-                                                   "body": "Gracias, te quiero ❤️"}, token=token)
+    body = "Gracias, te quiero ❤️"
+    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": body},
+                           token=token)
     assert reply.status_code == 201 and reply.json["status"] == "pending_review"
     assert "stamps_left" not in reply.json
     thread = world.api.get(f"/v1/contacts/{contact_id}/messages", token=family.token).json
@@ -101,7 +103,7 @@ def test_a_free_reply_goes_through_review_and_the_family_hears_of_it(world):
     before = len(sent_emails(family.email))
     world.decide(reply.json["message_id"], "approve")
     [shown] = world.api.get(f"/v1/contacts/{contact_id}/messages", token=family.token).json["items"]
-    assert shown["body"] == "Gracias, te quiero ❤️" and shown["direction"] == "to_family"
+    assert shown["body"] == body and shown["direction"] == "to_family"
     [email] = sent_emails(family.email)[before:]
     assert email.subject == "Marcus Johnson replied to you"
 

@@ -9,7 +9,8 @@ from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.store import Account
 from chalicelib.messaging import store as messaging_store
 from tests.conftest import sent_emails
-from tests.messaging_support import ELENA, grant_stamps, set_rules, stamp_balance, world  # noqa: F401
+from tests.messaging_support import (ELENA, grant_stamps, set_rules, stamp_balance,  # noqa: F401
+                                     world)
 
 UNICODE_BODIES = [
     "Hola mamá, ¿cómo estás? Ça va très bien, merci! Żółć, ß, Ø",
