@@ -9,6 +9,7 @@ from chalicelib.core import housekeeping
 from chalicelib.web import http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.payments import routes as payments
+from chalicelib.messaging import routes as messaging
 
 app = Chalice(app_name="kinlink")
 app.register_blueprint(platform.bp)
@@ -17,6 +18,7 @@ app.register_blueprint(password.bp)
 app.register_blueprint(account_security.bp)
 app.register_blueprint(facilities.bp)
 app.register_blueprint(payments.bp)
+app.register_blueprint(messaging.bp)
 http.install(app)
 
 

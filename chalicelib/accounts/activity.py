@@ -43,23 +43,24 @@ class ActivityEvent(Model):
 
 
 # Events are only ever created, never overwritten.
-_NEW = ActivityEvent.event_key.does_not_exist()
+APPEND_ONLY = ActivityEvent.event_key.does_not_exist()
 
 
 def record(account_id: str, event_type: str, client: Client | None = None,
            outcome: str = "success", **detail: object) -> None:
-    _event(account_id, event_type, client, outcome, detail).save(condition=_NEW)
+    new_event(account_id, event_type, client, outcome, **detail).save(condition=APPEND_ONLY)
 
 
 def record_in(transaction: TransactWrite, account_id: str, event_type: str,
               client: Client | None = None, outcome: str = "success", **detail: object) -> None:
     """Like ``record``, as part of ``transaction``: the event exists if and only if the change
-    it reports was committed (deposits, stamp purchases)."""
-    transaction.save(_event(account_id, event_type, client, outcome, detail), condition=_NEW)
+    it reports was committed (deposits, stamp purchases, messages)."""
+    transaction.save(new_event(account_id, event_type, client, outcome, **detail),
+                     condition=APPEND_ONLY)
 
 
-def _event(account_id: str, event_type: str, client: Client | None, outcome: str,
-           detail: dict) -> ActivityEvent:
+def new_event(account_id: str, event_type: str, client: Client | None = None,
+              outcome: str = "success", **detail: object) -> ActivityEvent:
     if event_type not in TYPES:
         raise ValueError(f"unknown activity type {event_type!r}")
     now = clock.now()

@@ -13,6 +13,8 @@ means the token was copied, and the whole session is revoked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
+from collections.abc import Callable
 
 from pynamodb.exceptions import UpdateError
 
@@ -28,6 +30,30 @@ RETIRED_REFRESH_KEPT = 20
 TOUCH_EVERY_SECONDS = 60  # last-used time is written at most once a minute per session
 
 
+class SessionHolder(Protocol):
+    """Whoever a session belongs to, as ``open_session`` and the per-request checks read it."""
+
+    account_id: str
+    role: str
+    facility_id: str | None
+    session_epoch: int
+    disabled: bool
+
+
+# The holder of a session is re-read on every request (disabled? epoch moved on?).  Accounts
+# hold family, staff and admin sessions; a role whose holder lives elsewhere (the inmate kiosk
+# session belongs to an inmate record) registers its loader here.
+_HOLDER_LOADERS: dict[str, Callable[[str], SessionHolder | None]] = {}
+
+
+def register_holder_loader(role: str, loader: Callable[[str], SessionHolder | None]) -> None:
+    _HOLDER_LOADERS[role] = loader
+
+
+def _holder(session: Session) -> SessionHolder | None:
+    return _HOLDER_LOADERS.get(session.role, account_by_id)(session.account_id)
+
+
 @dataclass(frozen=True)
 class TokenPair:
     access_token: str
@@ -40,7 +66,7 @@ class TokenPair:
                 "token_type": "Bearer", "expires_in": self.expires_in}
 
 
-def open_session(account: Account, client: Client) -> TokenPair:
+def open_session(account: Account | SessionHolder, client: Client) -> TokenPair:
     settings = get_settings()
     now = clock.now()
     session_id = secrets.new_id()
@@ -74,14 +100,14 @@ def authenticate(token: str | None, roles: tuple[str, ...], client: Client) -> P
             or session.access_expires_at <= now or not _alive(session, now)):
         raise Unauthenticated("Sign in again: the access token is missing, invalid or expired.",
                               code="invalid_token")
-    account = account_by_id(session.account_id)
-    if account is None or account.disabled or account.session_epoch != session.epoch:
+    holder = _holder(session)
+    if holder is None or holder.disabled or holder.session_epoch != session.epoch:
         raise Unauthenticated("Sign in again: this session has ended.", code="invalid_token")
     if session.role not in roles:
         raise Forbidden("This account cannot use this resource.")
     if now - session.last_used_at >= TOUCH_EVERY_SECONDS:
         _touch(session, now)
-    return Principal(account.account_id, session.role, session.session_id, session.facility_id)
+    return Principal(holder.account_id, session.role, session.session_id, session.facility_id)
 
 
 def refresh(token: str, client: Client) -> TokenPair:
@@ -99,8 +125,8 @@ def refresh(token: str, client: Client) -> TokenPair:
         raise invalid
     if not secrets.same(session.refresh_digest, digest):
         raise invalid
-    account = account_by_id(session.account_id)
-    if account is None or account.disabled or account.session_epoch != session.epoch:
+    holder = _holder(session)
+    if holder is None or holder.disabled or holder.session_epoch != session.epoch:
         raise invalid
     access, new_refresh = secrets.new_token(), secrets.new_token()
     retired = (session.retired_refresh_digests + [session.refresh_digest])[-RETIRED_REFRESH_KEPT:]

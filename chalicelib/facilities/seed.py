@@ -7,9 +7,13 @@ signals follow the UK MoJ "Prisoner Money" security checks (a payment source pay
 prisoners; many senders paying one prisoner), scaled to a day."""
 from __future__ import annotations
 
+from chalicelib.accounts.passwords import hash_password
 from chalicelib.facilities.store import Facility, Inmate
 
 DEMO_FACILITY_ID = "demo-county"
+# The kiosk PIN of every demo inmate (printed by the local launcher).  PINs are not passwords:
+# the password strength rules do not apply; kiosk lockout is what protects them.
+DEMO_INMATE_PIN = "4826"
 
 DEMO_RULES = {
     "deposit_min_cents": 100,
@@ -29,6 +33,8 @@ DEMO_RULES = {
     "watch_words": ["escape", "contraband", "drugs", "weapon"],
     "rejection_reasons": ["Threatens safety or security", "Discusses contraband",
                           "Coded or unreadable content", "Harassment", "Other"],
+    # Inmates reply without a stamp; when false a reply spends one of the family's stamps.
+    "inmate_replies_free": True,
 }
 
 DEMO_INMATES = [
@@ -48,5 +54,6 @@ def seed_demo_facility() -> Facility:
     facility.save()
     for inmate_id, number, name in DEMO_INMATES:
         Inmate(inmate_id, facility_id=DEMO_FACILITY_ID, inmate_number=number, full_name=name,
-               search_key=search_key(name), facility_rules=DEMO_RULES).save()
+               search_key=search_key(name), facility_rules=DEMO_RULES,
+               pin_hash=hash_password(DEMO_INMATE_PIN)).save()
     return facility

@@ -28,11 +28,19 @@ def credit(transaction: TransactWrite, account_id: str, facility_id: str, stamps
                        actions=[StampBalance.balance.add(stamps)])
 
 
-def spend(transaction: TransactWrite, account_id: str, facility_id: str, stamps: int = 1) -> None:
-    """Fails the whole transaction when the balance is short."""
+def spend(transaction: TransactWrite, account_id: str, facility_id: str, stamps: int = 1, *,
+          expected_balance: int | None = None) -> None:
+    """Fails the whole transaction when the balance is short.
+
+    With ``expected_balance`` it also fails when the balance is no longer the one the caller
+    read, so the caller knows the exact balance left afterwards (messaging answers
+    ``stamps_left``) and simply reads again when another spend or purchase got in between.
+    """
+    condition = StampBalance.balance >= stamps
+    if expected_balance is not None:
+        condition &= StampBalance.balance == expected_balance
     transaction.update(StampBalance(account_id, facility_id),
-                       actions=[StampBalance.balance.add(-stamps)],
-                       condition=StampBalance.balance >= stamps)
+                       actions=[StampBalance.balance.add(-stamps)], condition=condition)
 
 
 def balances(account_id: str) -> list[StampBalance]:

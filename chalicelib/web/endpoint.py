@@ -60,6 +60,7 @@ class EndpointSpec:
     response: dict | None
     problems: tuple[str, ...]
     tag: str
+    max_body_bytes: int = MAX_BODY_BYTES
 
 
 ENDPOINTS: list[EndpointSpec] = []
@@ -67,8 +68,11 @@ ENDPOINTS: list[EndpointSpec] = []
 
 def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[str, ...] | None = None,
              body: dict | None = None, query: dict | None = None, status: int = 200,
-             response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "") -> Callable:
-    spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag)
+             response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "",
+             max_body_bytes: int = MAX_BODY_BYTES) -> Callable:
+    """``max_body_bytes`` raises the body limit for endpoints that carry long text."""
+    spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
+                        max_body_bytes)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -93,7 +97,7 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
 
 def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response:
     request = ApiRequest(
-        body=_parse_body(raw, spec.body),
+        body=_parse_body(raw, spec.body, spec.max_body_bytes),
         query=_parse_query(raw.query_params or {}, spec.query),
         headers=raw.headers,
         client=client_of(raw),
@@ -126,12 +130,12 @@ def _bearer(headers) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _parse_body(raw, body_schema: dict | None) -> dict:
+def _parse_body(raw, body_schema: dict | None, max_bytes: int = MAX_BODY_BYTES) -> dict:
     data = raw.raw_body or b""
     if body_schema is None:
         return {}
-    if len(data) > MAX_BODY_BYTES:
-        raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES} bytes.",
+    if len(data) > max_bytes:
+        raise InvalidRequest(f"The request body is larger than {max_bytes} bytes.",
                              code="request_too_large")
     try:
         parsed = json.loads(data.decode("utf-8")) if data.strip() else None

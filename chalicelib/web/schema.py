@@ -39,8 +39,9 @@ def _object(schema, value, name):
 def _string(schema, value, name):
     if not isinstance(value, str):
         return [{"field": name, "problem": "must be a string"}]
-    if _LONE_SURROGATE.search(value):  # JSON allows "\ud800"; UTF-8 (and DynamoDB) do not
-        return [{"field": name, "problem": "must be valid Unicode text"}]
+    if _LONE_SURROGATE.search(value):
+        # JSON can spell "\ud800" alone; it is no character and cannot be stored as UTF-8.
+        return [{"field": name, "problem": "must be valid Unicode text (no lone surrogates)"}]
     if "enum" in schema and value not in schema["enum"]:
         return [{"field": name, "problem": "must be one of " + ", ".join(schema["enum"])}]
     if len(value) < schema.get("minLength", 0):
@@ -78,6 +79,7 @@ def _array(schema, value, name):
     for index, item in enumerate(value):
         found.extend(problems(schema["items"], item, f"{name}[{index}]"))
     return found
+
 
 
 _CHECKERS = {"object": _object, "string": _string, "integer": _integer, "boolean": _boolean,

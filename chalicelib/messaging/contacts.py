@@ -1,0 +1,105 @@
+"""Contacts: a family account asks to connect with an inmate; staff of the inmate's facility
+approve or deny it once, with a reason for a denial.  Only approved contacts exchange messages.
+
+Decisions:
+* One contact per (account, inmate), enforced by a claim item written in the same transaction;
+  asking again answers 409 ``contact_exists`` with the existing ``contact_id``, whatever its
+  status (a denial is the facility's decision; it is not re-opened by asking again).
+* A contact id that is not the caller's answers 404, as if it did not exist (api.md: existence
+  of another family's objects is private).  Staff see only their own facility's contacts.
+* Every decision goes into the review log with who, when, what and why.
+"""
+from __future__ import annotations
+
+from chalicelib.accounts import activity
+from chalicelib.accounts.store import account_by_id
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
+from chalicelib.core.identity import Client, Principal
+from chalicelib.facilities import store as facilities
+from chalicelib.messaging import audit, states, store
+from chalicelib.messaging.store import Contact
+
+
+class AlreadyDecided(Conflict):
+    code = "already_decided"
+    title = "Already decided"
+
+
+def contact_not_found() -> NotFound:
+    return NotFound("No such contact.", code="contact_not_found")
+
+
+def request_contact(principal: Principal, inmate_id: str, client: Client) -> dict:
+    inmate = facilities.inmate(inmate_id)
+    if inmate is None:
+        raise NotFound("No such inmate.", code="inmate_not_found")
+    account = account_by_id(principal.account_id)
+    now = clock.now()
+    contact_id = secrets.new_id("con_")
+    contact = Contact(contact_id, account_id=principal.account_id,
+                      inmate_id=inmate.inmate_id, facility_id=inmate.facility_id,
+                      status=states.CONTACT_PENDING,
+                      review_key=store.review_key(inmate.facility_id, states.CONTACT_PENDING),
+                      family_name=account.full_name, inmate_name=inmate.full_name,
+                      inmate_number=inmate.inmate_number, created_at=clock.iso(now),
+                      created_key=f"{audit.precise_time(now)}#{contact_id}")
+    try:
+        store.create_contact(contact)
+    except store.ContactExists as exists:
+        raise Conflict("You already asked to connect with this person.", code="contact_exists",
+                       contact_id=exists.contact_id) from None
+    activity.record(principal.account_id, "contact_requested", client,
+                    contact_id=contact.contact_id, inmate_id=inmate.inmate_id)
+    return {"contact_id": contact.contact_id, "status": contact.status}
+
+
+def own_contacts(principal: Principal, limit: int, cursor: str | None) -> dict:
+    return store.contacts_of_account(principal.account_id, limit, cursor, render_for_family)
+
+
+def facility_contacts(principal: Principal, status: str, limit: int, cursor: str | None) -> dict:
+    """Oldest first: the queue is worked in the order people asked."""
+    return store.contacts_in_review(principal.facility_id, status, limit, cursor, render_for_staff)
+
+
+def inmate_contacts(principal: Principal, limit: int, cursor: str | None) -> dict:
+    return store.approved_contacts_of_inmate(principal.account_id, limit, cursor,
+                                             render_for_inmate)
+
+
+def decide(principal: Principal, contact_id: str, decision: str, reason: str | None) -> dict:
+    contact = store.contact(contact_id)
+    if contact is None or contact.facility_id != principal.facility_id:
+        raise contact_not_found()
+    to_status = states.CONTACT_DECISIONS[decision]
+    if to_status == states.CONTACT_DENIED and not (reason and reason.strip()):
+        raise InvalidRequest("reason is required to deny a contact.",
+                             errors=[{"field": "reason", "problem": "is required to deny"}])
+    if contact.status != states.CONTACT_PENDING:
+        raise AlreadyDecided(f"This contact was already {contact.status}.")
+    entry = audit.entry(f"contact#{contact_id}", principal, decision, contact.status, to_status,
+                         reason=reason)
+    try:
+        store.decide_contact(contact, to_status, entry)
+    except store.StateChanged:
+        raise AlreadyDecided("Someone decided on this contact a moment ago.") from None
+    return render_for_staff(store.contact(contact_id))
+
+
+def render_for_family(contact: Contact) -> dict:
+    return {"contact_id": contact.contact_id, "inmate_id": contact.inmate_id,
+            "inmate_name": contact.inmate_name, "inmate_number": contact.inmate_number,
+            "facility_id": contact.facility_id, "status": contact.status,
+            "reason": contact.reason, "created_at": contact.created_at,
+            "decided_at": contact.decided_at}
+
+
+def render_for_staff(contact: Contact) -> dict:
+    return {**render_for_family(contact), "account_id": contact.account_id,
+            "family_name": contact.family_name, "decided_by": contact.decided_by}
+
+
+def render_for_inmate(contact: Contact) -> dict:
+    return {"contact_id": contact.contact_id, "family_name": contact.family_name,
+            "status": contact.status, "created_at": contact.created_at}

@@ -1,0 +1,299 @@
+"""Messages: sending (paid in stamps), staff review, threads, and reading on the kiosk.
+
+Decisions worth knowing:
+
+* **Length.** A body holds 1–6000 characters, counted as Python ``len``: Unicode code points.
+  "é" typed as one code point counts 1, as "e" + combining accent 2; an emoji with a skin tone
+  or a ZWJ family counts each of its code points.  The text is stored and returned exactly as
+  sent (no trimming, no normalisation); a body of only whitespace is refused.
+* **One stamp per message, in one transaction.** The message, the stamp spend (conditioned on
+  the balance the sender's snapshot saw, so ``stamps_left`` is exact), the idempotency record,
+  the sender's ``message_sent`` activity event and, for an automatic decision, its review-log
+  line are written in a single ``TransactWriteItems``: no stamp is spent without a message or
+  a message stored without its stamp.  When the balance moved in between (another send or a
+  purchase), the send reads again and retries; a short balance answers 402
+  ``insufficient_stamps`` and stores nothing.  DynamoDB calls per send: one ``GetItem`` (the
+  contact), one ``TransactGetItems`` (facility rules, stamp balance, earlier response for the
+  key) and one ``TransactWriteItems``.
+* **Idempotency-Key** (optional here, as no money moves): the same key and the same request
+  replay the first response (same ``message_id``, same ``stamps_left``) and spend nothing;
+  the same key with another body or contact answers 409 ``idempotency_key_reused``.  Keys are
+  scoped to the sender and kept 24 hours.
+* **Review.** Every message starts in review.  Facility rules (see ``review.py``) may deliver a
+  clean message at once; a watch-list hit always waits for staff, who see the matched words.
+  Staff approve (-> ``delivered``) or reject (-> ``rejected``, with a reason from the
+  facility's list and an optional note that only staff see).  A decision is one transaction
+  conditioned on ``pending_review`` (a second decision gets 409 ``already_decided``), refunds
+  the stamps of a rejected message to whoever paid, and appends its review-log line.
+* **Replies.** An inmate replies on an approved contact; the reply is free when the facility's
+  rule ``inmate_replies_free`` says so, otherwise it spends one of the family member's stamps
+  at that facility (a prepaid reply; refunded to them when rejected).  Replies go through the
+  same review; the family sees a reply only once it is delivered.
+* **Read.** A message delivered to an inmate becomes ``read`` when the inmate opens it
+  (``GET /v1/inmate/messages/{id}``); the inbox list shows senders and dates, not bodies, so
+  listing does not count as reading.
+"""
+from __future__ import annotations
+
+import json
+
+from chalicelib.accounts import activity
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import (Conflict, Forbidden, InvalidRequest, NotFound,
+                                    PaymentRequired, ServiceUnavailable)
+from chalicelib.core.identity import Client, Principal
+from chalicelib.facilities import store as facilities
+from chalicelib.messaging import audit, notifications, states, store
+from chalicelib.messaging.contacts import AlreadyDecided, contact_not_found
+from chalicelib.messaging.review import ReviewRules
+from chalicelib.messaging.store import Contact, IdempotencyRecord, Message
+
+MAX_BODY_CHARS = 6000
+IDEMPOTENCY_KEY_MAX = 255
+IDEMPOTENCY_SECONDS = 24 * 60 * 60
+# Each retry follows a change to the same stamp balance by another request; three in a row
+# mean heavy contention on one account, and the client may simply try again.
+SEND_ATTEMPTS = 3
+
+
+class InsufficientStamps(PaymentRequired):
+    code = "insufficient_stamps"
+    title = "Not enough stamps"
+
+
+class ContactNotApproved(Forbidden):
+    code = "contact_not_approved"
+    title = "Contact not approved"
+
+    def __init__(self) -> None:
+        super().__init__("Messages can be sent only once the facility has approved this contact.")
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused"
+
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was already used for a different request.")
+
+
+def message_not_found() -> NotFound:
+    return NotFound("No such message.", code="message_not_found")
+
+
+# --- sending -------------------------------------------------------------------------------
+
+def send_to_inmate(principal: Principal, contact_id: str, body: str,
+                   idempotency_key: str | None, client: Client) -> tuple[int, dict]:
+    contact = store.contact(contact_id)
+    if contact is None or contact.account_id != principal.account_id:
+        raise contact_not_found()
+    return _send(principal, contact, states.TO_INMATE, body, idempotency_key, client)
+
+
+def reply_to_family(principal: Principal, contact_id: str, body: str,
+                    idempotency_key: str | None, client: Client) -> tuple[int, dict]:
+    contact = store.contact(contact_id)
+    if contact is None or contact.inmate_id != principal.account_id:
+        raise contact_not_found()
+    return _send(principal, contact, states.TO_FAMILY, body, idempotency_key, client)
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not (1 <= len(key) <= IDEMPOTENCY_KEY_MAX and key.isascii() and key.isprintable()):
+        raise InvalidRequest(
+            f"Idempotency-Key must be 1–{IDEMPOTENCY_KEY_MAX} printable ASCII characters.",
+            errors=[{"field": "Idempotency-Key", "problem": "is not a valid key"}])
+    return key
+
+
+def _send(principal: Principal, contact: Contact, direction: str, body: str,
+          idempotency_key: str | None, client: Client) -> tuple[int, dict]:
+    if not body.strip():
+        raise InvalidRequest("body must not be blank.",
+                             errors=[{"field": "body", "problem": "must not be blank"}])
+    if contact.status != states.CONTACT_APPROVED:
+        raise ContactNotApproved()
+    record_key = f"{principal.account_id}#{idempotency_key}" if idempotency_key else None
+    request_digest = secrets.token_digest(json.dumps([contact.contact_id, direction, body]))
+    message = _new_message(contact, direction, body)
+    for _ in range(SEND_ATTEMPTS):
+        snapshot = store.send_snapshot(contact.facility_id, contact.account_id, record_key)
+        if snapshot.earlier is not None:
+            return _replay(snapshot.earlier, request_digest)
+        rules = ReviewRules.from_facility_rules(_rules_of(snapshot.facility))
+        pays = direction == states.TO_INMATE or not rules.inmate_replies_free
+        if pays and snapshot.balance < 1:
+            raise InsufficientStamps("You have no stamps left for this facility. Buy stamps "
+                                     "to send this message.", stamps_left=snapshot.balance)
+        message.stamps_spent = 1 if pays else 0
+        message.payer_account_id = contact.account_id if pays else None
+        auto_entry = _apply_review_rules(message, rules)
+        response = {"message_id": message.message_id, "status": message.status}
+        if direction == states.TO_INMATE:
+            response["stamps_left"] = snapshot.balance - message.stamps_spent
+        try:
+            store.store_sent_message(
+                message, expected_balance=snapshot.balance if pays else None,
+                idempotency=_idempotency_record(record_key, request_digest, response),
+                entry=auto_entry, activity_event=_activity(principal, message, client))
+        except (store.StampsShort, store.IdempotencyKeyTaken):
+            continue  # read again: the balance moved, or a twin request committed first
+        if auto_entry is not None:
+            notifications.message_decided(message)
+        return 201, response
+    raise ServiceUnavailable("Your stamp balance changed several times during this send. "
+                             "Nothing was sent; please try again.")
+
+
+def _new_message(contact: Contact, direction: str, body: str) -> Message:
+    now = clock.now()
+    message_id = secrets.new_id("msg_")
+    return Message(message_id, contact_id=contact.contact_id, facility_id=contact.facility_id,
+                   family_thread_id=contact.contact_id if direction == states.TO_INMATE else None,
+                   account_id=contact.account_id, inmate_id=contact.inmate_id,
+                   direction=direction, family_name=contact.family_name,
+                   inmate_name=contact.inmate_name, body=body, status=states.PENDING_REVIEW,
+                   review_key=store.review_key(contact.facility_id, states.PENDING_REVIEW),
+                   sent_key=f"{audit.precise_time(now)}#{message_id}", sent_at=clock.iso(now))
+
+
+def _apply_review_rules(message: Message, rules: ReviewRules):
+    """Flag watch-list hits; deliver at once when the facility allows it.  Returns the
+    review-log line of the automatic decision, or None when the message waits for staff."""
+    message.watch_words = rules.watch_list_hits(message.body)
+    if not rules.delivers_at_once(message.watch_words):
+        return None
+    message.status = states.DELIVERED
+    message.review_key = store.review_key(message.facility_id, states.DELIVERED)
+    message.decided_at = message.sent_at
+    if message.direction == states.TO_INMATE:
+        message.inbox_inmate_id = message.inmate_id
+    else:
+        message.family_thread_id = message.contact_id
+    return audit.entry(f"message#{message.message_id}", None, "approve", states.PENDING_REVIEW,
+                       states.DELIVERED, reason="No watch-list words (automatic review)")
+
+
+def _idempotency_record(record_key: str | None, request_digest: str,
+                        response: dict) -> IdempotencyRecord | None:
+    if record_key is None:
+        return None
+    record = IdempotencyRecord(record_key, request_digest=request_digest, status_code=201,
+                               response=json.dumps(response))
+    record.set_expiry(clock.now() + IDEMPOTENCY_SECONDS)
+    return record
+
+
+def _replay(earlier: IdempotencyRecord, request_digest: str) -> tuple[int, dict]:
+    if not secrets.same(earlier.request_digest, request_digest):
+        raise IdempotencyKeyReused()
+    return earlier.replay()
+
+
+def _activity(principal: Principal, message: Message, client: Client):
+    """Family senders get a ``message_sent`` line in their account activity; inmates have no
+    account activity log."""
+    if principal.role != "family":
+        return None
+    return activity.new_event(principal.account_id, "message_sent", client,
+                              message_id=message.message_id, contact_id=message.contact_id,
+                              stamps=message.stamps_spent)
+
+
+def _rules_of(facility) -> dict:
+    return facility.rules.as_dict() if hasattr(facility.rules, "as_dict") else dict(facility.rules)
+
+
+# --- staff review --------------------------------------------------------------------------
+
+def review_queue(principal: Principal, status: str, limit: int, cursor: str | None) -> dict:
+    """The facility's messages in ``status``, oldest first (the order they were sent)."""
+    return store.review_queue(principal.facility_id, status, limit, cursor, render_for_staff)
+
+
+def staff_view(principal: Principal, message_id: str) -> dict:
+    message = _facility_message(principal, message_id)
+    return {**render_for_staff(message), "review_log": audit.trail(f"message#{message_id}")}
+
+
+def decide(principal: Principal, message_id: str, decision: str, reason: str | None,
+           note: str | None) -> dict:
+    message = _facility_message(principal, message_id)
+    to_status = states.MESSAGE_DECISIONS[decision]
+    if to_status == states.REJECTED:
+        allowed = ReviewRules.from_facility_rules(
+            _rules_of(facilities.facility(message.facility_id))).rejection_reasons
+        if reason not in allowed:
+            raise InvalidRequest("reason must be one of the facility's rejection reasons.",
+                                 code="invalid_rejection_reason", allowed_reasons=list(allowed),
+                                 errors=[{"field": "reason",
+                                          "problem": "must be one of " + "; ".join(allowed)}])
+    if message.status != states.PENDING_REVIEW:
+        raise AlreadyDecided(f"This message was already reviewed ({message.status}).")
+    entry = audit.entry(f"message#{message_id}", principal, decision, message.status, to_status,
+                        reason=reason, note=note, watch_words=list(message.watch_words))
+    try:
+        store.decide_message(message, to_status, entry)
+    except store.StateChanged:
+        raise AlreadyDecided("Someone reviewed this message a moment ago.") from None
+    decided = store.message(message_id)
+    notifications.message_decided(decided)
+    return staff_view(principal, message_id)
+
+
+def _facility_message(principal: Principal, message_id: str) -> Message:
+    message = store.message(message_id)
+    if message is None or message.facility_id != principal.facility_id:
+        raise message_not_found()
+    return message
+
+
+# --- threads and the inmate's inbox --------------------------------------------------------
+
+def family_thread(principal: Principal, contact_id: str, limit: int, cursor: str | None) -> dict:
+    """Newest first.  The family sees all it sent (with the reason of a rejection) and the
+    inmate's replies once delivered; a page reads at most ``limit`` messages whatever the
+    thread's length."""
+    contact = store.contact(contact_id)
+    if contact is None or contact.account_id != principal.account_id:
+        raise contact_not_found()
+    return store.family_thread(contact_id, limit, cursor, render_for_family)
+
+
+def inmate_inbox(principal: Principal, limit: int, cursor: str | None) -> dict:
+    return store.inbox(principal.account_id, limit, cursor, render_inbox_item)
+
+
+def inmate_open(principal: Principal, message_id: str) -> dict:
+    message = store.message(message_id)
+    if message is None or message.inbox_inmate_id != principal.account_id:
+        raise message_not_found()
+    if message.status == states.DELIVERED and store.mark_read(message):
+        message = store.message(message_id)
+    return {**render_inbox_item(message), "body": message.body, "read_at": message.read_at}
+
+
+# --- views -----------------------------------------------------------------------------------
+
+def render_for_family(message: Message) -> dict:
+    return {"message_id": message.message_id, "contact_id": message.contact_id,
+            "direction": message.direction, "body": message.body, "status": message.status,
+            "rejection_reason": message.rejection_reason, "sent_at": message.sent_at,
+            "decided_at": message.decided_at, "read_at": message.read_at}
+
+
+def render_for_staff(message: Message) -> dict:
+    return {**render_for_family(message), "facility_id": message.facility_id,
+            "account_id": message.account_id, "family_name": message.family_name,
+            "inmate_id": message.inmate_id, "inmate_name": message.inmate_name,
+            "flagged": bool(message.watch_words), "watch_words": list(message.watch_words),
+            "stamps_spent": int(message.stamps_spent)}
+
+
+def render_inbox_item(message: Message) -> dict:
+    return {"message_id": message.message_id, "contact_id": message.contact_id,
+            "family_name": message.family_name, "sent_at": message.sent_at,
+            "status": message.status}

@@ -1,0 +1,38 @@
+"""Emails to the family about their messages (issue 5 §6).
+
+The family hears when a message to the inmate is delivered or rejected (with the staff's
+reason) and when an approved reply arrives.  ``Account.preferences["notify_messages"]``
+(default on) turns these off.  Emails carry no message text (it was written for a monitored
+channel, not for a mailbox) and no ids: the link opens the app, which shows the thread.
+"""
+from __future__ import annotations
+
+from chalicelib.accounts.store import account_by_id
+from chalicelib.config import get_settings
+from chalicelib.core.notify import notifier
+from chalicelib.messaging import states
+from chalicelib.messaging.store import Message
+
+NOTIFY_PREFERENCE = "notify_messages"
+
+
+def wants_message_emails(preferences) -> bool:
+    values = preferences.as_dict() if hasattr(preferences, "as_dict") else dict(preferences or {})
+    return values.get(NOTIFY_PREFERENCE, True) is not False
+
+
+def message_decided(message: Message) -> None:
+    """Tell the family what became of ``message`` (nothing for a rejected inmate reply)."""
+    if message.direction == states.TO_INMATE:
+        template = "message_rejected" if message.status == states.REJECTED else "message_delivered"
+    elif message.status == states.DELIVERED:
+        template = "reply_received"
+    else:
+        return
+    account = account_by_id(message.account_id)
+    if account is None or not wants_message_emails(account.preferences):
+        return
+    notifier().email(account.email, template, full_name=account.full_name,
+                     inmate_name=message.inmate_name, sent_at=message.sent_at,
+                     reason=message.rejection_reason or "",
+                     link=f"{get_settings().public_base_url}/messages")

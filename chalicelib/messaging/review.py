@@ -1,0 +1,53 @@
+"""What a facility's review rules say about a message, free of storage and HTTP.
+
+Rules live in ``Facility.rules`` (see ``chalicelib/facilities/seed.py``):
+
+* ``watch_words``: words or phrases that flag a message for staff.  Matching is on whole words,
+  case-insensitive after NFKC + casefold, so "ESCAPE!" and "ｅｓｃａｐｅ" match "escape" while
+  "escaped" and "landscape" do not.  The message itself is never altered.
+* ``auto_approve_clean_messages``: a message with no watch-list hit is delivered at once (the
+  decision is still written to the review log, by ``system:auto_review``); a flagged message
+  always waits for a person.
+* ``rejection_reasons``: the dropdown staff pick from when rejecting.
+* ``inmate_replies_free``: an inmate's reply costs nothing; otherwise it spends one stamp from
+  the family member's balance at the facility (the family "prepays" replies by holding stamps,
+  as with JPay's prepaid reply stamp) and is refunded the same way when rejected.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+AUTO_REVIEWER = "system:auto_review"
+DEFAULT_REJECTION_REASONS = ("Other",)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    watch_words: tuple[str, ...] = ()
+    auto_approve_clean_messages: bool = False
+    rejection_reasons: tuple[str, ...] = DEFAULT_REJECTION_REASONS
+    inmate_replies_free: bool = False
+
+    @classmethod
+    def from_facility_rules(cls, rules: dict) -> ReviewRules:
+        return cls(
+            watch_words=tuple(str(w) for w in rules.get("watch_words") or () if str(w).strip()),
+            auto_approve_clean_messages=bool(rules.get("auto_approve_clean_messages", False)),
+            rejection_reasons=tuple(rules.get("rejection_reasons") or DEFAULT_REJECTION_REASONS),
+            inmate_replies_free=bool(rules.get("inmate_replies_free", False)),
+        )
+
+    def watch_list_hits(self, body: str) -> list[str]:
+        """The watch words found in ``body`` (as the facility spelled them), in list order."""
+        folded = _fold(body)
+        return [word for word in self.watch_words
+                if re.search(rf"(?<!\w){re.escape(_fold(word))}(?!\w)", folded)]
+
+    def delivers_at_once(self, hits: list[str]) -> bool:
+        return self.auto_approve_clean_messages and not hits
