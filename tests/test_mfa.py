@@ -8,6 +8,7 @@ from chalicelib.accounts.store import Account, account_by_email
 from chalicelib.core import aws, clock
 from chalicelib.core.store import MODELS
 from tests.conftest import last_code, sent_emails, sent_sms
+from tests.password_helpers import reset_token
 from tests.mfa_helpers import (CHROME_MAC, activity_types, answer, challenge, enrol,  # noqa: F401
                                kms_key, next_step, totp_code)
 
@@ -255,16 +256,36 @@ def test_remember_device_skips_the_second_factor_for_30_days(api, make_family):
     assert stale.json.get("mfa_required") is True
 
 
+def test_a_password_reset_keeps_2fa_and_kills_remembered_devices(api, make_family):
+    email, password, tokens = make_family()
+    secret, _ = enrol(api, tokens["access_token"])
+    done = answer(api, challenge(api, email, password)["challenge_id"], "totp", totp_code(secret),
+                  remember_device=True)
+    new_password = "glacier violin parsnip 2031"
+    assert api.post("/v1/auth/password/forgot", {"email": email}).status_code == 202
+    reset = api.post("/v1/auth/password/reset", {"token": reset_token(email),
+                                                 "new_password": new_password})
+    assert reset.status_code == 200
+    after = api.post("/v1/auth/login", {"email": email, "password": new_password,
+                                        "device_token": done.json["device_token"]})
+    assert after.status_code == 200 and after.json.get("mfa_required") is True
+    plain = api.post("/v1/auth/login", {"email": email, "password": new_password})
+    assert plain.json.get("mfa_required") is True and "access_token" not in plain.json
+    next_step()
+    finished = answer(api, plain.json["challenge_id"], "totp", totp_code(secret))
+    assert finished.status_code == 200
+
+
 def test_a_password_change_kills_remembered_devices(api, make_family):
     email, password, tokens = make_family()
     secret, _ = enrol(api, tokens["access_token"])
     done = answer(api, challenge(api, email, password)["challenge_id"], "totp", totp_code(secret),
                   remember_device=True)
-    clock.advance(5)
-    # What a password change or reset does to the account (accounts.recovery): a new
-    # password_changed_at.
-    account_by_email(email).update(actions=[Account.password_changed_at.set(clock.iso())])
-    after = api.post("/v1/auth/login", {"email": email, "password": password,
+    changed = api.post("/v1/account/password", {"current_password": password,
+                                                "new_password": "glacier violin parsnip 2031"},
+                       token=tokens["access_token"])
+    assert changed.status_code == 200
+    after = api.post("/v1/auth/login", {"email": email, "password": "glacier violin parsnip 2031",
                                         "device_token": done.json["device_token"]})
     assert after.json.get("mfa_required") is True
 

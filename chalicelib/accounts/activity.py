@@ -66,7 +66,7 @@ def new_event(account_id: str, event_type: str, client: Client | None = None,
     now = clock.now()
     at = clock.iso(now)
     # Microseconds keep events written within one second in the order they happened.
-    event_key = f"{at[:-1]}.{int(now * 1_000_000) % 1_000_000:06d}Z#{secrets.new_id()}"
+    event_key = f"{clock.iso_precise(now)}#{secrets.new_id()}"
     return ActivityEvent(account_id, event_key, type=event_type, at=at,
                          ip=client.ip if client else None,
                          user_agent=client.user_agent if client else None,

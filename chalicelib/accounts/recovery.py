@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from chalicelib.accounts import activity, codes, passwords, service, sessions, store
+from chalicelib.accounts import activity, codes, passwords, reminders, service, sessions, store
 from chalicelib.accounts.service import InvalidOrExpiredCode
 from chalicelib.config import get_settings
 from chalicelib.core import clock
@@ -146,13 +146,16 @@ def change_password(principal: Principal, current_password: str, new_password: s
 def set_new_password(account: store.Account, password: str, client: Client, *, event: str,
                      keep_session: store.Session | None = None, **detail: str) -> None:
     """Store an accepted password and end every session but ``keep_session`` (see module doc)."""
-    changed_at = clock.iso()
+    # Precise to the microsecond: remembered devices are bound to this value, so two changes
+    # within one second must still differ.
+    changed_at = clock.iso_precise()
     store.bump_session_epoch(account, keep_session=keep_session,
                              password_hash=passwords.hash_password(password),
                              password_changed_at=changed_at)
+    reminders.schedule_for(account)
     codes.revoke(PASSWORD_RESET, account.account_id)
     notifier().email(account.email, "password_changed", full_name=account.full_name,
-                     changed_at=changed_at)
+                     changed_at=clock.iso())
     activity.record(account.account_id, event, client, **detail)
     log_event(event, account_id=account.account_id)
 

@@ -115,7 +115,7 @@ def _load_state(today: datetime) -> JobState:
 
 
 def _parse(iso: str) -> datetime:
-    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(iso).astimezone(UTC)  # with or without microseconds
 
 
 def _now() -> datetime:

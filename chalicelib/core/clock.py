@@ -18,6 +18,13 @@ def iso(epoch_seconds: float | None = None) -> str:
     return datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_precise(epoch_seconds: float | None = None) -> str:
+    """ISO 8601 UTC with microseconds: for instants that must differ even within one second
+    (ordering keys, "password changed at" that remembered devices are bound to)."""
+    moment = now() if epoch_seconds is None else epoch_seconds
+    return datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def advance(seconds: float) -> None:
     """Move the clock forward (tests only)."""
     global _offset_seconds
