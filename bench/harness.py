@@ -98,11 +98,10 @@ def fresh_aws() -> Iterator[None]:
 
 
 def _forget_pynamodb_connections() -> None:
-    """PynamoDB caches one connection per model; a new moto context wants fresh clients."""
-    from chalicelib.core.store import MODELS
+    """PynamoDB caches connections; a new moto context wants fresh clients."""
+    from chalicelib.core.store import reset_connections
 
-    for model in MODELS:
-        model._connection = None
+    reset_connections()
 
 
 Sample = tuple[float, float]  # (wall seconds, CPU seconds of the measuring process)

@@ -32,7 +32,7 @@ from moto.server import ThreadedMotoServer  # noqa: E402
 from app import app  # noqa: E402
 from chalicelib.config import get_settings, reset_settings  # noqa: E402
 from chalicelib.core import aws, clock, notify  # noqa: E402
-from chalicelib.core.store import MODELS, create_tables  # noqa: E402
+from chalicelib.core.store import create_tables, reset_connections  # noqa: E402
 from tests.conftest import ROOT, STRONG_PASSWORD, last_code  # noqa: E402
 from tests.password_helpers import reset_link  # noqa: E402
 
@@ -50,8 +50,7 @@ def free_port() -> int:
 
 def forget_aws_connections() -> None:
     aws.reset_clients()
-    for model in MODELS:
-        model._connection = None
+    reset_connections()
 
 
 @pytest.fixture(scope="module")

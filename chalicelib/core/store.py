@@ -131,6 +131,13 @@ def transaction_connection() -> Connection:
         return connection
 
 
+def reset_connections() -> None:
+    """Forget every cached DynamoDB connection (tests and benchmarks that switch endpoints)."""
+    transaction_connection.cache_clear()
+    for model in MODELS:
+        model._connection = None  # indexes query through their model's connection
+
+
 # --- cursors -------------------------------------------------------------------------------
 
 def encode_cursor(last_evaluated_key: dict | None, scope: str) -> str | None:
