@@ -83,7 +83,7 @@ def prepare_data() -> tuple[str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords."""
     from chalicelib.accounts.seed import create_staff_account
     from chalicelib.config import get_settings
-    from chalicelib.core import aws
+    from chalicelib.core import aws, kms
     from chalicelib.core.store import create_tables
     from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
 
@@ -91,6 +91,7 @@ def prepare_data() -> tuple[str, str]:
     print(f"Tables: {len(created)} created" + (f" ({', '.join(created)})" if created else
                                                 " (all existed)"))
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
+    kms.ensure_key()  # the TOTP secrets' key
     seed_demo_facility()
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
@@ -193,6 +194,7 @@ def stop_on_signals() -> None:
 def main() -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
+    from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_INMATE_PIN
     # The app writes its own JSON lines; the root logger only shows other libraries' warnings
     # (botocore and PynamoDB narrate every client they create at INFO).
     logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
@@ -219,6 +221,7 @@ Kinlink local stack (stage {STAGE})
   Outbox:       {outbox_command}   (emails and SMS sent so far)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
   Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
+  Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {DEMO_INMATE_PIN}
   Scheduled:    {'; '.join(jobs) or 'none'}
 Ctrl-C stops everything.
 """, flush=True)

@@ -20,6 +20,7 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 _LINK = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["'][^>]*>(.*?)</a\s*>""",
                    re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/h\d|/li|/tr)\b[^>]*>", re.IGNORECASE)
+_CELL_END = re.compile(r"<\s*/(td|th)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _HIDDEN = re.compile(r"<(style|script|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -30,6 +31,7 @@ def html_to_text(body: str) -> str:
     body = _LINK.sub(lambda m: f"{' '.join(_TAG.sub('', m.group(2)).split())} &lt;{m.group(1)}&gt;",
                      body)
     body = _BREAK.sub("\n", body)
+    body = _CELL_END.sub(" ", body)
     text = html.unescape(_TAG.sub("", body))
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

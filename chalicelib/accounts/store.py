@@ -219,10 +219,10 @@ def record_failure(subject: str, policy, now: float) -> LoginThrottle:
     try:
         throttle.update(
             actions=[LoginThrottle.failures.set(0), LoginThrottle.locks.set(previous_locks + 1),
-                     LoginThrottle.locked_until.set(int(locked_until) + 1)]
+                     LoginThrottle.locked_until.set(locked_until)]
             + _expiry_actions(locked_until + policy.memory_seconds),
             condition=(LoginThrottle.locked_until.does_not_exist()
-                       | (LoginThrottle.locked_until <= int(now))),
+                       | (LoginThrottle.locked_until <= now)),
         )
     except UpdateError:
         pass  # a concurrent failure set the lock first

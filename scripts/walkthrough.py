@@ -1,0 +1,288 @@
+"""``make walkthrough``: use the running local stack (``make run``) the way a client would.
+
+Every step is an HTTP call to the API; codes and links are read from the emails and SMS the
+stack sent through the emulator (``/moto-api/data.json``), exactly as a person would read them
+with ``make outbox``.  Each check prints one line; the script exits 1 at the first surprise.
+It creates fresh accounts on every run, so it can be run again against the same stack.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+API = os.environ.get("API_URL", "http://127.0.0.1:8000")
+EMULATOR = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+STAFF = ("staff@demo-county.example", os.environ.get("DEMO_STAFF_PASSWORD", "Lantern-Harbor-Quill-2026"))
+RUN = uuid.uuid4().hex[:8]
+PASSWORD = "correct horse battery staple 42"
+checks = 0
+
+
+class Response:
+    def __init__(self, status: int, headers, raw: bytes) -> None:
+        self.status, self.headers, self.raw = status, headers, raw
+        self.json = json.loads(raw) if raw and raw[:1] in (b"{", b"[") else None
+
+
+def call(method: str, path: str, body=None, token: str | None = None, headers=None,
+         raw: bytes | None = None) -> Response:
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(API + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    request.add_header("User-Agent", "kinlink-walkthrough/1.0 (X11; Linux x86_64) Firefox/140.0")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (local stack)
+            return Response(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, error.headers, error.read())
+
+
+def check(condition: bool, what: str, detail: object = "") -> None:
+    global checks
+    checks += 1
+    print(("ok   " if condition else "FAIL ") + what)
+    if not condition:
+        print(f"     {detail}")
+        sys.exit(1)
+
+
+def outbox() -> dict:
+    with urllib.request.urlopen(EMULATOR + "/moto-api/data.json", timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def emails_to(address: str) -> list[dict]:
+    return [m for m in outbox().get("ses", {}).get("Message", [])
+            if address in m.get("destinations", {}).get("ToAddresses", [])]
+
+
+def last_code(address: str) -> str:
+    return re.search(r"\b(\d{6})\b", emails_to(address)[-1]["body"]).group(1)
+
+
+def signed_up(email: str) -> dict:
+    call("POST", "/v1/auth/signup", {"email": email, "password": PASSWORD, "full_name": "Rosa Family"})
+    call("POST", "/v1/auth/verify-email", {"email": email, "code": last_code(email)})
+    return call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+
+
+def accounts_and_sign_in() -> dict:
+    check(call("GET", "/v1/health").json == {"status": "ok"}, "health answers ok")
+    email = f"rosa.{RUN}@example.com"
+    new = call("POST", "/v1/auth/signup", {"email": email, "password": PASSWORD,
+                                           "full_name": "Rosa Family"})
+    check(new.status == 202 and new.json == {"status": "verification_sent"}, "sign-up answers 202")
+    code = last_code(email)
+    check(call("POST", "/v1/auth/verify-email", {"email": email, "code": code}).status == 200,
+          "the emailed code verifies the address")
+    again = call("POST", "/v1/auth/signup", {"email": email, "password": PASSWORD,
+                                             "full_name": "Someone Else"})
+    check(again.status == 202 and again.json == new.json, "sign-up with a taken email looks the same")
+    check("tried to create" in emails_to(email)[-1]["body"], "the owner is warned by email")
+    wrong = call("POST", "/v1/auth/login", {"email": email, "password": "wrong password entirely"})
+    unknown = call("POST", "/v1/auth/login", {"email": f"ghost.{RUN}@example.com",
+                                              "password": "wrong password entirely"})
+    check(wrong.status == unknown.status == 401 and wrong.json == unknown.json,
+          "wrong password and unknown email get the same 401 problem")
+    weak = call("POST", "/v1/auth/signup", {"email": f"weak.{RUN}@example.com",
+                                            "password": "password1234", "full_name": "W"})
+    check(weak.status == 400 and weak.json["code"] == "weak_password" and weak.json["suggestions"],
+          "a common password is refused with suggestions")
+    long = call("POST", "/v1/auth/signup", {"email": f"long.{RUN}@example.com",
+                                            "password": "x" * 129, "full_name": "L"})
+    check(long.status == 400, "a 129-character password is refused")
+    tokens = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    check("access_token" in tokens and tokens["token_type"] == "Bearer", "sign-in returns tokens")
+    rotated = call("POST", "/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    check(rotated.status == 200, "refresh rotates the pair")
+    reuse = call("POST", "/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    check(reuse.status == 401, "a rotated refresh token is refused")
+    check(call("GET", "/v1/account", token=rotated.json["access_token"]).status == 401,
+          "reuse of a rotated token ended the whole session")
+    tokens = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    check(call("POST", "/v1/auth/logout", token=tokens["access_token"]).status == 204, "logout 204")
+    check(call("GET", "/v1/account", token=tokens["access_token"]).status == 401,
+          "a logged-out token stops working at once")
+    for label, raw in [("invalid JSON", b"{oops"), ("non UTF-8", b"\xff\xfe"), ("an array", b"[1]"),
+                       ("deep nesting", b"[" * 50000 + b"]" * 50000)]:
+        odd = call("POST", "/v1/auth/login", raw=raw)
+        check(odd.status == 400 and odd.headers["Content-Type"] == "application/problem+json",
+              f"{label} gets a 400 problem")
+    missing = call("GET", "/v1/no-such-thing")
+    check(missing.status == 404 and missing.json["code"] == "not_found", "unknown route: 404 problem")
+    return {"email": email}
+
+
+def lockout_and_reset(email: str) -> None:
+    for target in (email, f"nobody.{RUN}@example.com"):
+        for _ in range(5):
+            call("POST", "/v1/auth/login", {"email": target, "password": "not it at all, no"})
+        locked = call("POST", "/v1/auth/login", {"email": target, "password": PASSWORD})
+        check(locked.status == 429 and locked.json["code"] == "account_locked"
+              and int(locked.headers["Retry-After"]) > 800,
+              f"5 failures lock {'a known' if target == email else 'an unknown'} email "
+              f"({locked.json.get('retry_after_seconds')} s to wait)")
+    forgot = call("POST", "/v1/auth/password/forgot", {"email": email},
+                  headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
+    check(forgot.status == 202 and forgot.json == {"status": "sent_if_registered"},
+          "forgot-password works while locked out")
+    body = emails_to(email)[-1]["body"]
+    link = re.search(r"(http://[^\s\"<]+/reset-password\?token=[^\s\"<&]+)", body).group(1)
+    check(link.startswith(API) and "evil.example" not in body,
+          "the reset link comes from configuration, not the Host header")
+    page = urllib.request.urlopen(link, timeout=30)  # noqa: S310
+    check(page.status == 200 and "no-referrer" in page.headers.get("Referrer-Policy", "")
+          and "default-src 'none'" in page.headers.get("Content-Security-Policy", ""),
+          "the emailed link opens the reset page with a strict CSP")
+    token = link.split("token=", 1)[1]
+    new_password = "lighthouse marmalade 1987 sprint"
+    reset = call("POST", "/v1/auth/password/reset", {"token": token, "new_password": new_password})
+    check(reset.status == 200, "the reset link sets a new password")
+    check(call("POST", "/v1/auth/password/reset", {"token": token, "new_password": new_password}
+               ).status == 400, "the link works once")
+    check(call("POST", "/v1/auth/login", {"email": email, "password": new_password}).status == 200,
+          "the reset cleared the lockout")
+    subjects = [m["subject"].lower() for m in emails_to(email)[-3:]]
+    check(any("password" in s and "changed" in s for s in subjects),
+          f"a 'password changed' email was sent ({subjects})")
+    unknown = call("POST", "/v1/auth/password/forgot", {"email": f"ghost.{RUN}@example.com"})
+    check(unknown.json == forgot.json, "forgot answers the same for unknown emails")
+
+
+def two_factor() -> None:
+    import pyotp
+
+    email = f"totp.{RUN}@example.com"
+    tokens = signed_up(email)
+    setup = call("POST", "/v1/account/mfa/totp/setup", token=tokens["access_token"]).json
+    totp = pyotp.TOTP(setup["secret"])
+    confirm = call("POST", "/v1/account/mfa/totp/confirm", {"code": totp.now()},
+                   token=tokens["access_token"])
+    check(confirm.status == 200 and len(confirm.json["recovery_codes"]) == 10,
+          "TOTP enrolment returns 10 recovery codes")
+    challenge = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    check(challenge.get("mfa_required") is True, "sign-in now asks for a second factor")
+    time.sleep(30 - time.time() % 30 + 1)  # a fresh time step: the confirm used this one
+    code = totp.now()
+    done = call("POST", "/v1/auth/mfa", {"challenge_id": challenge["challenge_id"],
+                                         "method": "totp", "code": code})
+    check(done.status == 200 and "access_token" in done.json, "the TOTP code completes sign-in")
+    second = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    replay = call("POST", "/v1/auth/mfa", {"challenge_id": second["challenge_id"],
+                                           "method": "totp", "code": code})
+    check(replay.status == 401, "a replayed TOTP code is refused")
+    recovery = confirm.json["recovery_codes"][0]
+    third = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    used = call("POST", "/v1/auth/mfa", {"challenge_id": third["challenge_id"],
+                                         "method": "recovery_code", "code": recovery})
+    check(used.status == 200, "a recovery code works")
+    fourth = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    again = call("POST", "/v1/auth/mfa", {"challenge_id": fourth["challenge_id"],
+                                          "method": "recovery_code", "code": recovery})
+    check(again.status == 401, "and only once")
+    activity = call("GET", "/v1/account/activity?limit=50", token=used.json["access_token"]).json
+    types = {item["type"] for item in activity["items"]}
+    check({"mfa_enabled", "login_succeeded", "totp_replay_refused"} <= types,
+          f"activity shows the security events ({len(activity['items'])} events)")
+    sessions = call("GET", "/v1/account/sessions", token=used.json["access_token"]).json["items"]
+    other = next(s for s in sessions if not s["current"])
+    check(call("DELETE", f"/v1/account/sessions/{other['session_id']}",
+               token=used.json["access_token"]).status == 204, "another session can be revoked")
+
+
+def money_and_messages() -> None:
+    tokens = signed_up(f"money.{RUN}@example.com")
+    token = tokens["access_token"]
+    other = signed_up(f"other.{RUN}@example.com")["access_token"]
+    facilities = call("GET", "/v1/facilities").json["items"]
+    check(any(f["facility_id"] == "demo-county" for f in facilities), "facilities are listed")
+    found = call("GET", "/v1/facilities/demo-county/inmates?q=A1001", token=token).json["items"]
+    inmate_id = found[0]["inmate_id"]
+    quote = call("GET", f"/v1/deposits/quote?inmate_id={inmate_id}&account=trust&amount_cents=2500",
+                 token=token).json
+    check(quote["total_cents"] == quote["amount_cents"] + quote["fee_cents"],
+          f"quote shows the fee before paying ({quote})")
+    body = {"inmate_id": inmate_id, "account": "trust", "amount_cents": 2500,
+            "payment_method_token": "tok_visa"}
+    key = {"Idempotency-Key": f"dep-{RUN}"}
+    first = call("POST", "/v1/deposits", body, token=token, headers=key)
+    check(first.status == 201 and first.json["fee_cents"] == quote["fee_cents"],
+          "the deposit charges the quoted fee")
+    replay = call("POST", "/v1/deposits", body, token=token, headers=key)
+    check(replay.status == 201 and replay.raw == first.raw, "a retry replays the same response")
+    reused = call("POST", "/v1/deposits", {**body, "amount_cents": 2600}, token=token, headers=key)
+    check(reused.status == 409 and reused.json["code"] == "idempotency_key_reused",
+          "the same key with another body is refused")
+    check(call("POST", "/v1/deposits", body, token=token).status == 400, "a key is required")
+    declined = call("POST", "/v1/deposits", {**body, "payment_method_token": "tok_declined"},
+                    token=token, headers={"Idempotency-Key": f"dec-{RUN}"})
+    check(declined.status == 402, "a declined card is 402")
+    over = call("POST", "/v1/deposits", {**body, "amount_cents": 30001}, token=token,
+                headers={"Idempotency-Key": f"over-{RUN}"})
+    check(over.status == 422 and over.json["code"] == "limit_exceeded", "limits are enforced")
+    deposit_id = first.json["deposit_id"]
+    check(call("GET", f"/v1/deposits/{deposit_id}", token=other).status == 404,
+          "another family cannot see the deposit")
+    staff = call("POST", "/v1/auth/login", {"email": STAFF[0], "password": STAFF[1]}).json
+    staff_token = staff["access_token"]
+    refund = call("POST", f"/v1/staff/deposits/{deposit_id}/refund", {"reason": "Sent in error"},
+                  token=staff_token)
+    check(refund.status in (200, 201), f"staff refund the deposit ({refund.status})")
+    check(call("POST", f"/v1/staff/deposits/{deposit_id}/refund", {"reason": "again"},
+               token=staff_token).status == 409, "a deposit is refunded once")
+
+    contact = call("POST", "/v1/contacts", {"inmate_id": inmate_id}, token=token)
+    check(contact.status == 201 and contact.json["status"] == "pending", "contact request pending")
+    contact_id = contact.json["contact_id"]
+    decision = call("POST", f"/v1/staff/contacts/{contact_id}/decision", {"decision": "approve"},
+                    token=staff_token)
+    check(decision.status == 200, "staff approve the contact")
+    text = "Hola mamá ❤️ — 你好 — مرحبا"
+    no_stamp = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    check(no_stamp.status == 402 and no_stamp.json["code"] == "insufficient_stamps",
+          "no stamp: 402")
+    bought = call("POST", "/v1/stamps/purchase", {"facility_id": "demo-county", "quantity": 5,
+                                                  "payment_method_token": "tok_visa"},
+                  token=token, headers={"Idempotency-Key": f"stamps-{RUN}"})
+    check(bought.status == 201, "stamps bought")
+    sent = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    check(sent.status == 201 and sent.json["stamps_left"] == 4, "a message costs one stamp")
+    too_long = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": "x" * 6001},
+                    token=token)
+    check(too_long.status == 400, "6001 characters are refused")
+    check(call("GET", f"/v1/contacts/{contact_id}/messages", token=other).status in (403, 404),
+          "another family cannot read the thread")
+    queue = call("GET", "/v1/staff/messages?status=pending_review", token=staff_token).json["items"]
+    message_id = sent.json["message_id"]
+    check(any(m["message_id"] == message_id for m in queue), "the message waits for review")
+    reject = call("POST", f"/v1/staff/messages/{message_id}/decision",
+                  {"decision": "reject", "reason": "Other", "note": "walkthrough"},
+                  token=staff_token)
+    check(reject.status == 200, "staff reject it with a reason")
+    thread = call("GET", f"/v1/contacts/{contact_id}/messages", token=token).json["items"]
+    check(thread[0]["status"] == "rejected" and thread[0]["body"] == text
+          and thread[0].get("rejection_reason"), "the sender sees the reason; Unicode intact")
+    stamps = call("GET", "/v1/stamps", token=token).json["items"]
+    check(any(s.get("balance", s.get("stamps")) == 5 for s in stamps),
+          f"the rejection refunded the stamp ({stamps})")
+    kiosk = call("POST", "/v1/inmate/login", {"facility_id": "demo-county",
+                                              "inmate_number": "A1001", "pin": "4826"})
+    check(kiosk.status == 200 and "access_token" in kiosk.json, "the inmate signs in at the kiosk")
+
+
+if __name__ == "__main__":
+    state = accounts_and_sign_in()
+    lockout_and_reset(state["email"])
+    two_factor()
+    money_and_messages()
+    print(f"\n{checks} checks passed against {API}")
