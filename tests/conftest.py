@@ -38,7 +38,7 @@ from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from app import app  # noqa: E402
 from chalicelib.config import get_settings, reset_settings  # noqa: E402
 from chalicelib.core import aws, clock, notify  # noqa: E402
-from chalicelib.core.store import create_tables, reset_connections  # noqa: E402
+from chalicelib.core.store import create_tables  # noqa: E402
 
 
 class Api:
@@ -100,7 +100,6 @@ def api(aws_state):
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
         reset_settings()
         aws.reset_clients()
-        reset_connections()  # a live-server test may have pointed them at its own endpoint
         notify.use_notifier(None)
         clock.reset()
         create_tables()
