@@ -15,6 +15,7 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.store import condition_failed
 from chalicelib.accounts.store import OneTimeCode
 
 
@@ -64,8 +65,10 @@ def consume(purpose: str, owner_id: str, code: str) -> bool:
             condition=(OneTimeCode.subject.exists() & (OneTimeCode.attempts_left > 0)
                        & (OneTimeCode.expires_at > now)),
         )
-    except UpdateError:
-        return False
+    except UpdateError as error:
+        if condition_failed(error):  # no live code, or no attempt left
+            return False
+        raise  # DynamoDB failed: not the person's fault, and no attempt was spent
     if not secrets.same(record.code_digest, secrets.keyed_digest(code, subject)):
         if record.attempts_left <= 0:
             _delete_if(record, OneTimeCode.attempts_left <= 0)
@@ -117,5 +120,7 @@ def _delete_if(record: OneTimeCode, condition) -> bool:
     try:
         record.delete(condition=condition)
         return True
-    except DeleteError:
-        return False
+    except DeleteError as error:
+        if condition_failed(error):
+            return False
+        raise

@@ -18,7 +18,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
-                                   expiry_update_actions, register, transaction_connection)
+                                   condition_failed, expiry_update_actions, failed_conditions,
+                                   register, transaction_connection)
 
 
 class ReminderDueIndex(GlobalSecondaryIndex):
@@ -136,8 +137,9 @@ def create_account(account: Account) -> None:
             transaction.save(claim, condition=EmailClaim.email.does_not_exist())
             transaction.save(account, condition=Account.account_id.does_not_exist())
     except TransactWriteError as error:
-        # Both conditions are "does not exist yet", so a cancelled transaction means taken.
-        if error.cause_response_code == "TransactionCanceledException":
+        # Both conditions are "does not exist yet", so a failed condition means taken (a
+        # conflict or throttling is not: it propagates and the client retries).
+        if failed_conditions(error):
             raise EmailTaken() from None
         raise
 
@@ -182,7 +184,7 @@ def confirm_pending_phone(account: Account, phone: str) -> bool:
                                 Account.pending_phone.remove()],
                        condition=Account.pending_phone == phone)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True
