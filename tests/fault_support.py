@@ -55,6 +55,7 @@ FAULTS: dict[str, Callable[[str, str, dict], Exception]] = {
     "throttled": _client_error("ProvisionedThroughputExceededException", 400),
     "server_error": _client_error("InternalServerError", 500),
     "send_throttled": _client_error("Throttling", 400),
+    "access_denied": _client_error("AccessDeniedException", 400),  # a bug, not an outage
     "conflict": _conflict,
     "unreachable": _unreachable,
     "timeout": _timeout,

@@ -13,22 +13,25 @@ Each attempt gets its own key, account or code, so one AWS state serves a whole 
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from pynamodb.connection.base import VerboseClientError
+from pynamodb.exceptions import CancellationReason, PutError, TransactWriteError
 
 from chalicelib.accounts import passwords
 from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.store import Account, EmailClaim, OneTimeCode
-from chalicelib.core import clock, secrets
+from chalicelib.core import clock, dependencies, secrets
 from chalicelib.messaging.store import Message
 from chalicelib.payments import ledger
 from chalicelib.payments import processor as processors
 from chalicelib.payments.audit import audit
 from chalicelib.payments.store import Deposit
 from tests.conftest import STRONG_PASSWORD, last_code, sent_sms
-from tests.fault_support import SweepReport, sweep
+from tests.fault_support import FAULTS, SweepReport, aws_calls, sweep
 from tests.messaging_support import MARCUS, World, set_rules, stamp_balance, world  # noqa: F401
 from tests.money_fixtures import card, deposit_body, facilities, family  # noqa: F401
 from tests.password_helpers import RESET_SUBJECT, emails_with_subject, reset_token
@@ -358,8 +361,7 @@ class SendMessage:
         spent = attempt.stamps_before - stamp_balance(self.account_id)
         assert sent == spent <= 1, f"messages stored: {sent}, stamps spent: {spent}"
         assert len(_events(self.account_id, "message_sent")) == self._messages()
-        if response.status_code == 201:
-            assert sent == 1
+        assert sent == (1 if response.status_code == 201 else 0), "a 503 must have sent nothing"
 
     def check_retried(self, attempt: SendAttempt, first, retry) -> None:
         assert retry.status_code == 201, retry.json
@@ -390,3 +392,40 @@ def _account(email: str) -> Account:
     return Account.get(EmailClaim.get(email, consistent_read=True).account_id,
                        consistent_read=True)
 
+
+
+# --- what counts as a dependency failure ----------------------------------------------------
+
+def test_a_failure_that_is_not_transient_is_still_a_500_and_a_transient_one_is_logged(api, capsys):
+    with aws_calls(1, "access_denied"):
+        denied = api.post("/v1/auth/signup", {"email": "denied@example.com",
+                                              "password": STRONG_PASSWORD, "full_name": "D"})
+    assert denied.status_code == 500 and denied.json["code"] == "internal_error"
+    capsys.readouterr()
+    with aws_calls(1, "throttled"):
+        throttled = api.post("/v1/auth/signup", {"email": "throttled@example.com",
+                                                 "password": STRONG_PASSWORD, "full_name": "T"})
+    assert throttled.status_code == 503 and throttled.headers["Retry-After"] == "5"
+    [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines()
+              if '"dependency_unavailable"' in text]
+    assert line["level"] == "ERROR" and line["aws_error"] == "ProvisionedThroughputExceededException"
+    assert line["operation"] == "GetItem" and line["path"] == "/v1/auth/signup"
+
+
+def test_a_transaction_cancelled_by_its_conditions_is_not_a_dependency_failure():
+    def cancelled(*codes: str) -> TransactWriteError:
+        response = {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                    "CancellationReasons": [{"Code": code} for code in codes]}
+        return TransactWriteError("Failed to write transaction items",
+                                  VerboseClientError(response, "TransactWriteItems", {},
+                                                     cancellation_reasons=[
+                                                         None if code == "None" else
+                                                         CancellationReason(code)
+                                                         for code in codes]))
+
+    assert dependencies.is_transient(cancelled("TransactionConflict", "None"))
+    assert dependencies.is_transient(cancelled("ThrottlingError"))
+    assert not dependencies.is_transient(cancelled("ConditionalCheckFailed", "None"))
+    assert not dependencies.is_transient(cancelled("ConditionalCheckFailed", "TransactionConflict"))
+    assert not dependencies.is_transient(ValueError("a bug"))
+    assert dependencies.is_transient(PutError("wrapped", FAULTS["timeout"]("dynamodb", "PutItem", {})))
