@@ -24,9 +24,11 @@ Decisions:
   it is checked before the account is even looked up (against the email given), otherwise
   "weak_password" vs "invalid_or_expired_code" would tell whether the email has an account.
 * ``set_new_password`` is the one way a password changes (reset and change): the hash, its
-  date and the session epoch move in one transaction, so every session and refresh token dies
-  with the old password; an outstanding reset link dies too; a "password changed" email and an
-  activity event follow.  MFA fields are never touched: a reset does not bypass 2FA.
+  date, the session epoch, the reminder day, the end of the reset code (the one used, or any
+  outstanding one) and the activity event move in one transaction, so every session and refresh
+  token dies with the old password, and a failure of DynamoDB half way changes nothing (the
+  code still works for the retry); the "password changed" email follows.  MFA fields are never
+  touched: a reset does not bypass 2FA.
 * A reset also clears the email's sign-in lockout (the person proved they own the mailbox).
 * Password change needs the current password, checked by ``service.authenticate_password``: a
   wrong one counts toward the sign-in lockout of that email (a stolen session must not become
