@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.store import condition_failed
 from chalicelib.accounts.store import OneTimeCode
 
 
@@ -55,6 +57,13 @@ def issue(purpose: str, owner_id: str, *, with_token: bool = False,
 
 def consume(purpose: str, owner_id: str, code: str) -> bool:
     """True exactly once for the right, live code; False otherwise (and one attempt is spent)."""
+    record = check(purpose, owner_id, code)
+    return record is not None and _delete_if(record, OneTimeCode.code_digest == record.code_digest)
+
+
+def check(purpose: str, owner_id: str, code: str) -> OneTimeCode | None:
+    """The live record of the right code, not used up yet (see ``use_in``); None for a wrong,
+    dead or unknown code.  Either way one attempt is spent."""
     subject = _subject(purpose, owner_id)
     now = int(clock.now())
     record = OneTimeCode(subject)
@@ -64,30 +73,42 @@ def consume(purpose: str, owner_id: str, code: str) -> bool:
             condition=(OneTimeCode.subject.exists() & (OneTimeCode.attempts_left > 0)
                        & (OneTimeCode.expires_at > now)),
         )
-    except UpdateError:
-        return False
+    except UpdateError as error:
+        if condition_failed(error):  # no live code, or no attempt left
+            return None
+        raise  # DynamoDB failed: not the person's fault, and no attempt was spent
     if not secrets.same(record.code_digest, secrets.keyed_digest(code, subject)):
         if record.attempts_left <= 0:
             _delete_if(record, OneTimeCode.attempts_left <= 0)
-        return False
-    return _delete_if(record, OneTimeCode.code_digest == record.code_digest)
-
-
-def consume_token(purpose: str, token: str) -> str | None:
-    """The owner id if ``token`` is the live link token of a code; the code dies with it."""
-    record = _live_token_record(purpose, token)
-    if record is None:
         return None
-    owner_id = token.partition(".")[0]
-    return owner_id if _delete_if(record, OneTimeCode.token_digest == record.token_digest) else None
+    return record
 
 
-def token_owner(purpose: str, token: str) -> str | None:
-    """The owner id if ``token`` is live, without using it up (to check other input first)."""
-    return token.partition(".")[0] if _live_token_record(purpose, token) is not None else None
+def use_in(transaction: TransactWrite, record: OneTimeCode) -> None:
+    """Use up the code ``check`` or ``live_token`` returned, as part of ``transaction``: the
+    code dies if and only if what it authorised is committed, and only once (a parallel use
+    fails the condition and with it the whole transaction)."""
+    transaction.delete(record, condition=OneTimeCode.code_digest == record.code_digest)
 
 
-def _live_token_record(purpose: str, token: str) -> OneTimeCode | None:
+def revoke_in(transaction: TransactWrite, purpose: str, owner_id: str) -> None:
+    """Kill any outstanding code of ``purpose`` as part of ``transaction``."""
+    transaction.delete(OneTimeCode(_subject(purpose, owner_id)))
+
+
+def is_live(purpose: str, owner_id: str) -> bool:
+    try:
+        return not OneTimeCode.get(_subject(purpose, owner_id), consistent_read=True).is_expired()
+    except OneTimeCode.DoesNotExist:
+        return False
+
+
+def token_owner(token: str) -> str:
+    return token.partition(".")[0]
+
+
+def live_token(purpose: str, token: str) -> OneTimeCode | None:
+    """The live record whose link token ``token`` is, not used up yet (see ``use_in``)."""
     owner_id, _, secret = token.partition(".")
     if not owner_id or not secret:
         return None
@@ -102,10 +123,6 @@ def _live_token_record(purpose: str, token: str) -> OneTimeCode | None:
     return record
 
 
-def revoke(purpose: str, owner_id: str) -> None:
-    OneTimeCode(_subject(purpose, owner_id)).delete()
-
-
 def withdraw(purpose: str, owner_id: str, issued: IssuedCode) -> None:
     """Delete the code ``issued`` made (it was never delivered), unless a newer one replaced it."""
     subject = _subject(purpose, owner_id)
@@ -117,5 +134,7 @@ def _delete_if(record: OneTimeCode, condition) -> bool:
     try:
         record.delete(condition=condition)
         return True
-    except DeleteError:
-        return False
+    except DeleteError as error:
+        if condition_failed(error):
+            return False
+        raise

@@ -24,9 +24,11 @@ Decisions:
   it is checked before the account is even looked up (against the email given), otherwise
   "weak_password" vs "invalid_or_expired_code" would tell whether the email has an account.
 * ``set_new_password`` is the one way a password changes (reset and change): the hash, its
-  date and the session epoch move in one transaction, so every session and refresh token dies
-  with the old password; an outstanding reset link dies too; a "password changed" email and an
-  activity event follow.  MFA fields are never touched: a reset does not bypass 2FA.
+  date, the session epoch, the reminder day, the end of the reset code (the one used, or any
+  outstanding one) and the activity event move in one transaction, so every session and refresh
+  token dies with the old password, and a failure of DynamoDB half way changes nothing (the
+  code still works for the retry); the "password changed" email follows.  MFA fields are never
+  touched: a reset does not bypass 2FA.
 * A reset also clears the email's sign-in lockout (the person proved they own the mailbox).
 * Password change needs the current password, checked by ``service.authenticate_password``: a
   wrong one counts toward the sign-in lockout of that email (a stolen session must not become
@@ -39,7 +41,11 @@ Decisions:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.accounts import activity, codes, passwords, reminders, service, sessions, store
 from chalicelib.accounts.service import InvalidOrExpiredCode
@@ -48,6 +54,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import InvalidCredentials, InvalidRequest, RateLimited
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
+from chalicelib.core.store import failed_conditions
 from chalicelib.core.notify import notifier
 from chalicelib.core.ratelimit import RatePolicy
 
@@ -102,29 +109,40 @@ def reset_link(token: str) -> str:
 
 
 def reset_with_token(token: str, new_password: str, client: Client) -> None:
-    account_id = codes.token_owner(PASSWORD_RESET, token)
-    account = store.account_by_id(account_id) if account_id else None
+    record = codes.live_token(PASSWORD_RESET, token)
+    account = store.account_by_id(codes.token_owner(token)) if record else None
     if account is None or account.disabled:
         raise InvalidOrExpiredCode()
     password = _acceptable_password(new_password, account)
-    if codes.consume_token(PASSWORD_RESET, token) != account.account_id:
-        raise InvalidOrExpiredCode()  # used by a parallel request a moment ago
-    _finish_reset(account, password, client, method="link")
+    _finish_reset(account, password, client, record, method="link")
 
 
 def reset_with_code(email: str, code: str, new_password: str, client: Client) -> None:
     email = service.canonical_email(email)
     password = passwords.check_new_password(new_password, email)
     account = store.account_by_email(email)
-    if (account is None or account.disabled
-            or not codes.consume(PASSWORD_RESET, account.account_id, code.strip())):
+    record = None
+    if account is not None and not account.disabled:
+        record = codes.check(PASSWORD_RESET, account.account_id, code.strip())
+    if record is None:
         raise InvalidOrExpiredCode()
-    _finish_reset(account, password, client, method="code")
+    _finish_reset(account, password, client, record, method="code")
 
 
-def _finish_reset(account: store.Account, password: str, client: Client, method: str) -> None:
-    set_new_password(account, password, client, event="password_reset", method=method)
-    store.delete_throttle(service.throttle_subject(account.email))
+def _finish_reset(account: store.Account, password: str, client: Client, record, method: str):
+    """The code is used up, the password set and the lockout cleared in one transaction, so
+    a failure leaves the code working and the old password in place (the person retries)."""
+    def use_code(transaction: TransactWrite) -> None:
+        codes.use_in(transaction, record)
+        store.delete_throttle_in(transaction, service.throttle_subject(account.email))
+
+    try:
+        set_new_password(account, password, client, event="password_reset", use_code=use_code,
+                         method=method)
+    except TransactWriteError as error:
+        if failed_conditions(error) and not codes.is_live(PASSWORD_RESET, account.account_id):
+            raise InvalidOrExpiredCode() from None  # used by a parallel request a moment ago
+        raise
 
 
 # --- password change ------------------------------------------------------------------------
@@ -144,19 +162,31 @@ def change_password(principal: Principal, current_password: str, new_password: s
 
 
 def set_new_password(account: store.Account, password: str, client: Client, *, event: str,
-                     keep_session: store.Session | None = None, **detail: str) -> None:
-    """Store an accepted password and end every session but ``keep_session`` (see module doc)."""
+                     keep_session: store.Session | None = None,
+                     use_code: Callable[[TransactWrite], None] | None = None,
+                     **detail: str) -> None:
+    """Store an accepted password and end every session but ``keep_session`` (see module doc).
+
+    Everything stored (hash, epoch, reminder day, the end of any reset code, the activity
+    event, and ``use_code``'s writes) is one transaction; only the email follows, and its
+    failure is tolerated.  So a failure either changed nothing or changed everything."""
     # Precise to the microsecond: remembered devices are bound to this value, so two changes
     # within one second must still differ.
     changed_at = clock.iso_precise()
-    store.bump_session_epoch(account, keep_session=keep_session,
+
+    def also(transaction: TransactWrite) -> None:
+        if use_code is not None:
+            use_code(transaction)
+        else:
+            codes.revoke_in(transaction, PASSWORD_RESET, account.account_id)
+        activity.record_in(transaction, account.account_id, event, client, **detail)
+
+    store.bump_session_epoch(account, keep_session=keep_session, also=also,
                              password_hash=passwords.hash_password(password),
-                             password_changed_at=changed_at)
-    reminders.schedule_for(account)
-    codes.revoke(PASSWORD_RESET, account.account_id)
+                             password_changed_at=changed_at,
+                             reminder_due_day=reminders.due_day(account, changed_at))
     notifier().email(account.email, "password_changed", full_name=account.full_name,
                      changed_at=clock.iso())
-    activity.record(account.account_id, event, client, **detail)
     log_event(event, account_id=account.account_id)
 
 

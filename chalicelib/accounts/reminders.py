@@ -42,11 +42,12 @@ def opted_in(account: Account) -> bool:
     return bool(account.preferences.as_dict().get("password_reminder", False))
 
 
-def due_day(account: Account) -> str | None:
-    """The day the reminder is due, or None when the account has not opted in."""
+def due_day(account: Account, password_changed_at: str | None = None) -> str | None:
+    """The day the reminder is due (for a password changed at ``password_changed_at``, by
+    default the account's), or None when the account has not opted in."""
     if account.disabled or not opted_in(account):
         return None
-    changed = _parse(account.password_changed_at)
+    changed = _parse(password_changed_at or account.password_changed_at)
     due = max(changed + timedelta(days=get_settings().password_reminder_days), _today())
     return due.strftime("%Y-%m-%d")
 

@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -18,7 +20,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
-                                   expiry_update_actions, register, transaction_connection)
+                                   condition_failed, expiry_update_actions, failed_conditions,
+                                   register, transaction_connection)
 
 
 class ReminderDueIndex(GlobalSecondaryIndex):
@@ -136,8 +139,9 @@ def create_account(account: Account) -> None:
             transaction.save(claim, condition=EmailClaim.email.does_not_exist())
             transaction.save(account, condition=Account.account_id.does_not_exist())
     except TransactWriteError as error:
-        # Both conditions are "does not exist yet", so a cancelled transaction means taken.
-        if error.cause_response_code == "TransactionCanceledException":
+        # Both conditions are "does not exist yet", so a failed condition means taken (a
+        # conflict or throttling is not: it propagates and the client retries).
+        if failed_conditions(error):
             raise EmailTaken() from None
         raise
 
@@ -157,18 +161,24 @@ def account_by_id(account_id: str) -> Account | None:
         return None
 
 
-def bump_session_epoch(account: Account, keep_session: Session | None = None, **changes) -> int:
+def bump_session_epoch(account: Account, keep_session: Session | None = None,
+                       also: Callable[[TransactWrite], None] | None = None, **changes) -> int:
     """End every session of the account (but ``keep_session``), applying ``changes`` to the
-    account in the same transaction.  Returns the new epoch."""
+    account (``None`` removes the attribute), and whatever ``also`` adds, in the same
+    transaction.  Returns the new epoch."""
     new_epoch = account.session_epoch + 1
     actions = [Account.session_epoch.set(new_epoch)]
-    actions += [getattr(Account, name).set(value) for name, value in changes.items()]
+    for name, value in changes.items():
+        attribute = getattr(Account, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
     with TransactWrite(connection=transaction_connection()) as transaction:
         transaction.update(account, actions=actions,
                            condition=Account.session_epoch == account.session_epoch)
         if keep_session is not None:
             transaction.update(keep_session, actions=[Session.epoch.set(new_epoch)],
                                condition=Session.revoked == False)  # noqa: E712 (PynamoDB DSL)
+        if also is not None:
+            also(transaction)
     account.session_epoch = new_epoch
     for name, value in changes.items():
         setattr(account, name, value)
@@ -182,7 +192,7 @@ def confirm_pending_phone(account: Account, phone: str) -> bool:
                                 Account.pending_phone.remove()],
                        condition=Account.pending_phone == phone)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True
@@ -236,6 +246,10 @@ def clear_failures(throttle: LoginThrottle) -> None:
 
 def delete_throttle(subject: str) -> None:
     LoginThrottle(subject).delete()
+
+
+def delete_throttle_in(transaction: TransactWrite, subject: str) -> None:
+    transaction.delete(LoginThrottle(subject))
 
 
 def _expiry_actions(epoch_seconds: float) -> list:

@@ -23,7 +23,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
-                                   expiry_update_actions, register)
+                                   condition_failed, expiry_update_actions, register)
 
 
 @register
@@ -82,5 +82,5 @@ class RatePolicy:
 
 
 def _reraise_unless_condition_failed(error: UpdateError) -> None:
-    if error.cause_response_code != "ConditionalCheckFailedException":
+    if not condition_failed(error):
         raise error

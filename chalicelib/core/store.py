@@ -138,6 +138,32 @@ def reset_connections() -> None:
         model._connection = None  # indexes query through their model's connection
 
 
+# --- reading DynamoDB's answer -------------------------------------------------------------
+
+def aws_error_code(error) -> str | None:
+    """The DynamoDB error code behind a PynamoDB exception; None for a connection failure.
+    (PynamoDB's own ``cause_response_code`` raises AttributeError on a read timeout, whose
+    ``response`` is None.)"""
+    response = getattr(error.cause, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def condition_failed(error) -> bool:
+    """A single-item write refused by its condition (a business answer, not a failure)."""
+    return aws_error_code(error) == "ConditionalCheckFailedException"
+
+
+def cancellation_codes(error) -> set[str]:
+    """Why a transaction was cancelled: the codes of the items that caused it."""
+    reasons = getattr(error.cause, "cancellation_reasons", None) or []
+    return {reason.code for reason in reasons if reason is not None}
+
+
+def failed_conditions(error) -> bool:
+    """A transaction cancelled because at least one of its conditions failed."""
+    return "ConditionalCheckFailed" in cancellation_codes(error)
+
+
 # --- cursors -------------------------------------------------------------------------------
 
 def encode_cursor(last_evaluated_key: dict | None, scope: str) -> str | None:

@@ -7,8 +7,12 @@ channel, not for a mailbox) and no ids: the link opens the app, which shows the 
 """
 from __future__ import annotations
 
+import logging
+
 from chalicelib.accounts.store import account_by_id
 from chalicelib.config import get_settings
+from chalicelib.core import dependencies
+from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.messaging import states
 from chalicelib.messaging.store import Message
@@ -29,7 +33,16 @@ def message_decided(message: Message) -> None:
         template = "reply_received"
     else:
         return
-    account = account_by_id(message.account_id)
+    try:
+        account = account_by_id(message.account_id)
+    except Exception as error:
+        # Called after the message's transaction committed: like sending itself, telling the
+        # family never fails the request (a 503 would invite a duplicate send).
+        if not dependencies.is_transient(error):
+            raise
+        log_event("message_email_skipped", logging.ERROR, message_id=message.message_id,
+                  **dependencies.describe(error))
+        return
     if account is None or not wants_message_emails(account.preferences):
         return
     notifier().email(account.email, template, full_name=account.full_name,

@@ -32,8 +32,9 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from chalicelib.accounts import activity
 from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.core import clock
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, decode_cursor,
-                                   page, register, transaction_connection)
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, aws_error_code,
+                                   condition_failed, decode_cursor, page, register,
+                                   transaction_connection)
 from chalicelib.facilities.store import Facility, Inmate
 from chalicelib.messaging import stamps, states
 from chalicelib.messaging.stamps import StampBalance
@@ -256,7 +257,7 @@ class TrackedTransaction(TransactWrite):
         return super().update(model, actions, condition, **kwargs)
 
     def failed_models(self, error: TransactWriteError) -> set[type]:
-        if error.cause_response_code != "TransactionCanceledException":
+        if aws_error_code(error) != "TransactionCanceledException":
             return set()
         order = [m for group in ("check", "delete", "put", "update") for m in self._models[group]]
         return {model for model, reason in zip(order, error.cancellation_reasons)
@@ -420,7 +421,7 @@ def mark_read(message: Message) -> bool:
                                                                   states.READ))],
                        condition=Message.status == states.DELIVERED)
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True

@@ -13,8 +13,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, register,
-                                   transaction_connection)
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
+                                   cancellation_codes, register, transaction_connection)
+from chalicelib.core.store import failed_conditions as failed_conditions  # used via this module
 
 CONFLICT_RETRIES = 4
 
@@ -129,14 +130,5 @@ def _with_retries(action: Callable[[], None], error_type: type[Exception]) -> No
 
 
 def only_conflicts(error) -> bool:
-    codes = _reason_codes(error)
+    codes = cancellation_codes(error)
     return bool(codes) and codes <= {"TransactionConflict"}
-
-
-def failed_conditions(error: TransactWriteError) -> bool:
-    return "ConditionalCheckFailed" in _reason_codes(error)
-
-
-def _reason_codes(error) -> set[str]:
-    reasons = getattr(error.cause, "cancellation_reasons", None) or []
-    return {reason.code for reason in reasons if reason is not None}

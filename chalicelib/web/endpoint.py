@@ -20,6 +20,7 @@ from collections.abc import Callable
 from chalice import Response
 
 from chalicelib.accounts.sessions import authenticate
+from chalicelib.core import dependencies
 from chalicelib.core.errors import DomainError, InvalidRequest
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
@@ -79,12 +80,17 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
         @functools.wraps(view)
         def handler(**path_params: str) -> Response:
             # Chalice turns any exception escaping a view into its own 500 body, so errors are
-            # rendered here, where the domain error is still in hand.
+            # rendered here, where the domain error is still in hand.  A dependency that failed
+            # for now (throttled, unreachable, 5xx) is a retryable 503; anything else a 500.
             try:
                 return _run(spec, view, blueprint.current_request, path_params)
             except DomainError as error:
                 return from_domain_error(error)
-            except Exception:
+            except Exception as error:
+                if dependencies.is_transient(error):
+                    log_event("dependency_unavailable", logging.ERROR, path=spec.path,
+                              **dependencies.describe(error))
+                    return from_domain_error(dependencies.unavailable())
                 log_event("unhandled_error", logging.ERROR, exc_info=True)
                 return problem(500, "internal_error",
                                "Something went wrong on our side. Please try again.")
