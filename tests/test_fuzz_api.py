@@ -41,7 +41,7 @@ from chalicelib.web.openapi import document
 from tests.conftest import STRONG_PASSWORD, last_code
 from tests.live_stack import running_stack
 
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 # After these the session may be gone: the next example opens a new one.  (204: logout or a
@@ -196,6 +196,8 @@ def test_every_operation_answers_as_documented(case, stack):
 
 def test_every_operation_was_fuzzed_past_authentication():
     """Guards the run above: each operation got examples, and not all of them bounced off 401."""
+    if not ANSWERS:
+        pytest.skip("runs after test_every_operation_answers_as_documented (deselected)")
     operations = {f"{method.upper()} {path}" for path, items in document()["paths"].items()
                   for method in items}
     assert set(ANSWERS) == operations
