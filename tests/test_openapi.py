@@ -36,3 +36,42 @@ def test_request_schemas_refuse_unknown_fields():
             if body:
                 schema = body["content"]["application/json"]["schema"]
                 assert schema.get("additionalProperties") is False, (method, path)
+
+
+def _operations():
+    for path, operations in document()["paths"].items():
+        for method, operation in operations.items():
+            yield method.upper(), path, operation
+
+
+def test_every_success_response_has_a_schema_and_every_operation_a_problem_response():
+    for method, path, operation in _operations():
+        responses = operation["responses"]
+        assert responses["default"]["content"]["application/problem+json"], (method, path)
+        status, success = next((code, item) for code, item in responses.items()
+                               if code != "default")
+        if status == "204":
+            assert "content" not in success, (method, path)
+        else:
+            media = next(iter(success["content"].values()))
+            assert media["schema"].get("type") or media["schema"].get("oneOf"), (method, path)
+
+
+def test_reset_page_is_described_as_html():
+    success = document()["paths"]["/reset-password"]["get"]["responses"]["200"]
+    assert list(success["content"]) == ["text/html"]
+
+
+def test_sign_in_answers_tokens_or_a_second_factor_challenge():
+    schema = (document()["paths"]["/v1/auth/login"]["post"]["responses"]["200"]["content"]
+              ["application/json"]["schema"])
+    required = [set(choice["required"]) for choice in schema["oneOf"]]
+    assert {"access_token", "refresh_token"} <= required[0]
+    assert {"mfa_required", "challenge_id", "methods"} <= required[1]
+
+
+def test_money_moving_posts_require_an_idempotency_key_header():
+    for path in ("/v1/deposits", "/v1/stamps/purchase"):
+        headers = [parameter for parameter in document()["paths"][path]["post"]["parameters"]
+                   if parameter["in"] == "header"]
+        assert [(h["name"], h["required"]) for h in headers] == [("Idempotency-Key", True)]

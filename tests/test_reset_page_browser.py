@@ -1,19 +1,12 @@
 """The reset page in a real headless browser (issue 3): Debian's chromium driven by Playwright.
 
 The app runs under chalice's local server and talks to moto's server, both on free ports in
-this process, so the page, its fetch to the API and the emails are all real HTTP.  The module
-points AWS at that server only while it runs and restores everything after, so other tests
-keep their in-process moto.  Without /usr/bin/chromium or the playwright package the module is
+this process (``tests.live_stack``), so the page, its fetch to the API and the emails are all
+real HTTP.  Without /usr/bin/chromium or the playwright package the module is
 skipped with the reason (.ci/run installs chromium, so CI always runs it).
 """
 from __future__ import annotations
 
-import json
-import os
-import socket
-import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,15 +18,8 @@ if not Path(CHROMIUM).exists():
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is missing (requirements-dev.txt)")
 
-from chalice.config import Config  # noqa: E402
-from chalice.local import create_local_server  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
-
-from app import app  # noqa: E402
-from chalicelib.config import get_settings, reset_settings  # noqa: E402
-from chalicelib.core import aws, clock, notify  # noqa: E402
-from chalicelib.core.store import create_tables, reset_connections  # noqa: E402
-from tests.conftest import ROOT, STRONG_PASSWORD, last_code  # noqa: E402
+from tests.conftest import STRONG_PASSWORD, last_code  # noqa: E402
+from tests.live_stack import post_json, running_stack  # noqa: E402
 from tests.password_helpers import reset_link  # noqa: E402
 
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -42,63 +28,10 @@ NEW_PASSWORD = "velvet thunder pocket 2031 maple"
 EMAIL = "browser.reset@example.com"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def forget_aws_connections() -> None:
-    aws.reset_clients()
-    reset_connections()
-
-
 @pytest.fixture(scope="module")
 def live_app():
-    saved_env = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "PUBLIC_BASE_URL")}
-    saved_class = app.__class__  # create_local_server swaps in a thread-safe subclass
-    moto_port, app_port = free_port(), free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-    moto.start()
-    base_url = f"http://127.0.0.1:{app_port}"
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
-    os.environ["PUBLIC_BASE_URL"] = base_url
-    reset_settings()
-    forget_aws_connections()
-    notify.use_notifier(None)
-    clock.reset()
-    create_tables()
-    aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
-    config = Config.create(chalice_stage="test", app_name="kinlink", project_dir=str(ROOT))
-    server = create_local_server(app, config, "127.0.0.1", app_port)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    try:
+    with running_stack() as base_url:
         yield base_url
-    finally:
-        server.shutdown()
-        server.server.server_close()
-        urllib.request.urlopen(urllib.request.Request(
-            f"http://127.0.0.1:{moto_port}/moto-api/reset", method="POST"))
-        moto.stop()
-        app.__class__ = saved_class
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_settings()
-        forget_aws_connections()
-
-
-def post_json(base_url: str, path: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 @pytest.fixture(scope="module")

@@ -250,6 +250,15 @@ def test_preferences_default_and_update(api, make_family):
     assert bad.status_code == 400
 
 
+def test_a_preference_sent_as_null_keeps_its_value(api, make_family):
+    """Found by schemathesis: null was stored and then served where a boolean is promised."""
+    _, _, tokens = make_family()
+    token = tokens["access_token"]
+    response = api.post("/v1/account/preferences", {"notify_messages": None}, token=token)
+    assert response.status_code == 200
+    assert response.json == {"password_reminder": False, "notify_messages": True}
+
+
 def test_reminder_job_emails_opted_in_overdue_accounts_once(api, make_family):
     opted_in, _, tokens = make_family()
     opted_out, _, _ = make_family()

@@ -5,7 +5,8 @@ from chalice import Blueprint
 
 from chalicelib.accounts import service, sessions, signin
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import BOOLEAN, CODE, E164, EMAIL, PASSWORD, obj, string
+from chalicelib.web.schema import (BOOLEAN, CODE, E164, EMAIL, NULLABLE_STRING, PASSWORD, integer,
+                                   obj, string)
 
 bp = Blueprint(__name__)
 
@@ -90,8 +91,17 @@ def log_out(request: ApiRequest):
     return Reply(204)
 
 
+PROFILE = obj({"account_id": string(), "email": string(), "full_name": string(),
+               "phone": NULLABLE_STRING, "role": string(), "facility_id": NULLABLE_STRING,
+               "email_verified": BOOLEAN,
+               "mfa": obj({"totp": BOOLEAN, "recovery_codes_left": integer(0)}),
+               "password_changed_at": string(),
+               "preferences": obj({"password_reminder": BOOLEAN, "notify_messages": BOOLEAN}),
+               "created_at": string()})
+
+
 @endpoint(bp, "GET", "/v1/account", summary="The signed-in account's profile", tag="account",
-          roles=ANY_ROLE)
+          roles=ANY_ROLE, response=PROFILE)
 def account(request: ApiRequest):
     return service.profile(request.principal.account_id)
 

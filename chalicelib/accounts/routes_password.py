@@ -81,7 +81,8 @@ def verify_phone(request: ApiRequest):
 
 
 @endpoint(bp, "GET", recovery.RESET_PAGE_PATH, summary="The page a reset link opens (HTML)",
-          tag="pages", query=obj(optional={"token": TOKEN}))
+          tag="pages", query=obj(optional={"token": TOKEN}),
+          response={"type": "string", "x-media-type": "text/html"})
 def reset_page(request: ApiRequest):
     nonce = secrets.new_id()
     policy = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "

@@ -14,22 +14,19 @@ from chalice import Blueprint
 from chalicelib.accounts import activity, mfa, service, sessions, signin
 from chalicelib.core.errors import NotFound
 from chalicelib.web.endpoint import ANY_ROLE, PAGINATION, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import BOOLEAN, CODE, PASSWORD, obj, string
+from chalicelib.web.schema import BOOLEAN, CODE, NULLABLE_STRING, PASSWORD, obj, page_of, string
 
 bp = Blueprint(__name__)
 
 DEFAULT_PAGE = 20
 
 
-def _list_of(item: dict) -> dict:
-    return obj({"items": {"type": "array", "items": item}, "next_cursor": string()})
-
-
 TOTP_SETUP = obj({"secret": string(), "otpauth_uri": string(), "qr_svg_data_uri": string()})
 RECOVERY_CODES = obj({"recovery_codes": {"type": "array", "items": string()}})
-SESSION = obj({"session_id": string(), "device": string(), "ip": string(),
+SESSION = obj({"session_id": string(), "device": string(), "ip": NULLABLE_STRING,
                "created_at": string(), "last_used_at": string(), "current": BOOLEAN})
-EVENT = obj({"type": string(), "at": string(), "ip": string(), "user_agent": string(),
+EVENT = obj({"type": string(), "at": string(), "ip": NULLABLE_STRING,
+             "user_agent": NULLABLE_STRING,
              "outcome": string(), "detail": {"type": "object"}})
 PREFERENCES = obj(optional={"password_reminder": BOOLEAN, "notify_messages": BOOLEAN})
 
@@ -61,7 +58,7 @@ def disable_totp(request: ApiRequest):
 
 @endpoint(bp, "GET", "/v1/account/sessions", summary="The account's signed-in sessions",
           tag="account", roles=ANY_ROLE, query=obj(optional=PAGINATION),
-          response=_list_of(SESSION))
+          response=page_of(SESSION))
 def list_sessions(request: ApiRequest):
     principal = request.principal
     account = service.existing_account(principal.account_id)
@@ -80,7 +77,7 @@ def revoke_session(request: ApiRequest, session_id: str):
 
 @endpoint(bp, "GET", "/v1/account/activity", summary="Security events, newest first",
           tag="account", roles=ANY_ROLE, query=obj(optional=PAGINATION),
-          response=_list_of(EVENT))
+          response=page_of(EVENT))
 def list_activity(request: ApiRequest):
     return activity.newest_first(request.principal.account_id,
                                  request.query.get("limit", DEFAULT_PAGE),

@@ -37,7 +37,8 @@ from chalicelib.core.errors import Conflict, InvalidRequest
 from chalicelib.core.store import BaseMeta, ByExpiry, ExpiringModel, TableName, register
 
 HEADER = "idempotency-key"
-_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces (the document shows it too)
+_KEY_SHAPE = re.compile(KEY_PATTERN)
 
 
 @register

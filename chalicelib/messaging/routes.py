@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.accounts.routes import TOKENS
 from chalicelib.messaging import contacts, kiosk, messages, states
-from chalicelib.web.endpoint import PAGINATION, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import obj, string
+from chalicelib.web.endpoint import PAGINATION, ApiRequest, Reply, endpoint, idempotency_key
+from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string
 
 bp = Blueprint(__name__)
 
@@ -22,13 +23,6 @@ MESSAGE_REQUEST_MAX_BYTES = messages.MAX_BODY_CHARS * 12 + 1024
 MESSAGE_BODY = string(1, messages.MAX_BODY_CHARS)
 ID = string(1, 64)
 REASON = string(1, 500)
-NULLABLE_STRING = {"type": ["string", "null"]}
-
-
-def _list_of(item: dict) -> dict:
-    return obj({"items": {"type": "array", "items": item}, "next_cursor": NULLABLE_STRING})
-
-
 CONTACT = obj({"contact_id": string(), "status": string(enum=list(states.CONTACT_STATUSES))},
               {"inmate_id": string(), "inmate_name": string(), "inmate_number": string(),
                "facility_id": string(), "reason": NULLABLE_STRING, "created_at": string(),
@@ -63,7 +57,7 @@ def request_contact(request: ApiRequest):
 
 
 @endpoint(bp, "GET", "/v1/contacts", summary="My contacts and their status", tag="contacts",
-          roles=FAMILY, query=obj(optional=PAGINATION), response=_list_of(CONTACT))
+          roles=FAMILY, query=obj(optional=PAGINATION), response=page_of(CONTACT))
 def list_contacts(request: ApiRequest):
     return contacts.own_contacts(request.principal, *_page_args(request))
 
@@ -72,7 +66,7 @@ def list_contacts(request: ApiRequest):
           tag="staff", roles=STAFF,
           query=obj(optional={**PAGINATION,
                               "status": string(enum=list(states.CONTACT_STATUSES))}),
-          response=_list_of(CONTACT))
+          response=page_of(CONTACT))
 def staff_contacts(request: ApiRequest):
     return contacts.facility_contacts(request.principal,
                                       request.query.get("status", states.CONTACT_PENDING),
@@ -94,6 +88,7 @@ def decide_contact(request: ApiRequest, contact_id: str):
 @endpoint(bp, "POST", "/v1/contacts/{contact_id}/messages", summary="Send a message (1 stamp)",
           tag="messages", roles=FAMILY, body=obj({"body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
+          headers=(idempotency_key(False),),
           problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
                     "idempotency_key_reused"))
 def send_message(request: ApiRequest, contact_id: str):
@@ -104,7 +99,7 @@ def send_message(request: ApiRequest, contact_id: str):
 
 @endpoint(bp, "GET", "/v1/contacts/{contact_id}/messages", summary="A thread, newest first",
           tag="messages", roles=FAMILY, query=obj(optional=PAGINATION),
-          response=_list_of(MESSAGE), problems=("contact_not_found",))
+          response=page_of(MESSAGE), problems=("contact_not_found",))
 def thread(request: ApiRequest, contact_id: str):
     return messages.family_thread(request.principal, contact_id, *_page_args(request))
 
@@ -115,7 +110,7 @@ def thread(request: ApiRequest, contact_id: str):
           tag="staff", roles=STAFF,
           query=obj(optional={**PAGINATION,
                               "status": string(enum=list(states.MESSAGE_STATUSES))}),
-          response=_list_of(MESSAGE))
+          response=page_of(MESSAGE))
 def review_queue(request: ApiRequest):
     return messages.review_queue(request.principal,
                                  request.query.get("status", states.PENDING_REVIEW),
@@ -144,7 +139,7 @@ def decide_message(request: ApiRequest, message_id: str):
 
 @endpoint(bp, "POST", "/v1/inmate/login", summary="Kiosk sign-in", tag="inmate",
           body=obj({"facility_id": ID, "inmate_number": string(1, 32), "pin": string(1, 64)}),
-          problems=("invalid_credentials", "account_locked"))
+          response=TOKENS, problems=("invalid_credentials", "account_locked"))
 def inmate_login(request: ApiRequest):
     body = request.body
     return kiosk.log_in(body["facility_id"], body["inmate_number"], body["pin"],
@@ -159,14 +154,14 @@ def inmate_logout(request: ApiRequest):
 
 
 @endpoint(bp, "GET", "/v1/inmate/contacts", summary="My approved contacts", tag="inmate",
-          roles=INMATE, query=obj(optional=PAGINATION), response=_list_of(CONTACT))
+          roles=INMATE, query=obj(optional=PAGINATION), response=page_of(CONTACT))
 def inmate_contacts(request: ApiRequest):
     return contacts.inmate_contacts(request.principal, *_page_args(request))
 
 
 @endpoint(bp, "GET", "/v1/inmate/messages", summary="Messages delivered to me, newest first",
           tag="inmate", roles=INMATE, query=obj(optional=PAGINATION),
-          response=_list_of(MESSAGE))
+          response=page_of(MESSAGE))
 def inmate_inbox(request: ApiRequest):
     return messages.inmate_inbox(request.principal, *_page_args(request))
 
@@ -180,6 +175,7 @@ def inmate_open(request: ApiRequest, message_id: str):
 @endpoint(bp, "POST", "/v1/inmate/messages", summary="Reply to a contact", tag="inmate",
           roles=INMATE, body=obj({"contact_id": ID, "body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
+          headers=(idempotency_key(False),),
           problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
                     "idempotency_key_reused"))
 def inmate_reply(request: ApiRequest):

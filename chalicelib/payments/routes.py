@@ -14,8 +14,8 @@ from chalicelib.core.idempotency import StoredResponse
 from chalicelib.payments import deposits, flags, stamp_purchases
 from chalicelib.payments.cards import refuse_card_numbers
 from chalicelib.payments.stamp_purchases import MAX_STAMPS_PER_PURCHASE
-from chalicelib.web.endpoint import PAGINATION, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import obj, page_of, string
+from chalicelib.web.endpoint import PAGINATION, ApiRequest, Reply, endpoint, idempotency_key
+from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string
 
 bp = Blueprint(__name__)
 
@@ -35,7 +35,7 @@ DEPOSIT_RECEIPT = obj({"deposit_id": string(), "amount_cents": INTEGER, "fee_cen
 DEPOSIT = obj({"deposit_id": string(), "inmate_id": string(), "facility_id": string(),
                "account": string(), "amount_cents": INTEGER, "fee_cents": INTEGER,
                "total_cents": INTEGER, "status": string(), "created_at": string(),
-               "refunded_at": string(), "card_refund": string()})
+               "refunded_at": NULLABLE_STRING, "card_refund": NULLABLE_STRING})
 STAMP_PURCHASE = obj({"purchase_id": string(), "facility_id": string(), "quantity": INTEGER,
                       "unit_price_cents": INTEGER, "total_cents": INTEGER, "status": string(),
                       "created_at": string()})
@@ -49,8 +49,8 @@ INMATE_BALANCE = obj({"inmate_id": string(), "facility_id": string(),
 FLAG = obj({"flag_id": string(), "deposit_id": string(), "inmate_id": string(),
             "sender_account_id": string(), "amount_cents": INTEGER,
             "rule_codes": {"type": "array", "items": string()}, "details": {"type": "object"},
-            "status": string(), "created_at": string(), "decided_by": string(),
-            "decided_at": string(), "decision_reason": string()})
+            "status": string(), "created_at": string(), "decided_by": NULLABLE_STRING,
+            "decided_at": NULLABLE_STRING, "decision_reason": NULLABLE_STRING})
 
 
 def _screened(request: ApiRequest) -> ApiRequest:
@@ -77,7 +77,7 @@ def quote(request: ApiRequest):
           tag="deposits", roles=FAMILY, status=201,
           body=obj({"inmate_id": ID, "account": ACCOUNT, "amount_cents": CENTS,
                     "payment_method_token": TOKEN}),
-          response=DEPOSIT_RECEIPT, problems=MONEY_PROBLEMS)
+          response=DEPOSIT_RECEIPT, problems=MONEY_PROBLEMS, headers=(idempotency_key(True),))
 def make_deposit(request: ApiRequest):
     _screened(request)
     key = idempotency.key_from(request.headers)
@@ -102,7 +102,7 @@ def get_deposit(request: ApiRequest, deposit_id: str):
           body=obj({"facility_id": ID, "quantity": {"type": "integer", "minimum": 1,
                                                     "maximum": MAX_STAMPS_PER_PURCHASE},
                     "payment_method_token": TOKEN}),
-          response=STAMP_PURCHASE, problems=MONEY_PROBLEMS)
+          response=STAMP_PURCHASE, problems=MONEY_PROBLEMS, headers=(idempotency_key(True),))
 def purchase_stamps(request: ApiRequest):
     _screened(request)
     key = idempotency.key_from(request.headers)

@@ -22,6 +22,7 @@ from chalice import Response
 from chalicelib.accounts.sessions import authenticate
 from chalicelib.core import dependencies
 from chalicelib.core.errors import DomainError, InvalidRequest
+from chalicelib.core.idempotency import KEY_PATTERN
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.web import schema as schemas
@@ -50,6 +51,25 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Header:
+    """A request header an endpoint reads, as the OpenAPI document declares it.  The view checks
+    the value itself, so the problem it answers carries the domain's own code."""
+    name: str
+    required: bool = False
+    schema: dict = field(default_factory=lambda: {"type": "string"})
+    description: str = ""
+
+
+IDEMPOTENCY_KEY_SCHEMA = schemas.string(1, 255, pattern=KEY_PATTERN)
+
+
+def idempotency_key(required: bool) -> Header:
+    return Header("Idempotency-Key", required, IDEMPOTENCY_KEY_SCHEMA,
+                  "A unique value per operation (printable ASCII, no spaces), reused only to "
+                  "retry it: the same key and body replay the original response.")
+
+
+@dataclass(frozen=True)
 class EndpointSpec:
     method: str
     path: str
@@ -62,6 +82,7 @@ class EndpointSpec:
     problems: tuple[str, ...]
     tag: str
     max_body_bytes: int = MAX_BODY_BYTES
+    headers: tuple[Header, ...] = ()
 
 
 ENDPOINTS: list[EndpointSpec] = []
@@ -70,10 +91,11 @@ ENDPOINTS: list[EndpointSpec] = []
 def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[str, ...] | None = None,
              body: dict | None = None, query: dict | None = None, status: int = 200,
              response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "",
-             max_body_bytes: int = MAX_BODY_BYTES) -> Callable:
-    """``max_body_bytes`` raises the body limit for endpoints that carry long text."""
+             max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = ()) -> Callable:
+    """``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
+    declares the request headers the view reads (for the document)."""
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
-                        max_body_bytes)
+                        max_body_bytes, headers)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -158,7 +180,8 @@ def _parse_body(raw, body_schema: dict | None, max_bytes: int = MAX_BODY_BYTES) 
     found = schemas.problems(body_schema, parsed)
     if found:
         raise InvalidRequest(_describe(found), errors=found)
-    return parsed
+    # An optional field sent as null means "not given": views never see the null.
+    return {key: value for key, value in parsed.items() if value is not None}
 
 
 def _parse_query(params: dict, query_schema: dict | None) -> dict:

@@ -28,6 +28,9 @@ PROBLEM = {
 
 _PATH_PARAMETER = re.compile(r"{([^}]+)}")
 _PRIVATE_KEYWORDS = ("x-pattern-problem",)
+# Length limits in the shared schema helpers guard requests; what the API sends back (a QR code
+# data URI, a long message thread) is not held to them.
+_REQUEST_ONLY_KEYWORDS = ("additionalProperties", "minLength", "maxLength")
 
 
 def document(server_url: str = "/") -> dict:
@@ -87,6 +90,9 @@ def _parameters(spec: EndpointSpec) -> list[dict]:
         parameters.append({"name": name, "in": "query",
                            "required": name in query.get("required", []),
                            "schema": _public(schema)})
+    for header in spec.headers:
+        parameters.append({"name": header.name, "in": "header", "required": header.required,
+                           "description": header.description, "schema": _public(header.schema)})
     return parameters
 
 
@@ -100,7 +106,8 @@ def _success(spec: EndpointSpec) -> dict:
 
 
 def _public(schema: dict, response: bool = False) -> dict:
-    """The schema as published: private hints removed; responses may grow new fields."""
+    """The schema as published: private hints removed; responses may grow new fields and are
+    not held to request length limits."""
     result = copy.deepcopy(schema)
 
     def clean(node):
@@ -108,7 +115,8 @@ def _public(schema: dict, response: bool = False) -> dict:
             for keyword in _PRIVATE_KEYWORDS:
                 node.pop(keyword, None)
             if response:
-                node.pop("additionalProperties", None)
+                for keyword in _REQUEST_ONLY_KEYWORDS:
+                    node.pop(keyword, None)
             for value in node.values():
                 clean(value)
         elif isinstance(node, list):

@@ -126,6 +126,11 @@ E164 = string(2, 16, pattern=r"^\+[1-9][0-9]{6,14}$", **{"x-pattern-problem":
                                                            "must be an E.164 number like +15551234567"})
 
 
+# Response schemas only (requests spell "absent" by leaving a field out or sending null).
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+
 def page_of(item: dict) -> dict:
-    """The response schema of a list endpoint: ``{items: [item], next_cursor}``."""
-    return obj({"items": {"type": "array", "items": item}, "next_cursor": string()})
+    """The response schema of a list endpoint: ``{items: [item], next_cursor}`` (null on the
+    last page)."""
+    return obj({"items": {"type": "array", "items": item}, "next_cursor": NULLABLE_STRING})

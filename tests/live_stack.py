@@ -1,0 +1,91 @@
+"""The app as real HTTP: chalice's local server over moto's server, both on free ports in this
+process.  Used by the tests that need a real client (the browser test, the schemathesis run).
+
+``running_stack()`` points AWS at the moto server only while it runs and restores everything
+after (environment, settings, cached clients and PynamoDB connections, the app's class, which
+``create_local_server`` swaps for a thread-safe subclass), so other tests keep their in-process
+moto.  Moto's server runs in this process, so ``tests.conftest.sent_emails`` sees its outbox.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+from chalice.config import Config
+from chalice.local import create_local_server
+from moto.server import ThreadedMotoServer
+
+from app import app
+from chalicelib.config import get_settings, reset_settings
+from chalicelib.core import aws, clock, notify
+from chalicelib.core.store import create_tables, reset_connections
+from tests.conftest import ROOT
+
+RESTORED_ENVIRONMENT = ("AWS_ENDPOINT_URL", "PUBLIC_BASE_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def forget_aws_connections() -> None:
+    aws.reset_clients()
+    reset_connections()
+
+
+@contextlib.contextmanager
+def running_stack() -> Iterator[str]:
+    """Yield the base URL of the app, served over empty tables on a fresh emulator."""
+    saved_env = {name: os.environ.get(name) for name in RESTORED_ENVIRONMENT}
+    saved_class = app.__class__
+    moto_port, app_port = free_port(), free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    base_url = f"http://127.0.0.1:{app_port}"
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
+    os.environ["PUBLIC_BASE_URL"] = base_url
+    reset_settings()
+    forget_aws_connections()
+    notify.use_notifier(None)
+    clock.reset()
+    server = None
+    try:
+        create_tables()
+        aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
+        config = Config.create(chalice_stage="test", app_name="kinlink", project_dir=str(ROOT))
+        server = create_local_server(app, config, "127.0.0.1", app_port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield base_url
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server.server_close()
+        urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{moto_port}/moto-api/reset", method="POST"))
+        moto.stop()
+        app.__class__ = saved_class
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_settings()
+        forget_aws_connections()
+
+
+def post_json(base_url: str, path: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
