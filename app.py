@@ -5,7 +5,7 @@ from chalicelib.accounts import reminders
 from chalicelib.accounts import routes as accounts
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
-from chalicelib.core import housekeeping
+from chalicelib.core import delivery, housekeeping
 from chalicelib.web import http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.payments import routes as payments
@@ -32,3 +32,14 @@ def clean_up_expired_records(event):
 def send_password_reminders(event):
     """Email opted-in accounts whose password has reached the reminder age."""
     return reminders.send_due_reminders().sent
+
+
+# Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event
+# source at the stage's own queue resource, NOTIFICATION_QUEUE of the prod stage.
+@app.on_sqs_message(queue="kinlink-prod-notifications", batch_size=10,
+                    name="deliver_notifications")
+def deliver_notifications(event):
+    """Render and send the emails and SMS the API queued; failed ones go back to the queue."""
+    failed = delivery.deliver_records(
+        (record.to_dict()["messageId"], record.body) for record in event)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}

@@ -27,6 +27,8 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     cors_allow_origin: str = ""
     email_sender: str = "no-reply@kinlink.example"
+    # Every email and SMS goes through this SQS queue (core.notify queues, core.delivery sends).
+    notification_queue: str = "kinlink-dev-notifications"
     bcrypt_cost: int = 12
     # Lockout (api.md "Lockout").
     lockout_threshold: int = 5

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 os.environ.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
-                   "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"})
+                   "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+                   # Each test empties the notification queue; AWS allows one purge a minute.
+                   "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"})
 
 
 def _stage_environment(stage: str) -> dict[str, str]:
@@ -37,7 +39,7 @@ from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 
 from app import app  # noqa: E402
 from chalicelib.config import get_settings, reset_settings  # noqa: E402
-from chalicelib.core import aws, clock, notify  # noqa: E402
+from chalicelib.core import aws, clock, delivery, notify  # noqa: E402
 from chalicelib.core.store import MODELS, create_tables  # noqa: E402
 
 
@@ -70,8 +72,10 @@ class Api:
 
 
 def sent_emails(to: str | None = None) -> list:
+    """Emails sent so far, after delivering everything still on the notification queue."""
     from moto.ses.models import ses_backends
 
+    delivery.drain()
     messages = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     return [m for m in messages if to is None or to in m.destinations.get("ToAddresses", [])]
 
@@ -79,6 +83,7 @@ def sent_emails(to: str | None = None) -> list:
 def sent_sms(to: str | None = None) -> list[str]:
     from moto.sns.models import sns_backends
 
+    delivery.drain()
     messages = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()
     return [text for phone, text in messages if to is None or phone == to]
 
@@ -96,6 +101,7 @@ def aws_state():
     with mock_aws():
         reset_settings()
         create_tables()
+        delivery.ensure_queue()
         yield
 
 
@@ -103,6 +109,7 @@ def _empty_aws() -> None:
     """Every table emptied and the outboxes cleared: each test starts from nothing."""
     from moto.ses.models import ses_backends
     from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
 
     for model in MODELS:
         with model.batch_write() as batch:
@@ -110,6 +117,10 @@ def _empty_aws() -> None:
                 batch.delete(item)
     ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages.clear()
     sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.clear()
+    sqs = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    for name in (get_settings().notification_queue,
+                 get_settings().notification_queue + delivery.DEAD_LETTER_SUFFIX):
+        sqs.purge_queue(name)
 
 
 @pytest.fixture
@@ -122,6 +133,7 @@ def api(aws_state):
         # Live-server tests run moto's server in this process, sharing (and resetting) the
         # emulator's state: make sure the tables are there before emptying them.
         create_tables()
+        delivery.ensure_queue()
         _empty_aws()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
         yield Api(client)

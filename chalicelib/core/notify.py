@@ -1,14 +1,20 @@
-"""Outbound email (SES) and SMS (SNS) behind one small interface.
+"""Outbound email and SMS behind one small interface: ``notifier().email(to, template, **context)``
+and ``notifier().sms(phone, text)``.
 
-Each email is a folder ``templates/email/<name>/`` holding ``subject.txt``, ``body.txt`` and
-``body.html`` with ``$placeholders`` (``string.Template``); HTML values are escaped.  Sending
-never raises: a failed delivery is logged and reported as ``False`` so the caller can answer as
-the contract says (a sign-up still answers 202 when SES is down; the code can be re-sent).
+The notifier only queues (SQS); ``core.delivery`` renders and sends (SES, SNS) out of band, in
+the worker Lambda in AWS, on a background thread under ``make run``.  Each email is a folder
+``templates/email/<name>/`` holding ``subject.txt``, ``body.txt`` and ``body.html`` with
+``$placeholders`` (``string.Template``); HTML values are escaped.  Queueing never raises: a
+failure is logged and reported as ``False`` so the caller can answer as the contract says (a
+sign-up still answers 202 when the queue is down; the code can be re-sent).
 """
 from __future__ import annotations
 
+import functools
 import html
+import json
 import logging
+import os
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,42 +51,47 @@ def render_email(to: str, template: str, context: dict[str, object]) -> Email:
     )
 
 
+def queue_url() -> str:
+    """The stage's notification queue (``NOTIFICATION_QUEUE``), looked up once per endpoint."""
+    return _queue_url(get_settings().notification_queue, os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@functools.cache
+def _queue_url(name: str, endpoint: str | None) -> str:
+    return aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
 class Notifier(Protocol):
     def email(self, to: str, template: str, **context: object) -> bool: ...
 
     def sms(self, phone: str, text: str) -> bool: ...
 
 
-class AwsNotifier:
-    """SES for email, SNS for SMS."""
+class QueuedNotifier:
+    """Puts each email or SMS on the notification queue; ``delivery`` renders and sends it.
+
+    The request only pays for one SQS ``SendMessage``, whoever the recipient is, so how long a
+    request takes says nothing about whether anything was sent (api.md: forgot, reset and
+    verify answer in the same time for registered and unknown addresses).  ``True`` means
+    queued; a failed enqueue is logged and answered ``False``, never raised."""
 
     def email(self, to: str, template: str, **context: object) -> bool:
-        message = render_email(to, template, context)
-        try:
-            aws.client("ses").send_email(
-                Source=get_settings().email_sender,
-                Destination={"ToAddresses": [message.to]},
-                Message={
-                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                    "Body": {
-                        "Text": {"Data": message.text, "Charset": "UTF-8"},
-                        "Html": {"Data": message.html, "Charset": "UTF-8"},
-                    },
-                },
-            )
-        except Exception as error:  # any SES/botocore failure: log it, never fail the request
-            log_event("email_failed", logging.ERROR, template=template, error=type(error).__name__)
-            return False
-        log_event("email_sent", template=template)
-        return True
+        return self._enqueue({"kind": "email", "to": to, "template": template,
+                              "context": {key: str(value) for key, value in context.items()}},
+                             template=template)
 
     def sms(self, phone: str, text: str) -> bool:
+        return self._enqueue({"kind": "sms", "phone": phone, "text": text})
+
+    @staticmethod
+    def _enqueue(message: dict, **log_fields: str) -> bool:
         try:
-            aws.client("sns").publish(PhoneNumber=phone, Message=text)
-        except Exception as error:
-            log_event("sms_failed", logging.ERROR, error=type(error).__name__)
+            aws.client("sqs").send_message(QueueUrl=queue_url(), MessageBody=json.dumps(message))
+        except Exception as error:  # any SQS/botocore failure: log it, never fail the request
+            log_event(f"{message['kind']}_not_queued", logging.ERROR,
+                      error=type(error).__name__, **log_fields)
             return False
-        log_event("sms_sent")
+        log_event(f"{message['kind']}_queued", **log_fields)
         return True
 
 
@@ -90,11 +101,11 @@ _notifier: Notifier | None = None
 def notifier() -> Notifier:
     global _notifier
     if _notifier is None:
-        _notifier = AwsNotifier()
+        _notifier = QueuedNotifier()
     return _notifier
 
 
 def use_notifier(replacement: Notifier | None) -> None:
-    """Swap the sender (tests inject failures); ``None`` restores the AWS one."""
+    """Swap the sender (tests inject failures); ``None`` restores the queued one."""
     global _notifier
     _notifier = replacement

@@ -1,0 +1,99 @@
+"""The other end of the notification queue: render each queued email or SMS and send it.
+
+In AWS the worker Lambda (``deliver_notifications`` in app.py) hands its batch to
+``deliver_records``; a message that fails is reported back, so SQS retries that one only and
+moves it to the dead-letter queue after a few receives.  Under ``make run`` a background thread
+calls ``drain`` continuously; the test suite calls it before reading the outbox.
+
+A message holds what the email or SMS says, one-time codes included (that is what is sent), so
+nothing here logs a message body: only the template name and the outcome.  The queue is
+encrypted at rest and keeps messages for an hour (see README "Deploying").
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+
+from chalicelib.config import get_settings
+from chalicelib.core import aws
+from chalicelib.core.logs import log_event
+from chalicelib.core.notify import queue_url, render_email
+
+# Local and test queues mirror the template's (scripts/cfn_resources.py).
+DEAD_LETTER_SUFFIX = "-dead-letter"
+MAX_RECEIVES = 3
+
+
+def deliver(body: str) -> None:
+    """Send one queued message; raises when it could not be sent (the queue retries it)."""
+    message = json.loads(body)
+    kind = message["kind"]
+    try:
+        if kind == "email":
+            _send_email(message["to"], message["template"], message["context"])
+        else:
+            aws.client("sns").publish(PhoneNumber=message["phone"], Message=message["text"])
+    except Exception as error:
+        log_event(f"{kind}_failed", logging.ERROR, template=message.get("template"),
+                  error=type(error).__name__)
+        raise
+    log_event(f"{kind}_sent", template=message.get("template"))
+
+
+def _send_email(to: str, template: str, context: dict[str, str]) -> None:
+    email = render_email(to, template, context)
+    aws.client("ses").send_email(
+        Source=get_settings().email_sender,
+        Destination={"ToAddresses": [email.to]},
+        Message={
+            "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+            "Body": {
+                "Text": {"Data": email.text, "Charset": "UTF-8"},
+                "Html": {"Data": email.html, "Charset": "UTF-8"},
+            },
+        },
+    )
+
+
+def deliver_records(records: Iterable[tuple[str, str]]) -> list[str]:
+    """Deliver ``(message id, body)`` pairs; returns the ids that failed (SQS partial batch
+    response), so one bad message neither blocks nor re-sends the others."""
+    failed = []
+    for message_id, body in records:
+        try:
+            deliver(body)
+        except Exception:  # logged by deliver; the queue retries it, then dead-letters it
+            failed.append(message_id)
+    return failed
+
+
+def drain(wait_seconds: int = 0) -> int:
+    """Deliver what is on the queue now (long-polling ``wait_seconds`` for the first message);
+    returns how many were sent.  A failed message stays on the queue and comes back after its
+    visibility timeout, as in AWS."""
+    sqs = aws.client("sqs")
+    sent = 0
+    while True:
+        received = sqs.receive_message(QueueUrl=queue_url(), MaxNumberOfMessages=10,
+                                       WaitTimeSeconds=wait_seconds).get("Messages", [])
+        if not received:
+            return sent
+        failed = set(deliver_records((m["MessageId"], m["Body"]) for m in received))
+        done = [m for m in received if m["MessageId"] not in failed]
+        for message in done:
+            sqs.delete_message(QueueUrl=queue_url(), ReceiptHandle=message["ReceiptHandle"])
+        sent += len(done)
+        wait_seconds = 0
+
+
+def ensure_queue() -> None:
+    """Create the stage's queue and its dead-letter queue (local stack and tests; the template
+    creates them in AWS).  Idempotent."""
+    sqs = aws.client("sqs")
+    name = get_settings().notification_queue
+    dead_letter_url = sqs.create_queue(QueueName=name + DEAD_LETTER_SUFFIX)["QueueUrl"]
+    dead_letter_arn = sqs.get_queue_attributes(
+        QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": str(MAX_RECEIVES)})})
