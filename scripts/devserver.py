@@ -14,6 +14,8 @@
    same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.
 5. The app's ``@app.schedule`` jobs run on daemon threads at their rate, as EventBridge runs them
    in AWS.  A ``Cron`` expression is run hourly here: close enough for a demo, no cron parser.
+6. Another daemon thread delivers the notification queue (what the worker Lambda does in AWS):
+   emails and SMS reach the emulator's outbox within a second of the request that queued them.
 
 Ctrl-C or SIGTERM stops the server, the scheduler and the emulator, and exits 0.
 """
@@ -83,7 +85,7 @@ def prepare_data() -> tuple[str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords."""
     from chalicelib.accounts.seed import create_staff_account
     from chalicelib.config import get_settings
-    from chalicelib.core import aws, kms
+    from chalicelib.core import aws, delivery, kms
     from chalicelib.core.store import create_tables
     from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
 
@@ -91,6 +93,7 @@ def prepare_data() -> tuple[str, str]:
     print(f"Tables: {len(created)} created" + (f" ({', '.join(created)})" if created else
                                                 " (all existed)"))
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
+    delivery.ensure_queue()
     kms.ensure_key()  # the TOTP secrets' key
     seed_demo_facility()
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
@@ -144,6 +147,26 @@ def start_scheduler(app_obj, stop: threading.Event) -> list[str]:
         threading.Thread(target=run, name=f"schedule-{source.name}", daemon=True).start()
         described.append(f"{source.name} every {interval} s")
     return described
+
+
+# --- outbound email and SMS -----------------------------------------------------------------
+
+DELIVERY_POLL_SECONDS = 0.2
+
+
+def start_delivery(stop: threading.Event) -> None:
+    """Send what the API queues, continuously, as the worker Lambda does in AWS.  Short polls
+    (no long poll holding an emulator connection): a send reaches the outbox within a second."""
+    from chalicelib.core import delivery
+
+    def run() -> None:
+        while not stop.wait(DELIVERY_POLL_SECONDS):
+            try:
+                delivery.drain()
+            except Exception:  # the emulator hiccuped: logged, the next poll retries
+                logging.getLogger("devserver").exception("delivering queued notifications failed")
+
+    threading.Thread(target=run, name="deliver-notifications", daemon=True).start()
 
 
 # --- HTTP ------------------------------------------------------------------------------------
@@ -210,6 +233,7 @@ def main() -> int:
         factory, config, app_obj = load_app(api_url)
         staff_password, admin_password = prepare_data()
         jobs = start_scheduler(app_obj, stop)
+        start_delivery(stop)
         server = create_server(app_obj, config, host, port)
         endpoint = os.environ["AWS_ENDPOINT_URL"]
         outbox_command = ("make outbox" if endpoint == outbox.DEFAULT_ENDPOINT
@@ -218,7 +242,8 @@ def main() -> int:
 Kinlink local stack (stage {STAGE})
   API:          {api_url}   (try {api_url}/v1/health)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
-  Outbox:       {outbox_command}   (emails and SMS sent so far)
+  Outbox:       {outbox_command}   (emails and SMS sent so far, queued and delivered
+                within a second by a background thread)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
   Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
   Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {DEMO_INMATE_PIN}

@@ -1,5 +1,9 @@
 """``make outbox``: every email, then every SMS, the local stack has sent, each newest last.
 
+The API only queues what it sends (SQS); ``make run`` delivers the queue on a background thread
+within about a second.  ``wait_for_deliveries`` waits until that queue is empty, so a reader
+(this command, the walkthrough) sees what was just sent.
+
 Reads moto's state dump (``GET <endpoint>/moto-api/data.json``) from ``AWS_ENDPOINT_URL`` or the
 default local emulator.  Moto keeps one body per email, the HTML one when both were sent, so HTML
 is printed as text with each link's address kept visible ("Reset <https://...>").  Moto records
@@ -12,10 +16,12 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.error
 import urllib.request
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+DEFAULT_QUEUE = "kinlink-dev-notifications"  # NOTIFICATION_QUEUE of the dev stage
 
 _LINK = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["'][^>]*>(.*?)</a\s*>""",
                    re.IGNORECASE | re.DOTALL)
@@ -39,6 +45,28 @@ def html_to_text(body: str) -> str:
 
 def looks_like_html(body: str) -> bool:
     return bool(re.search(r"<(html|body|p|div|br|a)\b", body, re.IGNORECASE))
+
+
+def wait_for_deliveries(endpoint: str, queue: str | None = None, timeout: float = 10.0) -> bool:
+    """True once nothing is waiting on, or being sent from, the notification queue (by default
+    ``NOTIFICATION_QUEUE``, else the dev stage's)."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=endpoint,
+                       region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+                       aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+                       aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+    queue = queue or os.environ.get("NOTIFICATION_QUEUE", DEFAULT_QUEUE)
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        if not any(int(value) for value in counts.values()):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
 
 
 def fetch_state(endpoint: str) -> dict:
@@ -65,6 +93,9 @@ def render(state: dict) -> list[str]:
 def main() -> int:
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
     try:
+        if not wait_for_deliveries(endpoint):
+            print("Some messages are still queued (or failing); showing what was sent.",
+                  file=sys.stderr)
         state = fetch_state(endpoint)
     except (urllib.error.URLError, OSError, ValueError) as error:
         print(f"Cannot read the emulator's outbox at {endpoint} ({error}). Is `make run` "

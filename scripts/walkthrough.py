@@ -16,6 +16,8 @@ import urllib.error
 import urllib.request
 import uuid
 
+import outbox as outbox_reader  # scripts/ is on sys.path when run as a script
+
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
 EMULATOR = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
 STAFF = ("staff@demo-county.example", os.environ.get("DEMO_STAFF_PASSWORD", "Lantern-Harbor-Quill-2026"))
@@ -57,6 +59,8 @@ def check(condition: bool, what: str, detail: object = "") -> None:
 
 
 def outbox() -> dict:
+    # The API queues what it sends; make run's worker thread sends it within about a second.
+    outbox_reader.wait_for_deliveries(EMULATOR)
     with urllib.request.urlopen(EMULATOR + "/moto-api/data.json", timeout=30) as response:  # noqa: S310
         return json.loads(response.read())
 

@@ -4,7 +4,10 @@ process.  Used by the tests that need a real client (the browser test, the schem
 ``running_stack()`` points AWS at the moto server only while it runs and restores everything
 after (environment, settings, cached clients and PynamoDB connections, the app's class, which
 ``create_local_server`` swaps for a thread-safe subclass), so other tests keep their in-process
-moto.  Moto's server runs in this process, so ``tests.conftest.sent_emails`` sees its outbox.
+moto.  Moto's server runs in this process, so ``tests.conftest.sent_emails`` sees its outbox;
+like every reader there it first delivers the notification queue (through the live endpoint).
+No background worker runs here: sends stay queued until read, as in AWS where another Lambda
+sends them, so timing tests measure the request alone.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from moto.server import ThreadedMotoServer
 
 from app import app
 from chalicelib.config import get_settings, reset_settings
-from chalicelib.core import aws, clock, notify
+from chalicelib.core import aws, clock, delivery, notify
 from chalicelib.core.store import create_tables, reset_connections
 from tests.conftest import ROOT
 
@@ -59,6 +62,7 @@ def running_stack() -> Iterator[str]:
     server = None
     try:
         create_tables()
+        delivery.ensure_queue()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
         config = Config.create(chalice_stage="test", app_name="kinlink", project_dir=str(ROOT))
         server = create_local_server(app, config, "127.0.0.1", app_port)

@@ -76,6 +76,8 @@ def test_sign_up_code_reaches_the_outbox(stack):
         "email": "local.stack@example.com", "password": "Tidewater-Orchard-Piano-88",
         "full_name": "Local Stack"})
     assert status == 202
+    # The launcher's worker thread sends what the API queued within a second.
+    assert outbox.wait_for_deliveries(stack["aws"], outbox.DEFAULT_QUEUE)
     printed = "\n\n".join(outbox.render(outbox.fetch_state(stack["aws"])))
     assert "local.stack@example.com" in printed
 
