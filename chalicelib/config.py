@@ -52,6 +52,23 @@ class Settings:
     password_reset_sends_window_seconds: int = 60 * 60
     phone_verification_sends_per_window: int = 3
     phone_verification_sends_window_seconds: int = 60 * 60
+    # Per source address (API Gateway's sourceIp) on anonymous, expensive endpoints, named by
+    # ``@endpoint(source_limit=...)`` as policy ``source_<name>``.  Generous for a family or a
+    # shared address (a library, a carrier NAT), far below what guessing or spamming needs.
+    # ``PER_SOURCE_LIMITS=off`` switches them all off (load tests from one address).
+    per_source_limits: str = "on"
+    source_signin_per_window: int = 300
+    source_signin_window_seconds: int = 10 * 60
+    source_mfa_per_window: int = 300
+    source_mfa_window_seconds: int = 10 * 60
+    source_signup_per_window: int = 60
+    source_signup_window_seconds: int = 10 * 60
+    source_forgot_per_window: int = 60
+    source_forgot_window_seconds: int = 10 * 60
+    source_reset_per_window: int = 100
+    source_reset_window_seconds: int = 10 * 60
+    source_verify_per_window: int = 100
+    source_verify_window_seconds: int = 10 * 60
     # The scheduled clean-up looks back this far when it has no watermark yet.
     cleanup_lookback_hours: int = 48
     # Second factor (ASVS 2.8): TOTP secrets are encrypted with this KMS key (an alias, id or
@@ -98,6 +115,8 @@ def get_settings() -> Settings:
     settings = Settings(**values)
     if len(settings.secret_key) < 32:
         raise ConfigurationError("SECRET_KEY must hold at least 32 characters")
+    if settings.per_source_limits not in ("on", "off"):
+        raise ConfigurationError("PER_SOURCE_LIMITS must be 'on' or 'off'")
     if settings.is_production and settings.bcrypt_cost < 12:
         raise ConfigurationError("BCRYPT_COST must be at least 12 in production")
     return settings

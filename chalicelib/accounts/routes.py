@@ -19,7 +19,7 @@ MFA_METHOD = string(enum=["totp", "recovery_code", "email", "sms"])
 @endpoint(bp, "POST", "/v1/auth/signup", summary="Create a family account", tag="auth",
           body=obj({"email": EMAIL, "password": PASSWORD, "full_name": string(1, 200)},
                    {"phone": E164}),
-          status=202, response=STATUS, problems=("weak_password",))
+          status=202, response=STATUS, problems=("weak_password",), source_limit="signup")
 def sign_up(request: ApiRequest):
     body = request.body
     service.sign_up(body["email"], body["password"], body["full_name"], body.get("phone"))
@@ -28,7 +28,7 @@ def sign_up(request: ApiRequest):
 
 @endpoint(bp, "POST", "/v1/auth/verify-email", summary="Confirm an email address", tag="auth",
           body=obj({"email": EMAIL, "code": CODE}), response=STATUS,
-          problems=("invalid_or_expired_code",))
+          problems=("invalid_or_expired_code",), source_limit="verify")
 def verify_email(request: ApiRequest):
     service.verify_email(request.body["email"], request.body["code"])
     return {"status": "verified"}
@@ -45,7 +45,7 @@ SIGNED_IN = {**TOKENS, "properties": {**TOKENS["properties"], "device_token": st
           body=obj({"email": EMAIL, "password": PASSWORD}, {"device_token": string(1, 512)}),
           response={"oneOf": [TOKENS, MFA_CHALLENGE]},
           problems=("invalid_credentials", "account_locked", "email_not_verified",
-                    "account_disabled"))
+                    "account_disabled"), source_limit="signin")
 def log_in(request: ApiRequest):
     body = request.body
     return signin.log_in(body["email"], body["password"], request.client,
@@ -58,7 +58,8 @@ def log_in(request: ApiRequest):
                    {"remember_device": BOOLEAN}),
           response=SIGNED_IN,
           problems=("invalid_challenge", "invalid_second_factor", "totp_code_reused",
-                    "recovery_code_used", "mfa_method_unavailable", "account_locked"))
+                    "recovery_code_used", "mfa_method_unavailable", "account_locked"),
+          source_limit="mfa")
 def complete_second_factor(request: ApiRequest):
     body = request.body
     return signin.complete_second_factor(body["challenge_id"], body["method"], body["code"],

@@ -29,7 +29,7 @@ RESET_PAGE = string.Template(
 
 @endpoint(bp, "POST", "/v1/auth/password/forgot", summary="Ask for a password reset code",
           tag="auth", body=obj({"email": EMAIL}, {"channel": text(enum=["email", "sms"])}),
-          status=202, response=STATUS)
+          status=202, response=STATUS, source_limit="forgot")
 def forgot_password(request: ApiRequest):
     body = request.body
     recovery.request_reset(body["email"], body.get("channel") or "email", request.client)
@@ -39,7 +39,8 @@ def forgot_password(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/auth/password/reset", summary="Set a new password with a reset code",
           tag="auth",
           body=obj({"new_password": PASSWORD}, {"token": TOKEN, "email": EMAIL, "code": CODE}),
-          response=STATUS, problems=("invalid_or_expired_code", "weak_password"))
+          response=STATUS, problems=("invalid_or_expired_code", "weak_password"),
+          source_limit="reset")
 def reset_password(request: ApiRequest):
     body = request.body
     if body.get("token") and not (body.get("email") or body.get("code")):

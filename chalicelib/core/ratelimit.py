@@ -10,6 +10,8 @@ parallel requests cannot slip past the limit.  When no window is running, a cond
 starts a fresh one (a lost race falls back to counting in the window the winner started).  The
 counter expires with its window, so the hourly clean-up removes it.
 
+``limit_source`` applies the per-source-address policies ``@endpoint(source_limit=...)`` names.
+
 A store failure propagates: a limiter that lets requests through when it cannot count is no
 limiter (warehouse's lesson).
 """
@@ -21,7 +23,8 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
-from chalicelib.core import clock
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import RateLimited
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    condition_failed, expiry_update_actions, register)
 
@@ -79,6 +82,27 @@ class RatePolicy:
             _reraise_unless_condition_failed(error)
             # A parallel request started the window a moment ago: count in that one.
             counter.update(actions=[RateCounter.hits.add(1)])
+
+
+class SourceRateLimited(RateLimited):
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(
+            "Too many requests came from your network. Please try again in "
+            f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            retry_after_seconds=retry_after_seconds)
+
+
+def limit_source(name: str, source_ip: str) -> None:
+    """Count one request from ``source_ip`` against the policy ``source_<name>``; raise
+    ``SourceRateLimited`` over the limit.  Nothing is counted with ``PER_SOURCE_LIMITS=off``.
+    The address is kept as a keyed digest only, for the window's length."""
+    if get_settings().per_source_limits == "off":
+        return
+    decision = RatePolicy.configured(f"source_{name}").hit(
+        secrets.keyed_digest(source_ip, "source-address"))
+    if not decision.allowed:
+        raise SourceRateLimited(decision.retry_after_seconds)
 
 
 def _reraise_unless_condition_failed(error: UpdateError) -> None:

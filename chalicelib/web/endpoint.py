@@ -25,6 +25,7 @@ from chalicelib.core.errors import DomainError, InvalidRequest
 from chalicelib.core.idempotency import KEY_PATTERN
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
+from chalicelib.core.ratelimit import limit_source
 from chalicelib.web import schema as schemas
 from chalicelib.web.problems import from_domain_error, problem
 
@@ -83,6 +84,7 @@ class EndpointSpec:
     tag: str
     max_body_bytes: int = MAX_BODY_BYTES
     headers: tuple[Header, ...] = ()
+    source_limit: str | None = None
 
 
 ENDPOINTS: list[EndpointSpec] = []
@@ -91,11 +93,16 @@ ENDPOINTS: list[EndpointSpec] = []
 def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[str, ...] | None = None,
              body: dict | None = None, query: dict | None = None, status: int = 200,
              response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "",
-             max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = ()) -> Callable:
+             max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = (),
+             source_limit: str | None = None) -> Callable:
     """``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
-    declares the request headers the view reads (for the document)."""
+    declares the request headers the view reads (for the document); ``source_limit`` names the
+    per-source-address policy (``core.ratelimit.limit_source``) every request counts against,
+    before anything else is done (429 ``rate_limited``)."""
+    if source_limit is not None and "rate_limited" not in problems:
+        problems = (*problems, "rate_limited")
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
-                        max_body_bytes, headers)
+                        max_body_bytes, headers, source_limit)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -125,6 +132,8 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
 
 def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response:
     client = client_of(raw)
+    if spec.source_limit is not None:  # before any work: a flood costs one counter update each
+        limit_source(spec.source_limit, client.ip)
     # Who is calling comes first: an anonymous caller learns nothing about a protected
     # endpoint's input rules.
     principal = (authenticate(_bearer(raw.headers), spec.roles, client)

@@ -70,6 +70,15 @@ def _operation(spec: EndpointSpec) -> dict:
     }
     if spec.problems:
         operation["x-problem-codes"] = list(spec.problems)
+    if spec.source_limit is not None:
+        operation["responses"]["429"] = {
+            "description": "Too many requests from this source address (per-source limit "
+                           f"`{spec.source_limit}`), or another limit: wait Retry-After seconds.",
+            "headers": {"Retry-After": {"description": "Seconds to wait before retrying",
+                                        "schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
     if spec.roles is not None:
         operation["security"] = [{"bearer": []}]
         operation["x-roles"] = list(spec.roles)
