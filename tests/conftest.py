@@ -134,6 +134,7 @@ def api(aws_state):
         # emulator's state: make sure the tables are there before emptying them.
         create_tables()
         delivery.ensure_queue()
+        notify.queue_url()  # looked up once per container, as on Lambda: not in a test's calls
         _empty_aws()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
         yield Api(client)
