@@ -170,3 +170,100 @@ def test_f08_the_worker_lambda_reports_only_the_failed_message(api):
                          {"messageId": "m-bad", "body": bad, "receiptHandle": "r2"}]}
     answer = deliver_notifications(event, None)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-bad"}]}
+
+
+# --- F8: equal time over real HTTP ----------------------------------------------------------
+
+KNOWN, UNKNOWN, UNVERIFIED = ("known@example.com", "unknown@example.com",
+                              "pending@example.com")
+ROUNDS, WARM_UP, TOLERANCE = 40, 6, 0.15
+
+
+def _median_ms(base_url: str, path: str, bodies: dict[str, dict]) -> dict[str, float]:
+    """Median wall time per label, the labels' requests interleaved (so load hits all alike),
+    after a warm-up; each request must answer as the contract says, whoever it is for."""
+    import statistics
+    import time
+
+    from tests.live_stack import post_json
+
+    times: dict[str, list[float]] = {label: [] for label in bodies}
+    for round_number in range(WARM_UP + ROUNDS):
+        order = list(bodies) if round_number % 2 else list(reversed(bodies))
+        for label in order:
+            started = time.perf_counter()
+            status, _ = post_json(base_url, path, bodies[label])
+            elapsed = (time.perf_counter() - started) * 1000
+            assert status in (200, 202, 400), (label, status)
+            if round_number >= WARM_UP:
+                times[label].append(elapsed)
+    return {label: statistics.median(values) for label, values in times.items()}
+
+
+def test_f08_forgot_reset_and_verify_take_the_same_time_for_known_and_unknown_addresses(
+        monkeypatch, capsys):
+    from tests.conftest import last_code
+    from tests.live_stack import post_json, running_stack
+
+    # Every request does its full work: no send limit, no code dying after 5 guesses, and no
+    # per-source limit for this one address (F11 is tested above).
+    monkeypatch.setenv("PASSWORD_RESET_SENDS_PER_WINDOW", "1000")
+    monkeypatch.setenv("CODE_MAX_ATTEMPTS", "1000")
+    monkeypatch.setenv("PER_SOURCE_LIMITS", "off")
+    medians = {}
+    with running_stack() as base_url:
+        for email in (KNOWN, UNVERIFIED):
+            assert post_json(base_url, "/v1/auth/signup", {
+                "email": email, "password": STRONG_PASSWORD, "full_name": "Pat Family"})[0] == 202
+        assert post_json(base_url, "/v1/auth/verify-email",
+                         {"email": KNOWN, "code": last_code(KNOWN)})[0] == 200
+        wrong = "000000"
+        cases = {
+            "forgot": ("/v1/auth/password/forgot",
+                       {"known": {"email": KNOWN}, "unknown": {"email": UNKNOWN}}),
+            # Both after a forgot (above): a registered and an unknown address hold a live code.
+            "reset": ("/v1/auth/password/reset", {
+                label: {"email": email, "code": wrong, "new_password": "Tidewater-Orchard-Piano-88"}
+                for label, email in (("known", KNOWN), ("unknown", UNKNOWN))}),
+            # A pending sign-up (a live code) against an address nobody signed up with.
+            "verify": ("/v1/auth/verify-email", {"known": {"email": UNVERIFIED, "code": wrong},
+                                                 "unknown": {"email": UNKNOWN, "code": wrong}}),
+        }
+        for name, (path, bodies) in cases.items():
+            medians[name] = _median_ms(base_url, path, bodies)
+            if not _close(medians[name]):  # one more measurement: a neighbour's load spike
+                medians[name] = _median_ms(base_url, path, bodies)
+    with capsys.disabled():
+        print("\nF8 medians (ms, known vs unknown): " + "; ".join(
+            f"{name} {m['known']:.1f} vs {m['unknown']:.1f}" for name, m in medians.items()))
+    for name, m in medians.items():
+        assert _close(m), (name, m)
+
+
+def _close(medians: dict[str, float]) -> bool:
+    return abs(medians["known"] - medians["unknown"]) <= TOLERANCE * min(medians.values())
+
+
+def test_f08_known_and_unknown_addresses_make_the_same_aws_calls(api, make_family, monkeypatch):
+    """The deterministic half of equal time: the same calls, in the same order.  (The
+    per-source counter is the same for any address; off here, so no window starts midway.)"""
+    monkeypatch.setenv("PER_SOURCE_LIMITS", "off")
+    reset_settings()
+    known, _, _ = make_family(login=False)
+    assert api.post("/v1/auth/signup", {"email": UNVERIFIED, "password": STRONG_PASSWORD,
+                                        "full_name": "Pat Family"}).status_code == 202
+    api.post("/v1/auth/password/forgot", {"email": "warm.up@example.com"})  # the stand-in item
+
+    def calls(path: str, body: dict) -> list[str]:
+        with aws_calls() as log:
+            assert api.post(path, body).status_code in (200, 202, 400)
+        return log.calls
+
+    for path, known_body, unknown_body in (
+            ("/v1/auth/password/forgot", {"email": known}, {"email": UNKNOWN}),
+            ("/v1/auth/password/reset",
+             {"email": known, "code": "000000", "new_password": "Tidewater-Orchard-Piano-88"},
+             {"email": UNKNOWN, "code": "000000", "new_password": "Tidewater-Orchard-Piano-88"}),
+            ("/v1/auth/verify-email", {"email": UNVERIFIED, "code": "000000"},
+             {"email": UNKNOWN, "code": "000000"})):
+        assert calls(path, known_body) == calls(path, unknown_body), path

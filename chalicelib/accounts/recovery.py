@@ -55,7 +55,7 @@ from chalicelib.core.errors import InvalidCredentials, InvalidRequest, RateLimit
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import failed_conditions
-from chalicelib.core.notify import notifier
+from chalicelib.core.notify import notifier, queue_decoy
 from chalicelib.core.ratelimit import RatePolicy
 
 PASSWORD_RESET = "password_reset"
@@ -75,20 +75,32 @@ class InvalidCurrentPassword(InvalidRequest):
 # --- forgotten password ---------------------------------------------------------------------
 
 def request_reset(email: str, channel: str, client: Client) -> None:
-    """Send a reset code (and link) if the email belongs to an active account; else nothing."""
-    account = store.account_by_email(service.canonical_email(email))
-    if account is None or account.disabled or not account.email_verified:
-        log_event("password_reset_not_sent", reason="no_active_account")
-        return
-    by_sms = channel == "sms" and account.phone_verified and bool(account.phone)
+    """Send a reset code (and link) if the email belongs to an active account; else nothing.
+    An address without an active account costs the same reads and writes, on the subject
+    ``service.stand_in_owner``, so timing reveals nothing either (api.md, F8 of issue 9)."""
+    email = service.canonical_email(email)
+    account = store.account_by_email(email)
+    active = account is not None and not account.disabled and account.email_verified
+    owner = account.account_id if active else service.stand_in_owner(email)
+    by_sms = active and channel == "sms" and account.phone_verified and bool(account.phone)
     used_channel = "sms" if by_sms else "email"
-    if not RatePolicy.configured("password_reset_sends").hit(account.account_id).allowed:
+    if not RatePolicy.configured("password_reset_sends").hit(owner).allowed:
         # Logged, not written to the account's activity: anyone can repeat this request for
         # someone else's email, and the activity log keeps every event it is given.
-        log_event("password_reset_not_sent", reason="rate_limited", account_id=account.account_id)
+        log_event("password_reset_not_sent", reason="rate_limited",
+                  account_id=account.account_id if active else None)
         return
-    issued = codes.issue(PASSWORD_RESET, account.account_id, with_token=not by_sms,
+    issued = codes.issue(PASSWORD_RESET, owner, with_token=not by_sms,
                          ttl_seconds=get_settings().password_reset_code_seconds)
+    if not active:
+        # As many writes as a send: the queue write (a decoy) and, in place of the activity
+        # event, the stand-in's code written again.  It stays live, never sent, so guessing a
+        # code for this address afterwards costs what it costs for a registered one.
+        queue_decoy()
+        codes.issue(PASSWORD_RESET, owner, with_token=True,
+                    ttl_seconds=get_settings().password_reset_code_seconds)
+        log_event("password_reset_not_sent", reason="no_active_account")
+        return
     minutes = get_settings().password_reset_code_seconds // 60
     if by_sms:
         delivered = notifier().sms(account.phone, (
@@ -121,10 +133,11 @@ def reset_with_code(email: str, code: str, new_password: str, client: Client) ->
     email = service.canonical_email(email)
     password = passwords.check_new_password(new_password, email)
     account = store.account_by_email(email)
-    record = None
-    if account is not None and not account.disabled:
-        record = codes.check(PASSWORD_RESET, account.account_id, code.strip())
-    if record is None:
+    usable = account is not None and not account.disabled
+    # An unusable address spends a guess on its stand-in, as a known one does on its code.
+    record = codes.check(PASSWORD_RESET, account.account_id if usable else
+                         service.stand_in_owner(email), code.strip())
+    if record is None or not usable:
         raise InvalidOrExpiredCode()
     _finish_reset(account, password, client, record, method="code")
 

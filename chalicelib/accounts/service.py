@@ -56,6 +56,13 @@ def throttle_subject(email: str) -> str:
     return secrets.keyed_digest(email, "login-throttle")
 
 
+def stand_in_owner(email: str) -> str:
+    """Who owns codes and counters for an address without a usable account: a keyed digest of
+    it, never an account id.  Unknown addresses get the same reads and writes as known ones on
+    this subject, so timing tells them apart no more than the answers do."""
+    return secrets.keyed_digest(email, "unknown-address")
+
+
 # --- sign-up ------------------------------------------------------------------------------
 
 def sign_up(email: str, password: str, full_name: str, phone: str | None) -> None:
@@ -96,8 +103,10 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None) -> Non
 
 
 def verify_email(email: str, code: str) -> None:
-    account = store.account_by_email(canonical_email(email))
-    if account is None or not codes.consume(VERIFY_EMAIL, account.account_id, code.strip()):
+    email = canonical_email(email)
+    account = store.account_by_email(email)
+    owner = account.account_id if account is not None else stand_in_owner(email)
+    if not codes.consume(VERIFY_EMAIL, owner, code.strip()) or account is None:
         raise InvalidOrExpiredCode()
     account.update(actions=[store.Account.email_verified.set(True)])
     log_event("email_verified", account_id=account.account_id)

@@ -95,6 +95,12 @@ class QueuedNotifier:
         return True
 
 
+def queue_decoy() -> None:
+    """Queue a message the worker drops: a request that sends nothing (a reset for an unknown
+    address) still makes the one queue write a send makes, so its timing matches."""
+    QueuedNotifier._enqueue({"kind": "decoy"})
+
+
 _notifier: Notifier | None = None
 
 
