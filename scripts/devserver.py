@@ -84,6 +84,7 @@ def load_app(api_url: str):
 def prepare_data() -> tuple[str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords."""
     from chalicelib.accounts.seed import create_staff_account
+    from chalicelib.accounts.store import ensure_stand_in
     from chalicelib.config import get_settings
     from chalicelib.core import aws, delivery, kms
     from chalicelib.core.store import create_tables
@@ -96,6 +97,7 @@ def prepare_data() -> tuple[str, str]:
     delivery.ensure_queue()
     kms.ensure_key()  # the TOTP secrets' key
     seed_demo_facility()
+    ensure_stand_in()  # what unknown emails read (equal time); written here, not by a request
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
     create_staff_account(DEMO_STAFF_EMAIL, "Demo Staff", staff_password, role="staff",

@@ -38,6 +38,7 @@ from moto import mock_aws  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 
 from app import app  # noqa: E402
+from chalicelib.accounts import store as accounts_store  # noqa: E402
 from chalicelib.config import get_settings, reset_settings  # noqa: E402
 from chalicelib.core import aws, clock, delivery, notify  # noqa: E402
 from chalicelib.core.store import MODELS, create_tables  # noqa: E402
@@ -136,6 +137,7 @@ def api(aws_state):
         delivery.ensure_queue()
         notify.queue_url()  # looked up once per container, as on Lambda: not in a test's calls
         _empty_aws()
+        accounts_store.ensure_stand_in()  # as after a stage's first unknown email
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
         yield Api(client)
         clock.reset()

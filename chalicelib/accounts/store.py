@@ -160,22 +160,29 @@ def account_by_email(email: str) -> Account | None:
     try:
         claim = EmailClaim.get(email, consistent_read=True)
     except DoesNotExist:
-        _read_stand_in()
+        if account_by_id(STAND_IN_ACCOUNT_ID) is None:
+            _write_stand_in()
         return None
     return account_by_id(claim.account_id)
 
 
-def _read_stand_in() -> None:
-    if account_by_id(STAND_IN_ACCOUNT_ID) is None:  # once per stage
-        now = clock.iso()
-        stand_in = Account(STAND_IN_ACCOUNT_ID, email="stand-in@invalid", full_name="Stand-in",
-                           password_hash="!" * 60, disabled=True, created_at=now,
-                           password_changed_at=now)
-        try:
-            stand_in.save(condition=Account.account_id.does_not_exist())
-        except PutError as error:
-            if not condition_failed(error):
-                raise
+def ensure_stand_in() -> None:
+    """Write the stand-in unless it exists: on the first unknown email of a stage, or ahead
+    (the local stack and the tests, so no request pays for it)."""
+    if account_by_id(STAND_IN_ACCOUNT_ID) is None:
+        _write_stand_in()
+
+
+def _write_stand_in() -> None:
+    now = clock.iso()
+    stand_in = Account(STAND_IN_ACCOUNT_ID, email="stand-in@invalid", full_name="Stand-in",
+                       password_hash="!" * 60, disabled=True, created_at=now,
+                       password_changed_at=now)
+    try:
+        stand_in.save(condition=Account.account_id.does_not_exist())
+    except PutError as error:
+        if not condition_failed(error):  # else a parallel request wrote it a moment ago
+            raise
 
 
 def account_by_id(account_id: str) -> Account | None:
