@@ -10,7 +10,10 @@ and the schedule rules.  This adds what Chalice does not know about, for the ``p
   policy may use only the key carrying that alias (``kms:ResourceAliases``), so the static policy
   file needs no reference to a template resource;
 * API Gateway stage throttling and gateway responses that answer RFC 9457 problems, so errors
-  raised before the Lambda runs (unknown route, throttling, oversized body) match the app's own.
+  raised before the Lambda runs (unknown route, throttling, oversized body) match the app's own;
+* the notification queue (``NOTIFICATION_QUEUE``: encrypted, one hour of retention) with its
+  dead-letter queue, and what the worker Lambda's event source needs beyond Chalice's
+  (``notification_*``).
 
 Usage: ``python scripts/cfn_resources.py > build/resources.json``.
 """
@@ -120,6 +123,62 @@ def table_resource(model, prefix: str) -> dict:
             "UpdateReplacePolicy": "Retain", "Properties": properties}
 
 
+# --- notification queue (every email and SMS; issue 9, F8) ----------------------------------
+
+NOTIFICATION_QUEUE_RESOURCE = "NotificationQueue"
+NOTIFICATION_DEAD_LETTER_RESOURCE = "NotificationDeadLetterQueue"
+NOTIFICATION_WORKER = "deliver_notifications"  # the @app.on_sqs_message function
+# Messages hold one-time codes that live 10 minutes: an hour covers retries, nothing more.
+NOTIFICATION_RETENTION_SECONDS = 60 * 60
+DEAD_LETTER_RETENTION_SECONDS = 24 * 60 * 60  # a day to look at what failed, then gone
+NOTIFICATION_MAX_RECEIVES = 3  # chalicelib.core.delivery.MAX_RECEIVES, as the local queues
+
+
+def notification_queue_resources(queue_name: str, lambda_timeout: int) -> dict:
+    """The queue (SSE with SQS-managed keys), its dead-letter queue after a few receives."""
+    return {
+        NOTIFICATION_QUEUE_RESOURCE: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": queue_name,
+                "SqsManagedSseEnabled": True,
+                "MessageRetentionPeriod": NOTIFICATION_RETENTION_SECONDS,
+                # AWS's advice for a Lambda event source: six times the function's timeout.
+                "VisibilityTimeout": 6 * lambda_timeout,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {
+                        "Fn::GetAtt": [NOTIFICATION_DEAD_LETTER_RESOURCE, "Arn"]},
+                    "maxReceiveCount": NOTIFICATION_MAX_RECEIVES,
+                },
+            },
+        },
+        NOTIFICATION_DEAD_LETTER_RESOURCE: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": queue_name + "-dead-letter",
+                "SqsManagedSseEnabled": True,
+                "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
+            },
+        },
+    }
+
+
+def notification_worker_event(app) -> dict:
+    """What the template adds to the worker: it waits for the queue (Chalice's event source
+    names the queue by its ARN; the function, and so its event source mapping, is created after
+    the queue) and reports failed messages one by one (partial batch response)."""
+    from chalice.app import SQSEventConfig
+
+    [source] = [s for s in app.event_sources
+                if isinstance(s, SQSEventConfig) and s.name == NOTIFICATION_WORKER]
+    event_name = cfn_name(f"{source.name}-sqs-event-source")
+    return {cfn_name(source.name): {
+        "DependsOn": [NOTIFICATION_QUEUE_RESOURCE],
+        "Properties": {"Events": {event_name: {"Properties": {
+            "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}},
+    }}
+
+
 # --- functions, key, API ---------------------------------------------------------------------
 
 def function_resource_names(app) -> list[str]:
@@ -215,10 +274,16 @@ def build_template() -> dict:
         resources[cfn_name(table_base_name(model)) + "Table"] = table_resource(
             model, environment["TABLE_PREFIX"])
     resources.update(key_resources())
+    resources.update(notification_queue_resources(
+        environment["NOTIFICATION_QUEUE"],
+        json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_timeout"]))
     function_environment = {"Variables": {"SECRET_KEY": {"Ref": "AppSecretKey"},
                                           "KMS_KEY_ID": {"Ref": "TotpKey"}}}
     for name in function_resource_names(app_module.app):
         resources[name] = {"Properties": {"Environment": function_environment}}
+    for name, worker in notification_worker_event(app_module.app).items():
+        resources[name]["DependsOn"] = worker["DependsOn"]
+        resources[name]["Properties"].update(worker["Properties"])
     resources["RestAPI"] = {"Properties": {
         "MethodSettings": [{
             "ResourcePath": "/*",
@@ -231,7 +296,9 @@ def build_template() -> dict:
     return {
         "Parameters": PARAMETERS,
         "Resources": resources,
-        "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}}},
+        "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}},
+                    "NotificationDeadLetterQueueUrl": {
+                        "Value": {"Ref": NOTIFICATION_DEAD_LETTER_RESOURCE}}},
     }
 
 

@@ -16,6 +16,7 @@ from pynamodb.attributes import TTLAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 
 from app import app
+from chalice.app import ScheduledEventConfig
 from chalicelib.core.store import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +91,8 @@ def test_every_schedule_of_the_app_has_its_rule(template):
                  for function in resources_of_type(template, "AWS::Serverless::Function").values()
                  for event in function["Properties"].get("Events", {}).values()
                  if event["Type"] == "Schedule"}
-    expected = {source.schedule_expression.to_string() for source in app.event_sources}
+    expected = {source.schedule_expression.to_string() for source in app.event_sources
+                if isinstance(source, ScheduledEventConfig)}
     assert expected and expected <= schedules
 
 
@@ -138,6 +140,47 @@ def test_api_stage_is_throttled_and_gateway_errors_are_problems(template):
     unknown_route = json.loads(
         responses["MISSING_AUTHENTICATION_TOKEN"]["ResponseTemplates"]["application/json"])
     assert (unknown_route["status"], unknown_route["code"]) == (404, "not_found")
+
+
+def test_notification_queue_is_encrypted_short_lived_and_dead_letters_after_a_few_receives(
+        template):
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+    queue = queues["NotificationQueue"]["Properties"]
+    dead_letter = queues["NotificationDeadLetterQueue"]["Properties"]
+    assert queue["QueueName"] == PROD_ENV["NOTIFICATION_QUEUE"]
+    for properties in (queue, dead_letter):
+        assert properties["SqsManagedSseEnabled"] is True
+        assert properties["MessageRetentionPeriod"] <= 24 * 60 * 60
+    assert queue["MessageRetentionPeriod"] <= 60 * 60  # its messages carry live codes
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3}
+    assert queue["VisibilityTimeout"] >= 6 * json.loads(
+        (ROOT / ".chalice" / "config.json").read_text())["lambda_timeout"]
+
+
+def test_the_worker_lambda_consumes_the_queue_and_reports_failures_one_by_one(template):
+    worker = resources_of_type(template, "AWS::Serverless::Function")["DeliverNotifications"]
+    [event] = worker["Properties"]["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}"
+                                                       f":${{AWS::AccountId}}:{PROD_ENV['NOTIFICATION_QUEUE']}"}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert worker["DependsOn"] == ["NotificationQueue"]  # the mapping needs the queue first
+    assert worker["Properties"]["Handler"] == "app.deliver_notifications"
+
+
+def test_policy_reaches_the_notification_queue_only_with_what_sending_and_the_worker_need(
+        template):
+    sqs = [s for s in statements(template)
+           if any(action.startswith("sqs:") for action in as_list(s["Action"]))]
+    assert sqs
+    for statement in sqs:  # one per role Chalice makes, the same policy file
+        assert set(as_list(statement["Action"])) == {
+            "sqs:GetQueueUrl", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes"}
+        assert as_list(statement["Resource"]) == [
+            f"arn:aws:sqs:*:*:{PROD_ENV['NOTIFICATION_QUEUE']}"]
 
 
 def lint(template: dict, path: Path) -> list:
