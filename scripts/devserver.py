@@ -244,8 +244,7 @@ def main() -> int:
 Kinlink local stack (stage {STAGE})
   API:          {api_url}   (try {api_url}/v1/health)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
-  Outbox:       {outbox_command}   (emails and SMS sent so far, queued and delivered
-                within a second by a background thread)
+  Outbox:       {outbox_command}   (emails and SMS sent so far; queued, sent within 1 s)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
   Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
   Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {DEMO_INMATE_PIN}
