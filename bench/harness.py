@@ -74,11 +74,12 @@ def dynamo_calls() -> DynamoCallCounter:
 
 @contextlib.contextmanager
 def fresh_aws() -> Iterator[None]:
-    """moto in-process with every table created and the SES sender verified."""
+    """moto in-process with every table created, the notification queue and the SES sender
+    verified."""
     from moto import mock_aws
 
     from chalicelib.config import get_settings, reset_settings
-    from chalicelib.core import aws, clock, notify
+    from chalicelib.core import aws, clock, delivery, notify
     from chalicelib.core.store import create_tables
 
     dynamo_calls()  # before any client exists, so every client reports to it
@@ -89,6 +90,7 @@ def fresh_aws() -> Iterator[None]:
         clock.reset()
         _forget_pynamodb_connections()
         create_tables()
+        delivery.ensure_queue()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
         try:
             yield
