@@ -1,7 +1,8 @@
 """Shared set-up for the messaging tests: two facilities, their staff, an admin, families with
 stamps, and kiosk sign-in (the test client plays the demo kiosk: every request carries its key;
-``OTHER_KIOSK_KEY`` is the other facility's kiosk).  Stamps are credited straight into the balance table (the purchase
-endpoint belongs to payments), through the same transaction action payments uses."""
+``OTHER_KIOSK_KEY`` is the other facility's kiosk).  Stamps are credited straight into the
+balance table (the purchase endpoint belongs to payments), through the same transaction action
+payments uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
