@@ -7,6 +7,7 @@ sends another (``X-Kiosk-Key: ""`` sends none).
 """
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -219,16 +220,21 @@ def test_f01_staff_end_every_kiosk_session_of_an_inmate(world):
 
 # --- finding 9: admins unlock inmates --------------------------------------------------------
 
-def test_f09_an_admin_unlocks_an_inmate_naming_the_facility(world):
+def test_f09_an_admin_unlocks_an_inmate_naming_the_facility(world, capsys):
     _fail(world, 5, "A1002")
     _problem(world.inmate_login("A1002"), 429, "account_locked")
     _problem(world.api.post(f"/v1/staff/inmates/{ELENA}/unlock", token=world.admin), 400,
              "invalid_request")
     assert world.api.post(f"/v1/staff/inmates/{ELENA}/unlock?facility_id=other-county",
                           token=world.admin).status_code == 404
+    capsys.readouterr()
     assert world.api.post(f"/v1/staff/inmates/{ELENA}/unlock?facility_id={DEMO_FACILITY_ID}",
                           token=world.admin).status_code == 204
     assert world.inmate_login("A1002").status_code == 200
+    admin_id = world.api.get("/v1/account", token=world.admin).json["account_id"]
+    [logged] = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+                if '"inmate_unlocked"' in line]
+    assert (logged["inmate_id"], logged["by"], logged["by_role"]) == (ELENA, admin_id, "admin")
 
 
 # --- finding 2: parallel PIN guesses over HTTP ------------------------------------------------

@@ -4,7 +4,8 @@ A sign-in opens a session and hands out two opaque tokens, ``<session_id>.<secre
 short-lived access token and a refresh token.  Only SHA-256 digests of the secrets are stored.
 A session ends when it is revoked (logout, session list), when the account's session epoch moves
 on (password change or reset, disable), after ``session_idle_seconds`` without use, or
-``session_absolute_seconds`` after sign-in.  Every check happens on each request, against the
+``session_absolute_seconds`` after sign-in; a kiosk session also when its kiosk is revoked (a
+session guard, see ``register_session_guard``).  Every check happens on each request, against the
 table, so revocation takes effect at once: there is no authorizer cache to outlive it.
 
 Refresh rotates both tokens.  The previous refresh secrets are remembered; presenting one again
