@@ -166,6 +166,17 @@ def test_f01_the_third_lock_within_a_day_holds_until_staff_unlock(world):
     assert world.inmate_login().status_code == 200
 
 
+def test_f01_the_right_pin_on_the_attempt_that_would_hold_is_not_held(world):
+    _fail(world, 5)
+    clock.advance(15 * 60 + 1)
+    _fail(world, 5)
+    clock.advance(30 * 60 + 1)
+    _fail(world, 4)
+    assert world.inmate_login().status_code == 200, "its reserved slot was the last one"
+    _fail(world, 4)
+    assert world.inmate_login().status_code == 200, "a success starts the count again"
+
+
 def test_f01_blank_inmate_number_is_a_400(world):
     _problem(world.inmate_login("   "), 400, "invalid_request")
 

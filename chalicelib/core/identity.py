@@ -15,6 +15,6 @@ class Client:
 @dataclass(frozen=True)
 class Principal:
     account_id: str
-    role: str  # family | staff | admin | inmate
+    role: str  # family | staff | admin | inmate | inmate_pin_change (a one-time PIN's session)
     session_id: str
     facility_id: str | None = None
