@@ -292,3 +292,4 @@ def test_f02_twelve_parallel_pin_guesses_reach_the_pin_check_at_most_five_times(
     assert statuses.count(429) == len(guesses) - len(evaluated)
     assert {body["code"] for status, body in results if status == 429} == {"account_locked"}
     assert right[0] == 429 and right[1]["code"] == "account_locked", "the lock holds"
+    print(f"\nkiosk: {len(evaluated)} of {len(guesses)} parallel PIN guesses reached the PIN check")
