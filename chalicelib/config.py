@@ -50,6 +50,13 @@ class Settings:
     password_reset_sends_window_seconds: int = 60 * 60
     phone_verification_sends_per_window: int = 3
     phone_verification_sends_window_seconds: int = 60 * 60
+    # Wrong PINs per kiosk (api.md "Kiosks and inmates"): the window starts at the kiosk's first
+    # failure; past the limit the kiosk is refused for the rest of the window.
+    kiosk_pin_failures_per_window: int = 20
+    kiosk_pin_failures_window_seconds: int = 60 * 60
+    # The lock of an inmate's kiosk sign-in that holds until staff unlock it (the third within
+    # the lockout memory); the earlier ones follow the lockout above.
+    inmate_hold_after_locks: int = 3
     # The scheduled clean-up looks back this far when it has no watermark yet.
     cleanup_lookback_hours: int = 48
     # Second factor (ASVS 2.8): TOTP secrets are encrypted with this KMS key (an alias, id or

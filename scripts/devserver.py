@@ -79,6 +79,14 @@ def load_app(api_url: str):
     return factory, config, app_obj
 
 
+def demo_kiosk() -> tuple[str, str]:
+    """The demo inmates' PIN and the demo kiosk's key: the shell's, else the defaults."""
+    from chalicelib.facilities.seed import DEMO_INMATE_PIN, DEMO_KIOSK_KEY
+
+    return (os.environ.get("DEMO_INMATE_PIN") or DEMO_INMATE_PIN,
+            os.environ.get("DEMO_KIOSK_KEY") or DEMO_KIOSK_KEY)
+
+
 def prepare_data() -> tuple[str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords."""
     from chalicelib.accounts.seed import create_staff_account
@@ -92,7 +100,8 @@ def prepare_data() -> tuple[str, str]:
                                                 " (all existed)"))
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
     kms.ensure_key()  # the TOTP secrets' key
-    seed_demo_facility()
+    pin, kiosk_key = demo_kiosk()
+    seed_demo_facility(pin, kiosk_key)
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
     create_staff_account(DEMO_STAFF_EMAIL, "Demo Staff", staff_password, role="staff",
@@ -196,7 +205,7 @@ def stop_on_signals() -> None:
 def main() -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_INMATE_PIN
+    from chalicelib.facilities.seed import DEMO_FACILITY_ID
     # The app writes its own JSON lines; the root logger only shows other libraries' warnings
     # (botocore and PynamoDB narrate every client they create at INFO).
     logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
@@ -211,6 +220,7 @@ def main() -> int:
     try:
         factory, config, app_obj = load_app(api_url)
         staff_password, admin_password = prepare_data()
+        inmate_pin, kiosk_key = demo_kiosk()
         jobs = start_scheduler(app_obj, stop)
         server = create_server(app_obj, config, host, port)
         endpoint = os.environ["AWS_ENDPOINT_URL"]
@@ -223,7 +233,8 @@ Kinlink local stack (stage {STAGE})
   Outbox:       {outbox_command}   (emails and SMS sent so far)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
   Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
-  Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {DEMO_INMATE_PIN}
+  Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {inmate_pin}   (DEMO_INMATE_PIN)
+                X-Kiosk-Key: {kiosk_key}   (DEMO_KIOSK_KEY)
   Scheduled:    {'; '.join(jobs) or 'none'}
 Ctrl-C stops everything.
 """, flush=True)

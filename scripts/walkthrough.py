@@ -19,6 +19,10 @@ import uuid
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
 EMULATOR = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
 STAFF = ("staff@demo-county.example", os.environ.get("DEMO_STAFF_PASSWORD", "Lantern-Harbor-Quill-2026"))
+# The demo kiosk and the demo inmates' PIN (``make run`` prints both).
+KIOSK = {"X-Kiosk-Key": os.environ.get("DEMO_KIOSK_KEY",
+                                       "kio_demo.demo-kiosk-key-change-me-7Qm2xV9pL4tR8wZ1")}
+INMATE_PIN = os.environ.get("DEMO_INMATE_PIN", "482613")
 RUN = uuid.uuid4().hex[:8]
 PASSWORD = "correct horse battery staple 42"
 checks = 0
@@ -200,7 +204,8 @@ def two_factor() -> None:
                token=used.json["access_token"]).status == 204, "another session can be revoked")
 
 
-def money_and_messages() -> None:
+def money_and_messages() -> str:
+    """Returns the staff token for the kiosk steps."""
     tokens = signed_up(f"money.{RUN}@example.com")
     token = tokens["access_token"]
     other = signed_up(f"other.{RUN}@example.com")["access_token"]
@@ -275,14 +280,60 @@ def money_and_messages() -> None:
     stamps = call("GET", "/v1/stamps", token=token).json["items"]
     check(any(s.get("balance", s.get("stamps")) == 5 for s in stamps),
           f"the rejection refunded the stamp ({stamps})")
-    kiosk = call("POST", "/v1/inmate/login", {"facility_id": "demo-county",
-                                              "inmate_number": "A1001", "pin": "4826"})
+    return staff_token
+
+
+def inmate_sign_in(number: str, pin: str, kiosk: dict | None = None) -> Response:
+    return call("POST", "/v1/inmate/login", {"facility_id": "demo-county",
+                                             "inmate_number": number, "pin": pin},
+                headers=KIOSK if kiosk is None else kiosk)
+
+
+def kiosks_and_inmates(staff_token: str) -> None:
+    no_key = inmate_sign_in("A1001", INMATE_PIN, kiosk={})
+    check(no_key.status == 401 and no_key.json["code"] == "kiosk_not_registered",
+          "sign-in without a kiosk key is refused")
+    kiosk = inmate_sign_in("A1001", INMATE_PIN)
     check(kiosk.status == 200 and "access_token" in kiosk.json, "the inmate signs in at the kiosk")
+    inmate = kiosk.json["access_token"]
+    check(call("GET", "/v1/inmate/messages", token=inmate, headers=KIOSK).status == 200,
+          "the kiosk sends its key with every request")
+    check(call("GET", "/v1/inmate/messages", token=inmate).status == 401,
+          "the session is refused without the key")
+    issued = call("POST", "/v1/staff/kiosks", {"label": f"Walkthrough tablet {RUN}"},
+                  token=staff_token)
+    check(issued.status == 201 and issued.json["key"], "staff register a kiosk (key shown once)")
+    tablet = {"X-Kiosk-Key": issued.json["key"]}
+    check(inmate_sign_in("A1001", INMATE_PIN, tablet).status == 200,
+          "the inmate signs in at the new kiosk")
+    check(call("DELETE", f"/v1/staff/kiosks/{issued.json['kiosk_id']}",
+               token=staff_token).status == 204, "staff revoke the kiosk")
+    check(inmate_sign_in("A1001", INMATE_PIN, tablet).status == 401,
+          "the revoked kiosk's key stops working")
+    check(call("POST", "/v1/staff/inmates/inm_A1001/sessions/revoke",
+               token=staff_token).status == 204
+          and call("GET", "/v1/inmate/messages", token=inmate, headers=KIOSK).status == 401,
+          "staff end every kiosk session of an inmate")
+    # PIN reset: a one-time PIN, then the inmate chooses a PIN (the demo one again, so the
+    # walkthrough can run again).
+    one_time = call("POST", "/v1/staff/inmates/inm_A1002/pin", token=staff_token)
+    check(one_time.status == 200 and one_time.json["pin"].isdigit(),
+          "staff issue a one-time PIN")
+    first = inmate_sign_in("A1002", one_time.json["pin"])
+    check(first.status == 200 and first.json.get("pin_change_required") is True,
+          "signing in with it asks for a new PIN")
+    check(call("GET", "/v1/inmate/messages", token=first.json["access_token"],
+               headers=KIOSK).status == 403, "that session can do nothing else")
+    chosen = call("POST", "/v1/inmate/pin", {"new_pin": INMATE_PIN},
+                  token=first.json["access_token"], headers=KIOSK)
+    check(chosen.status == 200 and "access_token" in chosen.json, "the inmate chooses a new PIN")
+    check(inmate_sign_in("A1002", one_time.json["pin"]).status == 401,
+          "the one-time PIN is used up")
 
 
 if __name__ == "__main__":
     state = accounts_and_sign_in()
     lockout_and_reset(state["email"])
     two_factor()
-    money_and_messages()
+    kiosks_and_inmates(money_and_messages())
     print(f"\n{checks} checks passed against {API}")

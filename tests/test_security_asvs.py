@@ -19,6 +19,7 @@ from chalicelib.accounts.otp import normalize_recovery_code
 from chalicelib.core import clock
 from chalicelib.core.errors import DomainError
 from chalicelib.core.identity import Principal
+from chalicelib.facilities.seed import DEMO_INMATE_PIN
 from chalicelib.messaging import messages
 from chalicelib.payments import deposits
 from chalicelib.payments.audit import audit
@@ -116,6 +117,17 @@ ACCESS = {
     "GET /v1/inmate/messages": rule(("inmate", "other_inmate")),
     "GET /v1/inmate/messages/{message_id}": rule(("inmate",), private=("other_inmate",)),
     "POST /v1/inmate/messages": rule(("inmate",), private=("other_inmate",)),
+    # Only a session opened with a one-time PIN may choose a new PIN.
+    "POST /v1/inmate/pin": rule(),
+    # Staff act in their own facility; admins name it with ?facility_id= (400 without).
+    "POST /v1/staff/kiosks": rule(("staff", "other_staff", "admin")),
+    "GET /v1/staff/kiosks": rule(("staff", "other_staff", "admin")),
+    "DELETE /v1/staff/kiosks/{kiosk_id}": rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/inmates/{inmate_id}/unlock":
+        rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/inmates/{inmate_id}/pin": rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/inmates/{inmate_id}/sessions/revoke":
+        rule(("staff", "admin"), private=("other_staff",)),
 }
 
 # Calls whose success changes the caller's password or ends its session: they run last, in
@@ -135,6 +147,8 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         ids["contact_id"] = ids["pending_contact_id"]
     if key.startswith("GET /v1/inmate/messages/"):
         ids["message_id"] = ids["delivered_message_id"]
+    if key.startswith("POST /v1/staff/inmates/"):
+        ids["inmate_id"] = ids["kiosk_inmate_id"]  # not the inmate whose sessions the cast uses
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
@@ -166,7 +180,9 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/contacts/{contact_id}/messages": {"body": "Thinking of you"},
         "POST /v1/staff/messages/{message_id}/decision": {"decision": "approve"},
         "POST /v1/inmate/login": {"facility_id": ids["facility_id"], "inmate_number": "A1002",
-                                  "pin": "4826"},
+                                  "pin": DEMO_INMATE_PIN},
+        "POST /v1/inmate/pin": {"new_pin": "24681357"},
+        "POST /v1/staff/kiosks": {"label": "Tablet"},
         "POST /v1/inmate/messages": {"contact_id": ids["contact_id"], "body": "Thanks"},
     }
     queries = {

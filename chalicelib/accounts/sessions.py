@@ -4,7 +4,8 @@ A sign-in opens a session and hands out two opaque tokens, ``<session_id>.<secre
 short-lived access token and a refresh token.  Only SHA-256 digests of the secrets are stored.
 A session ends when it is revoked (logout, session list), when the account's session epoch moves
 on (password change or reset, disable), after ``session_idle_seconds`` without use, or
-``session_absolute_seconds`` after sign-in.  Every check happens on each request, against the
+``session_absolute_seconds`` after sign-in; a kiosk session also when its kiosk is revoked (a
+session guard, see ``register_session_guard``).  Every check happens on each request, against the
 table, so revocation takes effect at once: there is no authorizer cache to outlive it.
 
 Refresh rotates both tokens.  The previous refresh secrets are remembered; presenting one again
@@ -50,6 +51,22 @@ def register_holder_loader(role: str, loader: Callable[[str], SessionHolder | No
     _HOLDER_LOADERS[role] = loader
 
 
+# A role whose sessions are bound to a device checks on every request (and refresh) that the
+# caller still is that device: the guard raises ``Unauthenticated`` otherwise (kiosk sessions:
+# the kiosk's key, and the kiosk still registered).
+_SESSION_GUARDS: dict[str, Callable[[Session, Client], None]] = {}
+
+
+def register_session_guard(role: str, guard: Callable[[Session, Client], None]) -> None:
+    _SESSION_GUARDS[role] = guard
+
+
+def _guard(session: Session, client: Client) -> None:
+    guard = _SESSION_GUARDS.get(session.role)
+    if guard is not None:
+        guard(session, client)
+
+
 def _holder(session: Session) -> SessionHolder | None:
     return _HOLDER_LOADERS.get(session.role, account_by_id)(session.account_id)
 
@@ -66,7 +83,8 @@ class TokenPair:
                 "token_type": "Bearer", "expires_in": self.expires_in}
 
 
-def open_session(account: Account | SessionHolder, client: Client) -> TokenPair:
+def open_session(account: Account | SessionHolder, client: Client,
+                 kiosk_id: str | None = None) -> TokenPair:
     settings = get_settings()
     now = clock.now()
     session_id = secrets.new_id()
@@ -84,6 +102,7 @@ def open_session(account: Account | SessionHolder, client: Client) -> TokenPair:
         last_used_at=int(now),
         ip=client.ip,
         user_agent=client.user_agent,
+        kiosk_id=kiosk_id,
     )
     session.set_expiry(now + settings.session_absolute_seconds)
     session.save(condition=Session.session_id.does_not_exist())
@@ -103,6 +122,7 @@ def authenticate(token: str | None, roles: tuple[str, ...], client: Client) -> P
     holder = _holder(session)
     if holder is None or holder.disabled or holder.session_epoch != session.epoch:
         raise Unauthenticated("Sign in again: this session has ended.", code="invalid_token")
+    _guard(session, client)
     if session.role not in roles:
         raise Forbidden("This account cannot use this resource.")
     if now - session.last_used_at >= TOUCH_EVERY_SECONDS:
@@ -128,6 +148,7 @@ def refresh(token: str, client: Client) -> TokenPair:
     holder = _holder(session)
     if holder is None or holder.disabled or holder.session_epoch != session.epoch:
         raise invalid
+    _guard(session, client)
     access, new_refresh = secrets.new_token(), secrets.new_token()
     retired = (session.retired_refresh_digests + [session.refresh_digest])[-RETIRED_REFRESH_KEPT:]
     try:

@@ -4,7 +4,8 @@
 * ``account-emails``: one item per canonical email, pointing at its account.  Created in the
   same transaction as the account with ``attribute_not_exists``, so an email has one owner.
 * ``login-throttles``: failure counts and locks per email digest (also for emails with no
-  account, so lockout reveals nothing).
+  account, so lockout reveals nothing) and per kiosk sign-in subject; a held lock (``held``)
+  has no expiry: it lasts until the item is deleted (an unlock).
 * ``one-time-codes``: hashed codes and link tokens with an attempt budget.
 * ``sessions``: one item per sign-in; tokens are stored as digests only.
 """
@@ -20,7 +21,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.errors import AccountLocked
+from chalicelib.core.errors import AccountHeld, AccountLocked
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    condition_failed, expiry_update_actions, failed_conditions,
                                    register, transaction_connection)
@@ -82,6 +83,7 @@ class LoginThrottle(ExpiringModel):
     failures = NumberAttribute(default=0)
     locks = NumberAttribute(default=0)
     locked_until = NumberAttribute(null=True)
+    held = BooleanAttribute(null=True)  # set only on a lock that lasts until an unlock
     by_expiry = ByExpiry()
 
 
@@ -126,6 +128,7 @@ class Session(ExpiringModel):
     revoked = BooleanAttribute(default=False)
     ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    kiosk_id = UnicodeAttribute(null=True)  # the kiosk an inmate's session was opened on
     by_account = SessionsByAccount()
     by_expiry = ByExpiry()
 
@@ -224,7 +227,8 @@ class Reservation:
 
     subject: str
     locked_until: float | None = None
-    before: tuple[int, int, float | None] | None = None  # failures, locks, locked_until
+    # failures, locks, locked_until, expires_at
+    before: tuple[int, int, float | None, float | None] | None = None
 
 
 RESERVE_TRIES = 5
@@ -235,8 +239,10 @@ def reserve_attempt(subject: str, policy, now: float) -> Reservation:
 
     Whatever the concurrency, at most ``policy.threshold`` attempts are evaluated per lock
     window: the common case is one conditional ``ADD``; otherwise the item is read and
-    rewritten conditioned on what was read (optimistic), retried a few times."""
-    live = ((LoginThrottle.locked_until.does_not_exist() | (LoginThrottle.locked_until <= now))
+    rewritten conditioned on what was read (optimistic), retried a few times.  A held lock
+    raises ``AccountHeld``."""
+    live = (LoginThrottle.held.does_not_exist()
+            & (LoginThrottle.locked_until.does_not_exist() | (LoginThrottle.locked_until <= now))
             & (LoginThrottle.failures.does_not_exist()
                | (LoginThrottle.failures < policy.threshold - 1))
             & (LoginThrottle.expires_at.does_not_exist() | (LoginThrottle.expires_at > now)))
@@ -262,6 +268,8 @@ def _reserve_by_rewrite(subject: str, policy, now: float) -> Reservation | None:
         failures, locks, locked_until = 0, 0, None  # nothing remembered
     else:
         failures, locks, locked_until = current.failures or 0, current.locks or 0, current.locked_until
+        if current.held:
+            raise AccountHeld()
     wait = policy.retry_after(locked_until, now)
     if wait:
         raise AccountLocked(wait)
@@ -274,16 +282,19 @@ def _reserve_by_rewrite(subject: str, policy, now: float) -> Reservation | None:
     if failures + 1 < policy.threshold:
         actions = [LoginThrottle.failures.set(failures + 1), LoginThrottle.locks.set(locks),
                    LoginThrottle.locked_until.remove()]
+        actions += _expiry_actions(now + policy.memory_seconds)
         result = Reservation(subject)
-        expires = now + policy.memory_seconds
     else:
         lock_ends = now + policy.lock_seconds(locks)
         actions = [LoginThrottle.failures.set(0), LoginThrottle.locks.set(locks + 1),
                    LoginThrottle.locked_until.set(lock_ends)]
-        result = Reservation(subject, lock_ends, (failures, locks, locked_until))
-        expires = lock_ends + policy.memory_seconds
+        actions += ([LoginThrottle.held.set(True)] + _no_expiry_actions()
+                    if policy.holds(locks + 1)
+                    else _expiry_actions(lock_ends + policy.memory_seconds))
+        result = Reservation(subject, lock_ends, (failures, locks, locked_until,
+                                                  current.expires_at if current else None))
     try:
-        LoginThrottle(subject).update(actions=actions + _expiry_actions(expires), condition=unchanged)
+        LoginThrottle(subject).update(actions=actions, condition=unchanged)
     except UpdateError as error:
         if condition_failed(error):
             return None
@@ -314,11 +325,12 @@ def clear_attempts(reservation: Reservation) -> None:
 
 
 def _undo_lock(reservation: Reservation, keep_failures: bool) -> None:
-    failures, locks, locked_until = reservation.before
+    failures, locks, locked_until, expires_at = reservation.before
     actions = [LoginThrottle.failures.set(failures if keep_failures else 0),
-               LoginThrottle.locks.set(locks)]
+               LoginThrottle.locks.set(locks), LoginThrottle.held.remove()]
     actions.append(LoginThrottle.locked_until.set(locked_until) if locked_until is not None
                    else LoginThrottle.locked_until.remove())
+    actions += _expiry_actions(expires_at) if expires_at is not None else _no_expiry_actions()
     try:
         LoginThrottle(reservation.subject).update(
             actions=actions, condition=LoginThrottle.locked_until == reservation.locked_until)
@@ -337,3 +349,8 @@ def delete_throttle_in(transaction: TransactWrite, subject: str) -> None:
 
 def _expiry_actions(epoch_seconds: float) -> list:
     return expiry_update_actions(LoginThrottle, epoch_seconds)
+
+
+def _no_expiry_actions() -> list:
+    return [LoginThrottle.expires_at.remove(), LoginThrottle.expiry_bucket.remove(),
+            LoginThrottle.ttl.remove()]

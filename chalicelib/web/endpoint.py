@@ -153,7 +153,8 @@ def json_response(reply: Reply) -> Response:
 def client_of(raw) -> Client:
     identity = (raw.context or {}).get("identity") or {}
     return Client(ip=identity.get("sourceIp") or "unknown",
-                  user_agent=(raw.headers.get("user-agent") or "")[:512])
+                  user_agent=(raw.headers.get("user-agent") or "")[:512],
+                  kiosk_key=raw.headers.get("x-kiosk-key") or None)
 
 
 def _bearer(headers) -> str | None:
@@ -208,3 +209,6 @@ def _describe(found: list[dict]) -> str:
 
 
 PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}
+# Staff act in their own facility; admins may call a staff endpoint naming one (api.md "Roles").
+STAFF_OR_ADMIN = ("staff", "admin")
+FACILITY_QUERY = {"facility_id": schemas.string(1, 64)}
