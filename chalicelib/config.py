@@ -57,7 +57,6 @@ class Settings:
     kms_key_id: str = "alias/kinlink-totp"
     totp_issuer: str = "Kinlink"
     mfa_challenge_seconds: int = 5 * 60
-    mfa_code_sends_per_challenge: int = 3
     remembered_device_days: int = 30
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180

@@ -122,12 +122,9 @@ def status(account_id: str) -> dict:
     return {"totp": on, "recovery_codes_left": mfa_store.recovery_codes_left(account_id) if on else 0}
 
 
-def methods(account: Account) -> list[str]:
-    """Second factors offered at sign-in: email always, SMS only to a verified phone."""
-    offered = ["totp", "recovery_code", "email"]
-    if account.phone and account.phone_verified:
-        offered.append("sms")
-    return offered
+# The second factors a sign-in accepts.  Never the mailbox or the phone: whoever controls the
+# mailbox can already reset the password, so an emailed code would make "2FA" one factor.
+SIGN_IN_METHODS = ("totp", "recovery_code")
 
 
 # --- verification --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, Unauthenticated
 from chalicelib.core.identity import Client, Principal
-from chalicelib.core.store import decode_cursor, expiry_update_actions, page
+from chalicelib.core.store import condition_failed, decode_cursor, expiry_update_actions, page
 from chalicelib.accounts import activity, devices
 from chalicelib.accounts.store import Account, Session, account_by_id, get_or_none
 
@@ -139,7 +139,9 @@ def refresh(token: str, client: Client) -> TokenPair:
                      Session.last_used_at.set(int(now))],
             condition=(Session.refresh_digest == digest) & (Session.revoked == False),  # noqa: E712
         )
-    except UpdateError:
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise  # DynamoDB failed (a 503): the token was not rotated and is not stolen
         # Someone rotated this token a moment ago: it was used twice, treat it as stolen.
         _revoke_stolen(session, client)
         raise invalid from None
@@ -213,8 +215,10 @@ def _touch(session: Session, now: float) -> None:
     try:
         session.update(actions=[Session.last_used_at.set(int(now))],
                        condition=Session.revoked == False)  # noqa: E712
-    except UpdateError:
-        pass  # revoked in the meantime; the next request will see it
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        # revoked in the meantime; the next request will see it
 
 
 def _expire_now(now: float) -> list:
