@@ -57,6 +57,8 @@ class Settings:
     kms_key_id: str = "alias/kinlink-totp"
     totp_issuer: str = "Kinlink"
     mfa_challenge_seconds: int = 5 * 60
+    # A staff or admin session opened before TOTP is enrolled (it can only enrol) ends after this.
+    mfa_enrollment_session_seconds: int = 15 * 60
     remembered_device_days: int = 30
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180

@@ -72,6 +72,9 @@ ACCESS = {
     "GET /v1/account": rule(SIGNED_IN),
     "POST /v1/admin/accounts/{account_id}/unlock": rule(("admin",)),
     "POST /v1/admin/accounts/{account_id}/disable": rule(("admin",)),
+    "POST /v1/admin/accounts/{account_id}/enable": rule(("admin",)),
+    "POST /v1/admin/accounts/{account_id}/mfa/reset": rule(("admin",)),
+    "GET /v1/admin/accounts": rule(("admin",)),
     "POST /v1/auth/password/forgot": rule(public=True),
     "POST /v1/auth/password/reset": rule(public=True),
     "POST /v1/account/password": rule(SIGNED_IN),
@@ -80,7 +83,8 @@ ACCESS = {
     "GET /reset-password": rule(public=True),
     "POST /v1/account/mfa/totp/setup": rule(SIGNED_IN),
     "POST /v1/account/mfa/totp/confirm": rule(SIGNED_IN),
-    "DELETE /v1/account/mfa/totp": rule(SIGNED_IN),
+    # Staff and admins must keep TOTP (403 mfa_required_for_role); an admin resets it.
+    "DELETE /v1/account/mfa/totp": rule(FAMILIES),
     "GET /v1/account/sessions": rule(SIGNED_IN),
     "DELETE /v1/account/sessions/{session_id}":
         rule(("owner",), private=("other_family", "staff", "other_staff", "admin")),
@@ -173,6 +177,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "GET /v1/deposits/quote": f"?inmate_id={ids['inmate_id']}&account=trust&amount_cents=1500",
         "GET /reset-password": "?token=" + "x" * 43,
         "GET /v1/facilities/{facility_id}/inmates": "?q=A1",
+        "GET /v1/admin/accounts": f"?email={cast.victim_email}",
     }
     headers = fresh_key() if key in ("POST /v1/deposits", "POST /v1/stamps/purchase",
                                      "POST /v1/contacts/{contact_id}/messages") else {}

@@ -7,14 +7,15 @@ import logging
 
 import pytest
 
-from chalicelib.accounts import reminders, seed
+from chalicelib.accounts import reminders
 from chalicelib.accounts.store import Account, account_by_email
 from chalicelib.core import clock, secrets
 from chalicelib.core.housekeeping import JobState
 from chalicelib.core.logs import JsonLineFormatter, logger
 from tests.conftest import sent_emails
 from tests.mfa_helpers import (CHROME_MAC, FIREFOX_WINDOWS, SAFARI_IPHONE, activity_types,  # noqa: F401
-                               answer, challenge, enrol, kms_key, totp_code)
+                               answer, challenge, create_staff, enrol, kms_key,
+                               staff_sign_in, totp_code)
 
 DAY = 24 * 3600
 
@@ -178,9 +179,8 @@ def test_refresh_token_reuse_and_admin_actions_are_recorded(api, make_family):
     fresh = login(api, email, password)
     assert "refresh_token_reuse" in activity_types(api, fresh["access_token"])
 
-    seed.create_staff_account("root@kinlink.example", "Root Admin", "admin password of some length",
-                              role="admin")
-    admin = login(api, "root@kinlink.example", "admin password of some length")
+    create_staff("root@kinlink.example", "Root Admin", role="admin")
+    admin = staff_sign_in(api, "root@kinlink.example")
     account_id = api.get("/v1/account", token=fresh["access_token"]).json["account_id"]
     for action in ("unlock", "disable"):
         response = api.post(f"/v1/admin/accounts/{account_id}/{action}",

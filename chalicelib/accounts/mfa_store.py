@@ -18,6 +18,7 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, condition_failed,
                                    register)
@@ -163,6 +164,13 @@ def recovery_codes_left(account_id: str) -> int:
 def delete_second_factor(account_id: str) -> None:
     replace_recovery_codes(account_id, [], "")
     TotpFactor(account_id).delete()
+
+
+def delete_second_factor_in(transaction: TransactWrite, account_id: str) -> None:
+    """The factor and its recovery codes (at most 10) go as part of ``transaction``."""
+    transaction.delete(TotpFactor(account_id))
+    for code in RecoveryCode.query(account_id, consistent_read=True):
+        transaction.delete(code)
 
 
 # --- challenges and devices ----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Sign-up, e-mail verification, sign-in and the admin actions on accounts.
+"""Sign-up, e-mail verification, sign-in and the profile (admin actions: ``admin``).
 
 Enumeration resistance (api.md): sign-up answers the same whether or not the email has an
 account, and sign-in fails with one error for an unknown email and a wrong password.  Both paths
@@ -216,16 +216,3 @@ def update_preferences(account_id: str, changes: dict[str, bool]) -> dict:
     reminders.schedule_for(account)
     return preferences_of(account)
 
-
-def unlock(account_id: str, client: Client | None = None, by: str | None = None) -> None:
-    account = existing_account(account_id)
-    store.delete_throttle(throttle_subject(account.email))
-    activity.record(account_id, "account_unlocked", client, by=by)
-    log_event("account_unlocked", account_id=account_id)
-
-
-def disable(account_id: str, client: Client | None = None, by: str | None = None) -> None:
-    account = existing_account(account_id)
-    store.bump_session_epoch(account, disabled=True)
-    activity.record(account_id, "account_disabled", client, by=by)
-    log_event("account_disabled", account_id=account_id)

@@ -17,7 +17,10 @@
 * Every outcome is written to the account's activity (``login_failed`` only for emails that
   have an account; attempts refused while locked write nothing, so a locked email stays free to
   refuse); a successful sign-in from a new device sends the "new sign-in" email (``devices``).
-* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout.
+* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout;
+  staff and admins cannot turn TOTP off (403 ``mfa_required_for_role``: an admin resets it).
+* Staff and admins must use TOTP (api.md "Roles"): their sign-in without a confirmed factor
+  opens an enrolment-only session (``sessions``) and answers ``mfa_enrollment_required``.
 """
 from __future__ import annotations
 
@@ -84,6 +87,9 @@ def log_in(email: str, password: str, client: Client,
            device_token: str | None = None) -> SignedIn | MfaRequired:
     account, throttle = service.check_password(email, password, client)
     if mfa.enabled_factor(account.account_id) is None:
+        if account.role in mfa.REQUIRED_FOR_ROLES:
+            return _finish(account, client, "password (enrolment only)", throttle,
+                           mfa_enrollment_only=True)
         return _finish(account, client, "password", throttle)
     if devices.is_remembered(account, device_token):
         return _finish(account, client, "password+remembered_device", throttle, remembered=True)
@@ -131,6 +137,8 @@ def disable_second_factor(account_id: str, password: str, code: str, client: Cli
     """Turn 2FA off after re-authenticating with the password and a current code."""
     policy = LockoutPolicy.from_settings()
     account = service.existing_account(account_id)
+    if account.role in mfa.REQUIRED_FOR_ROLES:
+        raise mfa.MfaRequiredForRole()
     service.check_not_locked(account.email, policy)
     matches, _ = passwords.verify_password(password, account.password_hash)
     try:
@@ -173,10 +181,11 @@ def _count_failure(account: Account, method: str, client: Client, policy: Lockou
 
 
 def _finish(account: Account, client: Client, method: str, throttle: LoginThrottle | None,
-            remembered: bool = False, remember_device: bool = False) -> SignedIn:
+            remembered: bool = False, remember_device: bool = False,
+            mfa_enrollment_only: bool = False) -> SignedIn:
     if throttle is not None:
         store.clear_failures(throttle)
-    tokens = sessions.open_session(account, client)
+    tokens = sessions.open_session(account, client, mfa_enrollment_only)
     device_token = devices.remember(account) if remember_device else None
     activity.record(account.account_id, "login_succeeded", client, method=method,
                     session_id=tokens.session_id, device=devices.label(client.user_agent))
