@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.accounts import activity, admin
+from chalicelib.accounts.seed import create_staff_account
 from chalicelib.accounts.store import Account, account_by_email
-from tests.conftest import last_code, sent_emails, sent_sms
-from tests.mfa_helpers import answer, challenge, enrol, kms_key  # noqa: F401  (fixture)
+from chalicelib.core import clock
+from chalicelib.core.errors import DomainError
+from chalicelib.facilities.seed import DEMO_FACILITY_ID
+from tests.conftest import STRONG_PASSWORD, last_code, sent_emails, sent_sms
+from tests.mfa_helpers import (STAFF_TOTP_SECRET, answer, challenge, create_staff, enrol,
+                               kms_key, next_step, staff_sign_in, totp_code)  # noqa: F401
 from tests.password_helpers import reset_token
+from tests.test_money_concurrency import CLIENT, run_together, serialised_moto  # noqa: F401
 
 NEW_PASSWORD = "glacier violin parsnip 2031"
 PHONE = "+12025550161"
@@ -56,3 +63,119 @@ def test_f09a_wrong_reset_codes_kill_the_code_but_not_the_emailed_link(api, make
     assert again.status_code == 400, "the link still works once"
     assert api.post("/v1/auth/login", {"email": email, "password": NEW_PASSWORD}
                     ).status_code == 200
+
+
+# --- F12: staff and admins use TOTP; admin actions on accounts -------------------------------
+
+def _sign_in(api, email: str, password: str = STRONG_PASSWORD):
+    return api.post("/v1/auth/login", {"email": email, "password": password})
+
+
+@pytest.mark.usefixtures("kms_key")
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_f12_staff_and_admins_without_totp_get_enrolment_only_tokens(api, role):
+    email = f"new.{role}@demo-county.example"
+    create_staff_account(email, "New Person", STRONG_PASSWORD, role=role,
+                         facility_id=DEMO_FACILITY_ID if role == "staff" else None)
+    signed_in = _sign_in(api, email)
+    assert signed_in.status_code == 200 and signed_in.json["mfa_enrollment_required"] is True
+    assert signed_in.json["expires_in"] <= 15 * 60
+    token = signed_in.json["access_token"]
+    for method, path in (("GET", "/v1/account"), ("GET", "/v1/account/sessions"),
+                         ("GET", "/v1/staff/flags"), ("GET", "/v1/admin/accounts?email=a@b.c")):
+        refused = api.call(method, path, token=token)
+        assert refused.status_code == 403, (path, refused.json)
+        assert refused.json["code"] == "mfa_enrollment_required", path
+    refreshed = api.post("/v1/auth/refresh", {"refresh_token": signed_in.json["refresh_token"]})
+    assert refreshed.status_code == 403 and refreshed.json["code"] == "mfa_enrollment_required"
+
+    secret, _ = enrol(api, token)  # TOTP setup and confirm accept the enrolment token
+    assert api.post("/v1/auth/logout", token=token).status_code == 204
+    pending = challenge(api, email, STRONG_PASSWORD)
+    done = answer(api, pending["challenge_id"], "totp", totp_code(secret))
+    assert done.status_code == 200 and "mfa_enrollment_required" not in done.json
+    assert api.get("/v1/account", token=done.json["access_token"]).status_code == 200
+
+
+@pytest.mark.usefixtures("kms_key")
+def test_f12_enrolment_tokens_live_fifteen_minutes(api):
+    create_staff_account("late.staff@demo-county.example", "Late Staff", STRONG_PASSWORD,
+                         facility_id=DEMO_FACILITY_ID)
+    tokens = _sign_in(api, "late.staff@demo-county.example").json
+    clock.advance(15 * 60 + 1)
+    expired = api.post("/v1/account/mfa/totp/setup", token=tokens["access_token"])
+    assert expired.status_code == 401
+
+
+@pytest.mark.usefixtures("kms_key")
+def test_f12_staff_cannot_remove_totp_and_an_admin_reset_ends_their_sessions(api):
+    create_staff("staff@demo-county.example", facility_id=DEMO_FACILITY_ID)
+    create_staff("admin@demo.example", role="admin")
+    staff = staff_sign_in(api, "staff@demo-county.example")
+    admin = staff_sign_in(api, "admin@demo.example")["access_token"]
+    next_step()
+    removal = api.delete("/v1/account/mfa/totp", {"password": STRONG_PASSWORD,
+                                                  "code": totp_code(STAFF_TOTP_SECRET)},
+                         token=staff["access_token"])
+    assert removal.status_code == 403 and removal.json["code"] == "mfa_required_for_role"
+    assert api.get("/v1/account", token=staff["access_token"]).json["mfa"]["totp"] is True
+
+    found = api.get("/v1/admin/accounts?email=Staff@Demo-County.example", token=admin)
+    assert found.status_code == 200
+    [summary] = found.json["items"]
+    assert summary["role"] == "staff" and summary["mfa"]["totp"] is True
+    assert api.get("/v1/admin/accounts?email=nobody@example.com",
+                   token=admin).json == {"items": []}
+    reset = api.post(f"/v1/admin/accounts/{summary['account_id']}/mfa/reset", token=admin)
+    assert reset.status_code == 204
+    assert api.get("/v1/account", token=staff["access_token"]).status_code == 401
+    assert api.post("/v1/auth/refresh", {"refresh_token": staff["refresh_token"]}
+                    ).status_code == 401
+    again = _sign_in(api, "staff@demo-county.example")
+    assert again.status_code == 200 and again.json["mfa_enrollment_required"] is True
+    events = activity.newest_first(summary["account_id"], 10, None)["items"]
+    assert "mfa_reset" in [event["type"] for event in events]
+
+
+@pytest.mark.usefixtures("kms_key")
+def test_f12_disable_refuses_oneself_and_enable_lets_the_account_back_in(api, make_family):
+    admin_account = create_staff("admin@demo.example", role="admin")
+    admin = staff_sign_in(api, "admin@demo.example")["access_token"]
+    self_disable = api.post(f"/v1/admin/accounts/{admin_account.account_id}/disable",
+                            token=admin)
+    assert self_disable.status_code == 409 and self_disable.json["code"] == "cannot_disable_self"
+    assert api.get("/v1/account", token=admin).status_code == 200
+
+    email, password, tokens = make_family()
+    family_id = api.get("/v1/account", token=tokens["access_token"]).json["account_id"]
+    assert api.post(f"/v1/admin/accounts/{family_id}/disable", token=admin).status_code == 204
+    assert _sign_in(api, email, password).json["code"] == "account_disabled"
+    assert api.post(f"/v1/admin/accounts/{family_id}/enable", token=admin).status_code == 204
+    back = _sign_in(api, email, password)
+    assert back.status_code == 200 and "access_token" in back.json
+    assert api.get("/v1/account", token=tokens["access_token"]).status_code == 401, \
+        "sessions ended by the disable stay ended"
+    assert api.post("/v1/admin/accounts/acc_nope/enable", token=admin).status_code == 404
+
+
+@pytest.mark.usefixtures("kms_key")
+def test_f12_the_last_enabled_admin_cannot_be_disabled_even_by_racing_admins(
+        api, serialised_moto):
+    first = create_staff("first.admin@demo.example", role="admin")
+    second = create_staff("second.admin@demo.example", role="admin")
+    # Each disables the other at the same moment: without the tally both would win.
+    results = run_together([
+        lambda: admin.disable(second.account_id, CLIENT, by=first.account_id),
+        lambda: admin.disable(first.account_id, CLIENT, by=second.account_id)])
+    refused = [result for result in results if isinstance(result, DomainError)]
+    assert [error.code for error in refused] == ["last_admin"], results
+    enabled = [a for a in (first, second) if not account_by_email(a.email).disabled]
+    assert len(enabled) == 1
+    [survivor] = enabled
+    [gone] = [a for a in (first, second) if a is not survivor]
+    with pytest.raises(admin.LastAdmin):
+        admin.disable(survivor.account_id, CLIENT, by=gone.account_id)
+    assert not account_by_email(survivor.email).disabled
+    admin.enable(gone.account_id, CLIENT, by=survivor.account_id)
+    admin.disable(survivor.account_id, CLIENT, by=gone.account_id)  # two enabled: allowed
+    assert account_by_email(survivor.email).disabled
