@@ -81,6 +81,8 @@ ACCESS = {
     "POST /v1/account/phone": rule(SIGNED_IN),
     "POST /v1/account/phone/verify": rule(SIGNED_IN),
     "GET /reset-password": rule(public=True),
+    "POST /v1/auth/unlock": rule(public=True),
+    "GET /unlock": rule(public=True),
     "POST /v1/account/mfa/totp/setup": rule(SIGNED_IN),
     "POST /v1/account/mfa/totp/confirm": rule(SIGNED_IN),
     # Staff and admins must keep TOTP (403 mfa_required_for_role); an admin resets it.
@@ -152,6 +154,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/auth/refresh": {"refresh_token": "no.such-token"},
         "POST /v1/auth/password/forgot": {"email": cast.victim_email},
         "POST /v1/auth/password/reset": {"token": "x" * 43, "new_password": STRONG_PASSWORD},
+        "POST /v1/auth/unlock": {"token": "x" * 43},
         "POST /v1/account/password": {"current_password": STRONG_PASSWORD,
                                       "new_password": STRONG_PASSWORD + " and more"},
         "POST /v1/account/phone": {"phone": "+12025550143"},
@@ -200,7 +203,7 @@ def test_v4_1_1_v4_1_5_every_endpoint_has_an_access_rule_for_every_role():
 def _call(cast: Cast, key: str, role: str):
     path, body, headers = request_for(key, cast)
     method = key.split(" ", 1)[0]
-    if key == "GET /reset-password":  # the one HTML answer; the JSON client cannot parse it
+    if key in ("GET /reset-password", "GET /unlock"):  # HTML: the JSON client cannot parse it
         response = cast.world.api.client.http.get(path)
         response.json = None
         return response

@@ -2,11 +2,15 @@
 sign-in, MFA, refresh and flag decisions.  Each test fails on the main of before the fix."""
 from __future__ import annotations
 
+import json
+import re
+from urllib.parse import unquote
+
 import pytest
 
 from chalicelib.accounts import activity, admin
 from chalicelib.accounts.seed import create_staff_account
-from chalicelib.accounts.store import Account, account_by_email
+from chalicelib.accounts.store import Account, OneTimeCode, account_by_email
 from chalicelib.core import clock
 from chalicelib.core.errors import DomainError
 from chalicelib.facilities.seed import DEMO_FACILITY_ID
@@ -63,6 +67,68 @@ def test_f09a_wrong_reset_codes_kill_the_code_but_not_the_emailed_link(api, make
     assert again.status_code == 400, "the link still works once"
     assert api.post("/v1/auth/login", {"email": email, "password": NEW_PASSWORD}
                     ).status_code == 200
+
+
+UNLOCK_SUBJECT = "Your Kinlink sign-in is paused"
+
+
+def _lock(api, email: str) -> None:
+    for _ in range(5):
+        assert _sign_in(api, email, "certainly not the password").status_code == 401
+    assert _sign_in(api, email).json["code"] == "account_locked"
+
+
+def _unlock_token(email: str) -> str:
+    message = [m for m in sent_emails(email) if m.subject == UNLOCK_SUBJECT][-1]
+    link = re.search(r'https://app\.kinlink\.test/unlock#token=([^"\s<]+)', message.body)
+    assert link, message.body
+    return unquote(link.group(1))
+
+
+def test_f09b_a_locked_owner_is_emailed_a_single_use_unlock_link(api, make_family):
+    email, password, _ = make_family("locked.owner@example.com",
+                                     login=False)
+    _lock(api, email)
+    token = _unlock_token(email)
+    assert len(token.partition(".")[2]) * 6 >= 128, "at least 128 bits of randomness"
+    record = OneTimeCode.get(f"account_unlock#{account_by_email(email).account_id}")
+    assert token not in json.dumps(record.attribute_values, default=str), "stored as a digest"
+    assert 3590 <= record.expires_at - clock.now() <= 3600, "valid one hour"
+
+    unlocked = api.post("/v1/auth/unlock", {"token": token})
+    assert unlocked.status_code == 200 and unlocked.json == {"status": "unlocked"}
+    assert _sign_in(api, email, password).status_code == 200
+    reused = api.post("/v1/auth/unlock", {"token": token})
+    assert reused.status_code == 400 and reused.json["code"] == "invalid_or_expired_code"
+    forged = api.post("/v1/auth/unlock", {"token": token[:-4] + "AAAA"})
+    assert forged.status_code == 400 and forged.json["code"] == "invalid_or_expired_code"
+    events = activity.newest_first(account_by_email(email).account_id, 20, None)["items"]
+    assert "account_unlocked" in [event["type"] for event in events]
+
+    clock.advance(24 * 3600)  # the next lock gets a new link, which expires after an hour
+    _lock(api, email)
+    late = _unlock_token(email)
+    clock.advance(3601)
+    expired = api.post("/v1/auth/unlock", {"token": late})
+    assert expired.status_code == 400 and expired.json["code"] == "invalid_or_expired_code"
+
+
+def test_f09b_unknown_addresses_lock_without_any_email(api):
+    _lock(api, "nobody.here@example.com")
+    assert sent_emails("nobody.here@example.com") == []
+
+
+def test_f09b_the_unlock_page_reads_the_fragment_under_a_strict_policy(api):
+    response = api.client.http.get("/unlock",
+                                   headers={"User-Agent": "pytest-client/1.0"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "connect-src 'self'" in policy
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    page = response.body.decode()
+    assert "window.location.hash" in page and 'fetch("v1/auth/unlock"' in page
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page), "no external assets"
 
 
 # --- F12: staff and admins use TOTP; admin actions on accounts -------------------------------

@@ -1,14 +1,18 @@
 """HTTP routes of the accounts capability (api.md "Accounts and sign-in")."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from chalice import Blueprint
 
-from chalicelib.accounts import admin, service, sessions, signin
+from chalicelib.accounts import admin, service, sessions, signin, unlocking
+from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
 from chalicelib.web.schema import (BOOLEAN, CODE, E164, EMAIL, NULLABLE_STRING, PASSWORD, integer,
                                    obj, string)
 
 bp = Blueprint(__name__)
+UNLOCK_PAGE = pages.template(Path(__file__).parent / "pages" / "unlock.html")
 
 TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
               "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN})
@@ -77,6 +81,20 @@ def complete_second_factor(request: ApiRequest):
 def send_second_factor_code(request: ApiRequest):
     signin.send_code(request.body["challenge_id"], request.body["method"], request.client)
     return {"status": "sent"}
+
+
+@endpoint(bp, "POST", "/v1/auth/unlock", summary="Unlock a locked account with its emailed link",
+          tag="auth", body=obj({"token": string(1, 512)}), response=STATUS,
+          problems=("invalid_or_expired_code",))
+def unlock_with_link(request: ApiRequest):
+    unlocking.unlock_with_token(request.body["token"], request.client)
+    return {"status": "unlocked"}
+
+
+@endpoint(bp, "GET", unlocking.UNLOCK_PAGE_PATH, summary="The page an unlock link opens (HTML)",
+          tag="pages", response=pages.HTML)
+def unlock_page(request: ApiRequest):
+    return pages.page(UNLOCK_PAGE)
 
 
 @endpoint(bp, "POST", "/v1/auth/refresh", summary="Rotate the token pair", tag="auth",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from chalicelib.accounts import activity, codes, mfa, passwords, reminders, store
+from chalicelib.accounts import activity, codes, mfa, passwords, reminders, store, unlocking
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.core import clock, secrets
@@ -130,13 +130,15 @@ def reserve_attempt(email: str, policy: LockoutPolicy) -> store.Reservation:
 def attempt_failed(reservation: store.Reservation, account: store.Account | None = None,
                    client: Client | None = None) -> None:
     """The reserved attempt was wrong: it stays counted.  The failure that starts a lock is
-    written to the account's activity (when the email has an account)."""
+    written to the account's activity and the owner is emailed an unlock link (when the email
+    has an account)."""
     if reservation.locked_until is None:
         return
     log_event("account_locked", until=reservation.locked_until)
     if account is not None:
         activity.record(account.account_id, "account_locked", client, outcome="failure",
                         until=clock.iso(reservation.locked_until))
+        unlocking.send_link(account, reservation.locked_until)
 
 
 def check_password(email: str, password: str,
