@@ -8,12 +8,15 @@ password, so a locked email costs no bcrypt time and reveals nothing.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chalicelib.accounts import activity, codes, mfa, passwords, reminders, store, unlocking
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import Forbidden, InvalidCredentials, InvalidRequest, NotFound
+from chalicelib.core.errors import (DomainError, Forbidden, InvalidCredentials, InvalidRequest,
+                                    NotFound, ServiceUnavailable)
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
@@ -127,6 +130,19 @@ def reserve_attempt(email: str, policy: LockoutPolicy) -> store.Reservation:
     return store.reserve_attempt(throttle_subject(email), policy, clock.now())
 
 
+@contextmanager
+def released_on_outage(reservation: store.Reservation) -> Iterator[None]:
+    """Give the reserved slot back if a dependency failure (throttled or unreachable DynamoDB
+    or KMS) or a bug ends the block, not a domain answer: only a wrong secret counts toward the
+    lockout."""
+    try:
+        yield
+    except Exception as error:
+        if not isinstance(error, DomainError) or error.kind == ServiceUnavailable.kind:
+            store.release_attempt(reservation)
+        raise
+
+
 def attempt_failed(reservation: store.Reservation, account: store.Account | None = None,
                    client: Client | None = None) -> None:
     """The reserved attempt was wrong: it stays counted.  The failure that starts a lock is
@@ -150,7 +166,8 @@ def check_password(email: str, password: str,
     policy = LockoutPolicy.from_settings()
     email = canonical_email(email)
     reservation = reserve_attempt(email, policy)
-    account = store.account_by_email(email)
+    with released_on_outage(reservation):
+        account = store.account_by_email(email)
     matches, needs_rehash = passwords.verify_password(password, account and account.password_hash)
     if not matches:
         attempt_failed(reservation, account, client)
@@ -160,7 +177,9 @@ def check_password(email: str, password: str,
                             reason="wrong_password")
         raise InvalidCredentials()
     if needs_rehash:
-        account.update(actions=[store.Account.password_hash.set(passwords.hash_password(password))])
+        with released_on_outage(reservation):
+            account.update(actions=[
+                store.Account.password_hash.set(passwords.hash_password(password))])
     if account.disabled or not account.email_verified:
         store.release_attempt(reservation)
         refusal = AccountDisabled() if account.disabled else EmailNotVerified()

@@ -88,12 +88,15 @@ class MfaRequired:
 def log_in(email: str, password: str, client: Client,
            device_token: str | None = None) -> SignedIn | MfaRequired:
     account, reservation = service.check_password(email, password, client)
-    if mfa.enabled_factor(account.account_id) is None:
+    with service.released_on_outage(reservation):
+        factor = mfa.enabled_factor(account.account_id)
+        remembered = factor is not None and devices.is_remembered(account, device_token)
+    if factor is None:
         if account.role in mfa.REQUIRED_FOR_ROLES:
             return _finish(account, client, "password (enrolment only)", reservation,
                            mfa_enrollment_only=True)
         return _finish(account, client, "password", reservation)
-    if devices.is_remembered(account, device_token):
+    if remembered:
         return _finish(account, client, "password+remembered_device", reservation,
                        remembered=True)
     store.release_attempt(reservation)
@@ -127,7 +130,9 @@ def complete_second_factor(challenge_id: str, method: str, code: str, client: Cl
     if not accepted:
         _count_failure(reservation, account, method, client)
         raise InvalidSecondFactor()
-    if not mfa_store.consume_challenge(challenge):
+    with service.released_on_outage(reservation):
+        consumed = mfa_store.consume_challenge(challenge)
+    if not consumed:
         store.release_attempt(reservation)
         raise InvalidChallenge()  # finished a moment ago by a parallel request
     return _finish(account, client, f"password+{method}", reservation,
@@ -194,7 +199,8 @@ def _count_failure(reservation: store.Reservation, account: Account, method: str
 def _finish(account: Account, client: Client, method: str, reservation: store.Reservation,
             remembered: bool = False, remember_device: bool = False,
             mfa_enrollment_only: bool = False) -> SignedIn:
-    store.clear_attempts(reservation)
+    with service.released_on_outage(reservation):
+        store.clear_attempts(reservation)
     tokens = sessions.open_session(account, client, mfa_enrollment_only)
     device_token = devices.remember(account) if remember_device else None
     activity.record(account.account_id, "login_succeeded", client, method=method,
