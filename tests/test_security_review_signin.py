@@ -222,6 +222,9 @@ def test_f12_disable_refuses_oneself_and_enable_lets_the_account_back_in(api, ma
     assert api.get("/v1/account", token=tokens["access_token"]).status_code == 401, \
         "sessions ended by the disable stay ended"
     assert api.post("/v1/admin/accounts/acc_nope/enable", token=admin).status_code == 404
+    again = back.json["access_token"]
+    assert api.post(f"/v1/admin/accounts/{family_id}/enable", token=admin).status_code == 204
+    assert api.get("/v1/account", token=again).status_code == 200, "enabling twice ends nothing"
 
 
 @pytest.mark.usefixtures("kms_key")

@@ -219,7 +219,11 @@ def set_disabled(account: Account, disabled: bool) -> None:
     """Disable or enable the account, ending every session either way (one epoch bump).  An
     admin's change moves the enabled-admin tally in the same transaction, and a disable that
     would take it below one fails: ``LastAdmin``.  The epoch condition serialises concurrent
-    changes of one account (``ConcurrentChange``), so the tally stays exact."""
+    changes of one account (``ConcurrentChange``), so the tally stays exact.  Enabling an
+    enabled account changes nothing (its sessions go on)."""
+    if not disabled and not account.disabled:
+        return
+
     def tally(transaction: TransactWrite) -> None:
         if account.role != "admin" or bool(account.disabled) == disabled:
             return
