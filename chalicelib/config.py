@@ -43,6 +43,8 @@ class Settings:
     code_max_attempts: int = 5
     # Password reset (api.md "Password reset"): how long a reset link/code lives.
     password_reset_code_seconds: int = 10 * 60
+    # The single-use unlock link emailed to the owner of a locked account.
+    unlock_link_seconds: int = 60 * 60
     # Named rate-limit policies (``core.ratelimit.RatePolicy.configured(name)`` reads
     # ``<name>_per_window`` and ``<name>_window_seconds``).  Reset messages per account (over the
     # limit the request still answers 202 and sends nothing); phone verification SMS per account.
@@ -64,7 +66,8 @@ class Settings:
     kms_key_id: str = "alias/kinlink-totp"
     totp_issuer: str = "Kinlink"
     mfa_challenge_seconds: int = 5 * 60
-    mfa_code_sends_per_challenge: int = 3
+    # A staff or admin session opened before TOTP is enrolled (it can only enrol) ends after this.
+    mfa_enrollment_session_seconds: int = 15 * 60
     remembered_device_days: int = 30
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180

@@ -8,7 +8,8 @@
    (``BCRYPT_COST=4 make run`` works).  ``PUBLIC_BASE_URL`` defaults to the address served here,
    so emailed links open the local API whatever ``API_PORT`` is.
 3. Tables are created (idempotent), the SES sender identity verified and the demo data of api.md
-   seeded (facility demo-county with two inmates, a staff and an admin account).
+   seeded (facility demo-county with two inmates, a staff and an admin account, both enrolled
+   in TOTP with the secrets ``DEMO_STAFF_TOTP_SECRET`` / ``DEMO_ADMIN_TOTP_SECRET``).
 4. The API is served by Chalice's local server on ``API_HOST``:``API_PORT`` (127.0.0.1:8000), in
    the foreground.  Unknown routes answer a 404 problem (API Gateway's gateway response does the
    same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.
@@ -39,6 +40,10 @@ DEMO_ADMIN_EMAIL = "admin@demo.example"
 # Strong by zxcvbn (score >= 3) and free of the email's local part, as api.md requires.
 DEFAULT_STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
 DEFAULT_ADMIN_PASSWORD = "Cobalt-Meadow-Falcon-2026"
+# Base32 TOTP secrets the demo staff and admin are enrolled with (staff and admins must use
+# TOTP): add them to an authenticator app, or compute codes with pyotp.
+DEFAULT_STAFF_TOTP_SECRET = "KINLINKDEMOSTAFFTOTPSECRET234567"
+DEFAULT_ADMIN_TOTP_SECRET = "KINLINKDEMOADMINTOTPSECRET765432"
 
 HOURLY = 3600
 SECONDS_PER_UNIT = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
@@ -87,8 +92,9 @@ def demo_kiosk() -> tuple[str, str]:
             os.environ.get("DEMO_KIOSK_KEY") or DEMO_KIOSK_KEY)
 
 
-def prepare_data() -> tuple[str, str]:
-    """Tables, sender identity and demo data; returns the staff and admin passwords."""
+def prepare_data() -> tuple[str, str, str, str]:
+    """Tables, sender identity and demo data; returns the staff and admin passwords and TOTP
+    secrets."""
     from chalicelib.accounts.seed import create_staff_account
     from chalicelib.config import get_settings
     from chalicelib.core import aws, kms
@@ -104,10 +110,13 @@ def prepare_data() -> tuple[str, str]:
     seed_demo_facility(pin, kiosk_key)
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
+    staff_totp = os.environ.get("DEMO_STAFF_TOTP_SECRET") or DEFAULT_STAFF_TOTP_SECRET
+    admin_totp = os.environ.get("DEMO_ADMIN_TOTP_SECRET") or DEFAULT_ADMIN_TOTP_SECRET
     create_staff_account(DEMO_STAFF_EMAIL, "Demo Staff", staff_password, role="staff",
-                         facility_id=DEMO_FACILITY_ID)
-    create_staff_account(DEMO_ADMIN_EMAIL, "Demo Admin", admin_password, role="admin")
-    return staff_password, admin_password
+                         facility_id=DEMO_FACILITY_ID, totp_secret=staff_totp)
+    create_staff_account(DEMO_ADMIN_EMAIL, "Demo Admin", admin_password, role="admin",
+                         totp_secret=admin_totp)
+    return staff_password, admin_password, staff_totp, admin_totp
 
 
 # --- scheduled jobs --------------------------------------------------------------------------
@@ -219,7 +228,7 @@ def main() -> int:
     server = None
     try:
         factory, config, app_obj = load_app(api_url)
-        staff_password, admin_password = prepare_data()
+        staff_password, admin_password, staff_totp, admin_totp = prepare_data()
         inmate_pin, kiosk_key = demo_kiosk()
         jobs = start_scheduler(app_obj, stop)
         server = create_server(app_obj, config, host, port)
@@ -232,7 +241,9 @@ Kinlink local stack (stage {STAGE})
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
   Outbox:       {outbox_command}   (emails and SMS sent so far)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
+                TOTP secret {staff_totp}   (DEMO_STAFF_TOTP_SECRET)
   Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
+                TOTP secret {admin_totp}   (DEMO_ADMIN_TOTP_SECRET)
   Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {inmate_pin}   (DEMO_INMATE_PIN)
                 X-Kiosk-Key: {kiosk_key}   (DEMO_KIOSK_KEY)
   Scheduled:    {'; '.join(jobs) or 'none'}

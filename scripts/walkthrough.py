@@ -13,12 +13,16 @@ import re
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
 EMULATOR = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-STAFF = ("staff@demo-county.example", os.environ.get("DEMO_STAFF_PASSWORD", "Lantern-Harbor-Quill-2026"))
+STAFF = ("staff@demo-county.example", os.environ.get("DEMO_STAFF_PASSWORD", "Lantern-Harbor-Quill-2026"),
+         os.environ.get("DEMO_STAFF_TOTP_SECRET", "KINLINKDEMOSTAFFTOTPSECRET234567"))
+ADMIN = ("admin@demo.example", os.environ.get("DEMO_ADMIN_PASSWORD", "Cobalt-Meadow-Falcon-2026"),
+         os.environ.get("DEMO_ADMIN_TOTP_SECRET", "KINLINKDEMOADMINTOTPSECRET765432"))
 # The demo kiosk and the demo inmates' PIN (``make run`` prints both).
 KIOSK = {"X-Kiosk-Key": os.environ.get("DEMO_KIOSK_KEY",
                                        "kio_demo.demo-kiosk-key-change-me-7Qm2xV9pL4tR8wZ1")}
@@ -80,6 +84,26 @@ def signed_up(email: str) -> dict:
     return call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
 
 
+def staff_sign_in(who: tuple[str, str, str]) -> str:
+    """Staff and admins must use TOTP: password, then a code from the demo secret.  A code is
+    good once, so a second sign-in within the same 30 seconds waits for the next one."""
+    import pyotp
+
+    email, password, secret = who
+    for _ in range(2):
+        challenge = call("POST", "/v1/auth/login", {"email": email, "password": password}).json
+        check(challenge.get("mfa_required") is True and challenge["methods"] == ["totp",
+                                                                                 "recovery_code"],
+              f"{email} is asked for a TOTP code (and nothing by email)")
+        done = call("POST", "/v1/auth/mfa", {"challenge_id": challenge["challenge_id"],
+                                             "method": "totp", "code": pyotp.TOTP(secret).now()})
+        if done.status == 200:
+            return done.json["access_token"]
+        time.sleep(30 - time.time() % 30 + 1)
+    check(False, f"{email} signs in with a TOTP code", done.json)
+    return ""
+
+
 def accounts_and_sign_in() -> dict:
     check(call("GET", "/v1/health").json == {"status": "ok"}, "health answers ok")
     email = f"rosa.{RUN}@example.com"
@@ -136,6 +160,22 @@ def lockout_and_reset(email: str) -> None:
               and int(locked.headers["Retry-After"]) > 800,
               f"5 failures lock {'a known' if target == email else 'an unknown'} email "
               f"({locked.json.get('retry_after_seconds')} s to wait)")
+    unlock_mail = emails_to(email)[-1]["body"]
+    unlock_link = re.search(r"(http://[^\s\"<]+/unlock#token=[^\s\"<&]+)", unlock_mail)
+    check(unlock_link is not None and unlock_link.group(1).startswith(API),
+          "the owner of the locked account is emailed an unlock link")
+    page = urllib.request.urlopen(unlock_link.group(1).split("#")[0], timeout=30)  # noqa: S310
+    check(page.status == 200 and "default-src 'none'" in page.headers["Content-Security-Policy"],
+          "the unlock link opens the unlock page with a strict CSP")
+    unlock_token = urllib.parse.unquote(unlock_link.group(1).split("#token=", 1)[1])
+    check(call("POST", "/v1/auth/unlock", {"token": unlock_token}).status == 200,
+          "the page's token unlocks the account")
+    check(call("POST", "/v1/auth/unlock", {"token": unlock_token}).status == 400,
+          "the unlock link works once")
+    check(call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).status == 200,
+          "the owner signs in again at once")
+    for _ in range(5):
+        call("POST", "/v1/auth/login", {"email": email, "password": "not it at all, no"})
     forgot = call("POST", "/v1/auth/password/forgot", {"email": email},
                   headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
     check(forgot.status == 202 and forgot.json == {"status": "sent_if_registered"},
@@ -238,8 +278,7 @@ def money_and_messages() -> str:
     deposit_id = first.json["deposit_id"]
     check(call("GET", f"/v1/deposits/{deposit_id}", token=other).status == 404,
           "another family cannot see the deposit")
-    staff = call("POST", "/v1/auth/login", {"email": STAFF[0], "password": STAFF[1]}).json
-    staff_token = staff["access_token"]
+    staff_token = staff_sign_in(STAFF)
     refund = call("POST", f"/v1/staff/deposits/{deposit_id}/refund", {"reason": "Sent in error"},
                   token=staff_token)
     check(refund.status in (200, 201), f"staff refund the deposit ({refund.status})")
@@ -331,9 +370,34 @@ def kiosks_and_inmates(staff_token: str) -> None:
           "the one-time PIN is used up")
 
 
+def administration(email: str) -> None:
+    token = staff_sign_in(ADMIN)
+    found = call("GET", f"/v1/admin/accounts?email={email.upper()}", token=token).json["items"]
+    check(len(found) == 1 and found[0]["email"] == email, "an admin finds an account by email")
+    account_id = found[0]["account_id"]
+    check(call("POST", f"/v1/admin/accounts/{account_id}/disable", token=token).status == 204,
+          "the admin disables it")
+    refused = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD})
+    check(refused.status == 403 and refused.json["code"] == "account_disabled",
+          "a disabled account cannot sign in")
+    check(call("POST", f"/v1/admin/accounts/{account_id}/enable", token=token).status == 204,
+          "the admin enables it again")
+    check(call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).status == 200,
+          "and it signs in")
+    me = call("GET", "/v1/account", token=token).json["account_id"]
+    itself = call("POST", f"/v1/admin/accounts/{me}/disable", token=token)
+    check(itself.status == 409 and itself.json["code"] == "cannot_disable_self",
+          "an admin cannot disable itself")
+    removal = call("DELETE", "/v1/account/mfa/totp", {"password": ADMIN[1], "code": "000000"},
+                   token=token)
+    check(removal.status == 403 and removal.json["code"] == "mfa_required_for_role",
+          "an admin cannot turn its own TOTP off")
+
+
 if __name__ == "__main__":
     state = accounts_and_sign_in()
     lockout_and_reset(state["email"])
     two_factor()
     kiosks_and_inmates(money_and_messages())
+    administration(f"money.{RUN}@example.com")
     print(f"\n{checks} checks passed against {API}")

@@ -11,14 +11,13 @@ import pytest
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.accounts.passwords import hash_password
-from chalicelib.accounts.seed import create_staff_account
 from chalicelib.core.store import transaction_connection
 from chalicelib.facilities import kiosks
 from chalicelib.facilities.seed import (DEMO_FACILITY_ID, DEMO_INMATE_PIN, DEMO_KIOSK_KEY,
                                        search_key, seed_demo_facility)
 from chalicelib.facilities.store import Facility, Inmate
 from chalicelib.messaging import stamps
-from tests.conftest import STRONG_PASSWORD
+from tests.mfa_helpers import create_staff, staff_sign_in
 
 OTHER_FACILITY_ID = "other-county"
 MARCUS, ELENA, OTHER_INMATE = "inm_A1001", "inm_A1002", "inm_B2001"
@@ -104,9 +103,7 @@ class World:
 
 
 def _login(api, email: str) -> str:
-    response = api.post("/v1/auth/login", {"email": email, "password": STRONG_PASSWORD})
-    assert response.status_code == 200, response.json
-    return response.json["access_token"]
+    return staff_sign_in(api, email)["access_token"]
 
 
 @pytest.fixture
@@ -119,11 +116,9 @@ def world(api, make_family) -> World:
            full_name="Sam Other", search_key=search_key("Sam Other"),
            pin_hash=hash_password(DEMO_INMATE_PIN)).save()
     kiosks.register(OTHER_FACILITY_ID, "Other kiosk", by="seed", key=OTHER_KIOSK_KEY)
-    create_staff_account("staff@demo-county.example", "Dana Staff", STRONG_PASSWORD,
-                         facility_id=DEMO_FACILITY_ID)
-    create_staff_account("staff@other-county.example", "Olly Staff", STRONG_PASSWORD,
-                         facility_id=OTHER_FACILITY_ID)
-    create_staff_account("admin@demo.example", "Ada Admin", STRONG_PASSWORD, role="admin")
+    create_staff("staff@demo-county.example", "Dana Staff", facility_id=DEMO_FACILITY_ID)
+    create_staff("staff@other-county.example", "Olly Staff", facility_id=OTHER_FACILITY_ID)
+    create_staff("admin@demo.example", "Ada Admin", role="admin")
     return World(api, make_family, staff=_login(api, "staff@demo-county.example"),
                  other_staff=_login(api, "staff@other-county.example"),
                  admin=_login(api, "admin@demo.example"))

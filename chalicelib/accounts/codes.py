@@ -1,7 +1,10 @@
 """One-time codes (email verification, and later reset, phone and sign-in codes).
 
 A code is 6 digits, stored only as an HMAC bound to its purpose and owner, valid for a limited
-time, good for one use, and dead after ``code_max_attempts`` wrong tries.  Issuing a new code for
+time, good for one use, and dead after ``code_max_attempts`` wrong tries.  A link token issued
+with it has its own budget: it cannot be guessed, so wrong codes never kill it (otherwise
+anyone who knows the address could burn the owner's emailed link with 5 wrong codes); the
+record then stays until the link is used or expires, the code part dead.  Issuing a new code for
 the same purpose and owner replaces the old one.  Every guess first spends an attempt with a
 conditional decrement, so parallel guessing cannot exceed the budget; the right code is then
 consumed by a delete conditioned on its digest, so it works once even under races.
@@ -78,7 +81,7 @@ def check(purpose: str, owner_id: str, code: str) -> OneTimeCode | None:
             return None
         raise  # DynamoDB failed: not the person's fault, and no attempt was spent
     if not secrets.same(record.code_digest, secrets.keyed_digest(code, subject)):
-        if record.attempts_left <= 0:
+        if record.attempts_left <= 0 and record.token_digest is None:
             _delete_if(record, OneTimeCode.attempts_left <= 0)
         return None
     return record
@@ -116,7 +119,7 @@ def live_token(purpose: str, token: str) -> OneTimeCode | None:
         record = OneTimeCode.get(_subject(purpose, owner_id), consistent_read=True)
     except OneTimeCode.DoesNotExist:
         return None
-    if record.is_expired() or record.attempts_left <= 0:
+    if record.is_expired():
         return None
     if not secrets.same(record.token_digest, secrets.token_digest(token)):
         return None

@@ -6,9 +6,10 @@ happened: unknown email, unverified or disabled account, too many requests, or a
 delivery all send nothing and say nothing.  It keeps working while the email is locked out (it
 never looks at the lockout).  A request issues one 6-digit code plus, for email, a link token of
 256 bits (``codes.issue``: both stored only as digests, single use, ``PASSWORD_RESET_CODE_SECONDS``
-of life, 5 wrong codes kill it) and replaces any earlier request.  The link is built from
-``PUBLIC_BASE_URL``, never from the request.  Sends are limited per account by the named policy
-``password_reset_sends`` (3 per hour by default); over the limit nothing is sent.
+of life, 5 wrong codes kill the code but not the link) and replaces any earlier request.  The
+link is built from ``PUBLIC_BASE_URL``, never from the request.  Sends are limited per
+account by the named policy ``password_reset_sends`` (3 per hour by default); over the limit
+nothing is sent.
 
 Decisions:
 * SMS channel without a verified phone: the code goes by email instead (with the link).  The

@@ -8,6 +8,8 @@
   has no expiry: it lasts until the item is deleted (an unlock).
 * ``one-time-codes``: hashed codes and link tokens with an attempt budget.
 * ``sessions``: one item per sign-in; tokens are stored as digests only.
+* ``account-tallies``: counts kept exact by the transactions that change what they count
+  (``enabled_admins``), so "never disable the last admin" reads one item, not a Scan.
 """
 from __future__ import annotations
 
@@ -126,6 +128,9 @@ class Session(ExpiringModel):
     created_at = NumberAttribute()
     last_used_at = NumberAttribute()
     revoked = BooleanAttribute(default=False)
+    # A staff or admin sign-in without TOTP: the session may only enrol TOTP or log out
+    # (``sessions.authenticate``) and lives ``mfa_enrollment_session_seconds``.
+    mfa_enrollment_only = BooleanAttribute(default=False)
     ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
     kiosk_id = UnicodeAttribute(null=True)  # the kiosk an inmate's session was opened on
@@ -133,8 +138,28 @@ class Session(ExpiringModel):
     by_expiry = ByExpiry()
 
 
+@register
+class AccountTally(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("account-tallies")
+
+    name = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+
+
+ENABLED_ADMINS = "enabled_admins"
+
+
 class EmailTaken(Exception):
     """The email already belongs to an account."""
+
+
+class LastAdmin(Exception):
+    """Disabling this admin would leave no enabled admin."""
+
+
+class ConcurrentChange(Exception):
+    """The account changed between reading it and writing it."""
 
 
 def create_account(account: Account) -> None:
@@ -143,6 +168,9 @@ def create_account(account: Account) -> None:
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(claim, condition=EmailClaim.email.does_not_exist())
             transaction.save(account, condition=Account.account_id.does_not_exist())
+            if account.role == "admin" and not account.disabled:
+                transaction.update(AccountTally(ENABLED_ADMINS),
+                                   actions=[AccountTally.count.add(1)])
     except TransactWriteError as error:
         # Both conditions are "does not exist yet", so a failed condition means taken (a
         # conflict or throttling is not: it propagates and the client retries).
@@ -188,6 +216,37 @@ def bump_session_epoch(account: Account, keep_session: Session | None = None,
     for name, value in changes.items():
         setattr(account, name, value)
     return new_epoch
+
+
+def set_disabled(account: Account, disabled: bool) -> None:
+    """Disable or enable the account, ending every session either way (one epoch bump).  An
+    admin's change moves the enabled-admin tally in the same transaction, and a disable that
+    would take it below one fails: ``LastAdmin``.  The epoch condition serialises concurrent
+    changes of one account (``ConcurrentChange``), so the tally stays exact.  Enabling an
+    enabled account changes nothing (its sessions go on)."""
+    if not disabled and not account.disabled:
+        return
+
+    def tally(transaction: TransactWrite) -> None:
+        if account.role != "admin" or bool(account.disabled) == disabled:
+            return
+        if disabled:
+            transaction.update(AccountTally(ENABLED_ADMINS), actions=[AccountTally.count.add(-1)],
+                               condition=AccountTally.count > 1)
+        else:
+            transaction.update(AccountTally(ENABLED_ADMINS), actions=[AccountTally.count.add(1)])
+
+    try:
+        bump_session_epoch(account, also=tally, disabled=disabled)
+    except TransactWriteError as error:
+        reasons = getattr(error.cause, "cancellation_reasons", None) or []
+        refused = [reason is not None and reason.code == "ConditionalCheckFailed"
+                   for reason in reasons]
+        if refused[1:2] == [True]:
+            raise LastAdmin() from None
+        if refused[:1] == [True]:
+            raise ConcurrentChange() from None
+        raise
 
 
 def confirm_pending_phone(account: Account, phone: str) -> bool:
