@@ -248,17 +248,27 @@ def money_and_messages() -> None:
                     token=staff_token)
     check(decision.status == 200, "staff approve the contact")
     text = "Hola mamá ❤️ — 你好 — مرحبا"
-    no_stamp = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    keyless = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    check(keyless.status == 400 and keyless.json["errors"][0]["field"] == "Idempotency-Key",
+          "a send without Idempotency-Key: 400")
+    no_stamp = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                    headers={"Idempotency-Key": f"message-{RUN}-0"})
     check(no_stamp.status == 402 and no_stamp.json["code"] == "insufficient_stamps",
           "no stamp: 402")
     bought = call("POST", "/v1/stamps/purchase", {"facility_id": "demo-county", "quantity": 5,
                                                   "payment_method_token": "tok_visa"},
                   token=token, headers={"Idempotency-Key": f"stamps-{RUN}"})
     check(bought.status == 201, "stamps bought")
-    sent = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    message_key = {"Idempotency-Key": f"message-{RUN}-1"}
+    sent = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                headers=message_key)
     check(sent.status == 201 and sent.json["stamps_left"] == 4, "a message costs one stamp")
+    retried = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                   headers=message_key)
+    check(retried.status == 201 and retried.json == sent.json,
+          "a retried send replays, spending no second stamp")
     too_long = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": "x" * 6001},
-                    token=token)
+                    token=token, headers={"Idempotency-Key": f"message-{RUN}-2"})
     check(too_long.status == 400, "6001 characters are refused")
     check(call("GET", f"/v1/contacts/{contact_id}/messages", token=other).status in (403, 404),
           "another family cannot read the thread")
