@@ -175,7 +175,10 @@ def problem_template(status: int, code: str, detail: str) -> str:
 
 
 def gateway_responses(cors_origin: str | None) -> dict:
-    headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'"}
+    from chalicelib.web.http import STRICT_TRANSPORT_SECURITY
+
+    headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'",
+               "Strict-Transport-Security": f"'{STRICT_TRANSPORT_SECURITY}'"}
     if cors_origin:  # browsers must be able to read these errors too
         headers["Access-Control-Allow-Origin"] = f"'{cors_origin}'"
     return {

@@ -137,9 +137,10 @@ def lockout_and_reset(email: str) -> None:
     check(forgot.status == 202 and forgot.json == {"status": "sent_if_registered"},
           "forgot-password works while locked out")
     body = emails_to(email)[-1]["body"]
-    link = re.search(r"(http://[^\s\"<]+/reset-password\?token=[^\s\"<&]+)", body).group(1)
+    link = re.search(r"(http://[^\s\"<]+/reset-password#token=[^\s\"<&]+)", body).group(1)
     check(link.startswith(API) and "evil.example" not in body,
           "the reset link comes from configuration, not the Host header")
+    check("?" not in link, "the reset token rides in the link's fragment, never sent to a server")
     page = urllib.request.urlopen(link, timeout=30)  # noqa: S310
     check(page.status == 200 and "no-referrer" in page.headers.get("Referrer-Policy", "")
           and "default-src 'none'" in page.headers.get("Content-Security-Policy", ""),
