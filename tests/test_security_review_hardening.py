@@ -24,7 +24,10 @@ import time
 import urllib.error
 import urllib.request
 from fnmatch import fnmatchcase
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from tests.conftest import ROOT, STRONG_PASSWORD
 from tests.live_stack import free_port
@@ -155,6 +158,47 @@ def test_f14_the_page_script_reads_the_fragment_and_sends_the_token_only_in_a_bo
     assert "history.replaceState" in script
     [fetch] = re.findall(r'fetch\("([^"]+)"', script)
     assert fetch == "v1/auth/password/reset" and "body: JSON.stringify({ token: token" in script
+
+
+def test_f14_in_a_browser_the_token_never_travels_in_a_url(make_family):
+    """A real browser opens the emailed link with tracking parameters added: the page loads,
+    the token leaves the address bar, no request URL carries it, and the reset works."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no browser: /usr/bin/chromium is missing (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    from tests.conftest import last_code
+    from tests.live_stack import post_json, running_stack
+    from tests.password_helpers import reset_link
+
+    email = "fragment.reset@example.com"
+    with running_stack() as base, playwright.sync_playwright() as driver:
+        assert post_json(base, "/v1/auth/signup", {"email": email, "password": STRONG_PASSWORD,
+                                                   "full_name": "Pat Fragment"})[0] == 202
+        assert post_json(base, "/v1/auth/verify-email",
+                         {"email": email, "code": last_code(email)})[0] == 200
+        assert post_json(base, "/v1/auth/password/forgot", {"email": email})[0] == 202
+        link = reset_link(email)
+        secret = _link_token(email).partition(".")[2]
+        path, _, fragment = link.partition("#")
+        tracked = f"{path}?utm_source=newsletter&utm_medium=email#{fragment}"
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium",
+                                         args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        requests: list[tuple[str, str]] = []
+        page.on("request", lambda request: requests.append((request.url,
+                                                             request.post_data or "")))
+        page.goto(tracked)
+        assert secret not in page.url
+        page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Save new password").click()
+        page.get_by_role("status").get_by_text("Your password has been changed").wait_for()
+        browser.close()
+        assert post_json(base, "/v1/auth/login",
+                         {"email": email, "password": NEW_PASSWORD})[0] == 200
+    assert [url for url, _ in requests if secret in url] == []
+    [(_, body)] = [(url, body) for url, body in requests if url.endswith("/v1/auth/password/reset")]
+    assert secret in body
 
 
 def test_f14_the_local_servers_request_log_never_prints_tokens():
