@@ -22,8 +22,11 @@ class Settings:
     stage: str = "dev"
     table_prefix: str = "kinlink-dev-"
     # Signs cursors and keys the HMACs of low-entropy secrets (6-digit codes). Rotating it
-    # invalidates outstanding codes and cursors, nothing else.
+    # invalidates outstanding codes and cursors, nothing else.  In AWS it is not in the
+    # environment: ``SECRET_KEY_ARN`` names the Secrets Manager secret holding it, read on first
+    # use (``core.secrets.secret_key``); locally and in tests the stage's ``SECRET_KEY`` serves.
     secret_key: str = ""
+    secret_key_arn: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     cors_allow_origin: str = ""
     email_sender: str = "no-reply@kinlink.example"
@@ -104,8 +107,9 @@ def get_settings() -> Settings:
         if raw is not None and raw != "":
             values[field.name] = _coerce(raw, _FIELD_TYPES[field.type], field.name.upper())
     settings = Settings(**values)
-    if len(settings.secret_key) < 32:
-        raise ConfigurationError("SECRET_KEY must hold at least 32 characters")
+    if not settings.secret_key_arn and len(settings.secret_key) < 32:
+        raise ConfigurationError("SECRET_KEY must hold at least 32 characters "
+                                 "(or SECRET_KEY_ARN name the secret holding it)")
     if settings.is_production and settings.bcrypt_cost < 12:
         raise ConfigurationError("BCRYPT_COST must be at least 12 in production")
     return settings

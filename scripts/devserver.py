@@ -12,7 +12,8 @@
    in TOTP with the secrets ``DEMO_STAFF_TOTP_SECRET`` / ``DEMO_ADMIN_TOTP_SECRET``).
 4. The API is served by Chalice's local server on ``API_HOST``:``API_PORT`` (127.0.0.1:8000), in
    the foreground.  Unknown routes answer a 404 problem (API Gateway's gateway response does the
-   same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.
+   same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.  The request
+   log never prints query values or fragments (``redact_url``): no token reaches the terminal.
 5. The app's ``@app.schedule`` jobs run on daemon threads at their rate, as EventBridge runs them
    in AWS.  A ``Cron`` expression is run hourly here: close enough for a demo, no cron parser.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -166,11 +168,30 @@ def start_scheduler(app_obj, stop: threading.Event) -> list[str]:
 
 # --- HTTP ------------------------------------------------------------------------------------
 
+# A URL's query string and anything after a "#", up to the end of the URL in a log line.
+URL_TAIL = re.compile(r"[?#][^\s\"']*")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with every query value and every fragment of the URLs in it removed: a reset
+    link's token, or any secret a client put in a URL, never reaches the terminal or a log
+    file.  Parameter names stay (``/reset-password?token=[redacted]``)."""
+    def redact(match: re.Match) -> str:
+        query = match.group(0).split("#", 1)[0][1:]
+        if not query:
+            return ""
+        names = [pair.partition("=")[0] if "=" in pair else "" for pair in query.split("&")]
+        return "?" + "&".join(f"{name}=[redacted]" if name else "[redacted]" for name in names)
+
+    return URL_TAIL.sub(redact, text)
+
+
 def create_server(app_obj, config, host: str, port: int):
     """Chalice's local server, with unknown routes answered by a 404 problem."""
     from chalice.local import (ChaliceRequestHandler, LocalDevServer, LocalGateway,
                                LocalGatewayException)
 
+    from chalicelib.web.http import STRICT_TRANSPORT_SECURITY
     from chalicelib.web.problems import problem
 
     class UnknownRoute(LocalGatewayException):
@@ -178,7 +199,8 @@ def create_server(app_obj, config, host: str, port: int):
 
         def __init__(self) -> None:
             response = problem(404, "not_found", "No such resource.",
-                               headers={"Cache-Control": "no-store"})
+                               headers={"Cache-Control": "no-store",
+                                        "Strict-Transport-Security": STRICT_TRANSPORT_SECURITY})
             super().__init__(dict(response.headers), response.body.encode("utf-8"))
 
     class ProblemGateway(LocalGateway):
@@ -196,6 +218,10 @@ def create_server(app_obj, config, host: str, port: int):
             self.local_gateway = ProblemGateway(app_object, config)
             # Skip ChaliceRequestHandler.__init__: it would replace the gateway.
             super(ChaliceRequestHandler, self).__init__(request, client_address, server)
+
+        def log_message(self, message_format: str, *args) -> None:
+            # The standard request line names the whole URL, query string included.
+            super().log_message("%s", redact_url(message_format % args))
 
     from local_emulator import accept_many
 

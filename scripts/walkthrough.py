@@ -181,9 +181,10 @@ def lockout_and_reset(email: str) -> None:
     check(forgot.status == 202 and forgot.json == {"status": "sent_if_registered"},
           "forgot-password works while locked out")
     body = emails_to(email)[-1]["body"]
-    link = re.search(r"(http://[^\s\"<]+/reset-password\?token=[^\s\"<&]+)", body).group(1)
+    link = re.search(r"(http://[^\s\"<]+/reset-password#token=[^\s\"<&]+)", body).group(1)
     check(link.startswith(API) and "evil.example" not in body,
           "the reset link comes from configuration, not the Host header")
+    check("?" not in link, "the reset token rides in the link's fragment, never sent to a server")
     page = urllib.request.urlopen(link, timeout=30)  # noqa: S310
     check(page.status == 200 and "no-referrer" in page.headers.get("Referrer-Policy", "")
           and "default-src 'none'" in page.headers.get("Content-Security-Policy", ""),
@@ -292,17 +293,27 @@ def money_and_messages() -> str:
                     token=staff_token)
     check(decision.status == 200, "staff approve the contact")
     text = "Hola mamá ❤️ — 你好 — مرحبا"
-    no_stamp = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    keyless = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    check(keyless.status == 400 and keyless.json["errors"][0]["field"] == "Idempotency-Key",
+          "a send without Idempotency-Key: 400")
+    no_stamp = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                    headers={"Idempotency-Key": f"message-{RUN}-0"})
     check(no_stamp.status == 402 and no_stamp.json["code"] == "insufficient_stamps",
           "no stamp: 402")
     bought = call("POST", "/v1/stamps/purchase", {"facility_id": "demo-county", "quantity": 5,
                                                   "payment_method_token": "tok_visa"},
                   token=token, headers={"Idempotency-Key": f"stamps-{RUN}"})
     check(bought.status == 201, "stamps bought")
-    sent = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    message_key = {"Idempotency-Key": f"message-{RUN}-1"}
+    sent = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                headers=message_key)
     check(sent.status == 201 and sent.json["stamps_left"] == 4, "a message costs one stamp")
+    retried = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                   headers=message_key)
+    check(retried.status == 201 and retried.json == sent.json,
+          "a retried send replays, spending no second stamp")
     too_long = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": "x" * 6001},
-                    token=token)
+                    token=token, headers={"Idempotency-Key": f"message-{RUN}-2"})
     check(too_long.status == 400, "6001 characters are refused")
     check(call("GET", f"/v1/contacts/{contact_id}/messages", token=other).status in (403, 404),
           "another family cannot read the thread")

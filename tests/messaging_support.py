@@ -5,6 +5,7 @@ balance table (the purchase endpoint belongs to payments), through the same tran
 payments uses."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import pytest
@@ -27,6 +28,11 @@ OTHER_KIOSK_KEY = "kio_other.other-county-kiosk-key-for-tests-only-0001"
 def grant_stamps(account_id: str, facility_id: str, count: int) -> None:
     with TransactWrite(connection=transaction_connection()) as transaction:
         stamps.credit(transaction, account_id, facility_id, count)
+
+
+def new_key() -> dict[str, str]:
+    """A fresh ``Idempotency-Key`` header (message sends require one)."""
+    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 def stamp_balance(account_id: str, facility_id: str = DEMO_FACILITY_ID) -> int:
@@ -76,9 +82,17 @@ class World:
             assert decided.status_code == 200, decided.json
         return contact_id
 
-    def send(self, family: Family, contact_id: str, body: str = "Hello from home", **kw):
+    def send(self, family: Family, contact_id: str, body: str = "Hello from home",
+             headers: dict | None = None, **kw):
+        """A family send, with a fresh Idempotency-Key unless ``headers`` brings one."""
         return self.api.post(f"/v1/contacts/{contact_id}/messages", {"body": body},
-                             token=family.token, **kw)
+                             token=family.token, headers=headers or new_key(), **kw)
+
+    def reply(self, inmate_token: str, contact_id: str, body: str = "Thank you",
+              headers: dict | None = None, **kw):
+        """An inmate's reply from the kiosk, with a fresh Idempotency-Key unless given one."""
+        return self.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": body},
+                             token=inmate_token, headers=headers or new_key(), **kw)
 
     def decide(self, message_id: str, decision: str, reason: str | None = None, token=None,
                **extra):

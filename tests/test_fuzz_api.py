@@ -133,10 +133,12 @@ def _build_world(stack: Stack, family: str) -> None:
                        "payment_method_token": CARD}, family,
                       {"Idempotency-Key": "fuzz-stamps-1"})[0] == 201
     thread = f"/v1/contacts/{approved['contact_id']}/messages"
-    _, delivered = stack.call("POST", thread, {"body": "Hello from the fuzz run"}, family)
+    _, delivered = stack.call("POST", thread, {"body": "Hello from the fuzz run"}, family,
+                              {"Idempotency-Key": "fuzz-message-1"})
     assert stack.call("POST", f"/v1/staff/messages/{delivered['message_id']}/decision",
                       {"decision": "approve"}, staff)[0] == 200
-    _, waiting = stack.call("POST", thread, {"body": "A second hello"}, family)
+    _, waiting = stack.call("POST", thread, {"body": "A second hello"}, family,
+                            {"Idempotency-Key": "fuzz-message-2"})
     status, deposit = stack.call("POST", "/v1/deposits",
                                  {"inmate_id": INMATE_ID, "account": "trust",
                                   "amount_cents": 2500, "payment_method_token": CARD},

@@ -82,8 +82,7 @@ def test_an_inmate_sees_only_their_own_contacts_and_messages(world):
     assert world.api.get("/v1/inmate/messages", token=elena).json["items"] == []
     assert [c["family_name"] for c in
             world.api.get("/v1/inmate/contacts", token=elena).json["items"]] == ["Pat Family"]
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": to_marcus, "body": "hi"},
-                           token=elena)
+    reply = world.reply(elena, to_marcus, "hi")
     assert reply.status_code == 404
     marcus = world.inmate_token("A1001")
     assert [c["contact_id"] for c in
@@ -95,8 +94,7 @@ def test_a_free_reply_goes_through_review_and_the_family_hears_of_it(world):
     contact_id = world.contact(family)
     token = world.inmate_token()
     body = "Gracias, te quiero ❤️"
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": body},
-                           token=token)
+    reply = world.reply(token, contact_id, body)
     assert reply.status_code == 201 and reply.json["status"] == "pending_review"
     assert "stamps_left" not in reply.json
     thread = world.api.get(f"/v1/contacts/{contact_id}/messages", token=family.token).json
@@ -116,11 +114,9 @@ def test_a_paid_reply_spends_the_familys_stamp_and_a_rejection_refunds_it(world)
     family = world.family(stamps_at_demo=1)
     contact_id = world.contact(family)
     token = world.inmate_token()
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": "thanks"},
-                           token=token)
+    reply = world.reply(token, contact_id, "thanks")
     assert reply.status_code == 201 and stamp_balance(family.account_id) == 0
-    short = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": "again"},
-                           token=token)
+    short = world.reply(token, contact_id, "again")
     assert short.status_code == 402 and short.json["code"] == "insufficient_stamps"
     before = len(sent_emails(family.email))
     world.decide(reply.json["message_id"], "reject", "Other")
@@ -135,8 +131,7 @@ def test_reply_opt_out_is_respected(world):
     contact_id = world.contact(family)
     Account.get(family.account_id).update(
         actions=[Account.preferences.set({"notify_messages": False})])
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": "hello"},
-                           token=world.inmate_token())
+    reply = world.reply(world.inmate_token(), contact_id, "hello")
     before = len(sent_emails(family.email))
     world.decide(reply.json["message_id"], "approve")
     assert len(sent_emails(family.email)) == before

@@ -4,7 +4,7 @@ someone else's object, 401 without a token)."""
 from __future__ import annotations
 
 from chalicelib.facilities.store import Inmate
-from tests.messaging_support import DEMO_FACILITY_ID, ELENA, MARCUS, world  # noqa: F401
+from tests.messaging_support import DEMO_FACILITY_ID, ELENA, MARCUS, new_key, world  # noqa: F401
 
 ROLES = ("anonymous", "other_family", "staff_other", "admin", "other_inmate", "inmate",
          "staff", "owner")
@@ -60,7 +60,8 @@ def test_every_messaging_endpoint_admits_only_its_intended_caller(world):
     ]
     for method, path, body, expected in cases:
         for role in ROLES:  # the intended callers come last: their success may change state
-            response = world.api.call(method, path, body, token=tokens[role])
+            # Sends require an Idempotency-Key; other endpoints ignore it.
+            response = world.api.call(method, path, body, token=tokens[role], headers=new_key())
             assert response.status_code == expected[role], (method, path, role, response.json)
 
     # Where every caller of the right role succeeds, each sees only their own.

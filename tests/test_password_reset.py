@@ -52,7 +52,7 @@ def test_reset_email_holds_a_link_from_configuration_and_a_code(api, make_family
     email, _, _ = make_family(login=False)
     forgot(api, email)
     link = reset_link(email)
-    assert link.startswith(get_settings().public_base_url + "/reset-password?token=")
+    assert link.startswith(get_settings().public_base_url + "/reset-password#token=")
     [message] = emails_with_subject(email, RESET_SUBJECT)
     assert re.findall(r"\b\d{6}\b", message.body) == [last_code(email)], "only the code is 6 digits"
     assert "never ask you for your password" in message.body

@@ -199,7 +199,8 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "GET /v1/admin/accounts": f"?email={cast.victim_email}",
     }
     headers = fresh_key() if key in ("POST /v1/deposits", "POST /v1/stamps/purchase",
-                                     "POST /v1/contacts/{contact_id}/messages") else {}
+                                     "POST /v1/contacts/{contact_id}/messages",
+                                     "POST /v1/inmate/messages") else {}
     return path + queries.get(key, ""), bodies.get(key), headers
 
 

@@ -13,7 +13,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, secrets
 from chalicelib.core.identity import Client
-from chalicelib.core.store import BaseMeta, TableName, decode_cursor, page, register
+from chalicelib.core.store import (BaseMeta, TableName, append_only, decode_cursor, page,
+                                   register)
 
 TYPES = frozenset({
     "signup", "email_verified", "login_succeeded", "login_failed", "account_locked",
@@ -27,6 +28,7 @@ TYPES = frozenset({
 
 
 @register
+@append_only
 class ActivityEvent(Model):
     class Meta(BaseMeta):
         table_name = TableName("activity")

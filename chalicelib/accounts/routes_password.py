@@ -2,8 +2,9 @@
 change, phone verification, and the reset page the emailed link opens.
 
 The reset page is plain HTML served with a strict CSP (``web.pages``).  The token is never
-written into the page: the script reads it from the address, removes it from the address bar
-and history, and posts it to the reset endpoint.
+written into the page: the script reads it from the address (the ``#token=`` fragment, or
+``?token=`` of older links), removes it from the address bar and history, and posts it in the
+body of the reset request, never in a URL.
 """
 from __future__ import annotations
 
@@ -77,8 +78,14 @@ def verify_phone(request: ApiRequest):
     return {"status": "phone_verified"}
 
 
+# The link carries the token in its fragment (``#token=``), which browsers never send; the
+# query form is what older links used.  Other query parameters (``utm_*`` added by mail
+# trackers) are ignored, not refused: the person must still get the page.
+RESET_PAGE_QUERY = {**obj(optional={"token": TOKEN}), "additionalProperties": True}
+
+
 @endpoint(bp, "GET", recovery.RESET_PAGE_PATH, summary="The page a reset link opens (HTML)",
-          tag="pages", query=obj(optional={"token": TOKEN}),
+          tag="pages", query=RESET_PAGE_QUERY,
           response={"type": "string", "x-media-type": "text/html"})
 def reset_page(request: ApiRequest):
     return pages.page(RESET_PAGE)

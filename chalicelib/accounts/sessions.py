@@ -103,7 +103,7 @@ class TokenPair:
 
 
 def open_session(account: Account | SessionHolder, client: Client,
-                 kiosk_id: str | None = None, mfa_enrollment_only: bool = False) -> TokenPair:
+                 *, kiosk_id: str | None = None, mfa_enrollment_only: bool = False) -> TokenPair:
     settings = get_settings()
     now = clock.now()
     lifetime = settings.session_absolute_seconds

@@ -201,7 +201,7 @@ def _finish(account: Account, client: Client, method: str, reservation: store.Re
             mfa_enrollment_only: bool = False) -> SignedIn:
     with service.released_on_outage(reservation):
         store.clear_attempts(reservation)
-    tokens = sessions.open_session(account, client, mfa_enrollment_only)
+    tokens = sessions.open_session(account, client, mfa_enrollment_only=mfa_enrollment_only)
     device_token = devices.remember(account) if remember_device else None
     activity.record(account.account_id, "login_succeeded", client, method=method,
                     session_id=tokens.session_id, device=devices.label(client.user_agent))

@@ -6,7 +6,8 @@
 * ``login-throttles``: failure counts and locks per email digest (also for emails with no
   account, so lockout reveals nothing) and per kiosk sign-in subject; a held lock (``held``)
   has no expiry: it lasts until the item is deleted (an unlock).
-* ``one-time-codes``: hashed codes and link tokens with an attempt budget.
+* ``one-time-codes``: hashed codes and link tokens with an attempt budget, and the opaque link
+  ids that point at them (``LinkToken``).
 * ``sessions``: one item per sign-in; tokens are stored as digests only.
 * ``account-tallies``: counts kept exact by the transactions that change what they count
   (``enabled_admins``), so "never disable the last admin" reads one item, not a Scan.
@@ -99,6 +100,19 @@ class OneTimeCode(ExpiringModel):
     token_digest = UnicodeAttribute(null=True)  # for codes that also travel as a link
     attempts_left = NumberAttribute()
     created_at = NumberAttribute()
+    by_expiry = ByExpiry()
+
+
+class LinkToken(ExpiringModel):
+    """The opaque id of an emailed link, pointing at the code record it opens, so the link
+    never names its account.  It lives in the ``one-time-codes`` table beside the codes (not
+    registered: that table is OneTimeCode's), expires with its code and is swept with them."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("one-time-codes")
+
+    subject = UnicodeAttribute(hash_key=True)  # "link#<link id>"
+    code_subject = UnicodeAttribute()  # the OneTimeCode it opens: "<purpose>#<owner id>"
     by_expiry = ByExpiry()
 
 

@@ -51,7 +51,7 @@ def unlock_link(token: str) -> str:
 
 def unlock_with_token(token: str, client: Client) -> None:
     record = codes.live_token(UNLOCK, token)
-    account = store.account_by_id(codes.token_owner(token)) if record else None
+    account = store.account_by_id(codes.owner_of(record)) if record else None
     if account is None:
         raise InvalidOrExpiredCode()
     try:

@@ -171,7 +171,7 @@ def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> di
     if needs_rehash:
         inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(pin))])
     role = PIN_CHANGE_ROLE if inmate.pin_change_required else ROLE
-    tokens = sessions.open_session(KioskHolder.of(inmate, role), client, kiosk.kiosk_id)
+    tokens = sessions.open_session(KioskHolder.of(inmate, role), client, kiosk_id=kiosk.kiosk_id)
     log_event("inmate_login_succeeded", inmate_id=inmate.inmate_id, kiosk_id=kiosk.kiosk_id,
               session_id=tokens.session_id, role=role)
     if role == PIN_CHANGE_ROLE:
@@ -194,7 +194,7 @@ def change_pin(principal: Principal, new_pin: str, client: Client) -> dict:
             raise Unauthenticated("Sign in again: this session has ended.",
                                   code="invalid_token") from None
         raise
-    tokens = sessions.open_session(KioskHolder.of(inmate), client, session.kiosk_id)
+    tokens = sessions.open_session(KioskHolder.of(inmate), client, kiosk_id=session.kiosk_id)
     log_event("inmate_pin_changed", inmate_id=inmate.inmate_id, kiosk_id=session.kiosk_id)
     return tokens.as_response()
 

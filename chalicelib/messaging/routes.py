@@ -48,7 +48,7 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
     return request.query.get("limit", DEFAULT_LIMIT), request.query.get("cursor")
 
 
-def _idempotency_key(request: ApiRequest) -> str | None:
+def _idempotency_key(request: ApiRequest) -> str:
     return messages.check_idempotency_key(request.headers.get("idempotency-key"))
 
 
@@ -93,7 +93,7 @@ def decide_contact(request: ApiRequest, contact_id: str):
 @endpoint(bp, "POST", "/v1/contacts/{contact_id}/messages", summary="Send a message (1 stamp)",
           tag="messages", roles=FAMILY, body=obj({"body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(idempotency_key(False),),
+          headers=(idempotency_key(True),),
           problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
                     "idempotency_key_reused"))
 def send_message(request: ApiRequest, contact_id: str):
@@ -196,7 +196,7 @@ def inmate_open(request: ApiRequest, message_id: str):
 @endpoint(bp, "POST", "/v1/inmate/messages", summary="Reply to a contact", tag="inmate",
           roles=INMATE, body=obj({"contact_id": ID, "body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(KIOSK_KEY, idempotency_key(False)),
+          headers=(KIOSK_KEY, idempotency_key(True)),
           problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
                     "idempotency_key_reused"))
 def inmate_reply(request: ApiRequest):
