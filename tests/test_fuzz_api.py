@@ -99,7 +99,7 @@ class Stack:
                 kiosk_id = DEMO_KIOSK_KEY.partition(".")[0]
             else:
                 holder = accounts_store.account_by_id(self.account_ids[role])
-            self.tokens[role] = open_session(holder, FUZZ_CLIENT, kiosk_id).access_token
+            self.tokens[role] = open_session(holder, FUZZ_CLIENT, kiosk_id=kiosk_id).access_token
         return self.tokens[role]
 
     def forget_token(self, role: str) -> None:
