@@ -1,12 +1,16 @@
 """Signing in: the password, then (with 2FA on) the second factor, then a session.
 
 * ``log_in`` checks the password (``service.check_password``: lockout, enumeration resistance).
+  Every password or second-factor check first reserves a slot of the email's failure budget
+  (``service.reserve_attempt``), so parallel guesses cannot outrun the lockout.
   Without 2FA, or from a remembered device, it opens the session at once.  Otherwise it returns
   a challenge: an ``mfa-challenges`` record living ``mfa_challenge_seconds`` (5 min), single
   use, bound to the account, the account's session epoch (a reset or disable kills it) and the
   signing-in device (the User-Agent digest: a challenge cannot be finished from elsewhere).
-* ``complete_second_factor`` accepts TOTP, a recovery code, or an email/SMS code sent by
-  ``send_code`` (codes of purpose ``mfa_<method>`` owned by the challenge id).  An unknown,
+* ``complete_second_factor`` accepts a TOTP code or a recovery code, nothing else: a challenge
+  exists only for an account with TOTP on, and a code sent to the mailbox or phone would let
+  whoever controls those (a password reset needs no more) pass both factors.  Email and SMS are
+  refused with 400 ``mfa_method_unavailable``, and ``send_code`` sends nothing.  An unknown,
   expired, used or foreign challenge is 401 ``invalid_challenge``: the client restarts at the
   password.  A wrong second factor is 401 ``invalid_second_factor`` and counts toward the
   email's lockout like a wrong password; a locked email gets 429 ``account_locked`` here too.
@@ -15,22 +19,24 @@
 * Every outcome is written to the account's activity (``login_failed`` only for emails that
   have an account; attempts refused while locked write nothing, so a locked email stays free to
   refuse); a successful sign-in from a new device sends the "new sign-in" email (``devices``).
-* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout.
+* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout;
+  staff and admins cannot turn TOTP off (403 ``mfa_required_for_role``: an admin resets it).
+* Staff and admins must use TOTP (api.md "Roles"): their sign-in without a confirmed factor
+  opens an enrolment-only session (``sessions``) and answers ``mfa_enrollment_required``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.accounts import (activity, codes, devices, mfa, mfa_store, passwords, service,
+from chalicelib.accounts import (activity, devices, mfa, mfa_store, passwords, service,
                                  sessions, store)
 from chalicelib.accounts.lockout import LockoutPolicy
-from chalicelib.accounts.store import Account, LoginThrottle, account_by_id
+from chalicelib.accounts.store import Account, account_by_id
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import Forbidden, InvalidRequest, RateLimited, Unauthenticated
+from chalicelib.core.errors import Forbidden, InvalidRequest, Unauthenticated
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
-from chalicelib.core.notify import notifier
 
 
 class InvalidChallenge(Unauthenticated):
@@ -81,11 +87,19 @@ class MfaRequired:
 
 def log_in(email: str, password: str, client: Client,
            device_token: str | None = None) -> SignedIn | MfaRequired:
-    account, throttle = service.check_password(email, password, client)
-    if mfa.enabled_factor(account.account_id) is None:
-        return _finish(account, client, "password", throttle)
-    if devices.is_remembered(account, device_token):
-        return _finish(account, client, "password+remembered_device", throttle, remembered=True)
+    account, reservation = service.check_password(email, password, client)
+    with service.released_on_outage(reservation):
+        factor = mfa.enabled_factor(account.account_id)
+        remembered = factor is not None and devices.is_remembered(account, device_token)
+    if factor is None:
+        if account.role in mfa.REQUIRED_FOR_ROLES:
+            return _finish(account, client, "password (enrolment only)", reservation,
+                           mfa_enrollment_only=True)
+        return _finish(account, client, "password", reservation)
+    if remembered:
+        return _finish(account, client, "password+remembered_device", reservation,
+                       remembered=True)
+    store.release_attempt(reservation)
     return _challenge(account, client)
 
 
@@ -96,103 +110,98 @@ def _challenge(account: Account, client: Client) -> MfaRequired:
         session_epoch=account.session_epoch)
     challenge.set_expiry(clock.now() + get_settings().mfa_challenge_seconds)
     challenge.save()
-    return MfaRequired(challenge.challenge_id, mfa.methods(account))
+    return MfaRequired(challenge.challenge_id, list(mfa.SIGN_IN_METHODS))
 
 
 def complete_second_factor(challenge_id: str, method: str, code: str, client: Client,
                            remember_device: bool = False) -> SignedIn:
-    policy = LockoutPolicy.from_settings()
-    challenge, account, throttle = _open_challenge(challenge_id, client, policy)
-    if method not in mfa.methods(account):
+    challenge, account = _open_challenge(challenge_id, client)
+    if method not in mfa.SIGN_IN_METHODS:
         raise MethodUnavailable(method)
+    reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     try:
-        accepted = _second_factor_accepted(account, challenge, method, code, client)
+        accepted = _second_factor_accepted(account, method, code, client)
     except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
-        _count_failure(account, method, client, policy)
+        _count_failure(reservation, account, method, client)
+        raise
+    except Exception:
+        store.release_attempt(reservation)  # a dependency failed: not the person's attempt
         raise
     if not accepted:
-        _count_failure(account, method, client, policy)
+        _count_failure(reservation, account, method, client)
         raise InvalidSecondFactor()
-    if not mfa_store.consume_challenge(challenge):
+    with service.released_on_outage(reservation):
+        consumed = mfa_store.consume_challenge(challenge)
+    if not consumed:
+        store.release_attempt(reservation)
         raise InvalidChallenge()  # finished a moment ago by a parallel request
-    return _finish(account, client, f"password+{method}", throttle,
+    return _finish(account, client, f"password+{method}", reservation,
                    remember_device=remember_device)
 
 
 def send_code(challenge_id: str, method: str, client: Client) -> None:
-    """Email or text a one-time code for this challenge (at most a few per challenge)."""
-    settings = get_settings()
-    challenge, account, _ = _open_challenge(challenge_id, client, LockoutPolicy.from_settings())
-    if method not in mfa.methods(account):
-        raise MethodUnavailable(method)
-    seconds_left = max(1, int(challenge.expires_at - clock.now()))
-    if not mfa_store.count_code_send(challenge, settings.mfa_code_sends_per_challenge):
-        raise RateLimited("Too many codes were sent for this sign-in. Use the last one, or sign "
-                          "in again later.", retry_after_seconds=seconds_left,
-                          code="too_many_codes_sent")
-    issued = codes.issue(f"mfa_{method}", challenge.challenge_id, ttl_seconds=seconds_left)
-    minutes = max(1, seconds_left // 60)
-    if method == "email":
-        notifier().email(account.email, "mfa_code", full_name=account.full_name,
-                         code=issued.code, minutes=minutes)
-    else:
-        notifier().sms(account.phone, f"Your Kinlink sign-in code is {issued.code}. It expires "
-                                      f"in {minutes} minutes. Never share it.")
+    """Sign-in codes by email or SMS are not a second factor (see the module docstring): a live
+    challenge gets 400 ``mfa_method_unavailable``, a dead one 401 ``invalid_challenge``."""
+    _open_challenge(challenge_id, client)
+    raise MethodUnavailable(method)
 
 
 def disable_second_factor(account_id: str, password: str, code: str, client: Client) -> None:
     """Turn 2FA off after re-authenticating with the password and a current code."""
-    policy = LockoutPolicy.from_settings()
     account = service.existing_account(account_id)
-    service.check_not_locked(account.email, policy)
+    if account.role in mfa.REQUIRED_FOR_ROLES:
+        raise mfa.MfaRequiredForRole()
+    reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     matches, _ = passwords.verify_password(password, account.password_hash)
     try:
         accepted = matches and mfa.verify_factor(account_id, code, client)
     except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
         accepted = False
+    except Exception:
+        store.release_attempt(reservation)  # a dependency failed: not the person's attempt
+        raise
     if not accepted:
-        service.record_failed_attempt(account.email, policy, account, client)
+        service.attempt_failed(reservation, account, client)
         activity.record(account_id, "mfa_challenge_failed", client, outcome="failure",
                         action="disable_mfa")
         raise Forbidden("The password or the code is wrong.", code="invalid_credentials")
+    store.release_attempt(reservation)
     mfa.disable(account, client)
 
 
-def _open_challenge(challenge_id: str, client: Client, policy: LockoutPolicy
-                    ) -> tuple[mfa_store.MfaChallenge, Account, LoginThrottle | None]:
+def _open_challenge(challenge_id: str, client: Client
+                    ) -> tuple[mfa_store.MfaChallenge, Account]:
     challenge = mfa_store.get_or_none(mfa_store.MfaChallenge, challenge_id)
     if (challenge is None or challenge.is_expired()
             or not secrets.same(challenge.device_digest,
                                 devices.device_digest(challenge.account_id, client.user_agent))):
         raise InvalidChallenge()
-    throttle = service.check_not_locked(challenge.email, policy)
     account = account_by_id(challenge.account_id)
     if account is None or account.disabled or account.session_epoch != challenge.session_epoch:
         raise InvalidChallenge()
-    return challenge, account, throttle
+    return challenge, account
 
 
-def _second_factor_accepted(account: Account, challenge: mfa_store.MfaChallenge, method: str,
-                            code: str, client: Client) -> bool:
+def _second_factor_accepted(account: Account, method: str, code: str, client: Client) -> bool:
     if method == "totp":
         factor = mfa.enabled_factor(account.account_id)
         return factor is not None and mfa.verify_totp(factor, code, client)
-    if method == "recovery_code":
-        return mfa.use_recovery_code(account.account_id, code, client)
-    return codes.consume(f"mfa_{method}", challenge.challenge_id, code.strip())
+    return mfa.use_recovery_code(account.account_id, code, client)
 
 
-def _count_failure(account: Account, method: str, client: Client, policy: LockoutPolicy) -> None:
-    service.record_failed_attempt(account.email, policy, account, client)
+def _count_failure(reservation: store.Reservation, account: Account, method: str,
+                   client: Client) -> None:
+    service.attempt_failed(reservation, account, client)
     activity.record(account.account_id, "mfa_challenge_failed", client, outcome="failure",
                     method=method)
 
 
-def _finish(account: Account, client: Client, method: str, throttle: LoginThrottle | None,
-            remembered: bool = False, remember_device: bool = False) -> SignedIn:
-    if throttle is not None:
-        store.clear_failures(throttle)
-    tokens = sessions.open_session(account, client)
+def _finish(account: Account, client: Client, method: str, reservation: store.Reservation,
+            remembered: bool = False, remember_device: bool = False,
+            mfa_enrollment_only: bool = False) -> SignedIn:
+    with service.released_on_outage(reservation):
+        store.clear_attempts(reservation)
+    tokens = sessions.open_session(account, client, mfa_enrollment_only=mfa_enrollment_only)
     device_token = devices.remember(account) if remember_device else None
     activity.record(account.account_id, "login_succeeded", client, method=method,
                     session_id=tokens.session_id, device=devices.label(client.user_agent))

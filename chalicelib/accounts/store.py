@@ -4,13 +4,18 @@
 * ``account-emails``: one item per canonical email, pointing at its account.  Created in the
   same transaction as the account with ``attribute_not_exists``, so an email has one owner.
 * ``login-throttles``: failure counts and locks per email digest (also for emails with no
-  account, so lockout reveals nothing).
-* ``one-time-codes``: hashed codes and link tokens with an attempt budget.
+  account, so lockout reveals nothing) and per kiosk sign-in subject; a held lock (``held``)
+  has no expiry: it lasts until the item is deleted (an unlock).
+* ``one-time-codes``: hashed codes and link tokens with an attempt budget, and the opaque link
+  ids that point at them (``LinkToken``).
 * ``sessions``: one item per sign-in; tokens are stored as digests only.
+* ``account-tallies``: counts kept exact by the transactions that change what they count
+  (``enabled_admins``), so "never disable the last admin" reads one item, not a Scan.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
@@ -20,6 +25,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
+from chalicelib.core.errors import AccountHeld, AccountLocked
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    condition_failed, expiry_update_actions, failed_conditions,
                                    register, transaction_connection)
@@ -81,6 +87,7 @@ class LoginThrottle(ExpiringModel):
     failures = NumberAttribute(default=0)
     locks = NumberAttribute(default=0)
     locked_until = NumberAttribute(null=True)
+    held = BooleanAttribute(null=True)  # set only on a lock that lasts until an unlock
     by_expiry = ByExpiry()
 
 
@@ -94,6 +101,19 @@ class OneTimeCode(ExpiringModel):
     token_digest = UnicodeAttribute(null=True)  # for codes that also travel as a link
     attempts_left = NumberAttribute()
     created_at = NumberAttribute()
+    by_expiry = ByExpiry()
+
+
+class LinkToken(ExpiringModel):
+    """The opaque id of an emailed link, pointing at the code record it opens, so the link
+    never names its account.  It lives in the ``one-time-codes`` table beside the codes (not
+    registered: that table is OneTimeCode's), expires with its code and is swept with them."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("one-time-codes")
+
+    subject = UnicodeAttribute(hash_key=True)  # "link#<link id>"
+    code_subject = UnicodeAttribute()  # the OneTimeCode it opens: "<purpose>#<owner id>"
     by_expiry = ByExpiry()
 
 
@@ -123,14 +143,38 @@ class Session(ExpiringModel):
     created_at = NumberAttribute()
     last_used_at = NumberAttribute()
     revoked = BooleanAttribute(default=False)
+    # A staff or admin sign-in without TOTP: the session may only enrol TOTP or log out
+    # (``sessions.authenticate``) and lives ``mfa_enrollment_session_seconds``.
+    mfa_enrollment_only = BooleanAttribute(default=False)
     ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    kiosk_id = UnicodeAttribute(null=True)  # the kiosk an inmate's session was opened on
     by_account = SessionsByAccount()
     by_expiry = ByExpiry()
 
 
+@register
+class AccountTally(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("account-tallies")
+
+    name = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+
+
+ENABLED_ADMINS = "enabled_admins"
+
+
 class EmailTaken(Exception):
     """The email already belongs to an account."""
+
+
+class LastAdmin(Exception):
+    """Disabling this admin would leave no enabled admin."""
+
+
+class ConcurrentChange(Exception):
+    """The account changed between reading it and writing it."""
 
 
 def create_account(account: Account) -> None:
@@ -139,6 +183,9 @@ def create_account(account: Account) -> None:
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(claim, condition=EmailClaim.email.does_not_exist())
             transaction.save(account, condition=Account.account_id.does_not_exist())
+            if account.role == "admin" and not account.disabled:
+                transaction.update(AccountTally(ENABLED_ADMINS),
+                                   actions=[AccountTally.count.add(1)])
     except TransactWriteError as error:
         # Both conditions are "does not exist yet", so a failed condition means taken (a
         # conflict or throttling is not: it propagates and the client retries).
@@ -216,6 +263,37 @@ def bump_session_epoch(account: Account, keep_session: Session | None = None,
     return new_epoch
 
 
+def set_disabled(account: Account, disabled: bool) -> None:
+    """Disable or enable the account, ending every session either way (one epoch bump).  An
+    admin's change moves the enabled-admin tally in the same transaction, and a disable that
+    would take it below one fails: ``LastAdmin``.  The epoch condition serialises concurrent
+    changes of one account (``ConcurrentChange``), so the tally stays exact.  Enabling an
+    enabled account changes nothing (its sessions go on)."""
+    if not disabled and not account.disabled:
+        return
+
+    def tally(transaction: TransactWrite) -> None:
+        if account.role != "admin" or bool(account.disabled) == disabled:
+            return
+        if disabled:
+            transaction.update(AccountTally(ENABLED_ADMINS), actions=[AccountTally.count.add(-1)],
+                               condition=AccountTally.count > 1)
+        else:
+            transaction.update(AccountTally(ENABLED_ADMINS), actions=[AccountTally.count.add(1)])
+
+    try:
+        bump_session_epoch(account, also=tally, disabled=disabled)
+    except TransactWriteError as error:
+        reasons = getattr(error.cause, "cancellation_reasons", None) or []
+        refused = [reason is not None and reason.code == "ConditionalCheckFailed"
+                   for reason in reasons]
+        if refused[1:2] == [True]:
+            raise LastAdmin() from None
+        if refused[:1] == [True]:
+            raise ConcurrentChange() from None
+        raise
+
+
 def confirm_pending_phone(account: Account, phone: str) -> bool:
     """Make ``phone`` the account's verified number if it is still the pending one."""
     try:
@@ -242,37 +320,127 @@ def throttle_for(subject: str) -> LoginThrottle | None:
     return get_or_none(LoginThrottle, subject)
 
 
-def record_failure(subject: str, policy, now: float) -> LoginThrottle:
-    """Count one failure atomically; the failure that reaches the threshold sets the lock.
+@dataclass(frozen=True)
+class Reservation:
+    """One slot of a subject's failure budget, taken before its secret is checked.
 
-    The lock is set under the condition that no lock is running, so concurrent failures cannot
-    lengthen it, and attempts made while locked are refused before they get here.
-    """
-    throttle = LoginThrottle(subject)
-    throttle.update(actions=[LoginThrottle.failures.add(1)] +
-                    _expiry_actions(now + policy.memory_seconds))
-    if throttle.failures < policy.threshold:
-        return throttle
-    previous_locks = throttle.locks or 0
-    if throttle.locked_until is not None and throttle.locked_until + policy.memory_seconds < now:
-        previous_locks = 0  # the last lock is older than the escalation memory
-    locked_until = now + policy.lock_seconds(previous_locks)
+    The slot counts as a failure unless ``release_attempt`` or ``clear_attempts`` gives it back.
+    The last slot of the budget starts the lock at once (``locked_until``), so that no request
+    can be evaluated while the last one is; ``before`` is the state to restore if that last
+    attempt turns out right."""
+
+    subject: str
+    locked_until: float | None = None
+    # failures, locks, locked_until, expires_at
+    before: tuple[int, int, float | None, float | None] | None = None
+
+
+RESERVE_TRIES = 5
+
+
+def reserve_attempt(subject: str, policy, now: float) -> Reservation:
+    """Take one slot of ``subject``'s failure budget atomically, or raise ``AccountLocked``.
+
+    Whatever the concurrency, at most ``policy.threshold`` attempts are evaluated per lock
+    window: the common case is one conditional ``ADD``; otherwise the item is read and
+    rewritten conditioned on what was read (optimistic), retried a few times.  A held lock
+    raises ``AccountHeld``."""
+    live = (LoginThrottle.held.does_not_exist()
+            & (LoginThrottle.locked_until.does_not_exist() | (LoginThrottle.locked_until <= now))
+            & (LoginThrottle.failures.does_not_exist()
+               | (LoginThrottle.failures < policy.threshold - 1))
+            & (LoginThrottle.expires_at.does_not_exist() | (LoginThrottle.expires_at > now)))
     try:
-        throttle.update(
-            actions=[LoginThrottle.failures.set(0), LoginThrottle.locks.set(previous_locks + 1),
-                     LoginThrottle.locked_until.set(locked_until)]
-            + _expiry_actions(locked_until + policy.memory_seconds),
-            condition=(LoginThrottle.locked_until.does_not_exist()
-                       | (LoginThrottle.locked_until <= now)),
-        )
-    except UpdateError:
-        pass  # a concurrent failure set the lock first
-    return throttle
+        LoginThrottle(subject).update(
+            actions=[LoginThrottle.failures.add(1)] + _expiry_actions(now + policy.memory_seconds),
+            condition=live)
+        return Reservation(subject)
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+    for _ in range(RESERVE_TRIES):
+        reservation = _reserve_by_rewrite(subject, policy, now)
+        if reservation is not None:
+            return reservation
+    raise AccountLocked(1)  # the budget is being fought over this very second
 
 
-def clear_failures(throttle: LoginThrottle) -> None:
-    if throttle.failures:
-        throttle.update(actions=[LoginThrottle.failures.set(0)])
+def _reserve_by_rewrite(subject: str, policy, now: float) -> Reservation | None:
+    """The slow path of ``reserve_attempt``: None when another request changed the item."""
+    current = throttle_for(subject)
+    if current is None or current.is_expired(now):
+        failures, locks, locked_until = 0, 0, None  # nothing remembered
+    else:
+        failures, locks, locked_until = current.failures or 0, current.locks or 0, current.locked_until
+        if current.held:
+            raise AccountHeld()
+    wait = policy.retry_after(locked_until, now)
+    if wait:
+        raise AccountLocked(wait)
+    if locked_until is not None and locked_until + policy.memory_seconds < now:
+        locks = 0  # the last lock is older than the escalation memory
+    unchanged = (LoginThrottle.subject.does_not_exist() if current is None
+                 else LoginThrottle.expires_at == current.expires_at)
+    if current is not None:
+        unchanged &= LoginThrottle.failures == current.failures
+    if failures + 1 < policy.threshold:
+        actions = [LoginThrottle.failures.set(failures + 1), LoginThrottle.locks.set(locks),
+                   LoginThrottle.locked_until.remove()]
+        actions += _expiry_actions(now + policy.memory_seconds)
+        result = Reservation(subject)
+    else:
+        lock_ends = now + policy.lock_seconds(locks)
+        actions = [LoginThrottle.failures.set(0), LoginThrottle.locks.set(locks + 1),
+                   LoginThrottle.locked_until.set(lock_ends)]
+        actions += ([LoginThrottle.held.set(True)] + _no_expiry_actions()
+                    if policy.holds(locks + 1)
+                    else _expiry_actions(lock_ends + policy.memory_seconds))
+        result = Reservation(subject, lock_ends, (failures, locks, locked_until,
+                                                  current.expires_at if current else None))
+    try:
+        LoginThrottle(subject).update(actions=actions, condition=unchanged)
+    except UpdateError as error:
+        if condition_failed(error):
+            return None
+        raise
+    return result
+
+
+def release_attempt(reservation: Reservation) -> None:
+    """Give the slot back without clearing the count (a right password before the second
+    factor: knowing it must not refill the budget for guessing the second factor)."""
+    if reservation.locked_until is not None:
+        _undo_lock(reservation, keep_failures=True)
+        return
+    try:
+        LoginThrottle(reservation.subject).update(actions=[LoginThrottle.failures.add(-1)],
+                                                  condition=LoginThrottle.failures > 0)
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise  # a success cleared the count meanwhile: nothing to give back
+
+
+def clear_attempts(reservation: Reservation) -> None:
+    """A complete sign-in: the failure count starts again from zero."""
+    if reservation.locked_until is not None:
+        _undo_lock(reservation, keep_failures=False)
+        return
+    LoginThrottle(reservation.subject).update(actions=[LoginThrottle.failures.set(0)])
+
+
+def _undo_lock(reservation: Reservation, keep_failures: bool) -> None:
+    failures, locks, locked_until, expires_at = reservation.before
+    actions = [LoginThrottle.failures.set(failures if keep_failures else 0),
+               LoginThrottle.locks.set(locks), LoginThrottle.held.remove()]
+    actions.append(LoginThrottle.locked_until.set(locked_until) if locked_until is not None
+                   else LoginThrottle.locked_until.remove())
+    actions += _expiry_actions(expires_at) if expires_at is not None else _no_expiry_actions()
+    try:
+        LoginThrottle(reservation.subject).update(
+            actions=actions, condition=LoginThrottle.locked_until == reservation.locked_until)
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise  # an unlock or reset removed the lock meanwhile: nothing to undo
 
 
 def delete_throttle(subject: str) -> None:
@@ -285,3 +453,8 @@ def delete_throttle_in(transaction: TransactWrite, subject: str) -> None:
 
 def _expiry_actions(epoch_seconds: float) -> list:
     return expiry_update_actions(LoginThrottle, epoch_seconds)
+
+
+def _no_expiry_actions() -> list:
+    return [LoginThrottle.expires_at.remove(), LoginThrottle.expiry_bucket.remove(),
+            LoginThrottle.ttl.remove()]

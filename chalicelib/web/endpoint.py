@@ -84,6 +84,7 @@ class EndpointSpec:
     tag: str
     max_body_bytes: int = MAX_BODY_BYTES
     headers: tuple[Header, ...] = ()
+    during_mfa_enrollment: bool = False
     source_limit: str | None = None
 
 
@@ -94,15 +95,17 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
              body: dict | None = None, query: dict | None = None, status: int = 200,
              response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "",
              max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = (),
-             source_limit: str | None = None) -> Callable:
+             during_mfa_enrollment: bool = False, source_limit: str | None = None) -> Callable:
     """``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
-    declares the request headers the view reads (for the document); ``source_limit`` names the
+    declares the request headers the view reads (for the document); ``during_mfa_enrollment``
+    lets a staff or admin session that has not enrolled TOTP yet call it (every other endpoint
+    refuses it: the allow-list is these declarations); ``source_limit`` names the
     per-source-address policy (``core.ratelimit.limit_source``) every request counts against,
     before anything else is done (429 ``rate_limited``)."""
     if source_limit is not None and "rate_limited" not in problems:
         problems = (*problems, "rate_limited")
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
-                        max_body_bytes, headers, source_limit)
+                        max_body_bytes, headers, during_mfa_enrollment, source_limit)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -136,7 +139,8 @@ def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response
         limit_source(spec.source_limit, client.ip)
     # Who is calling comes first: an anonymous caller learns nothing about a protected
     # endpoint's input rules.
-    principal = (authenticate(_bearer(raw.headers), spec.roles, client)
+    principal = (authenticate(_bearer(raw.headers), spec.roles, client,
+                              spec.during_mfa_enrollment)
                  if spec.roles is not None else None)
     request = ApiRequest(
         body=_parse_body(raw, spec.body, spec.max_body_bytes),
@@ -162,7 +166,8 @@ def json_response(reply: Reply) -> Response:
 def client_of(raw) -> Client:
     identity = (raw.context or {}).get("identity") or {}
     return Client(ip=identity.get("sourceIp") or "unknown",
-                  user_agent=(raw.headers.get("user-agent") or "")[:512])
+                  user_agent=(raw.headers.get("user-agent") or "")[:512],
+                  kiosk_key=raw.headers.get("x-kiosk-key") or None)
 
 
 def _bearer(headers) -> str | None:
@@ -217,3 +222,6 @@ def _describe(found: list[dict]) -> str:
 
 
 PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}
+# Staff act in their own facility; admins may call a staff endpoint naming one (api.md "Roles").
+STAFF_OR_ADMIN = ("staff", "admin")
+FACILITY_QUERY = {"facility_id": schemas.string(1, 64)}
