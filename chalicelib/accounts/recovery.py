@@ -98,7 +98,7 @@ def request_reset(email: str, channel: str, client: Client) -> None:
         # event, the stand-in's code written again.  It stays live, never sent, so guessing a
         # code for this address afterwards costs what it costs for a registered one.
         queue_decoy()
-        codes.issue(PASSWORD_RESET, owner, with_token=True,
+        codes.issue(PASSWORD_RESET, owner,
                     ttl_seconds=get_settings().password_reset_code_seconds)
         log_event("password_reset_not_sent", reason="no_active_account")
         return
