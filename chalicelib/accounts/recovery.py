@@ -16,10 +16,12 @@ Decisions:
   person asked for a reset and the email address is the account's verified channel, so falling
   back helps them and tells an outsider nothing (the answer is the same 202 either way).  SMS
   carries the code only, never the link.
-* A failed delivery withdraws the code it carried (nothing live that nobody received) but still
-  counts towards the send limit: the limit protects the mailbox and our sender reputation, and
-  an outage should not turn into a retry storm.  The attempt is recorded in the activity log
-  with outcome ``send_failed`` (requests over the limit are only logged: anyone can make them).
+* A message that could not be queued withdraws the code it carried (nothing live that nobody
+  received) but still counts towards the send limit: the limit protects the mailbox and our
+  sender reputation, and an outage should not turn into a retry storm.  The attempt is recorded
+  in the activity log with outcome ``send_failed`` (requests over the limit are only logged:
+  anyone can make them).  A send that fails later, in the worker (``core.delivery``), is
+  retried by the queue and then dead-lettered; its code expires unused.
 * The new password is checked against the policy *before* the token or code is used, so a weak
   choice costs nothing and the person can try again with the same link.  On the email+code path
   it is checked before the account is even looked up (against the email given), otherwise
