@@ -50,6 +50,17 @@ class Settings:
     password_reset_sends_window_seconds: int = 60 * 60
     phone_verification_sends_per_window: int = 3
     phone_verification_sends_window_seconds: int = 60 * 60
+    # Every code message (email or SMS: verification, phone, email change, reset, sign-in codes)
+    # per account, across purposes, challenges and re-sends: stops code pumping (issue 9, F10).
+    code_messages_per_window: int = 5
+    code_messages_window_seconds: int = 60 * 60
+    # Sign-up emails per address (a code or a "someone tried" notice), so sign-up cannot flood
+    # a mailbox; over the limit sign-up still answers 202 and sends nothing (F7).
+    signup_emails_per_window: int = 3
+    signup_emails_window_seconds: int = 60 * 60
+    # Email verification codes tried per address, right or wrong, across re-sends (F6).
+    verification_code_guesses_per_window: int = 10
+    verification_code_guesses_window_seconds: int = 24 * 60 * 60
     # The scheduled clean-up looks back this far when it has no watermark yet.
     cleanup_lookback_hours: int = 48
     # Second factor (ASVS 2.8): TOTP secrets are encrypted with this KMS key (an alias, id or

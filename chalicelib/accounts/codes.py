@@ -5,6 +5,12 @@ time, good for one use, and dead after ``code_max_attempts`` wrong tries.  Issui
 the same purpose and owner replaces the old one.  Every guess first spends an attempt with a
 conditional decrement, so parallel guessing cannot exceed the budget; the right code is then
 consumed by a delete conditioned on its digest, so it works once even under races.
+
+Every code message, whatever its purpose, first spends one of the account's ``code_messages``
+(5 an hour by default, across purposes, challenges and re-sends: ``count_message``), so no
+endpoint can be used to pump SMS or email at one person.  Past the limit it raises
+``TooManyCodesSent``: endpoints that answer 202 whatever happens catch it and send nothing, the
+others answer 429.
 """
 from __future__ import annotations
 
@@ -15,7 +21,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.errors import InvalidRequest, RateLimited
+from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import condition_failed
 from chalicelib.accounts.store import OneTimeCode
 
@@ -25,6 +32,15 @@ class InvalidOrExpiredCode(InvalidRequest):
 
     def __init__(self) -> None:
         super().__init__("The code is wrong or has expired. Ask for a new one.")
+
+
+class TooManyCodesSent(RateLimited):
+    code = "too_many_codes_sent"
+    title = "Too many codes sent"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("Too many codes were sent to this account lately. Use the last one, or "
+                         "try again later.", retry_after_seconds=retry_after_seconds)
 
 
 @dataclass(frozen=True)
@@ -37,15 +53,26 @@ def _subject(purpose: str, owner_id: str) -> str:
     return f"{purpose}#{owner_id}"
 
 
-def issue(purpose: str, owner_id: str, *, with_token: bool = False,
+def count_message(account_id: str) -> None:
+    """Spend one of the account's code messages; raises ``TooManyCodesSent`` past the limit.
+    Call it before sending any code (``issue`` does)."""
+    decision = RatePolicy.configured("code_messages").hit(account_id)
+    if not decision.allowed:
+        raise TooManyCodesSent(decision.retry_after_seconds)
+
+
+def issue(purpose: str, owner_id: str, *, account_id: str, with_token: bool = False,
           ttl_seconds: int | None = None) -> IssuedCode:
+    """A new code (replacing any earlier one of ``purpose`` and ``owner_id``) to be sent to the
+    owner of ``account_id``, whose code-message allowance it spends."""
+    count_message(account_id)
     settings = get_settings()
     now = clock.now()
     code = secrets.new_numeric_code()
     token = f"{owner_id}.{secrets.new_token()}" if with_token else None
     record = OneTimeCode(
         _subject(purpose, owner_id),
-        code_digest=secrets.keyed_digest(code, _subject(purpose, owner_id)),
+        code_digest=digest(purpose, owner_id, code),
         token_digest=secrets.token_digest(token) if token else None,
         attempts_left=settings.code_max_attempts,
         created_at=int(now),
@@ -53,6 +80,11 @@ def issue(purpose: str, owner_id: str, *, with_token: bool = False,
     record.set_expiry(now + (ttl_seconds or settings.verification_code_seconds))
     record.save()
     return IssuedCode(code, token)
+
+
+def digest(purpose: str, owner_id: str, code: str) -> str:
+    """How a code of ``purpose`` for ``owner_id`` is stored: an HMAC bound to both."""
+    return secrets.keyed_digest(code, _subject(purpose, owner_id))
 
 
 def consume(purpose: str, owner_id: str, code: str) -> bool:

@@ -19,7 +19,8 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 
-from chalicelib.core.store import BaseMeta, ByExpiry, ExpiringModel, TableName, register
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, condition_failed,
+                                   register)
 
 
 @register
@@ -172,8 +173,10 @@ def count_code_send(challenge: MfaChallenge, limit: int) -> bool:
         challenge.update(actions=[MfaChallenge.code_sends.add(1)],
                          condition=MfaChallenge.code_sends < limit)
         return True
-    except UpdateError:
-        return False
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise  # DynamoDB failed (throttled, say): a 503 to retry, not "too many codes"
 
 
 def add_known_device(device: KnownDevice) -> bool:

@@ -130,7 +130,8 @@ def send_code(challenge_id: str, method: str, client: Client) -> None:
         raise RateLimited("Too many codes were sent for this sign-in. Use the last one, or sign "
                           "in again later.", retry_after_seconds=seconds_left,
                           code="too_many_codes_sent")
-    issued = codes.issue(f"mfa_{method}", challenge.challenge_id, ttl_seconds=seconds_left)
+    issued = codes.issue(f"mfa_{method}", challenge.challenge_id, account_id=account.account_id,
+                         ttl_seconds=seconds_left)  # past the account's allowance: 429
     minutes = max(1, seconds_left // 60)
     if method == "email":
         notifier().email(account.email, "mfa_code", full_name=account.full_name,
