@@ -1,4 +1,5 @@
-"""One-time codes (email verification, and later reset, phone and sign-in codes).
+"""One-time codes: reset, phone, email-change and sign-in codes.  (Sign-up codes are kept with
+their sign-up attempt, ``store.SignupAttempt``, but share the digest and the message allowance.)
 
 A code is 6 digits, stored only as an HMAC bound to its purpose and owner, valid for a limited
 time, good for one use, and dead after ``code_max_attempts`` wrong tries.  Issuing a new code for
