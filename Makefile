@@ -27,7 +27,8 @@ test: $(STAMP)
 outbox: $(STAMP)
 	@$(BIN)/python scripts/outbox.py
 
-# CloudFormation for the prod stage: build/package/sam.json (tables generated from the models).
+# CloudFormation for the prod stage: build/package/sam.json (tables generated from the models),
+# and deployment.zip slimmed and precompiled for the Lambda runtime (scripts/slim_package.py).
 # Chalice insists on a region; it only picks the partition's names, the template is region-free.
 package: $(STAMP)
 	@mkdir -p build
@@ -35,6 +36,7 @@ package: $(STAMP)
 	rm -rf build/package
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
 		$(BIN)/chalice package --stage prod --merge-template build/resources.json build/package
+	$(BIN)/python scripts/slim_package.py build/package
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -48,11 +48,11 @@ def start_emulator():
     """Start moto's server unless an endpoint is configured; returns it (or ``None``)."""
     if os.environ.get("AWS_ENDPOINT_URL"):
         return None
-    from moto.server import ThreadedMotoServer
+    from local_emulator import SerialMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise
     port = int(os.environ.get("MOTO_PORT", "4566"))
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = SerialMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -179,7 +179,9 @@ def create_server(app_obj, config, host: str, port: int):
             # Skip ChaliceRequestHandler.__init__: it would replace the gateway.
             super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
-    return LocalDevServer(app_obj, config, host, port, handler_cls=RequestHandler)
+    from local_emulator import accept_many
+
+    return accept_many(LocalDevServer(app_obj, config, host, port, handler_cls=RequestHandler))
 
 
 def stop_on_signals() -> None:

@@ -1,5 +1,6 @@
-"""The app as real HTTP: chalice's local server over moto's server, both on free ports in this
-process.  Used by the tests that need a real client (the browser test, the schemathesis run).
+"""The app as real HTTP: chalice's local server over moto's server (one request at a time, as
+``make run`` serves it), both on free ports in this process.  Used by the tests that need a real client (the
+browser test, the schemathesis run, the races over HTTP).
 
 ``running_stack()`` points AWS at the moto server only while it runs and restores everything
 after (environment, settings, cached clients and PynamoDB connections, the app's class, which
@@ -19,12 +20,12 @@ from collections.abc import Iterator
 
 from chalice.config import Config
 from chalice.local import create_local_server
-from moto.server import ThreadedMotoServer
 
 from app import app
 from chalicelib.config import get_settings, reset_settings
 from chalicelib.core import aws, clock, notify
 from chalicelib.core.store import create_tables, reset_connections
+from scripts.local_emulator import SerialMotoServer, accept_many
 from tests.conftest import ROOT
 
 RESTORED_ENVIRONMENT = ("AWS_ENDPOINT_URL", "PUBLIC_BASE_URL")
@@ -47,7 +48,7 @@ def running_stack() -> Iterator[str]:
     saved_env = {name: os.environ.get(name) for name in RESTORED_ENVIRONMENT}
     saved_class = app.__class__
     moto_port, app_port = free_port(), free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto = SerialMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     base_url = f"http://127.0.0.1:{app_port}"
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
@@ -61,7 +62,7 @@ def running_stack() -> Iterator[str]:
         create_tables()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
         config = Config.create(chalice_stage="test", app_name="kinlink", project_dir=str(ROOT))
-        server = create_local_server(app, config, "127.0.0.1", app_port)
+        server = accept_many(create_local_server(app, config, "127.0.0.1", app_port))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         yield base_url
     finally:

@@ -14,7 +14,7 @@ from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import AccountLocked, Forbidden, InvalidCredentials, InvalidRequest, NotFound
+from chalicelib.core.errors import Forbidden, InvalidCredentials, InvalidRequest, NotFound
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
@@ -166,39 +166,37 @@ class AccountDisabled(Forbidden):
         super().__init__("This account has been disabled. Contact support.")
 
 
-def check_not_locked(email: str, policy: LockoutPolicy) -> store.LoginThrottle | None:
-    throttle = store.throttle_for(throttle_subject(email))
-    if throttle is not None:
-        wait = policy.retry_after(throttle.locked_until, clock.now())
-        if wait:
-            raise AccountLocked(wait)
-    return throttle
+def reserve_attempt(email: str, policy: LockoutPolicy) -> store.Reservation:
+    """Take a slot of the email's failure budget before any secret is checked (429
+    ``account_locked`` when none is left), so concurrent guesses cannot outrun the lockout."""
+    return store.reserve_attempt(throttle_subject(email), policy, clock.now())
 
 
-def record_failed_attempt(email: str, policy: LockoutPolicy, account: store.Account | None = None,
-                          client: Client | None = None) -> None:
-    """Count a failed password or second factor toward the email's lockout; the failure that
-    starts a lock is written to the account's activity (when the email has an account)."""
-    throttle = store.record_failure(throttle_subject(email), policy, clock.now())
-    if policy.retry_after(throttle.locked_until, clock.now()):
-        log_event("account_locked", until=throttle.locked_until)
-        if account is not None and throttle.failures == 0:  # this failure set the lock
-            activity.record(account.account_id, "account_locked", client, outcome="failure",
-                            until=clock.iso(throttle.locked_until))
+def attempt_failed(reservation: store.Reservation, account: store.Account | None = None,
+                   client: Client | None = None) -> None:
+    """The reserved attempt was wrong: it stays counted.  The failure that starts a lock is
+    written to the account's activity (when the email has an account)."""
+    if reservation.locked_until is None:
+        return
+    log_event("account_locked", until=reservation.locked_until)
+    if account is not None:
+        activity.record(account.account_id, "account_locked", client, outcome="failure",
+                        until=clock.iso(reservation.locked_until))
 
 
 def check_password(email: str, password: str,
-                   client: Client | None = None) -> tuple[store.Account, store.LoginThrottle | None]:
-    """The account whose credentials these are, with every lockout rule applied, and its
-    throttle.  The failure count is NOT cleared here: with 2FA on, only the complete sign-in
-    clears it, or knowing the password would reset the budget for guessing the second factor."""
+                   client: Client | None = None) -> tuple[store.Account, store.Reservation]:
+    """The account whose credentials these are, with every lockout rule applied, and the
+    attempt's reservation, which the caller settles: ``store.clear_attempts`` once the sign-in
+    is complete, ``store.release_attempt`` when a second factor must still be checked (knowing
+    the password must not refill the budget for guessing the second factor)."""
     policy = LockoutPolicy.from_settings()
     email = canonical_email(email)
-    throttle = check_not_locked(email, policy)
+    reservation = reserve_attempt(email, policy)
     account = store.account_by_email(email)
     matches, needs_rehash = passwords.verify_password(password, account and account.password_hash)
     if not matches:
-        record_failed_attempt(email, policy, account, client)
+        attempt_failed(reservation, account, client)
         log_event("login_failed", known=account is not None)
         if account is not None:
             activity.record(account.account_id, "login_failed", client, outcome="failure",
@@ -207,18 +205,18 @@ def check_password(email: str, password: str,
     if needs_rehash:
         account.update(actions=[store.Account.password_hash.set(passwords.hash_password(password))])
     if account.disabled or not account.email_verified:
+        store.release_attempt(reservation)
         refusal = AccountDisabled() if account.disabled else EmailNotVerified()
         activity.record(account.account_id, "login_failed", client, outcome="failure",
                         reason=refusal.code)
         raise refusal
-    return account, throttle
+    return account, reservation
 
 
 def authenticate_password(email: str, password: str) -> store.Account:
     """Password-only re-authentication: clears the failure count on success."""
-    account, throttle = check_password(email, password)
-    if throttle is not None:
-        store.clear_failures(throttle)
+    account, reservation = check_password(email, password)
+    store.clear_attempts(reservation)
     return account
 
 

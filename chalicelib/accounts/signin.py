@@ -1,6 +1,8 @@
 """Signing in: the password, then (with 2FA on) the second factor, then a session.
 
 * ``log_in`` checks the password (``service.check_password``: lockout, enumeration resistance).
+  Every password or second-factor check first reserves a slot of the email's failure budget
+  (``service.reserve_attempt``), so parallel guesses cannot outrun the lockout.
   Without 2FA, or from a remembered device, it opens the session at once.  Otherwise it returns
   a challenge: an ``mfa-challenges`` record living ``mfa_challenge_seconds`` (5 min), single
   use, bound to the account, the account's session epoch (a reset or disable kills it) and the
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from chalicelib.accounts import (activity, codes, devices, mfa, mfa_store, passwords, service,
                                  sessions, store)
 from chalicelib.accounts.lockout import LockoutPolicy
-from chalicelib.accounts.store import Account, LoginThrottle, account_by_id
+from chalicelib.accounts.store import Account, account_by_id
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, InvalidRequest, RateLimited, Unauthenticated
@@ -81,11 +83,13 @@ class MfaRequired:
 
 def log_in(email: str, password: str, client: Client,
            device_token: str | None = None) -> SignedIn | MfaRequired:
-    account, throttle = service.check_password(email, password, client)
+    account, reservation = service.check_password(email, password, client)
     if mfa.enabled_factor(account.account_id) is None:
-        return _finish(account, client, "password", throttle)
+        return _finish(account, client, "password", reservation)
     if devices.is_remembered(account, device_token):
-        return _finish(account, client, "password+remembered_device", throttle, remembered=True)
+        return _finish(account, client, "password+remembered_device", reservation,
+                       remembered=True)
+    store.release_attempt(reservation)
     return _challenge(account, client)
 
 
@@ -101,28 +105,32 @@ def _challenge(account: Account, client: Client) -> MfaRequired:
 
 def complete_second_factor(challenge_id: str, method: str, code: str, client: Client,
                            remember_device: bool = False) -> SignedIn:
-    policy = LockoutPolicy.from_settings()
-    challenge, account, throttle = _open_challenge(challenge_id, client, policy)
+    challenge, account = _open_challenge(challenge_id, client)
     if method not in mfa.methods(account):
         raise MethodUnavailable(method)
+    reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     try:
         accepted = _second_factor_accepted(account, challenge, method, code, client)
     except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
-        _count_failure(account, method, client, policy)
+        _count_failure(reservation, account, method, client)
+        raise
+    except Exception:
+        store.release_attempt(reservation)  # a dependency failed: not the person's attempt
         raise
     if not accepted:
-        _count_failure(account, method, client, policy)
+        _count_failure(reservation, account, method, client)
         raise InvalidSecondFactor()
     if not mfa_store.consume_challenge(challenge):
+        store.release_attempt(reservation)
         raise InvalidChallenge()  # finished a moment ago by a parallel request
-    return _finish(account, client, f"password+{method}", throttle,
+    return _finish(account, client, f"password+{method}", reservation,
                    remember_device=remember_device)
 
 
 def send_code(challenge_id: str, method: str, client: Client) -> None:
     """Email or text a one-time code for this challenge (at most a few per challenge)."""
     settings = get_settings()
-    challenge, account, _ = _open_challenge(challenge_id, client, LockoutPolicy.from_settings())
+    challenge, account = _open_challenge(challenge_id, client)
     if method not in mfa.methods(account):
         raise MethodUnavailable(method)
     seconds_left = max(1, int(challenge.expires_at - clock.now()))
@@ -143,34 +151,36 @@ def send_code(challenge_id: str, method: str, client: Client) -> None:
 
 def disable_second_factor(account_id: str, password: str, code: str, client: Client) -> None:
     """Turn 2FA off after re-authenticating with the password and a current code."""
-    policy = LockoutPolicy.from_settings()
     account = service.existing_account(account_id)
-    service.check_not_locked(account.email, policy)
+    reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     matches, _ = passwords.verify_password(password, account.password_hash)
     try:
         accepted = matches and mfa.verify_factor(account_id, code, client)
     except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
         accepted = False
+    except Exception:
+        store.release_attempt(reservation)  # a dependency failed: not the person's attempt
+        raise
     if not accepted:
-        service.record_failed_attempt(account.email, policy, account, client)
+        service.attempt_failed(reservation, account, client)
         activity.record(account_id, "mfa_challenge_failed", client, outcome="failure",
                         action="disable_mfa")
         raise Forbidden("The password or the code is wrong.", code="invalid_credentials")
+    store.release_attempt(reservation)
     mfa.disable(account, client)
 
 
-def _open_challenge(challenge_id: str, client: Client, policy: LockoutPolicy
-                    ) -> tuple[mfa_store.MfaChallenge, Account, LoginThrottle | None]:
+def _open_challenge(challenge_id: str, client: Client
+                    ) -> tuple[mfa_store.MfaChallenge, Account]:
     challenge = mfa_store.get_or_none(mfa_store.MfaChallenge, challenge_id)
     if (challenge is None or challenge.is_expired()
             or not secrets.same(challenge.device_digest,
                                 devices.device_digest(challenge.account_id, client.user_agent))):
         raise InvalidChallenge()
-    throttle = service.check_not_locked(challenge.email, policy)
     account = account_by_id(challenge.account_id)
     if account is None or account.disabled or account.session_epoch != challenge.session_epoch:
         raise InvalidChallenge()
-    return challenge, account, throttle
+    return challenge, account
 
 
 def _second_factor_accepted(account: Account, challenge: mfa_store.MfaChallenge, method: str,
@@ -183,16 +193,16 @@ def _second_factor_accepted(account: Account, challenge: mfa_store.MfaChallenge,
     return codes.consume(f"mfa_{method}", challenge.challenge_id, code.strip())
 
 
-def _count_failure(account: Account, method: str, client: Client, policy: LockoutPolicy) -> None:
-    service.record_failed_attempt(account.email, policy, account, client)
+def _count_failure(reservation: store.Reservation, account: Account, method: str,
+                   client: Client) -> None:
+    service.attempt_failed(reservation, account, client)
     activity.record(account.account_id, "mfa_challenge_failed", client, outcome="failure",
                     method=method)
 
 
-def _finish(account: Account, client: Client, method: str, throttle: LoginThrottle | None,
+def _finish(account: Account, client: Client, method: str, reservation: store.Reservation,
             remembered: bool = False, remember_device: bool = False) -> SignedIn:
-    if throttle is not None:
-        store.clear_failures(throttle)
+    store.clear_attempts(reservation)
     tokens = sessions.open_session(account, client)
     device_token = devices.remember(account) if remember_device else None
     activity.record(account.account_id, "login_succeeded", client, method=method,

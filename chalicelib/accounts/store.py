@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
@@ -21,6 +22,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core.errors import AccountLocked
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    condition_failed, expiry_update_actions, failed_conditions,
                                    register, transaction_connection)
@@ -295,37 +297,118 @@ def throttle_for(subject: str) -> LoginThrottle | None:
     return get_or_none(LoginThrottle, subject)
 
 
-def record_failure(subject: str, policy, now: float) -> LoginThrottle:
-    """Count one failure atomically; the failure that reaches the threshold sets the lock.
+@dataclass(frozen=True)
+class Reservation:
+    """One slot of a subject's failure budget, taken before its secret is checked.
 
-    The lock is set under the condition that no lock is running, so concurrent failures cannot
-    lengthen it, and attempts made while locked are refused before they get here.
-    """
-    throttle = LoginThrottle(subject)
-    throttle.update(actions=[LoginThrottle.failures.add(1)] +
-                    _expiry_actions(now + policy.memory_seconds))
-    if throttle.failures < policy.threshold:
-        return throttle
-    previous_locks = throttle.locks or 0
-    if throttle.locked_until is not None and throttle.locked_until + policy.memory_seconds < now:
-        previous_locks = 0  # the last lock is older than the escalation memory
-    locked_until = now + policy.lock_seconds(previous_locks)
+    The slot counts as a failure unless ``release_attempt`` or ``clear_attempts`` gives it back.
+    The last slot of the budget starts the lock at once (``locked_until``), so that no request
+    can be evaluated while the last one is; ``before`` is the state to restore if that last
+    attempt turns out right."""
+
+    subject: str
+    locked_until: float | None = None
+    before: tuple[int, int, float | None] | None = None  # failures, locks, locked_until
+
+
+RESERVE_TRIES = 5
+
+
+def reserve_attempt(subject: str, policy, now: float) -> Reservation:
+    """Take one slot of ``subject``'s failure budget atomically, or raise ``AccountLocked``.
+
+    Whatever the concurrency, at most ``policy.threshold`` attempts are evaluated per lock
+    window: the common case is one conditional ``ADD``; otherwise the item is read and
+    rewritten conditioned on what was read (optimistic), retried a few times."""
+    live = ((LoginThrottle.locked_until.does_not_exist() | (LoginThrottle.locked_until <= now))
+            & (LoginThrottle.failures.does_not_exist()
+               | (LoginThrottle.failures < policy.threshold - 1))
+            & (LoginThrottle.expires_at.does_not_exist() | (LoginThrottle.expires_at > now)))
     try:
-        throttle.update(
-            actions=[LoginThrottle.failures.set(0), LoginThrottle.locks.set(previous_locks + 1),
-                     LoginThrottle.locked_until.set(locked_until)]
-            + _expiry_actions(locked_until + policy.memory_seconds),
-            condition=(LoginThrottle.locked_until.does_not_exist()
-                       | (LoginThrottle.locked_until <= now)),
-        )
-    except UpdateError:
-        pass  # a concurrent failure set the lock first
-    return throttle
+        LoginThrottle(subject).update(
+            actions=[LoginThrottle.failures.add(1)] + _expiry_actions(now + policy.memory_seconds),
+            condition=live)
+        return Reservation(subject)
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+    for _ in range(RESERVE_TRIES):
+        reservation = _reserve_by_rewrite(subject, policy, now)
+        if reservation is not None:
+            return reservation
+    raise AccountLocked(1)  # the budget is being fought over this very second
 
 
-def clear_failures(throttle: LoginThrottle) -> None:
-    if throttle.failures:
-        throttle.update(actions=[LoginThrottle.failures.set(0)])
+def _reserve_by_rewrite(subject: str, policy, now: float) -> Reservation | None:
+    """The slow path of ``reserve_attempt``: None when another request changed the item."""
+    current = throttle_for(subject)
+    if current is None or current.is_expired(now):
+        failures, locks, locked_until = 0, 0, None  # nothing remembered
+    else:
+        failures, locks, locked_until = current.failures or 0, current.locks or 0, current.locked_until
+    wait = policy.retry_after(locked_until, now)
+    if wait:
+        raise AccountLocked(wait)
+    if locked_until is not None and locked_until + policy.memory_seconds < now:
+        locks = 0  # the last lock is older than the escalation memory
+    unchanged = (LoginThrottle.subject.does_not_exist() if current is None
+                 else LoginThrottle.expires_at == current.expires_at)
+    if current is not None:
+        unchanged &= LoginThrottle.failures == current.failures
+    if failures + 1 < policy.threshold:
+        actions = [LoginThrottle.failures.set(failures + 1), LoginThrottle.locks.set(locks),
+                   LoginThrottle.locked_until.remove()]
+        result = Reservation(subject)
+        expires = now + policy.memory_seconds
+    else:
+        lock_ends = now + policy.lock_seconds(locks)
+        actions = [LoginThrottle.failures.set(0), LoginThrottle.locks.set(locks + 1),
+                   LoginThrottle.locked_until.set(lock_ends)]
+        result = Reservation(subject, lock_ends, (failures, locks, locked_until))
+        expires = lock_ends + policy.memory_seconds
+    try:
+        LoginThrottle(subject).update(actions=actions + _expiry_actions(expires), condition=unchanged)
+    except UpdateError as error:
+        if condition_failed(error):
+            return None
+        raise
+    return result
+
+
+def release_attempt(reservation: Reservation) -> None:
+    """Give the slot back without clearing the count (a right password before the second
+    factor: knowing it must not refill the budget for guessing the second factor)."""
+    if reservation.locked_until is not None:
+        _undo_lock(reservation, keep_failures=True)
+        return
+    try:
+        LoginThrottle(reservation.subject).update(actions=[LoginThrottle.failures.add(-1)],
+                                                  condition=LoginThrottle.failures > 0)
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise  # a success cleared the count meanwhile: nothing to give back
+
+
+def clear_attempts(reservation: Reservation) -> None:
+    """A complete sign-in: the failure count starts again from zero."""
+    if reservation.locked_until is not None:
+        _undo_lock(reservation, keep_failures=False)
+        return
+    LoginThrottle(reservation.subject).update(actions=[LoginThrottle.failures.set(0)])
+
+
+def _undo_lock(reservation: Reservation, keep_failures: bool) -> None:
+    failures, locks, locked_until = reservation.before
+    actions = [LoginThrottle.failures.set(failures if keep_failures else 0),
+               LoginThrottle.locks.set(locks)]
+    actions.append(LoginThrottle.locked_until.set(locked_until) if locked_until is not None
+                   else LoginThrottle.locked_until.remove())
+    try:
+        LoginThrottle(reservation.subject).update(
+            actions=actions, condition=LoginThrottle.locked_until == reservation.locked_until)
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise  # an unlock or reset removed the lock meanwhile: nothing to undo
 
 
 def delete_throttle(subject: str) -> None:

@@ -3,7 +3,7 @@
 * PINs are hashed with the accounts password hasher (bcrypt over SHA-256).  A PIN is short, so
   what protects it is the lockout: the same rules as e-mail sign-in (5 failures lock for 15
   minutes, doubling), counted per ``inmate:<facility>:<number>`` whether or not that inmate
-  exists, checked before any bcrypt work; an unknown number costs the same bcrypt check as a
+  exists, a slot of it reserved before any bcrypt work; an unknown number costs the same bcrypt check as a
   known one, and every failure gets the same answer.
 * A kiosk session is an ordinary session (same tokens, lifetimes and revocation) with the role
   ``inmate``; its ``account_id`` is the inmate id.  The session's holder is the inmate record:
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from chalicelib.accounts import passwords, sessions
 from chalicelib.accounts import store as accounts_store
 from chalicelib.accounts.lockout import LockoutPolicy
-from chalicelib.accounts.service import check_not_locked, record_failed_attempt
+from chalicelib.accounts.service import attempt_failed, reserve_attempt
 from chalicelib.core.errors import Unauthenticated
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
@@ -63,15 +63,14 @@ def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> se
     inmate_number = normalized_number(inmate_number)
     subject = f"inmate:{facility_id}:{inmate_number}"
     policy = LockoutPolicy.from_settings()
-    throttle = check_not_locked(subject, policy)
+    reservation = reserve_attempt(subject, policy)
     inmate = store.inmate_by_number(facility_id, inmate_number)
     matches, needs_rehash = passwords.verify_password(pin, inmate.pin_hash if inmate else None)
     if not matches:
-        record_failed_attempt(subject, policy)
+        attempt_failed(reservation)
         log_event("inmate_login_failed", facility_id=facility_id, known=inmate is not None)
         raise InvalidKioskCredentials()
-    if throttle is not None:
-        accounts_store.clear_failures(throttle)
+    accounts_store.clear_attempts(reservation)
     if needs_rehash:
         inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(pin))])
     tokens = sessions.open_session(KioskHolder(inmate.inmate_id, inmate.facility_id), client)

@@ -1,0 +1,49 @@
+"""The embedded AWS emulator: moto's server, applying one request at a time.
+
+DynamoDB's transactions are serializable; moto's are not under concurrent requests (a cancelled
+transaction restores a copy of each table it touched, erasing what other threads wrote meanwhile,
+and conditional writes race).  Serving one request at a time gives the local stack the
+guarantees the code relies on in AWS, so concurrent clients of `make run` and of the live-stack
+tests see what they would see there.  Used by scripts/devserver.py and tests/live_stack.py,
+which also widen the API server's connection backlog (``accept_many``).
+"""
+from __future__ import annotations
+
+import threading
+
+from moto.server import DomainDispatcherApplication, ThreadedMotoServer, create_backend_app
+from werkzeug.serving import make_server
+
+
+def one_request_at_a_time(app):
+    """Wrap a WSGI app so that requests are applied one after the other, each whole."""
+    lock = threading.Lock()
+
+    def serialised(environ, start_response):
+        with lock:
+            return list(app(environ, start_response))
+
+    return serialised
+
+
+class SerialMotoServer(ThreadedMotoServer):
+    """``ThreadedMotoServer`` whose requests never overlap."""
+
+    def _server_entry(self) -> None:
+        from moto.server import MotoRequestHandler
+
+        app = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, app, True,
+                                   request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+CONNECTION_BACKLOG = 128
+
+
+def accept_many(dev_server):
+    """Let chalice's local server queue many simultaneous connections (socketserver listens
+    with a backlog of 5, so a burst of concurrent clients sees connections reset)."""
+    dev_server.server.socket.listen(CONNECTION_BACKLOG)
+    return dev_server

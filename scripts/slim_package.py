@@ -1,0 +1,102 @@
+"""Make `chalice package`'s deployment.zip lean and precompiled, for the Lambda cold start.
+
+Lambda runs the code from a read-only `/var/task`: Python cannot write `__pycache__` there, so a
+package of sources only is compiled on every cold start.  This rewrites the zip:
+
+* every module compiled to `__pycache__/*.cpython-3XX.pyc` with *unchecked-hash* invalidation
+  (Python trusts the file without comparing timestamps, which a zip does not keep reliably), by
+  the same Python version as the template's Lambda runtime (checked: a mismatch is an error);
+* what Lambda never reads left out: test suites shipped inside libraries, wheel bookkeeping
+  (`RECORD`, `INSTALLER`, `WHEEL`, licences: `METADATA` stays for `importlib.metadata`),
+  botocore's API models of services this app does not call, and phonenumbers' geocoding,
+  carrier and time-zone data (the app only parses and formats numbers).
+
+Usage: python scripts/slim_package.py build/package  (prints the sizes before and after).
+"""
+from __future__ import annotations
+
+import compileall
+import json
+import py_compile
+import sys
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+# The AWS services the app may call; botocore keeps only these models.  tests/test_package.py
+# fails when the code asks for a client that is not listed here.
+BOTOCORE_SERVICES = frozenset({
+    "dynamodb", "dynamodbstreams", "ses", "sesv2", "sns", "sqs", "kms", "secretsmanager", "ssm",
+    "s3", "scheduler", "events", "chime-sdk-meetings", "sts",
+})
+UNNEEDED_DIRECTORIES = frozenset({"tests", "test", "__pycache__"})
+UNNEEDED_PHONENUMBERS_DATA = ("phonenumbers/geodata", "phonenumbers/carrierdata",
+                              "phonenumbers/tzdata")
+WHEEL_BOOKKEEPING = frozenset({"RECORD", "INSTALLER", "WHEEL", "REQUESTED", "direct_url.json"})
+FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # reproducible archives
+
+
+def needed(name: str) -> bool:
+    path = PurePosixPath(name)
+    parts = path.parts
+    if UNNEEDED_DIRECTORIES.intersection(parts[:-1]):
+        return False
+    if parts[0].endswith(".dist-info"):
+        return not (path.name in WHEEL_BOOKKEEPING or "licen" in name.lower())
+    if name.startswith(UNNEEDED_PHONENUMBERS_DATA):
+        return False
+    if parts[:2] == ("botocore", "data") and len(parts) > 3:
+        return parts[2] in BOTOCORE_SERVICES
+    return True
+
+
+def runtime_version(package_dir: Path) -> str:
+    """The Python version of the template's functions, e.g. ``3.11``."""
+    template = json.loads((package_dir / "sam.json").read_text())
+    runtimes = {resource["Properties"]["Runtime"] for resource in template["Resources"].values()
+                if resource.get("Type") == "AWS::Serverless::Function"}
+    if len(runtimes) != 1:
+        raise SystemExit(f"expected one Lambda runtime in the template, found {sorted(runtimes)}")
+    return runtimes.pop().removeprefix("python")
+
+
+def slim(package_dir: Path) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Rewrite ``deployment.zip`` in place; returns (files, bytes) before and after."""
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if runtime_version(package_dir) != here:
+        raise SystemExit(f"the template's runtime is python{runtime_version(package_dir)} but "
+                         f"this is Python {here}: bytecode would not match; package with it")
+    archive = package_dir / "deployment.zip"
+    before = (len(zipfile.ZipFile(archive).namelist()), archive.stat().st_size)
+    with tempfile.TemporaryDirectory(prefix="kinlink-package-") as tmp:
+        tree = Path(tmp)
+        modes = {}
+        with zipfile.ZipFile(archive) as source:
+            for info in source.infolist():
+                if info.is_dir() or not needed(info.filename):
+                    continue
+                source.extract(info, tree)
+                modes[info.filename] = info.external_attr
+        compileall.compile_dir(tree, quiet=2, workers=0,
+                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        files = sorted(p for p in tree.rglob("*") if p.is_file())
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+            for path in files:
+                name = path.relative_to(tree).as_posix()
+                info = zipfile.ZipInfo(name, FIXED_TIME)
+                info.external_attr = modes.get(name, 0o644 << 16)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(info, path.read_bytes())
+        after = (len(files), archive.stat().st_size)
+    return before, after
+
+
+def main() -> None:
+    package_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "build/package")
+    (files_before, size_before), (files_after, size_after) = slim(package_dir)
+    print(f"deployment.zip: {files_before} files, {size_before / 1e6:.1f} MB -> {files_after} "
+          f"files with bytecode, {size_after / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
