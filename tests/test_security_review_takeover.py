@@ -101,6 +101,10 @@ def test_f03_email_change_requires_current_password_and_tells_both_addresses(api
     new_email = "pat.new@example.com"
     assert_reauthentication(api, "/v1/account/email", {"new_email": new_email}, token)
     assert sent_emails(new_email) == []
+    for unusable in ("pat@localhost", email.upper()):
+        refused = api.post("/v1/account/email", {"new_email": unusable,
+                                                 "current_password": password}, token=token)
+        assert refused.status_code == 400 and refused.json["errors"][0]["field"] == "new_email"
 
     started = api.post("/v1/account/email", {"new_email": new_email, "current_password": password},
                        token=token)

@@ -38,7 +38,7 @@ class EmailTaken(Conflict):
 
 def request_change(account_id: str, new_email: str, current_password: str,
                    client: Client) -> None:
-    new_email = service.validated_email(new_email)
+    new_email = service.validated_email(new_email, field="new_email")
     account = service.reauthenticate(account_id, current_password)
     if new_email == account.email:
         raise InvalidRequest("new_email is already this account's email.",

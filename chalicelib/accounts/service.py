@@ -30,14 +30,14 @@ def canonical_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email).strip().lower()
 
 
-def validated_email(email: str) -> str:
+def validated_email(email: str, field: str = "email") -> str:
     from email_validator import EmailNotValidError, validate_email  # slow import, first use only
 
     try:
         checked = validate_email(canonical_email(email), check_deliverability=False)
     except EmailNotValidError as error:
-        raise InvalidRequest(f"email: {error}",
-                             errors=[{"field": "email", "problem": str(error)}]) from None
+        raise InvalidRequest(f"{field}: {error}",
+                             errors=[{"field": field, "problem": str(error)}]) from None
     return checked.normalized.lower()
 
 
