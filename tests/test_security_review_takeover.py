@@ -106,6 +106,8 @@ def test_f03_email_change_requires_current_password_and_tells_both_addresses(api
                                                  "current_password": password}, token=token)
         assert refused.status_code == 400 and refused.json["errors"][0]["field"] == "new_email"
 
+    assert api.post("/v1/auth/password/forgot", {"email": email}).status_code == 202
+    old_reset_code = last_code(email)
     started = api.post("/v1/account/email", {"new_email": new_email, "current_password": password},
                        token=token)
     assert started.status_code == 202
@@ -121,6 +123,9 @@ def test_f03_email_change_requires_current_password_and_tells_both_addresses(api
     assert log_in(api, new_email, password).status_code == 200
     assert log_in(api, email, password).status_code == 401
     assert api.post("/v1/account/email/verify", {"code": code}, token=token).status_code == 400
+    stale_reset = api.post("/v1/auth/password/reset", {"email": new_email, "code": old_reset_code,
+                                                       "new_password": NEW_PASSWORD})
+    assert stale_reset.status_code == 400, "a reset sent to the old address died with the switch"
     # The old address is free again; the new one has exactly one owner.
     assert account_by_email(email) is None
     assert account_by_email(new_email).account_id == api.get(

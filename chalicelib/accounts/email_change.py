@@ -4,17 +4,17 @@ The request needs the current password (``service.reauthenticate``).  A code goe
 address, which waits as ``pending_email``; a notice goes to the current address at once, so the
 owner hears of it even when someone else holds the session and the password.  The code is bound
 to the address it was sent to, so a code for one address can never switch to another.  The
-switch moves the email claim (one owner per address) in the same transaction that uses the code
-up, and the old address is told.  If another account took the address meanwhile, the switch is
-409 ``email_taken``: only someone reading that mailbox got the code, so this tells no one
-anything new.
+switch moves the email claim (one owner per address) in the transaction that uses the code up
+and kills any reset link or code sent to the old address; then the old address is told.  If
+another account took the address meanwhile, the switch is 409 ``email_taken``: only someone
+reading that mailbox got the code, so this tells no one anything new.
 """
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.accounts import activity, codes, service, store
+from chalicelib.accounts import activity, codes, recovery, service, store
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
@@ -64,6 +64,7 @@ def confirm_change(account_id: str, code: str, client: Client) -> None:
 
     def use_code(transaction: TransactWrite) -> None:
         codes.use_in(transaction, record)
+        codes.revoke_in(transaction, recovery.PASSWORD_RESET, account_id)
         activity.record_in(transaction, account_id, "email_changed", client)
 
     try:
