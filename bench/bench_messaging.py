@@ -177,11 +177,12 @@ def run() -> list[tuple[str, float, str]]:
         _grant_stamps(account_id, DEMO_FACILITY_ID, 5)
         caller = Principal(account_id, "family", "bench-session")
         where = CallerClient("127.0.0.1", "kinlink-bench/1.0")
-        messages.send_to_inmate(caller, small, "warm-up", None, where)
+        messages.send_to_inmate(caller, small, "warm-up", "bench-warm-up", where)
         with dynamo_calls().counting() as send_calls:
             messages.send_to_inmate(caller, small, "Counting calls", "bench-key-1", where)
         with dynamo_calls().counting() as request_calls:
-            response = client.http.post(f"/v1/contacts/{small}/messages", headers=headers,
+            response = client.http.post(f"/v1/contacts/{small}/messages",
+                                        headers={**headers, "Idempotency-Key": "bench-key-2"},
                                         body=json.dumps({"body": "Through the API"}))
             assert response.status_code == 201, response.body
 

@@ -22,8 +22,11 @@ class Settings:
     stage: str = "dev"
     table_prefix: str = "kinlink-dev-"
     # Signs cursors and keys the HMACs of low-entropy secrets (6-digit codes). Rotating it
-    # invalidates outstanding codes and cursors, nothing else.
+    # invalidates outstanding codes and cursors, nothing else.  In AWS it is not in the
+    # environment: ``SECRET_KEY_ARN`` names the Secrets Manager secret holding it, read on first
+    # use (``core.secrets.secret_key``); locally and in tests the stage's ``SECRET_KEY`` serves.
     secret_key: str = ""
+    secret_key_arn: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     cors_allow_origin: str = ""
     email_sender: str = "no-reply@kinlink.example"
@@ -43,6 +46,8 @@ class Settings:
     code_max_attempts: int = 5
     # Password reset (api.md "Password reset"): how long a reset link/code lives.
     password_reset_code_seconds: int = 10 * 60
+    # The single-use unlock link emailed to the owner of a locked account.
+    unlock_link_seconds: int = 60 * 60
     # Named rate-limit policies (``core.ratelimit.RatePolicy.configured(name)`` reads
     # ``<name>_per_window`` and ``<name>_window_seconds``).  Reset messages per account (over the
     # limit the request still answers 202 and sends nothing); phone verification SMS per account.
@@ -50,8 +55,8 @@ class Settings:
     password_reset_sends_window_seconds: int = 60 * 60
     phone_verification_sends_per_window: int = 3
     phone_verification_sends_window_seconds: int = 60 * 60
-    # Every code message (email or SMS: verification, phone, email change, reset, sign-in codes)
-    # per account, across purposes, challenges and re-sends: stops code pumping (issue 9, F10).
+    # Every code message (email or SMS: verification, phone, email change, reset) per account,
+    # across purposes and re-sends: stops code pumping (issue 9, F10).
     code_messages_per_window: int = 5
     code_messages_window_seconds: int = 60 * 60
     # Sign-up emails per address (a code or a "someone tried" notice), so sign-up cannot flood
@@ -61,6 +66,13 @@ class Settings:
     # Email verification codes tried per address, right or wrong, across re-sends (F6).
     verification_code_guesses_per_window: int = 10
     verification_code_guesses_window_seconds: int = 24 * 60 * 60
+    # Wrong PINs per kiosk (api.md "Kiosks and inmates"): the window starts at the kiosk's first
+    # failure; past the limit the kiosk is refused for the rest of the window.
+    kiosk_pin_failures_per_window: int = 20
+    kiosk_pin_failures_window_seconds: int = 60 * 60
+    # The lock of an inmate's kiosk sign-in that holds until staff unlock it (the third within
+    # the lockout memory); the earlier ones follow the lockout above.
+    inmate_hold_after_locks: int = 3
     # The scheduled clean-up looks back this far when it has no watermark yet.
     cleanup_lookback_hours: int = 48
     # Second factor (ASVS 2.8): TOTP secrets are encrypted with this KMS key (an alias, id or
@@ -68,7 +80,8 @@ class Settings:
     kms_key_id: str = "alias/kinlink-totp"
     totp_issuer: str = "Kinlink"
     mfa_challenge_seconds: int = 5 * 60
-    mfa_code_sends_per_challenge: int = 3
+    # A staff or admin session opened before TOTP is enrolled (it can only enrol) ends after this.
+    mfa_enrollment_session_seconds: int = 15 * 60
     remembered_device_days: int = 30
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180
@@ -105,8 +118,9 @@ def get_settings() -> Settings:
         if raw is not None and raw != "":
             values[field.name] = _coerce(raw, _FIELD_TYPES[field.type], field.name.upper())
     settings = Settings(**values)
-    if len(settings.secret_key) < 32:
-        raise ConfigurationError("SECRET_KEY must hold at least 32 characters")
+    if not settings.secret_key_arn and len(settings.secret_key) < 32:
+        raise ConfigurationError("SECRET_KEY must hold at least 32 characters "
+                                 "(or SECRET_KEY_ARN name the secret holding it)")
     if settings.is_production and settings.bcrypt_cost < 12:
         raise ConfigurationError("BCRYPT_COST must be at least 12 in production")
     return settings

@@ -5,7 +5,14 @@ and the schedule rules.  This adds what Chalice does not know about, for the ``p
 
 * one DynamoDB table per PynamoDB model registered in ``chalicelib.core.store.MODELS`` (on-demand
   billing, keys, GSIs/LSIs, TTL), generated from the models so tables are never kept twice;
-* the ``AppSecretKey`` parameter (NoEcho) wired into every function as ``SECRET_KEY``;
+* the ``AppSecret`` Secrets Manager secret holding ``SECRET_KEY``: generated when the stack is
+  created, kept across deploys (and when the stack goes), and passed to every function as its
+  ARN (``SECRET_KEY_ARN``): the key itself is in no environment variable and no template;
+* a fixed name (``kinlink-prod-<function>``) and a log group with a retention for every function,
+  so each role may write only to this app's log groups (each scheduled job only to its own;
+  see ``.chalice/policy-prod*.json``);
+* API Gateway access logs (one JSON line per request, no tokens: no query string, no headers)
+  in their own log group, and the account's API Gateway CloudWatch role they need;
 * a KMS key with the alias ``alias/kinlink-prod-totp`` (its id in ``KMS_KEY_ID``); the role
   policy may use only the key carrying that alias (``kms:ResourceAliases``), so the static policy
   file needs no reference to a template resource;
@@ -22,7 +29,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "prod"
+APP_PREFIX = f"kinlink-{STAGE}"
 TOTP_KEY_ALIAS = "alias/kinlink-prod-totp"
+# The policy files name it (``secret:kinlink-prod/secret-key-??????``, the suffix AWS adds).
+SECRET_NAME = f"{APP_PREFIX}/secret-key"
+# How long function and access logs are kept (CloudWatch's allowed values include 365).
+LOG_RETENTION_DAYS = 365
+# API Gateway access log line: who, what, how it ended; ``resourcePath`` is the route template
+# (``/v1/contacts/{contact_id}``), so neither ids nor query strings (reset tokens) nor headers
+# (bearer tokens) are written.
+ACCESS_LOG_FORMAT = {
+    "request_id": "$context.requestId",
+    "time": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "user_agent": "$context.identity.userAgent",
+    "method": "$context.httpMethod",
+    "route": "$context.resourcePath",
+    "status": "$context.status",
+    "response_bytes": "$context.responseLength",
+    "latency_ms": "$context.responseLatency",
+    "integration_latency_ms": "$context.integrationLatency",
+    "error": "$context.error.responseType",
+}
 # The throttling defaults: a busy county's families, with room for a burst of logins at
 # visiting hours; raise them per deployment with the parameters.
 DEFAULT_RATE_LIMIT = 50
@@ -122,12 +150,73 @@ def table_resource(model, prefix: str) -> dict:
 
 # --- functions, key, API ---------------------------------------------------------------------
 
-def function_resource_names(app) -> list[str]:
-    """The logical ids ``chalice package`` gives the app's Lambda functions."""
-    names = ["APIHandler"] if app.routes else []
-    names += [cfn_name(source.name) for source in app.event_sources]
-    names += [cfn_name(function.name) for function in app.pure_lambda_functions]
+def function_names(app) -> dict[str, str]:
+    """The logical ids ``chalice package`` gives the app's Lambda functions, each with the name
+    given here, ``kinlink-prod-<name in app.py>`` (the API handler: ``kinlink-prod-api``):
+    fixed, so the static policies can name their log groups."""
+    names = {"APIHandler": f"{APP_PREFIX}-api"} if app.routes else {}
+    for name in [source.name for source in app.event_sources] + \
+            [function.name for function in app.pure_lambda_functions]:
+        names[cfn_name(name)] = f"{APP_PREFIX}-{name}"
     return names
+
+
+# --- secret key, log groups, access logs -----------------------------------------------------
+
+def secret_resources() -> dict:
+    """``SECRET_KEY`` in Secrets Manager, generated once: later deploys leave its value alone
+    (the properties do not change), and deleting the stack keeps it."""
+    return {
+        "AppSecret": {
+            "Type": "AWS::SecretsManager::Secret",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Name": SECRET_NAME,
+                "Description": "Kinlink prod SECRET_KEY: signs cursors and keys the HMACs of "
+                               "one-time codes",
+                "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
+            },
+        },
+    }
+
+
+def log_group(name: str) -> dict:
+    # Kept when the stack goes: they are the record of what happened.
+    return {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {"LogGroupName": name, "RetentionInDays": LOG_RETENTION_DAYS}}
+
+
+def function_log_groups(functions: dict[str, str]) -> dict:
+    """One log group per function, created before it: the roles may not create log groups."""
+    return {f"{logical_id}LogGroup": log_group(f"/aws/lambda/{name}")
+            for logical_id, name in functions.items()}
+
+
+def access_log_resources() -> dict:
+    """The access log group, and the account-wide role API Gateway writes logs with (one per
+    account and region: ``AWS::ApiGateway::Account`` sets it)."""
+    return {
+        "ApiAccessLogs": log_group(f"/aws/apigateway/{APP_PREFIX}-access"),
+        "ApiGatewayCloudWatchRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow",
+                                   "Principal": {"Service": "apigateway.amazonaws.com"},
+                                   "Action": "sts:AssumeRole"}],
+                },
+                "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/"
+                                                  "service-role/AmazonAPIGatewayPushToCloudWatchLogs"}],
+            },
+        },
+        "ApiGatewayAccount": {
+            "Type": "AWS::ApiGateway::Account",
+            "Properties": {"CloudWatchRoleArn": {"Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]}},
+        },
+    }
 
 
 def key_resources() -> dict:
@@ -175,7 +264,10 @@ def problem_template(status: int, code: str, detail: str) -> str:
 
 
 def gateway_responses(cors_origin: str | None) -> dict:
-    headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'"}
+    from chalicelib.web.http import STRICT_TRANSPORT_SECURITY
+
+    headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'",
+               "Strict-Transport-Security": f"'{STRICT_TRANSPORT_SECURITY}'"}
     if cors_origin:  # browsers must be able to read these errors too
         headers["Access-Control-Allow-Origin"] = f"'{cors_origin}'"
     return {
@@ -189,13 +281,6 @@ def gateway_responses(cors_origin: str | None) -> dict:
 
 
 PARAMETERS = {
-    "AppSecretKey": {
-        "Type": "String",
-        "NoEcho": True,
-        "MinLength": 32,
-        "Description": "SECRET_KEY: signs cursors and keys the HMACs of one-time codes "
-                       "(at least 32 random characters)",
-    },
     "ApiThrottleRateLimit": {"Type": "Number", "Default": DEFAULT_RATE_LIMIT, "MinValue": 1,
                              "Description": "Steady requests per second across the API stage"},
     "ApiThrottleBurstLimit": {"Type": "Number", "Default": DEFAULT_BURST_LIMIT, "MinValue": 1,
@@ -215,23 +300,38 @@ def build_template() -> dict:
         resources[cfn_name(table_base_name(model)) + "Table"] = table_resource(
             model, environment["TABLE_PREFIX"])
     resources.update(key_resources())
-    function_environment = {"Variables": {"SECRET_KEY": {"Ref": "AppSecretKey"},
+    resources.update(secret_resources())
+    functions = function_names(app_module.app)
+    resources.update(function_log_groups(functions))
+    resources.update(access_log_resources())
+    function_environment = {"Variables": {"SECRET_KEY_ARN": {"Ref": "AppSecret"},
                                           "KMS_KEY_ID": {"Ref": "TotpKey"}}}
-    for name in function_resource_names(app_module.app):
-        resources[name] = {"Properties": {"Environment": function_environment}}
-    resources["RestAPI"] = {"Properties": {
-        "MethodSettings": [{
-            "ResourcePath": "/*",
-            "HttpMethod": "*",
-            "ThrottlingRateLimit": {"Ref": "ApiThrottleRateLimit"},
-            "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurstLimit"},
-        }],
-        "GatewayResponses": gateway_responses(environment.get("CORS_ALLOW_ORIGIN")),
-    }}
+    for logical_id, name in functions.items():
+        resources[logical_id] = {
+            "DependsOn": [f"{logical_id}LogGroup"],
+            "Properties": {"FunctionName": name, "Environment": function_environment},
+        }
+    resources["RestAPI"] = {
+        "DependsOn": ["ApiGatewayAccount"],
+        "Properties": {
+            "MethodSettings": [{
+                "ResourcePath": "/*",
+                "HttpMethod": "*",
+                "ThrottlingRateLimit": {"Ref": "ApiThrottleRateLimit"},
+                "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurstLimit"},
+            }],
+            "AccessLogSetting": {
+                "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
+                "Format": json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+            },
+            "GatewayResponses": gateway_responses(environment.get("CORS_ALLOW_ORIGIN")),
+        },
+    }
     return {
         "Parameters": PARAMETERS,
         "Resources": resources,
-        "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}}},
+        "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}},
+                    "AppSecretArn": {"Value": {"Ref": "AppSecret"}}},
     }
 
 

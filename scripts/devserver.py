@@ -8,10 +8,12 @@
    (``BCRYPT_COST=4 make run`` works).  ``PUBLIC_BASE_URL`` defaults to the address served here,
    so emailed links open the local API whatever ``API_PORT`` is.
 3. Tables are created (idempotent), the SES sender identity verified and the demo data of api.md
-   seeded (facility demo-county with two inmates, a staff and an admin account).
+   seeded (facility demo-county with two inmates, a staff and an admin account, both enrolled
+   in TOTP with the secrets ``DEMO_STAFF_TOTP_SECRET`` / ``DEMO_ADMIN_TOTP_SECRET``).
 4. The API is served by Chalice's local server on ``API_HOST``:``API_PORT`` (127.0.0.1:8000), in
    the foreground.  Unknown routes answer a 404 problem (API Gateway's gateway response does the
-   same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.
+   same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.  The request
+   log never prints query values or fragments (``redact_url``): no token reaches the terminal.
 5. The app's ``@app.schedule`` jobs run on daemon threads at their rate, as EventBridge runs them
    in AWS.  A ``Cron`` expression is run hourly here: close enough for a demo, no cron parser.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -39,6 +42,10 @@ DEMO_ADMIN_EMAIL = "admin@demo.example"
 # Strong by zxcvbn (score >= 3) and free of the email's local part, as api.md requires.
 DEFAULT_STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
 DEFAULT_ADMIN_PASSWORD = "Cobalt-Meadow-Falcon-2026"
+# Base32 TOTP secrets the demo staff and admin are enrolled with (staff and admins must use
+# TOTP): add them to an authenticator app, or compute codes with pyotp.
+DEFAULT_STAFF_TOTP_SECRET = "KINLINKDEMOSTAFFTOTPSECRET234567"
+DEFAULT_ADMIN_TOTP_SECRET = "KINLINKDEMOADMINTOTPSECRET765432"
 
 HOURLY = 3600
 SECONDS_PER_UNIT = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
@@ -79,8 +86,17 @@ def load_app(api_url: str):
     return factory, config, app_obj
 
 
-def prepare_data() -> tuple[str, str]:
-    """Tables, sender identity and demo data; returns the staff and admin passwords."""
+def demo_kiosk() -> tuple[str, str]:
+    """The demo inmates' PIN and the demo kiosk's key: the shell's, else the defaults."""
+    from chalicelib.facilities.seed import DEMO_INMATE_PIN, DEMO_KIOSK_KEY
+
+    return (os.environ.get("DEMO_INMATE_PIN") or DEMO_INMATE_PIN,
+            os.environ.get("DEMO_KIOSK_KEY") or DEMO_KIOSK_KEY)
+
+
+def prepare_data() -> tuple[str, str, str, str]:
+    """Tables, sender identity and demo data; returns the staff and admin passwords and TOTP
+    secrets."""
     from chalicelib.accounts.seed import create_staff_account
     from chalicelib.config import get_settings
     from chalicelib.core import aws, kms
@@ -92,13 +108,17 @@ def prepare_data() -> tuple[str, str]:
                                                 " (all existed)"))
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
     kms.ensure_key()  # the TOTP secrets' key
-    seed_demo_facility()
+    pin, kiosk_key = demo_kiosk()
+    seed_demo_facility(pin, kiosk_key)
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
+    staff_totp = os.environ.get("DEMO_STAFF_TOTP_SECRET") or DEFAULT_STAFF_TOTP_SECRET
+    admin_totp = os.environ.get("DEMO_ADMIN_TOTP_SECRET") or DEFAULT_ADMIN_TOTP_SECRET
     create_staff_account(DEMO_STAFF_EMAIL, "Demo Staff", staff_password, role="staff",
-                         facility_id=DEMO_FACILITY_ID)
-    create_staff_account(DEMO_ADMIN_EMAIL, "Demo Admin", admin_password, role="admin")
-    return staff_password, admin_password
+                         facility_id=DEMO_FACILITY_ID, totp_secret=staff_totp)
+    create_staff_account(DEMO_ADMIN_EMAIL, "Demo Admin", admin_password, role="admin",
+                         totp_secret=admin_totp)
+    return staff_password, admin_password, staff_totp, admin_totp
 
 
 # --- scheduled jobs --------------------------------------------------------------------------
@@ -148,11 +168,30 @@ def start_scheduler(app_obj, stop: threading.Event) -> list[str]:
 
 # --- HTTP ------------------------------------------------------------------------------------
 
+# A URL's query string and anything after a "#", up to the end of the URL in a log line.
+URL_TAIL = re.compile(r"[?#][^\s\"']*")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with every query value and every fragment of the URLs in it removed: a reset
+    link's token, or any secret a client put in a URL, never reaches the terminal or a log
+    file.  Parameter names stay (``/reset-password?token=[redacted]``)."""
+    def redact(match: re.Match) -> str:
+        query = match.group(0).split("#", 1)[0][1:]
+        if not query:
+            return ""
+        names = [pair.partition("=")[0] if "=" in pair else "" for pair in query.split("&")]
+        return "?" + "&".join(f"{name}=[redacted]" if name else "[redacted]" for name in names)
+
+    return URL_TAIL.sub(redact, text)
+
+
 def create_server(app_obj, config, host: str, port: int):
     """Chalice's local server, with unknown routes answered by a 404 problem."""
     from chalice.local import (ChaliceRequestHandler, LocalDevServer, LocalGateway,
                                LocalGatewayException)
 
+    from chalicelib.web.http import STRICT_TRANSPORT_SECURITY
     from chalicelib.web.problems import problem
 
     class UnknownRoute(LocalGatewayException):
@@ -160,7 +199,8 @@ def create_server(app_obj, config, host: str, port: int):
 
         def __init__(self) -> None:
             response = problem(404, "not_found", "No such resource.",
-                               headers={"Cache-Control": "no-store"})
+                               headers={"Cache-Control": "no-store",
+                                        "Strict-Transport-Security": STRICT_TRANSPORT_SECURITY})
             super().__init__(dict(response.headers), response.body.encode("utf-8"))
 
     class ProblemGateway(LocalGateway):
@@ -179,6 +219,10 @@ def create_server(app_obj, config, host: str, port: int):
             # Skip ChaliceRequestHandler.__init__: it would replace the gateway.
             super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
+        def log_message(self, message_format: str, *args) -> None:
+            # The standard request line names the whole URL, query string included.
+            super().log_message("%s", redact_url(message_format % args))
+
     from local_emulator import accept_many
 
     return accept_many(LocalDevServer(app_obj, config, host, port, handler_cls=RequestHandler))
@@ -196,7 +240,7 @@ def stop_on_signals() -> None:
 def main() -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_INMATE_PIN
+    from chalicelib.facilities.seed import DEMO_FACILITY_ID
     # The app writes its own JSON lines; the root logger only shows other libraries' warnings
     # (botocore and PynamoDB narrate every client they create at INFO).
     logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
@@ -210,7 +254,8 @@ def main() -> int:
     server = None
     try:
         factory, config, app_obj = load_app(api_url)
-        staff_password, admin_password = prepare_data()
+        staff_password, admin_password, staff_totp, admin_totp = prepare_data()
+        inmate_pin, kiosk_key = demo_kiosk()
         jobs = start_scheduler(app_obj, stop)
         server = create_server(app_obj, config, host, port)
         endpoint = os.environ["AWS_ENDPOINT_URL"]
@@ -222,8 +267,11 @@ Kinlink local stack (stage {STAGE})
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
   Outbox:       {outbox_command}   (emails and SMS sent so far)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
+                TOTP secret {staff_totp}   (DEMO_STAFF_TOTP_SECRET)
   Demo admin:   {DEMO_ADMIN_EMAIL} / {admin_password}   (DEMO_ADMIN_PASSWORD)
-  Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {DEMO_INMATE_PIN}
+                TOTP secret {admin_totp}   (DEMO_ADMIN_TOTP_SECRET)
+  Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {inmate_pin}   (DEMO_INMATE_PIN)
+                X-Kiosk-Key: {kiosk_key}   (DEMO_KIOSK_KEY)
   Scheduled:    {'; '.join(jobs) or 'none'}
 Ctrl-C stops everything.
 """, flush=True)

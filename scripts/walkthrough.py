@@ -13,12 +13,20 @@ import re
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
 EMULATOR = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-STAFF = ("staff@demo-county.example", os.environ.get("DEMO_STAFF_PASSWORD", "Lantern-Harbor-Quill-2026"))
+STAFF = ("staff@demo-county.example", os.environ.get("DEMO_STAFF_PASSWORD", "Lantern-Harbor-Quill-2026"),
+         os.environ.get("DEMO_STAFF_TOTP_SECRET", "KINLINKDEMOSTAFFTOTPSECRET234567"))
+ADMIN = ("admin@demo.example", os.environ.get("DEMO_ADMIN_PASSWORD", "Cobalt-Meadow-Falcon-2026"),
+         os.environ.get("DEMO_ADMIN_TOTP_SECRET", "KINLINKDEMOADMINTOTPSECRET765432"))
+# The demo kiosk and the demo inmates' PIN (``make run`` prints both).
+KIOSK = {"X-Kiosk-Key": os.environ.get("DEMO_KIOSK_KEY",
+                                       "kio_demo.demo-kiosk-key-change-me-7Qm2xV9pL4tR8wZ1")}
+INMATE_PIN = os.environ.get("DEMO_INMATE_PIN", "482613")
 RUN = uuid.uuid4().hex[:8]
 PASSWORD = "correct horse battery staple 42"
 checks = 0
@@ -74,6 +82,26 @@ def signed_up(email: str) -> dict:
     call("POST", "/v1/auth/signup", {"email": email, "password": PASSWORD, "full_name": "Rosa Family"})
     call("POST", "/v1/auth/verify-email", {"email": email, "code": last_code(email)})
     return call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+
+
+def staff_sign_in(who: tuple[str, str, str]) -> str:
+    """Staff and admins must use TOTP: password, then a code from the demo secret.  A code is
+    good once, so a second sign-in within the same 30 seconds waits for the next one."""
+    import pyotp
+
+    email, password, secret = who
+    for _ in range(2):
+        challenge = call("POST", "/v1/auth/login", {"email": email, "password": password}).json
+        check(challenge.get("mfa_required") is True and challenge["methods"] == ["totp",
+                                                                                 "recovery_code"],
+              f"{email} is asked for a TOTP code (and nothing by email)")
+        done = call("POST", "/v1/auth/mfa", {"challenge_id": challenge["challenge_id"],
+                                             "method": "totp", "code": pyotp.TOTP(secret).now()})
+        if done.status == 200:
+            return done.json["access_token"]
+        time.sleep(30 - time.time() % 30 + 1)
+    check(False, f"{email} signs in with a TOTP code", done.json)
+    return ""
 
 
 def accounts_and_sign_in() -> dict:
@@ -132,14 +160,31 @@ def lockout_and_reset(email: str) -> None:
               and int(locked.headers["Retry-After"]) > 800,
               f"5 failures lock {'a known' if target == email else 'an unknown'} email "
               f"({locked.json.get('retry_after_seconds')} s to wait)")
+    unlock_mail = emails_to(email)[-1]["body"]
+    unlock_link = re.search(r"(http://[^\s\"<]+/unlock#token=[^\s\"<&]+)", unlock_mail)
+    check(unlock_link is not None and unlock_link.group(1).startswith(API),
+          "the owner of the locked account is emailed an unlock link")
+    page = urllib.request.urlopen(unlock_link.group(1).split("#")[0], timeout=30)  # noqa: S310
+    check(page.status == 200 and "default-src 'none'" in page.headers["Content-Security-Policy"],
+          "the unlock link opens the unlock page with a strict CSP")
+    unlock_token = urllib.parse.unquote(unlock_link.group(1).split("#token=", 1)[1])
+    check(call("POST", "/v1/auth/unlock", {"token": unlock_token}).status == 200,
+          "the page's token unlocks the account")
+    check(call("POST", "/v1/auth/unlock", {"token": unlock_token}).status == 400,
+          "the unlock link works once")
+    check(call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).status == 200,
+          "the owner signs in again at once")
+    for _ in range(5):
+        call("POST", "/v1/auth/login", {"email": email, "password": "not it at all, no"})
     forgot = call("POST", "/v1/auth/password/forgot", {"email": email},
                   headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
     check(forgot.status == 202 and forgot.json == {"status": "sent_if_registered"},
           "forgot-password works while locked out")
     body = emails_to(email)[-1]["body"]
-    link = re.search(r"(http://[^\s\"<]+/reset-password\?token=[^\s\"<&]+)", body).group(1)
+    link = re.search(r"(http://[^\s\"<]+/reset-password#token=[^\s\"<&]+)", body).group(1)
     check(link.startswith(API) and "evil.example" not in body,
           "the reset link comes from configuration, not the Host header")
+    check("?" not in link, "the reset token rides in the link's fragment, never sent to a server")
     page = urllib.request.urlopen(link, timeout=30)  # noqa: S310
     check(page.status == 200 and "no-referrer" in page.headers.get("Referrer-Policy", "")
           and "default-src 'none'" in page.headers.get("Content-Security-Policy", ""),
@@ -233,7 +278,8 @@ def account_settings() -> None:
           "sign-in works with the new address")
 
 
-def money_and_messages() -> None:
+def money_and_messages() -> str:
+    """Returns the staff token for the kiosk steps."""
     tokens = signed_up(f"money.{RUN}@example.com")
     token = tokens["access_token"]
     other = signed_up(f"other.{RUN}@example.com")["access_token"]
@@ -266,8 +312,7 @@ def money_and_messages() -> None:
     deposit_id = first.json["deposit_id"]
     check(call("GET", f"/v1/deposits/{deposit_id}", token=other).status == 404,
           "another family cannot see the deposit")
-    staff = call("POST", "/v1/auth/login", {"email": STAFF[0], "password": STAFF[1]}).json
-    staff_token = staff["access_token"]
+    staff_token = staff_sign_in(STAFF)
     refund = call("POST", f"/v1/staff/deposits/{deposit_id}/refund", {"reason": "Sent in error"},
                   token=staff_token)
     check(refund.status in (200, 201), f"staff refund the deposit ({refund.status})")
@@ -281,17 +326,27 @@ def money_and_messages() -> None:
                     token=staff_token)
     check(decision.status == 200, "staff approve the contact")
     text = "Hola mamá ❤️ — 你好 — مرحبا"
-    no_stamp = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    keyless = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    check(keyless.status == 400 and keyless.json["errors"][0]["field"] == "Idempotency-Key",
+          "a send without Idempotency-Key: 400")
+    no_stamp = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                    headers={"Idempotency-Key": f"message-{RUN}-0"})
     check(no_stamp.status == 402 and no_stamp.json["code"] == "insufficient_stamps",
           "no stamp: 402")
     bought = call("POST", "/v1/stamps/purchase", {"facility_id": "demo-county", "quantity": 5,
                                                   "payment_method_token": "tok_visa"},
                   token=token, headers={"Idempotency-Key": f"stamps-{RUN}"})
     check(bought.status == 201, "stamps bought")
-    sent = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token)
+    message_key = {"Idempotency-Key": f"message-{RUN}-1"}
+    sent = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                headers=message_key)
     check(sent.status == 201 and sent.json["stamps_left"] == 4, "a message costs one stamp")
+    retried = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": text}, token=token,
+                   headers=message_key)
+    check(retried.status == 201 and retried.json == sent.json,
+          "a retried send replays, spending no second stamp")
     too_long = call("POST", f"/v1/contacts/{contact_id}/messages", {"body": "x" * 6001},
-                    token=token)
+                    token=token, headers={"Idempotency-Key": f"message-{RUN}-2"})
     check(too_long.status == 400, "6001 characters are refused")
     check(call("GET", f"/v1/contacts/{contact_id}/messages", token=other).status in (403, 404),
           "another family cannot read the thread")
@@ -308,9 +363,79 @@ def money_and_messages() -> None:
     stamps = call("GET", "/v1/stamps", token=token).json["items"]
     check(any(s.get("balance", s.get("stamps")) == 5 for s in stamps),
           f"the rejection refunded the stamp ({stamps})")
-    kiosk = call("POST", "/v1/inmate/login", {"facility_id": "demo-county",
-                                              "inmate_number": "A1001", "pin": "4826"})
+    return staff_token
+
+
+def inmate_sign_in(number: str, pin: str, kiosk: dict | None = None) -> Response:
+    return call("POST", "/v1/inmate/login", {"facility_id": "demo-county",
+                                             "inmate_number": number, "pin": pin},
+                headers=KIOSK if kiosk is None else kiosk)
+
+
+def kiosks_and_inmates(staff_token: str) -> None:
+    no_key = inmate_sign_in("A1001", INMATE_PIN, kiosk={})
+    check(no_key.status == 401 and no_key.json["code"] == "kiosk_not_registered",
+          "sign-in without a kiosk key is refused")
+    kiosk = inmate_sign_in("A1001", INMATE_PIN)
     check(kiosk.status == 200 and "access_token" in kiosk.json, "the inmate signs in at the kiosk")
+    inmate = kiosk.json["access_token"]
+    check(call("GET", "/v1/inmate/messages", token=inmate, headers=KIOSK).status == 200,
+          "the kiosk sends its key with every request")
+    check(call("GET", "/v1/inmate/messages", token=inmate).status == 401,
+          "the session is refused without the key")
+    issued = call("POST", "/v1/staff/kiosks", {"label": f"Walkthrough tablet {RUN}"},
+                  token=staff_token)
+    check(issued.status == 201 and issued.json["key"], "staff register a kiosk (key shown once)")
+    tablet = {"X-Kiosk-Key": issued.json["key"]}
+    check(inmate_sign_in("A1001", INMATE_PIN, tablet).status == 200,
+          "the inmate signs in at the new kiosk")
+    check(call("DELETE", f"/v1/staff/kiosks/{issued.json['kiosk_id']}",
+               token=staff_token).status == 204, "staff revoke the kiosk")
+    check(inmate_sign_in("A1001", INMATE_PIN, tablet).status == 401,
+          "the revoked kiosk's key stops working")
+    check(call("POST", "/v1/staff/inmates/inm_A1001/sessions/revoke",
+               token=staff_token).status == 204
+          and call("GET", "/v1/inmate/messages", token=inmate, headers=KIOSK).status == 401,
+          "staff end every kiosk session of an inmate")
+    # PIN reset: a one-time PIN, then the inmate chooses a PIN (the demo one again, so the
+    # walkthrough can run again).
+    one_time = call("POST", "/v1/staff/inmates/inm_A1002/pin", token=staff_token)
+    check(one_time.status == 200 and one_time.json["pin"].isdigit(),
+          "staff issue a one-time PIN")
+    first = inmate_sign_in("A1002", one_time.json["pin"])
+    check(first.status == 200 and first.json.get("pin_change_required") is True,
+          "signing in with it asks for a new PIN")
+    check(call("GET", "/v1/inmate/messages", token=first.json["access_token"],
+               headers=KIOSK).status == 403, "that session can do nothing else")
+    chosen = call("POST", "/v1/inmate/pin", {"new_pin": INMATE_PIN},
+                  token=first.json["access_token"], headers=KIOSK)
+    check(chosen.status == 200 and "access_token" in chosen.json, "the inmate chooses a new PIN")
+    check(inmate_sign_in("A1002", one_time.json["pin"]).status == 401,
+          "the one-time PIN is used up")
+
+
+def administration(email: str) -> None:
+    token = staff_sign_in(ADMIN)
+    found = call("GET", f"/v1/admin/accounts?email={email.upper()}", token=token).json["items"]
+    check(len(found) == 1 and found[0]["email"] == email, "an admin finds an account by email")
+    account_id = found[0]["account_id"]
+    check(call("POST", f"/v1/admin/accounts/{account_id}/disable", token=token).status == 204,
+          "the admin disables it")
+    refused = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD})
+    check(refused.status == 403 and refused.json["code"] == "account_disabled",
+          "a disabled account cannot sign in")
+    check(call("POST", f"/v1/admin/accounts/{account_id}/enable", token=token).status == 204,
+          "the admin enables it again")
+    check(call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).status == 200,
+          "and it signs in")
+    me = call("GET", "/v1/account", token=token).json["account_id"]
+    itself = call("POST", f"/v1/admin/accounts/{me}/disable", token=token)
+    check(itself.status == 409 and itself.json["code"] == "cannot_disable_self",
+          "an admin cannot disable itself")
+    removal = call("DELETE", "/v1/account/mfa/totp", {"password": ADMIN[1], "code": "000000"},
+                   token=token)
+    check(removal.status == 403 and removal.json["code"] == "mfa_required_for_role",
+          "an admin cannot turn its own TOTP off")
 
 
 if __name__ == "__main__":
@@ -318,5 +443,6 @@ if __name__ == "__main__":
     lockout_and_reset(state["email"])
     two_factor()
     account_settings()
-    money_and_messages()
+    kiosks_and_inmates(money_and_messages())
+    administration(f"money.{RUN}@example.com")
     print(f"\n{checks} checks passed against {API}")

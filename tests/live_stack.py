@@ -82,9 +82,11 @@ def running_stack() -> Iterator[str]:
         forget_aws_connections()
 
 
-def post_json(base_url: str, path: str, body: dict) -> tuple[int, dict]:
+def post_json(base_url: str, path: str, body: dict,
+              headers: dict[str, str] | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+                                     headers={"Content-Type": "application/json", **(headers or {})},
+                                     method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"{}")

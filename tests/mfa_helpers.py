@@ -4,8 +4,13 @@ from __future__ import annotations
 import pyotp
 import pytest
 
+from chalicelib.accounts.seed import create_staff_account
 from chalicelib.core import clock, kms
 from tests.conftest import STRONG_PASSWORD
+
+# Every staff and admin account of the tests is enrolled with this TOTP secret (api.md "Roles":
+# they must sign in with a code).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 FIREFOX_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 "
                    "Firefox/133.0")
@@ -60,3 +65,23 @@ def activity_types(api, access_token: str) -> list[str]:
     response = api.get("/v1/account/activity?limit=100", token=access_token)
     assert response.status_code == 200, response.json
     return [event["type"] for event in response.json["items"]]
+
+
+def create_staff(email: str, full_name: str = "Sam Staff", password: str = STRONG_PASSWORD,
+                 role: str = "staff", facility_id: str | None = None):
+    """A staff or admin account enrolled in TOTP with ``STAFF_TOTP_SECRET``."""
+    return create_staff_account(email, full_name, password, role=role, facility_id=facility_id,
+                                totp_secret=STAFF_TOTP_SECRET)
+
+
+def staff_sign_in(api, email: str, password: str = STRONG_PASSWORD) -> dict:
+    """The tokens of an account made by ``create_staff``: password, then the TOTP step.  A
+    second sign-in within one 30-second step would replay its code: the clock moves on."""
+    for _ in range(2):
+        pending = challenge(api, email, password)
+        done = answer(api, pending["challenge_id"], "totp", totp_code(STAFF_TOTP_SECRET))
+        if done.status_code == 200:
+            return done.json
+        assert done.json["code"] == "totp_code_reused", done.json
+        next_step()
+    raise AssertionError(f"{email} could not sign in with a TOTP code")

@@ -6,11 +6,10 @@ import uuid
 
 import pytest
 
-from chalicelib.accounts.seed import create_staff_account
 from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_RULES, search_key, seed_demo_facility
 from chalicelib.facilities.store import Facility, Inmate
 from chalicelib.payments import processor as processors
-from tests.conftest import STRONG_PASSWORD
+from tests.mfa_helpers import create_staff, staff_sign_in
 
 OTHER_FACILITY_ID = "other-county"
 
@@ -39,9 +38,8 @@ def admit(inmate_id: str, facility_id: str, number: str, name: str, rules: dict 
 
 def staff_token(api, facility_id: str) -> str:
     email = f"staff@{facility_id}.example"
-    create_staff_account(email, "Sam Staff", STRONG_PASSWORD, facility_id=facility_id)
-    response = api.post("/v1/auth/login", {"email": email, "password": STRONG_PASSWORD})
-    return response.json["access_token"]
+    create_staff(email, "Sam Staff", facility_id=facility_id)
+    return staff_sign_in(api, email)["access_token"]
 
 
 @pytest.fixture

@@ -22,4 +22,5 @@ def reset_link(to: str) -> str:
 
 
 def reset_token(to: str) -> str:
-    return parse_qs(urlsplit(reset_link(to)).query)["token"][0]
+    """The token of the newest reset link (it rides in the fragment: ``#token=``)."""
+    return parse_qs(urlsplit(reset_link(to)).fragment)["token"][0]

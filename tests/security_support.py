@@ -48,6 +48,8 @@ def build_cast(world: World) -> Cast:
           {**DEMO_RULES, "flag_sender_distinct_inmates_per_day": 1})
     assert post_deposit(api, owner.token, deposit_body(FLAGGED_INMATE)).status_code == 201
     [flag] = api.get("/v1/staff/flags", token=world.staff).json["items"]
+    kiosk = api.post("/v1/staff/kiosks", {"label": "Matrix tablet"}, token=world.staff)
+    assert kiosk.status_code == 201, kiosk.json
     second = api.post("/v1/auth/login", {"email": owner.email, "password": STRONG_PASSWORD})
     sessions = api.get("/v1/account/sessions", token=second.json["access_token"]).json["items"]
     [second_session] = [s["session_id"] for s in sessions if s["current"]]
@@ -57,6 +59,7 @@ def build_cast(world: World) -> Cast:
     ids = {"account_id": victim.account_id, "session_id": second_session,
            "facility_id": DEMO_FACILITY_ID, "inmate_id": MARCUS,
            "deposit_id": deposit.json["deposit_id"], "flag_id": flag["flag_id"],
+           "kiosk_id": kiosk.json["kiosk_id"], "kiosk_inmate_id": FLAGGED_INMATE,
            "contact_id": contact_id, "pending_contact_id": pending_contact,
            "message_id": pending_message, "delivered_message_id": delivered,
            "owner_email": owner.email, "other_family_email": other.email,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chalicelib.core import clock
 from tests.conftest import STRONG_PASSWORD, last_code, sent_emails
+from tests.mfa_helpers import create_staff, staff_sign_in
 
 
 def test_health(api):
@@ -166,13 +167,8 @@ def test_missing_or_garbage_tokens_get_401_problems(api):
 
 
 def _admin_token(api):
-    from chalicelib.accounts import seed
-
-    seed.create_staff_account("admin@demo.example", "Demo Admin", "orchid lantern tugboat 1987",
-                              role="admin")
-    response = api.post("/v1/auth/login", {"email": "admin@demo.example",
-                                           "password": "orchid lantern tugboat 1987"})
-    return response.json["access_token"]
+    create_staff("admin@demo.example", "Demo Admin", role="admin")
+    return staff_sign_in(api, "admin@demo.example")["access_token"]
 
 
 def test_admin_disable_revokes_sessions_and_blocks_sign_in(api, make_family):

@@ -82,6 +82,5 @@ def test_only_approved_contacts_exchange_messages(world):
                    {"decision": "deny", "reason": "No"}, token=world.staff)
     assert world.send(family, denied).status_code == 403
     inmate = world.inmate_token("A1001")
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": pending, "body": "hi"},
-                           token=inmate)
+    reply = world.reply(inmate, pending, "hi")
     assert reply.status_code == 403 and reply.json["code"] == "contact_not_approved"

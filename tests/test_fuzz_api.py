@@ -7,7 +7,8 @@ content type the document lists for the operation, and match the documented resp
 
 The stack holds a demo facility, a family account signed up and verified through the API
 (with an approved contact, stamps, a message and a deposit, so lists have items to check), a
-staff account, an admin account and an inmate kiosk identity.  Each example is sent as the
+staff account, an admin account and an inmate kiosk identity (every example carries the demo
+kiosk's key, as a kiosk's requests do; the others ignore it).  Each example is sent as the
 operation's first role in ``x-roles``, with a session opened in-process (not through sign-in:
 fuzzed calls fail password checks and lock the emails).  A fuzzed call may end its session
 (logout, revocation, a password change), so after a 204 or a 401 the next example gets a new
@@ -35,8 +36,9 @@ from chalicelib.accounts import store as accounts_store
 from chalicelib.accounts.seed import create_staff_account
 from chalicelib.accounts.sessions import open_session
 from chalicelib.core.identity import Client
-from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
-from chalicelib.messaging.kiosk import KioskHolder
+from chalicelib.facilities import store as facilities_store
+from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_KIOSK_KEY, seed_demo_facility
+from chalicelib.messaging import kiosk
 from chalicelib.web.openapi import document
 from tests.conftest import STRONG_PASSWORD, last_code
 from tests.live_stack import running_stack
@@ -90,11 +92,14 @@ class Stack:
     def token_for(self, role: str) -> str:
         """An access token for ``role``: the session of earlier examples while it works."""
         if role not in self.tokens:
-            if role == "inmate":
-                holder = KioskHolder(INMATE_ID, DEMO_FACILITY_ID)
+            kiosk_id = None
+            if role in (kiosk.ROLE, kiosk.PIN_CHANGE_ROLE):
+                holder = kiosk.KioskHolder.of(facilities_store.inmate(INMATE_ID, consistent=True),
+                                              role)
+                kiosk_id = DEMO_KIOSK_KEY.partition(".")[0]
             else:
                 holder = accounts_store.account_by_id(self.account_ids[role])
-            self.tokens[role] = open_session(holder, FUZZ_CLIENT).access_token
+            self.tokens[role] = open_session(holder, FUZZ_CLIENT, kiosk_id=kiosk_id).access_token
         return self.tokens[role]
 
     def forget_token(self, role: str) -> None:
@@ -128,10 +133,12 @@ def _build_world(stack: Stack, family: str) -> None:
                        "payment_method_token": CARD}, family,
                       {"Idempotency-Key": "fuzz-stamps-1"})[0] == 201
     thread = f"/v1/contacts/{approved['contact_id']}/messages"
-    _, delivered = stack.call("POST", thread, {"body": "Hello from the fuzz run"}, family)
+    _, delivered = stack.call("POST", thread, {"body": "Hello from the fuzz run"}, family,
+                              {"Idempotency-Key": "fuzz-message-1"})
     assert stack.call("POST", f"/v1/staff/messages/{delivered['message_id']}/decision",
                       {"decision": "approve"}, staff)[0] == 200
-    _, waiting = stack.call("POST", thread, {"body": "A second hello"}, family)
+    _, waiting = stack.call("POST", thread, {"body": "A second hello"}, family,
+                            {"Idempotency-Key": "fuzz-message-2"})
     status, deposit = stack.call("POST", "/v1/deposits",
                                  {"inmate_id": INMATE_ID, "account": "trust",
                                   "amount_cents": 2500, "payment_method_token": CARD},
@@ -149,6 +156,7 @@ def _build_world(stack: Stack, family: str) -> None:
         "staff": {**everywhere, "contact_id": pending["contact_id"],
                   "message_id": waiting["message_id"], "deposit_id": deposit["deposit_id"]},
         "inmate": {"contact_id": approved["contact_id"], "message_id": delivered["message_id"]},
+        "inmate_pin_change": {},
         "admin": {"account_id": bystander.account_id},
     }
 
@@ -187,7 +195,9 @@ def test_every_operation_answers_as_documented(case, stack):
     answers = ANSWERS[case.operation.label]
     if sum(answers.values()) % 2:  # every other example: the generated ids stay as they are
         _aim_at_known_objects(case, stack.known[role])
-    headers = {"Authorization": f"Bearer {stack.token_for(role)}"} if role else {}
+    headers = {"X-Kiosk-Key": DEMO_KIOSK_KEY}
+    if role:
+        headers["Authorization"] = f"Bearer {stack.token_for(role)}"
     response = case.call_and_validate(base_url=stack.base_url, headers=headers, checks=CHECKS)
     answers[response.status_code] += 1
     if role and response.status_code in ENDED_SESSION:

@@ -1,5 +1,6 @@
 """The inmate's kiosk side (issue 5 §4–6): PIN sign-in with lockout, inbox, read status and
-replies."""
+replies.  The test client is the demo kiosk (see ``tests.messaging_support``); the kiosk rules of
+the security review are in tests/test_security_review_kiosk.py."""
 from __future__ import annotations
 
 from chalicelib.core import clock
@@ -18,17 +19,19 @@ def test_kiosk_sign_in_gives_an_inmate_session(world):
     assert world.api.get("/v1/inmate/messages", token=token).status_code == 401
 
 
-def test_wrong_pin_unknown_number_and_unknown_facility_fail_alike(world):
-    answers = [world.inmate_login("A1001", pin="0000"), world.inmate_login("Z9999"),
-               world.inmate_login("A1001", facility_id="nowhere")]
+def test_wrong_pin_and_unknown_number_fail_alike(world):
+    answers = [world.inmate_login("A1001", pin="000000"), world.inmate_login("Z9999")]
     assert {r.status_code for r in answers} == {401}
     assert len({r.body for r in answers}) == 1
     assert answers[0].json["code"] == "invalid_credentials"
+    # The demo kiosk is not registered at another facility, known or not.
+    elsewhere = world.inmate_login("A1001", facility_id="nowhere")
+    assert elsewhere.status_code == 401 and elsewhere.json["code"] == "kiosk_not_registered"
 
 
 def test_five_wrong_pins_lock_the_kiosk_sign_in_even_for_the_right_pin(world):
     for _ in range(5):
-        assert world.inmate_login("A1001", pin="1111").status_code == 401
+        assert world.inmate_login("A1001", pin="111111").status_code == 401
     locked = world.inmate_login("A1001")
     assert locked.status_code == 429 and locked.json["code"] == "account_locked"
     assert int(locked.headers["Retry-After"]) == locked.json["retry_after_seconds"]
@@ -40,7 +43,7 @@ def test_five_wrong_pins_lock_the_kiosk_sign_in_even_for_the_right_pin(world):
 
 def test_unknown_numbers_lock_too(world):
     for _ in range(5):
-        world.inmate_login("Z9999", pin="1111")
+        world.inmate_login("Z9999", pin="111111")
     assert world.inmate_login("Z9999").status_code == 429
 
 
@@ -79,8 +82,7 @@ def test_an_inmate_sees_only_their_own_contacts_and_messages(world):
     assert world.api.get("/v1/inmate/messages", token=elena).json["items"] == []
     assert [c["family_name"] for c in
             world.api.get("/v1/inmate/contacts", token=elena).json["items"]] == ["Pat Family"]
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": to_marcus, "body": "hi"},
-                           token=elena)
+    reply = world.reply(elena, to_marcus, "hi")
     assert reply.status_code == 404
     marcus = world.inmate_token("A1001")
     assert [c["contact_id"] for c in
@@ -92,8 +94,7 @@ def test_a_free_reply_goes_through_review_and_the_family_hears_of_it(world):
     contact_id = world.contact(family)
     token = world.inmate_token()
     body = "Gracias, te quiero ❤️"
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": body},
-                           token=token)
+    reply = world.reply(token, contact_id, body)
     assert reply.status_code == 201 and reply.json["status"] == "pending_review"
     assert "stamps_left" not in reply.json
     thread = world.api.get(f"/v1/contacts/{contact_id}/messages", token=family.token).json
@@ -113,11 +114,9 @@ def test_a_paid_reply_spends_the_familys_stamp_and_a_rejection_refunds_it(world)
     family = world.family(stamps_at_demo=1)
     contact_id = world.contact(family)
     token = world.inmate_token()
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": "thanks"},
-                           token=token)
+    reply = world.reply(token, contact_id, "thanks")
     assert reply.status_code == 201 and stamp_balance(family.account_id) == 0
-    short = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": "again"},
-                           token=token)
+    short = world.reply(token, contact_id, "again")
     assert short.status_code == 402 and short.json["code"] == "insufficient_stamps"
     before = len(sent_emails(family.email))
     world.decide(reply.json["message_id"], "reject", "Other")
@@ -132,8 +131,7 @@ def test_reply_opt_out_is_respected(world):
     contact_id = world.contact(family)
     Account.get(family.account_id).update(
         actions=[Account.preferences.set({"notify_messages": False})])
-    reply = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": "hello"},
-                           token=world.inmate_token())
+    reply = world.reply(world.inmate_token(), contact_id, "hello")
     before = len(sent_emails(family.email))
     world.decide(reply.json["message_id"], "approve")
     assert len(sent_emails(family.email)) == before

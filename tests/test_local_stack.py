@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import devserver  # noqa: E402
 import outbox  # noqa: E402
 
 
@@ -80,9 +81,15 @@ def test_sign_up_code_reaches_the_outbox(stack):
     assert "local.stack@example.com" in printed
 
 
-def test_seeded_admin_can_sign_in(stack):
-    status, _, body = call(f"{stack['api']}/v1/auth/login", {
+def test_seeded_admin_signs_in_with_its_demo_totp_secret(stack):
+    import pyotp
+
+    status, _, pending = call(f"{stack['api']}/v1/auth/login", {
         "email": "admin@demo.example", "password": "Cobalt-Meadow-Falcon-2026"})
+    assert status == 200 and pending["mfa_required"] is True
+    code = pyotp.TOTP(devserver.DEFAULT_ADMIN_TOTP_SECRET).now()
+    status, _, body = call(f"{stack['api']}/v1/auth/mfa", {
+        "challenge_id": pending["challenge_id"], "method": "totp", "code": code})
     assert status == 200 and body["token_type"] == "Bearer"
 
 

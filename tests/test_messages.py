@@ -9,7 +9,7 @@ from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.store import Account
 from chalicelib.messaging import store as messaging_store
 from tests.conftest import sent_emails
-from tests.messaging_support import (ELENA, grant_stamps, set_rules, stamp_balance,  # noqa: F401
+from tests.messaging_support import (ELENA, grant_stamps, new_key, set_rules, stamp_balance,  # noqa: F401
                                      world)
 
 UNICODE_BODIES = [
@@ -48,7 +48,7 @@ def test_six_thousand_characters_fit_and_six_thousand_and_one_do_not(world):
     assert too_long.status_code == 400 and too_long.json["errors"][0]["field"] == "body"
     # Characters, not bytes: 6000 emoji (4 UTF-8 bytes, 12 bytes JSON-escaped, each) fit.
     emoji = world.api.call("POST", f"/v1/contacts/{contact_id}/messages", token=family.token,
-                           raw=json.dumps({"body": "😀" * 6000}))
+                           raw=json.dumps({"body": "😀" * 6000}), headers=new_key())
     assert emoji.status_code == 201, emoji.json
     assert world.send(family, contact_id, "😀" * 6001).status_code == 400
     assert stamp_balance(family.account_id) == 1
@@ -62,7 +62,7 @@ def test_bad_bodies_are_400_and_spend_nothing(world, raw):
     family = world.family(stamps_at_demo=1)
     contact_id = world.contact(family)
     response = world.api.call("POST", f"/v1/contacts/{contact_id}/messages", raw=raw,
-                              token=family.token)
+                              token=family.token, headers=new_key())
     assert response.status_code == 400
     assert stamp_balance(family.account_id) == 1
     assert _thread(world, family, contact_id)["items"] == []

@@ -3,7 +3,8 @@ another party's object ids; only the intended caller succeeds (403 for the wrong
 someone else's object, 401 without a token)."""
 from __future__ import annotations
 
-from tests.messaging_support import ELENA, MARCUS, world  # noqa: F401
+from chalicelib.facilities.store import Inmate
+from tests.messaging_support import DEMO_FACILITY_ID, ELENA, MARCUS, new_key, world  # noqa: F401
 
 ROLES = ("anonymous", "other_family", "staff_other", "admin", "other_inmate", "inmate",
          "staff", "owner")
@@ -59,7 +60,8 @@ def test_every_messaging_endpoint_admits_only_its_intended_caller(world):
     ]
     for method, path, body, expected in cases:
         for role in ROLES:  # the intended callers come last: their success may change state
-            response = world.api.call(method, path, body, token=tokens[role])
+            # Sends require an Idempotency-Key; other endpoints ignore it.
+            response = world.api.call(method, path, body, token=tokens[role], headers=new_key())
             assert response.status_code == expected[role], (method, path, role, response.json)
 
     # Where every caller of the right role succeeds, each sees only their own.
@@ -81,3 +83,38 @@ def test_kiosk_logout_is_for_inmate_sessions_only(world):
         response = world.api.post("/v1/inmate/logout", token=token)
         expected = 204 if role in ("inmate", "other_inmate") else 401 if token is None else 403
         assert response.status_code == expected, role
+
+
+def test_kiosk_and_inmate_staff_endpoints_admit_only_staff_of_the_facility(world):
+    """Staff act in their own facility (another facility's kiosk or inmate is 404); admins name
+    the facility (400 without it); a PIN-change endpoint takes no ordinary token."""
+    tokens = _tokens(world, world.family())
+    third = "inm_A1003"  # whose sessions and PIN the staff calls end and replace
+    Inmate(third, facility_id=DEMO_FACILITY_ID, inmate_number="A1003", full_name="Third Person",
+           search_key="person third").save()
+    kiosk_id = world.api.post("/v1/staff/kiosks", {"label": "Tablet"},
+                              token=world.staff).json["kiosk_id"]
+    at_demo = "?facility_id=demo-county"
+    cases = [
+        ("POST", "/v1/staff/kiosks", {"label": "Tablet 2"},
+         _expect({"staff": 201, "staff_other": 201, "admin": 400})),
+        ("GET", "/v1/staff/kiosks", None,
+         _expect({"staff": 200, "staff_other": 200, "admin": 400})),
+        ("GET", "/v1/staff/kiosks" + at_demo, None,
+         _expect({"staff": 200, "staff_other": 403, "admin": 200})),
+        ("POST", f"/v1/staff/inmates/{MARCUS}/unlock", None,
+         _expect({"staff": 204, "admin": 400}, private=("staff_other",))),
+        ("POST", f"/v1/staff/inmates/{MARCUS}/unlock" + at_demo, None,
+         _expect({"staff": 204, "staff_other": 403, "admin": 204})),
+        ("POST", "/v1/inmate/pin", {"new_pin": "24681357"}, _expect({})),
+        ("POST", f"/v1/staff/inmates/{third}/pin", None,
+         _expect({"staff": 200, "admin": 400}, private=("staff_other",))),
+        ("POST", f"/v1/staff/inmates/{third}/sessions/revoke" + at_demo, None,
+         _expect({"staff": 204, "staff_other": 403, "admin": 204})),
+        ("DELETE", f"/v1/staff/kiosks/{kiosk_id}", None,
+         _expect({"staff": 204, "admin": 400}, private=("staff_other",))),
+    ]
+    for method, path, body, expected in cases:
+        for role in ROLES:
+            response = world.api.call(method, path, body, token=tokens[role])
+            assert response.status_code == expected[role], (method, path, role, response.json)

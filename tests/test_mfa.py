@@ -4,10 +4,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.accounts import otp
-from chalicelib.accounts.store import Account, account_by_email
 from chalicelib.core import aws, clock
 from chalicelib.core.store import MODELS
-from tests.conftest import last_code, sent_emails, sent_sms
 from tests.password_helpers import reset_token
 from tests.mfa_helpers import (CHROME_MAC, activity_types, answer, challenge, enrol,  # noqa: F401
                                kms_key, next_step, totp_code)
@@ -64,7 +62,7 @@ def test_login_with_2fa_asks_for_a_second_factor_and_totp_completes_it(api, make
     email, password, tokens = make_family()
     secret, _ = enrol(api, tokens["access_token"])
     pending = challenge(api, email, password)
-    assert pending["methods"] == ["totp", "recovery_code", "email"]
+    assert pending["methods"] == ["totp", "recovery_code"]
     assert "access_token" not in pending
     done = answer(api, pending["challenge_id"], "totp", totp_code(secret))
     assert done.status_code == 200, done.json
@@ -133,52 +131,6 @@ def test_recovery_code_works_once_and_its_reuse_is_refused(api, make_family):
     events = api.get("/v1/account/activity?limit=100", token=token).json["items"]
     outcomes = [e["outcome"] for e in events if e["type"] == "recovery_code_used"]
     assert outcomes == ["failure", "success"]  # newest first: the reuse, then the use
-
-
-def test_email_code_is_a_second_factor(api, make_family):
-    email, password, tokens = make_family()
-    enrol(api, tokens["access_token"])
-    pending = challenge(api, email, password)
-    sent = api.post("/v1/auth/mfa/send", {"challenge_id": pending["challenge_id"],
-                                          "method": "email"})
-    assert sent.status_code == 202
-    assert "sign-in code" in sent_emails(email)[-1].body
-    wrong = answer(api, pending["challenge_id"], "email", "000000")
-    assert wrong.status_code == 401
-    done = answer(api, pending["challenge_id"], "email", last_code(email))
-    assert done.status_code == 200, done.json
-
-
-def test_sms_code_goes_only_to_a_verified_phone(api, make_family):
-    email, password, tokens = make_family()
-    enrol(api, tokens["access_token"])
-    pending = challenge(api, email, password)
-    refused = api.post("/v1/auth/mfa/send", {"challenge_id": pending["challenge_id"],
-                                             "method": "sms"})
-    assert refused.status_code == 400 and refused.json["code"] == "mfa_method_unavailable"
-
-    account_by_email(email).update(actions=[Account.phone.set("+12025550199"),
-                                            Account.phone_verified.set(True)])
-    pending = challenge(api, email, password)
-    assert pending["methods"] == ["totp", "recovery_code", "email", "sms"]
-    sent = api.post("/v1/auth/mfa/send", {"challenge_id": pending["challenge_id"],
-                                          "method": "sms"})
-    assert sent.status_code == 202
-    [text] = sent_sms("+12025550199")
-    code = next(word for word in text.replace(".", " ").split() if word.isdigit())
-    done = answer(api, pending["challenge_id"], "sms", code)
-    assert done.status_code == 200, done.json
-
-
-def test_code_sends_per_challenge_are_limited(api, make_family):
-    email, password, tokens = make_family()
-    enrol(api, tokens["access_token"])
-    pending = challenge(api, email, password)
-    body = {"challenge_id": pending["challenge_id"], "method": "email"}
-    assert [api.post("/v1/auth/mfa/send", body).status_code for _ in range(3)] == [202] * 3
-    fourth = api.post("/v1/auth/mfa/send", body)
-    assert fourth.status_code == 429 and fourth.json["code"] == "too_many_codes_sent"
-    assert fourth.headers["Retry-After"]
 
 
 def test_wrong_second_factors_count_toward_the_lockout(api, make_family):

@@ -111,13 +111,13 @@ def test_policy_grants_no_wildcard_actions_and_only_the_stage_tables(template):
             assert statement["Resource"] != "*", statement
 
 
-def test_every_function_gets_the_secret_key_parameter_and_the_totp_key(template):
-    assert template["Parameters"]["AppSecretKey"]["NoEcho"] is True
+def test_every_function_gets_the_secret_key_arn_and_the_totp_key(template):
     functions = resources_of_type(template, "AWS::Serverless::Function")
     assert "APIHandler" in functions and len(functions) == 1 + len(app.event_sources)
     for function in functions.values():
         variables = function["Properties"]["Environment"]["Variables"]
-        assert variables["SECRET_KEY"] == {"Ref": "AppSecretKey"}
+        assert "SECRET_KEY" not in variables
+        assert variables["SECRET_KEY_ARN"] == {"Ref": "AppSecret"}
         assert variables["KMS_KEY_ID"] == {"Ref": "TotpKey"}
         assert variables["TABLE_PREFIX"] == PROD_ENV["TABLE_PREFIX"]
 

@@ -49,7 +49,7 @@ def test_reset_page_shows_suggestions_then_success_and_the_new_password_works(li
                      {"email": EMAIL, "code": last_code(EMAIL)})[0] == 200
     assert post_json(live_app, "/v1/auth/password/forgot", {"email": EMAIL})[0] == 202
     link = reset_link(EMAIL)
-    assert link.startswith(live_app + "/reset-password?token=")
+    assert link.startswith(live_app + "/reset-password#token=")
 
     page = browser.new_page()
     page.set_default_timeout(15_000)

@@ -1,5 +1,6 @@
-"""Resilience (issue 6 §5): DynamoDB, SES or SNS fail at every step of sign-up, password reset
-(request and completion), deposit and message send.
+"""Resilience (issue 6 §5, issue 9): DynamoDB, SES or SNS fail at every step of sign-up, password
+reset (request and completion), deposit, message send, sign-in, the second factor (TOTP, and
+asking for a sign-in code), refresh and a staff flag decision.
 
 For every AWS call a clean run of the request makes, and every fault that call can meet
 (``fault_support.faults_for``), the request is made again with that call failing.  Then:
@@ -23,17 +24,22 @@ from pynamodb.exceptions import CancellationReason, PutError, TransactWriteError
 
 from chalicelib.accounts import passwords
 from chalicelib.accounts.activity import ActivityEvent
-from chalicelib.accounts.store import Account, EmailClaim, OneTimeCode, SignupAttempt
+from chalicelib.accounts.service import throttle_subject
+from chalicelib.accounts.store import (Account, EmailClaim, LoginThrottle, OneTimeCode,
+                                       SignupAttempt)
 from chalicelib.core import clock, dependencies, secrets
 from chalicelib.messaging.store import Message
 from chalicelib.payments import ledger
 from chalicelib.payments import processor as processors
 from chalicelib.payments.audit import audit
-from chalicelib.payments.store import Deposit
-from tests.conftest import STRONG_PASSWORD, last_code, sent_sms
+from chalicelib.payments.store import Deposit, ReviewFlag
+from tests.conftest import STRONG_PASSWORD, last_code, sent_emails, sent_sms
 from tests.fault_support import FAULTS, SweepReport, aws_calls, sweep
-from tests.messaging_support import MARCUS, World, set_rules, stamp_balance, world  # noqa: F401
-from tests.money_fixtures import card, deposit_body, facilities, family  # noqa: F401
+from tests.messaging_support import (DEMO_FACILITY_ID, MARCUS, World, set_rules,  # noqa: F401
+                                     stamp_balance, world)
+from tests.mfa_helpers import challenge, enrol, kms_key, next_step, totp_code  # noqa: F401
+from tests.money_fixtures import (card, deposit_body, facilities, family,  # noqa: F401
+                                  staff_token)
 from tests.password_helpers import RESET_SUBJECT, emails_with_subject, reset_token
 
 FIGURES: list[SweepReport] = []
@@ -379,6 +385,230 @@ def test_message_send_survives_a_fault_at_every_call(world, auto_approve):  # no
     family = world.family(stamps_at_demo=200)
     contact_id = world.contact(family)
     _record(sweep(SendMessage(world, family.token, family.account_id, contact_id, auto_approve)))
+
+
+# --- sign-in, second factor, refresh ---------------------------------------------------------
+
+def _failures(email: str) -> int:
+    """The email's counted failed attempts (a dependency failure must never count as one)."""
+    throttle = _get(LoginThrottle, throttle_subject(email))
+    return int(throttle.failures or 0) if throttle is not None and not throttle.is_expired() else 0
+
+
+@dataclass
+class SignIn:
+    """Each attempt signs in from a device not seen before, so every attempt takes the same
+    path (a new device is recorded and its owner emailed)."""
+
+    api: object
+    email: str
+    name: str = "sign-in"
+    normal: tuple[int, ...] = (200,)
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def prepare(self) -> dict:
+        self.counter[0] += 1
+        return {"User-Agent": f"resilience-device/{self.counter[0]}"}
+
+    def request(self, device: dict):
+        return self.api.post("/v1/auth/login", {"email": self.email, "password": STRONG_PASSWORD},
+                             headers=device)
+
+    def check_consistent(self, device: dict, response) -> None:
+        assert _failures(self.email) == 0, f"a dependency failure was counted: {response.json}"
+        if response.status_code == 200:
+            token = response.json["access_token"]
+            assert self.api.get("/v1/account", token=token).status_code == 200
+
+    def check_retried(self, device: dict, first, retry) -> None:
+        assert retry.status_code == 200, retry.json
+        self.check_consistent(device, retry)
+
+
+def test_sign_in_survives_a_fault_at_every_call(api, make_family):
+    email, _, _ = make_family()  # a known device: each new one is emailed about
+    _record(sweep(SignIn(api, email)))
+
+
+@dataclass
+class SecondFactor:
+    """Finishing a sign-in with a TOTP code.  A fault after the code's step was recorded leaves
+    that code used: the person then types the next code, on a new challenge if this one was
+    used up.  Never a 500, never a lock, never a counted failure for the fault itself."""
+
+    api: object
+    email: str
+    secret: str
+    name: str = "second factor (TOTP)"
+    normal: tuple[int, ...] = (200,)
+
+    def prepare(self) -> dict:
+        next_step()  # each attempt has a fresh code
+        pending = challenge(self.api, self.email, STRONG_PASSWORD)
+        return {"challenge_id": pending["challenge_id"], "method": "totp",
+                "code": totp_code(self.secret)}
+
+    def request(self, body: dict):
+        return self.api.post("/v1/auth/mfa", body)
+
+    def check_consistent(self, body: dict, response) -> None:
+        assert _failures(self.email) == 0, f"a dependency failure was counted: {response.json}"
+        if response.status_code == 200:
+            assert self.api.get("/v1/account", token=response.json["access_token"]
+                                ).status_code == 200
+
+    def check_retried(self, body: dict, first, retry) -> None:
+        if first.status_code == 200:
+            assert retry.status_code == 401, "a finished challenge is single use"
+        elif retry.status_code != 200:
+            assert retry.status_code == 401, retry.json
+            assert retry.json["code"] in ("totp_code_reused", "invalid_challenge"), retry.json
+            retry = self.request(self.prepare())  # the next code, on a new challenge
+            assert retry.status_code == 200, retry.json
+        assert self.api.get("/v1/account", token=retry.json["access_token"]).status_code == 200
+        store_clear(self.email)
+
+
+def store_clear(email: str) -> None:
+    """Forget counted failures (a replayed code after a fault counts as one, see above)."""
+    throttle = _get(LoginThrottle, throttle_subject(email))
+    if throttle is not None:
+        throttle.delete()
+
+
+@dataclass
+class SendSignInCode:
+    """Asking for an emailed or texted sign-in code: refused for every account (only TOTP and
+    recovery codes are second factors), and a fault is a 503, never 429 ``too_many_codes_sent``."""
+
+    api: object
+    email: str
+    name: str = "send sign-in code"
+    normal: tuple[int, ...] = (400,)
+
+    def prepare(self) -> str:
+        return challenge(self.api, self.email, STRONG_PASSWORD)["challenge_id"]
+
+    def request(self, challenge_id: str):
+        return self.api.post("/v1/auth/mfa/send", {"challenge_id": challenge_id,
+                                                   "method": "email"})
+
+    def check_consistent(self, challenge_id: str, response) -> None:
+        if response.status_code == 400:
+            assert response.json["code"] == "mfa_method_unavailable", response.json
+        assert not [m for m in sent_emails(self.email) if "sign-in code" in m.body]
+
+    def check_retried(self, challenge_id: str, first, retry) -> None:
+        assert retry.status_code == 400 and retry.json["code"] == "mfa_method_unavailable"
+
+
+@pytest.fixture
+def totp_family(api, make_family, kms_key):  # noqa: F811
+    email, _, tokens = make_family()
+    secret, _ = enrol(api, tokens["access_token"])
+    return email, secret
+
+
+def test_second_factor_survives_a_fault_at_every_call(api, totp_family):
+    email, secret = totp_family
+    _record(sweep(SecondFactor(api, email, secret)))
+
+
+def test_sending_a_sign_in_code_survives_a_fault_at_every_call(api, totp_family):
+    email, _ = totp_family
+    _record(sweep(SendSignInCode(api, email)))
+
+
+@dataclass
+class Refresh:
+    api: object
+    email: str
+    account_id: str
+    name: str = "refresh"
+    normal: tuple[int, ...] = (200,)
+
+    def prepare(self) -> dict:
+        response = self.api.post("/v1/auth/login", {"email": self.email,
+                                                    "password": STRONG_PASSWORD})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def request(self, tokens: dict):
+        return self.api.post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+
+    def check_consistent(self, tokens: dict, response) -> None:
+        """A fault leaves the session as it was: not revoked, no theft alarm."""
+        assert _events(self.account_id, "refresh_token_reuse") == [], "a fault raised a theft alarm"
+        if response.status_code != 200:
+            assert self.api.get("/v1/account", token=tokens["access_token"]).status_code == 200
+
+    def check_retried(self, tokens: dict, first, retry) -> None:
+        if first.status_code == 200:
+            return  # retrying a rotated token is reuse: the theft rule, tested elsewhere
+        assert retry.status_code == 200, retry.json
+        assert self.api.get("/v1/account", token=retry.json["access_token"]).status_code == 200
+        self.check_consistent(tokens, retry)
+
+
+def test_refresh_survives_a_fault_at_every_call(api, make_family):
+    email, _, _ = make_family(login=False)
+    _record(sweep(Refresh(api, email, _account(email).account_id)))
+
+
+# --- staff decision on a flagged deposit ----------------------------------------------------
+
+@dataclass
+class DecideFlag:
+    api: object
+    staff_token: str
+    name: str = "flag decision"
+    normal: tuple[int, ...] = (200,)
+
+    def prepare(self) -> str:
+        flag = ReviewFlag(DEMO_FACILITY_ID, f"flg_{uuid.uuid4().hex}", deposit_id="dep_x",
+                          inmate_id=MARCUS, sender_account_id="acc_x", amount_cents=500,
+                          rule_codes=["sender_pays_many_inmates"], created_at=clock.iso(),
+                          details={})
+        flag.save()
+        return flag.flag_id
+
+    def request(self, flag_id: str):
+        return self.api.post(f"/v1/staff/flags/{flag_id}/decision",
+                             {"decision": "cleared", "reason": "known family"},
+                             token=self.staff_token)
+
+    def check_consistent(self, flag_id: str, response) -> None:
+        status = ReviewFlag.get(DEMO_FACILITY_ID, flag_id, consistent_read=True).status
+        assert status == ("cleared" if response.status_code == 200 else "pending")
+
+    def check_retried(self, flag_id: str, first, retry) -> None:
+        if first.status_code == 200:
+            assert retry.status_code == 409 and retry.json["code"] == "already_decided"
+        else:
+            assert retry.status_code == 200, retry.json
+        assert ReviewFlag.get(DEMO_FACILITY_ID, flag_id).status == "cleared"
+
+
+def test_flag_decision_survives_a_fault_at_every_call(api, facilities):  # noqa: F811
+    _record(sweep(DecideFlag(api, staff_token(api, DEMO_FACILITY_ID))))
+
+
+def test_a_throttle_during_refresh_is_a_503_and_the_session_lives_on(api, make_family):
+    """The known bug: the rotation's conditional update was throttled, read as "rotated by
+    someone else", so the session was revoked and a theft alarm logged (401)."""
+    email, _, tokens = make_family()
+    probe = api.post("/v1/auth/login", {"email": email, "password": STRONG_PASSWORD}).json
+    with aws_calls() as clean:
+        assert api.post("/v1/auth/refresh", {"refresh_token": probe["refresh_token"]}
+                        ).status_code == 200
+    rotation = clean.calls.index("dynamodb.UpdateItem") + 1
+    with aws_calls(rotation, "throttled"):
+        throttled = api.post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    assert throttled.status_code == 503 and throttled.json["code"] == "service_unavailable"
+    assert api.get("/v1/account", token=tokens["access_token"]).status_code == 200
+    assert api.post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}
+                    ).status_code == 200
+    assert _events(_account(email).account_id, "refresh_token_reuse") == []
 
 
 # --- helpers --------------------------------------------------------------------------------

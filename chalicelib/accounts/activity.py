@@ -13,11 +13,13 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, secrets
 from chalicelib.core.identity import Client
-from chalicelib.core.store import BaseMeta, TableName, decode_cursor, page, register
+from chalicelib.core.store import (BaseMeta, TableName, append_only, decode_cursor, page,
+                                   register)
 
 TYPES = frozenset({
     "signup", "email_verified", "login_succeeded", "login_failed", "account_locked",
-    "account_unlocked", "account_disabled", "mfa_challenge_failed", "mfa_enabled", "mfa_disabled",
+    "account_unlocked", "account_disabled", "account_enabled", "mfa_reset",
+    "mfa_challenge_failed", "mfa_enabled", "mfa_disabled",
     "totp_replay_refused", "recovery_code_used", "new_device_login", "password_reset_requested",
     "password_reset", "password_changed", "phone_verified", "session_revoked", "logout",
     "refresh_token_reuse", "deposit_completed", "deposit_refunded", "stamps_purchased",
@@ -27,6 +29,7 @@ TYPES = frozenset({
 
 
 @register
+@append_only
 class ActivityEvent(Model):
     class Meta(BaseMeta):
         table_name = TableName("activity")

@@ -1,14 +1,23 @@
-"""One-time codes: reset, phone, email-change and sign-in codes.  (Sign-up codes are kept with
+"""One-time codes: reset, phone and email-change codes.  (Sign-up codes are kept with
 their sign-up attempt, ``store.SignupAttempt``, but share the digest and the message allowance.)
 
 A code is 6 digits, stored only as an HMAC bound to its purpose and owner, valid for a limited
-time, good for one use, and dead after ``code_max_attempts`` wrong tries.  Issuing a new code for
+time, good for one use, and dead after ``code_max_attempts`` wrong tries.  A link token issued
+with it has its own budget: it cannot be guessed, so wrong codes never kill it (otherwise
+anyone who knows the address could burn the owner's emailed link with 5 wrong codes); the
+record then stays until the link is used or expires, the code part dead.  Issuing a new code for
 the same purpose and owner replaces the old one.  Every guess first spends an attempt with a
 conditional decrement, so parallel guessing cannot exceed the budget; the right code is then
 consumed by a delete conditioned on its digest, so it works once even under races.
 
+A link token (``issue(with_token=True)``) is ``<link id>.<secret>``: the link id (128 random
+bits) names a ``LinkToken`` that points at the code record, and the whole token (with 256 more
+random bits) is stored only as a digest on that record.  So a link names no account (the
+mail provider, a proxy log or a shoulder-surfer learns nothing from it), and a new code for the
+same purpose and owner kills the old link with the old code.
+
 Every code message, whatever its purpose, first spends one of the account's ``code_messages``
-(5 an hour by default, across purposes, challenges and re-sends: ``count_message``), so no
+(5 an hour by default, across purposes and re-sends: ``count_message``), so no
 endpoint can be used to pump SMS or email at one person.  Past the limit it raises
 ``TooManyCodesSent``: endpoints that answer 202 whatever happens catch it and send nothing, the
 others answer 429.
@@ -17,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
@@ -25,7 +34,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest, RateLimited
 from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import condition_failed
-from chalicelib.accounts.store import OneTimeCode
+from chalicelib.accounts.store import LinkToken, OneTimeCode
 
 
 class InvalidOrExpiredCode(InvalidRequest):
@@ -50,6 +59,9 @@ class IssuedCode:
     token: str | None = None  # the link form, when asked for
 
 
+_LINK_PREFIX = "link#"
+
+
 def _subject(purpose: str, owner_id: str) -> str:
     return f"{purpose}#{owner_id}"
 
@@ -69,16 +81,18 @@ def issue(purpose: str, owner_id: str, *, account_id: str, with_token: bool = Fa
     count_message(account_id)
     settings = get_settings()
     now = clock.now()
+    expires_at = now + (ttl_seconds or settings.verification_code_seconds)
+    subject = _subject(purpose, owner_id)
     code = secrets.new_numeric_code()
-    token = f"{owner_id}.{secrets.new_token()}" if with_token else None
+    token = _new_link(subject, expires_at) if with_token else None
     record = OneTimeCode(
-        _subject(purpose, owner_id),
+        subject,
         code_digest=digest(purpose, owner_id, code),
         token_digest=secrets.token_digest(token) if token else None,
         attempts_left=settings.code_max_attempts,
         created_at=int(now),
     )
-    record.set_expiry(now + (ttl_seconds or settings.verification_code_seconds))
+    record.set_expiry(expires_at)
     record.save()
     return IssuedCode(code, token)
 
@@ -86,6 +100,16 @@ def issue(purpose: str, owner_id: str, *, account_id: str, with_token: bool = Fa
 def digest(purpose: str, owner_id: str, code: str) -> str:
     """How a code of ``purpose`` for ``owner_id`` is stored: an HMAC bound to both."""
     return secrets.keyed_digest(code, _subject(purpose, owner_id))
+
+
+def _new_link(code_subject: str, expires_at: float) -> str:
+    """A link token for the code record ``code_subject`` (its pointer written first: a pointer
+    whose code was never saved opens nothing)."""
+    link_id = secrets.new_id()
+    pointer = LinkToken(_LINK_PREFIX + link_id, code_subject=code_subject)
+    pointer.set_expiry(expires_at)
+    pointer.save(condition=LinkToken.subject.does_not_exist())
+    return f"{link_id}.{secrets.new_token()}"
 
 
 def consume(purpose: str, owner_id: str, code: str) -> bool:
@@ -111,7 +135,7 @@ def check(purpose: str, owner_id: str, code: str) -> OneTimeCode | None:
             return None
         raise  # DynamoDB failed: not the person's fault, and no attempt was spent
     if not secrets.same(record.code_digest, secrets.keyed_digest(code, subject)):
-        if record.attempts_left <= 0:
+        if record.attempts_left <= 0 and record.token_digest is None:
             _delete_if(record, OneTimeCode.attempts_left <= 0)
         return None
     return record
@@ -136,20 +160,24 @@ def is_live(purpose: str, owner_id: str) -> bool:
         return False
 
 
-def token_owner(token: str) -> str:
-    return token.partition(".")[0]
+def owner_of(record: OneTimeCode) -> str:
+    """The owner of a code record (``live_token`` found it from a token naming no one)."""
+    return record.subject.partition("#")[2]
 
 
 def live_token(purpose: str, token: str) -> OneTimeCode | None:
     """The live record whose link token ``token`` is, not used up yet (see ``use_in``)."""
-    owner_id, _, secret = token.partition(".")
-    if not owner_id or not secret:
+    link_id, _, secret = token.partition(".")
+    if not link_id or not secret:
         return None
     try:
-        record = OneTimeCode.get(_subject(purpose, owner_id), consistent_read=True)
-    except OneTimeCode.DoesNotExist:
+        pointer = LinkToken.get(_LINK_PREFIX + link_id, consistent_read=True)
+        if pointer.is_expired() or not pointer.code_subject.startswith(f"{purpose}#"):
+            return None
+        record = OneTimeCode.get(pointer.code_subject, consistent_read=True)
+    except DoesNotExist:
         return None
-    if record.is_expired() or record.attempts_left <= 0:
+    if record.is_expired():
         return None
     if not secrets.same(record.token_digest, secrets.token_digest(token)):
         return None
@@ -161,6 +189,8 @@ def withdraw(purpose: str, owner_id: str, issued: IssuedCode) -> None:
     subject = _subject(purpose, owner_id)
     _delete_if(OneTimeCode(subject),
                OneTimeCode.code_digest == secrets.keyed_digest(issued.code, subject))
+    if issued.token:
+        LinkToken(_LINK_PREFIX + issued.token.partition(".")[0]).delete()
 
 
 def _delete_if(record: OneTimeCode, condition) -> bool:

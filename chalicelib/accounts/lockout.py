@@ -2,11 +2,12 @@
 
 After ``threshold`` consecutive failures an email is locked for ``base`` seconds; each further
 lock of the same email doubles the wait, up to ``cap``.  The escalation is remembered for
-``memory`` seconds after the last lock ends, then forgotten.
+``memory`` seconds after the last lock ends, then forgotten.  A policy with ``hold_after_locks``
+(kiosk PINs) makes that lock, counted within the memory, hold until someone unlocks it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.config import get_settings
 
@@ -17,12 +18,22 @@ class LockoutPolicy:
     base_seconds: int
     cap_seconds: int
     memory_seconds: int
+    hold_after_locks: int | None = None
 
     @classmethod
     def from_settings(cls) -> LockoutPolicy:
         s = get_settings()
         return cls(s.lockout_threshold, s.lockout_base_seconds, s.lockout_max_seconds,
                    s.lockout_memory_seconds)
+
+    @classmethod
+    def for_inmates(cls) -> LockoutPolicy:
+        """Kiosk PINs: the same counting, and the third lock holds until staff unlock."""
+        return replace(cls.from_settings(), hold_after_locks=get_settings().inmate_hold_after_locks)
+
+    def holds(self, locks: int) -> bool:
+        """Whether the ``locks``-th remembered lock holds until unlocked."""
+        return self.hold_after_locks is not None and locks >= self.hold_after_locks
 
     def lock_seconds(self, previous_locks: int) -> int:
         """Length of the next lock, given how many locks are still remembered."""

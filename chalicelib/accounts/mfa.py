@@ -17,12 +17,12 @@
 """
 from __future__ import annotations
 
-from chalicelib.accounts import activity, mfa_store, otp
+from chalicelib.accounts import activity, mfa_store, otp, store
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.store import Account
 from chalicelib.config import get_settings
 from chalicelib.core import clock, kms, secrets
-from chalicelib.core.errors import Conflict, Unauthenticated
+from chalicelib.core.errors import Conflict, Forbidden, Unauthenticated
 from chalicelib.core.identity import Client
 from chalicelib.core.notify import notifier
 
@@ -48,6 +48,15 @@ class MfaNotEnabled(Conflict):
 
     def __init__(self) -> None:
         super().__init__("Two-factor authentication is not on for this account.")
+
+
+class MfaRequiredForRole(Forbidden):
+    code = "mfa_required_for_role"
+    title = "Two-factor authentication is required"
+
+    def __init__(self) -> None:
+        super().__init__("Staff and administrators must keep two-factor authentication on. An "
+                         "administrator can reset it if the authenticator is lost.")
 
 
 class TotpCodeReused(Unauthenticated):
@@ -116,6 +125,24 @@ def regenerate_recovery_codes(account: Account, client: Client) -> list[str]:
     return codes
 
 
+def enrol_with_secret(account: Account, secret: str) -> None:
+    """Turn TOTP on with a known secret, confirmed, without recovery codes: demo accounts
+    whose secret is configuration (``DEMO_*_TOTP_SECRET``), never a person's own."""
+    mfa_store.TotpFactor(account.account_id, confirmed=True, created_at=clock.iso(),
+                         confirmed_at=clock.iso(),
+                         secret_ciphertext=kms.encrypt(secret, _context(account.account_id))
+                         ).save()
+
+
+def reset(account: Account) -> None:
+    """An admin's reset for a lost authenticator: the factor and its recovery codes are deleted
+    and every session ends, in one transaction; the next sign-in starts over (staff and
+    admins enrol again)."""
+    store.bump_session_epoch(
+        account, also=lambda transaction: mfa_store.delete_second_factor_in(
+            transaction, account.account_id))
+
+
 def disable(account: Account, client: Client) -> None:
     """Switch 2FA off (the caller has re-authenticated the person)."""
     mfa_store.delete_second_factor(account.account_id)
@@ -146,12 +173,12 @@ def status(account_id: str) -> dict:
     return {"totp": on, "recovery_codes_left": mfa_store.recovery_codes_left(account_id) if on else 0}
 
 
-def methods(account: Account) -> list[str]:
-    """Second factors offered at sign-in: email always, SMS only to a verified phone."""
-    offered = ["totp", "recovery_code", "email"]
-    if account.phone and account.phone_verified:
-        offered.append("sms")
-    return offered
+# Roles that must sign in with TOTP (api.md "Roles"); without it they can only enrol.
+REQUIRED_FOR_ROLES = ("staff", "admin")
+
+# The second factors a sign-in accepts.  Never the mailbox or the phone: whoever controls the
+# mailbox can already reset the password, so an emailed code would make "2FA" one factor.
+SIGN_IN_METHODS = ("totp", "recovery_code")
 
 
 # --- verification --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, condition_failed,
                                    register)
@@ -57,7 +58,6 @@ class MfaChallenge(ExpiringModel):
     email = UnicodeAttribute()  # canonical: wrong second factors count toward its lockout
     device_digest = UnicodeAttribute()  # the signing-in device (user agent) it is bound to
     session_epoch = NumberAttribute()  # a password reset or disable in between kills it
-    code_sends = NumberAttribute(default=0)
     by_expiry = ByExpiry()
 
 
@@ -93,6 +93,14 @@ def get_or_none(model: type[Model], *key: str):
         return None
 
 
+def _refused(error: PutError | UpdateError | DeleteError) -> bool:
+    """False for a write its condition refused (a business answer); anything else (throttled,
+    unreachable) is re-raised: it must become a 503, never a wrong code or a replay."""
+    if condition_failed(error):
+        return False
+    raise error
+
+
 # --- TOTP ----------------------------------------------------------------------------------
 
 def save_pending_totp(factor: TotpFactor) -> bool:
@@ -101,8 +109,8 @@ def save_pending_totp(factor: TotpFactor) -> bool:
         factor.save(condition=TotpFactor.account_id.does_not_exist()
                     | (TotpFactor.confirmed == False))  # noqa: E712 (PynamoDB DSL)
         return True
-    except PutError:
-        return False
+    except PutError as error:
+        return _refused(error)
 
 
 def accept_step(factor: TotpFactor, step: int, confirm: bool) -> bool:
@@ -118,8 +126,8 @@ def accept_step(factor: TotpFactor, step: int, confirm: bool) -> bool:
     try:
         factor.update(actions=actions, condition=condition)
         return True
-    except UpdateError:
-        return False
+    except UpdateError as error:
+        return _refused(error)
 
 
 # --- recovery codes ------------------------------------------------------------------------
@@ -142,7 +150,8 @@ def burn_recovery_code(account_id: str, digest: str, used_at: str) -> str:
                     condition=RecoveryCode.code_digest.exists()
                     & RecoveryCode.used_at.does_not_exist())
         return "burned"
-    except UpdateError:
+    except UpdateError as error:
+        _refused(error)
         return "reused" if get_or_none(RecoveryCode, account_id, digest) else "unknown"
 
 
@@ -157,26 +166,21 @@ def delete_second_factor(account_id: str) -> None:
     TotpFactor(account_id).delete()
 
 
+def delete_second_factor_in(transaction: TransactWrite, account_id: str) -> None:
+    """The factor and its recovery codes (at most 10) go as part of ``transaction``."""
+    transaction.delete(TotpFactor(account_id))
+    for code in RecoveryCode.query(account_id, consistent_read=True):
+        transaction.delete(code)
+
+
 # --- challenges and devices ----------------------------------------------------------------
 
 def consume_challenge(challenge: MfaChallenge) -> bool:
     try:
         challenge.delete(condition=MfaChallenge.challenge_id.exists())
         return True
-    except DeleteError:
-        return False
-
-
-def count_code_send(challenge: MfaChallenge, limit: int) -> bool:
-    """Spend one of the challenge's code sends; False when they are used up."""
-    try:
-        challenge.update(actions=[MfaChallenge.code_sends.add(1)],
-                         condition=MfaChallenge.code_sends < limit)
-        return True
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise  # DynamoDB failed (throttled, say): a 503 to retry, not "too many codes"
+    except DeleteError as error:
+        return _refused(error)
 
 
 def add_known_device(device: KnownDevice) -> bool:
@@ -184,8 +188,8 @@ def add_known_device(device: KnownDevice) -> bool:
     try:
         device.save(condition=KnownDevice.device_digest.does_not_exist())
         return True
-    except PutError:
-        return False
+    except PutError as error:
+        return _refused(error)
 
 
 def known_device_count(account_id: str, at_most: int) -> int:

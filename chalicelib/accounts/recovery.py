@@ -4,12 +4,13 @@
 Forgot (``request_reset``) always returns normally, so the route answers the same 202 whatever
 happened: unknown email, unverified or disabled account, too many requests, or a failed
 delivery all send nothing and say nothing.  It keeps working while the email is locked out (it
-never looks at the lockout).  A request issues one 6-digit code plus, for email, a link token of
-256 bits (``codes.issue``: both stored only as digests, single use, ``PASSWORD_RESET_CODE_SECONDS``
-of life, 5 wrong codes kill it) and replaces any earlier request.  The link is built from
-``PUBLIC_BASE_URL``, never from the request.  Sends are limited per account by the named policy
-``password_reset_sends`` (3 per hour by default) and by the account's allowance of code messages
-(``codes.count_message``); over either limit nothing is sent.
+never looks at the lockout).  A request issues one 6-digit code plus, for email, a link token
+naming no account, in the link's fragment (``codes.issue``: both stored only as digests, single
+use, ``PASSWORD_RESET_CODE_SECONDS`` of life, 5 wrong codes kill the code but not the link) and
+replaces any earlier request.  The link is built from ``PUBLIC_BASE_URL``, never from the
+request.  Sends are limited per account by the named policy ``password_reset_sends`` (3 per
+hour by default) and by the account's allowance of code messages (``codes.count_message``);
+over either limit nothing is sent.
 
 Decisions:
 * SMS channel without a verified phone: the code goes by email instead (with the link).  The
@@ -105,12 +106,14 @@ def request_reset(email: str, channel: str, client: Client) -> None:
 
 
 def reset_link(token: str) -> str:
-    return f"{get_settings().public_base_url.rstrip('/')}{RESET_PAGE_PATH}?token={quote(token)}"
+    """The emailed link: the token rides in the fragment, which browsers never send to a
+    server, so it stays out of access logs, proxies and ``Referer`` headers."""
+    return f"{get_settings().public_base_url.rstrip('/')}{RESET_PAGE_PATH}#token={quote(token)}"
 
 
 def reset_with_token(token: str, new_password: str, client: Client) -> None:
     record = codes.live_token(PASSWORD_RESET, token)
-    account = store.account_by_id(codes.token_owner(token)) if record else None
+    account = store.account_by_id(codes.owner_of(record)) if record else None
     if account is None or account.disabled:
         raise InvalidOrExpiredCode()
     password = _acceptable_password(new_password, account)

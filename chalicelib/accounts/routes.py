@@ -1,17 +1,21 @@
 """HTTP routes of the accounts capability (api.md "Accounts and sign-in")."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from chalice import Blueprint
 
-from chalicelib.accounts import service, sessions, signin
+from chalicelib.accounts import admin, service, sessions, signin, unlocking
+from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
 from chalicelib.web.schema import (BOOLEAN, CODE, E164, EMAIL, NULLABLE_STRING, PASSWORD, integer,
                                    obj, person_name, string)
 
 bp = Blueprint(__name__)
+UNLOCK_PAGE = pages.template(Path(__file__).parent / "pages" / "unlock.html")
 
 TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-              "expires_in": {"type": "integer"}})
+              "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN})
 STATUS = obj({"status": string()})
 MFA_METHOD = string(enum=["totp", "recovery_code", "email", "sms"])
 LANGUAGE = string(enum=["en", "es"])
@@ -48,6 +52,8 @@ SIGNED_IN = {**TOKENS, "properties": {**TOKENS["properties"], "device_token": st
           response={"oneOf": [TOKENS, MFA_CHALLENGE]},
           problems=("invalid_credentials", "account_locked", "email_not_verified",
                     "account_disabled"))
+# Staff and admins without TOTP get tokens with "mfa_enrollment_required": true, good only for
+# TOTP setup, confirm and logout (the endpoints declared ``during_mfa_enrollment``).
 def log_in(request: ApiRequest):
     body = request.body
     return signin.log_in(body["email"], body["password"], request.client,
@@ -79,15 +85,29 @@ def send_second_factor_code(request: ApiRequest):
     return {"status": "sent"}
 
 
+@endpoint(bp, "POST", "/v1/auth/unlock", summary="Unlock a locked account with its emailed link",
+          tag="auth", body=obj({"token": string(1, 512)}), response=STATUS,
+          problems=("invalid_or_expired_code",))
+def unlock_with_link(request: ApiRequest):
+    unlocking.unlock_with_token(request.body["token"], request.client)
+    return {"status": "unlocked"}
+
+
+@endpoint(bp, "GET", unlocking.UNLOCK_PAGE_PATH, summary="The page an unlock link opens (HTML)",
+          tag="pages", response=pages.HTML)
+def unlock_page(request: ApiRequest):
+    return pages.page(UNLOCK_PAGE)
+
+
 @endpoint(bp, "POST", "/v1/auth/refresh", summary="Rotate the token pair", tag="auth",
           body=obj({"refresh_token": string(1, 512)}), response=TOKENS,
-          problems=("invalid_token",))
+          problems=("invalid_token", "mfa_enrollment_required"))
 def refresh(request: ApiRequest):
     return sessions.refresh(request.body["refresh_token"], request.client).as_response()
 
 
 @endpoint(bp, "POST", "/v1/auth/logout", summary="End this session", tag="auth",
-          roles=ANY_ROLE, status=204)
+          roles=ANY_ROLE, status=204, during_mfa_enrollment=True)
 def log_out(request: ApiRequest):
     sessions.log_out(request.principal, request.client)
     return Reply(204)
@@ -117,18 +137,48 @@ def update_account(request: ApiRequest):
                                   request.body.get("language"))
 
 
+ACCOUNT_SUMMARY = obj({"account_id": string(), "email": string(), "full_name": string(),
+                       "role": string(), "facility_id": NULLABLE_STRING,
+                       "email_verified": BOOLEAN, "disabled": BOOLEAN,
+                       "mfa": obj({"totp": BOOLEAN, "recovery_codes_left": integer(0)}),
+                       "created_at": string()})
+
+
+@endpoint(bp, "GET", "/v1/admin/accounts", summary="Find an account by email", tag="admin",
+          roles=("admin",), query=obj({"email": EMAIL}),
+          response=obj({"items": {"type": "array", "items": ACCOUNT_SUMMARY}}))
+def find_accounts(request: ApiRequest):
+    return {"items": admin.find_by_email(request.query["email"])}
+
+
 @endpoint(bp, "POST", "/v1/admin/accounts/{account_id}/unlock", summary="Clear a lockout",
           tag="admin", roles=("admin",), status=204, problems=("not_found",))
 def unlock(request: ApiRequest, account_id: str):
-    service.unlock(account_id, request.client, by=request.principal.account_id)
+    admin.unlock(account_id, request.client, by=request.principal.account_id)
     return Reply(204)
 
 
 @endpoint(bp, "POST", "/v1/admin/accounts/{account_id}/disable",
           summary="Disable an account and end its sessions", tag="admin", roles=("admin",),
-          status=204, problems=("not_found",))
+          status=204, problems=("not_found", "cannot_disable_self", "last_admin"))
 def disable(request: ApiRequest, account_id: str):
-    service.disable(account_id, request.client, by=request.principal.account_id)
+    admin.disable(account_id, request.client, by=request.principal.account_id)
+    return Reply(204)
+
+
+@endpoint(bp, "POST", "/v1/admin/accounts/{account_id}/enable",
+          summary="Let a disabled account sign in again", tag="admin", roles=("admin",),
+          status=204, problems=("not_found",))
+def enable(request: ApiRequest, account_id: str):
+    admin.enable(account_id, request.client, by=request.principal.account_id)
+    return Reply(204)
+
+
+@endpoint(bp, "POST", "/v1/admin/accounts/{account_id}/mfa/reset",
+          summary="Remove an account's authenticator and end its sessions", tag="admin",
+          roles=("admin",), status=204, problems=("not_found",))
+def reset_mfa(request: ApiRequest, account_id: str):
+    admin.reset_mfa(account_id, request.client, by=request.principal.account_id)
     return Reply(204)
 
 

@@ -38,7 +38,8 @@ REAUTHENTICATION_PROBLEMS = ("reauthentication_required", "account_locked")
 
 @endpoint(bp, "POST", "/v1/account/mfa/totp/setup", summary="Start enrolling an authenticator",
           tag="account", roles=ANY_ROLE, body=REAUTHENTICATE, response=TOTP_SETUP,
-          problems=REAUTHENTICATION_PROBLEMS + ("mfa_already_enabled", "service_unavailable"))
+          problems=REAUTHENTICATION_PROBLEMS + ("mfa_already_enabled", "service_unavailable"),
+          during_mfa_enrollment=True)
 def start_totp_setup(request: ApiRequest):
     return mfa.start_setup(service.reauthenticate(request.principal.account_id,
                                                   request.body["current_password"]))
@@ -47,7 +48,8 @@ def start_totp_setup(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/account/mfa/totp/confirm",
           summary="Confirm the authenticator; turns 2FA on", tag="account", roles=ANY_ROLE,
           body=obj({"code": CODE}), response=RECOVERY_CODES,
-          problems=("invalid_or_expired_code", "mfa_not_pending", "mfa_already_enabled"))
+          problems=("invalid_or_expired_code", "mfa_not_pending", "mfa_already_enabled"),
+          during_mfa_enrollment=True)
 def confirm_totp(request: ApiRequest):
     account = service.existing_account(request.principal.account_id)
     return {"recovery_codes": mfa.confirm(account, request.body["code"], request.client)}
@@ -55,7 +57,8 @@ def confirm_totp(request: ApiRequest):
 
 @endpoint(bp, "DELETE", "/v1/account/mfa/totp", summary="Turn 2FA off", tag="account",
           roles=ANY_ROLE, body=obj({"password": PASSWORD, "code": CODE}), status=204,
-          problems=("invalid_credentials", "mfa_not_enabled", "account_locked"))
+          problems=("invalid_credentials", "mfa_not_enabled", "account_locked",
+                    "mfa_required_for_role"))
 def disable_totp(request: ApiRequest):
     signin.disable_second_factor(request.principal.account_id, request.body["password"],
                                  request.body["code"], request.client)

@@ -1,4 +1,4 @@
-"""Sign-up, e-mail verification, sign-in and the admin actions on accounts.
+"""Sign-up, e-mail verification, sign-in and the profile (admin actions: ``admin``).
 
 Enumeration resistance (api.md): sign-up answers the same whether or not the email has an
 account, and sign-in fails with one error for an unknown email and a wrong password.  Both paths
@@ -8,13 +8,16 @@ password, so a locked email costs no bcrypt time and reveals nothing.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from chalicelib.accounts import activity, codes, mfa, passwords, reminders, store
+from chalicelib.accounts import activity, codes, mfa, passwords, reminders, store, unlocking
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import Forbidden, InvalidCredentials, InvalidRequest, NotFound
+from chalicelib.core.errors import (DomainError, Forbidden, InvalidCredentials, InvalidRequest,
+                                    NotFound, ServiceUnavailable)
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
@@ -172,16 +175,31 @@ def reserve_attempt(email: str, policy: LockoutPolicy) -> store.Reservation:
     return store.reserve_attempt(throttle_subject(email), policy, clock.now())
 
 
+@contextmanager
+def released_on_outage(reservation: store.Reservation) -> Iterator[None]:
+    """Give the reserved slot back if a dependency failure (throttled or unreachable DynamoDB
+    or KMS) or a bug ends the block, not a domain answer: only a wrong secret counts toward the
+    lockout."""
+    try:
+        yield
+    except Exception as error:
+        if not isinstance(error, DomainError) or error.kind == ServiceUnavailable.kind:
+            store.release_attempt(reservation)
+        raise
+
+
 def attempt_failed(reservation: store.Reservation, account: store.Account | None = None,
                    client: Client | None = None) -> None:
     """The reserved attempt was wrong: it stays counted.  The failure that starts a lock is
-    written to the account's activity (when the email has an account)."""
+    written to the account's activity and the owner is emailed an unlock link (when the email
+    has an account)."""
     if reservation.locked_until is None:
         return
     log_event("account_locked", until=reservation.locked_until)
     if account is not None:
         activity.record(account.account_id, "account_locked", client, outcome="failure",
                         until=clock.iso(reservation.locked_until))
+        unlocking.send_link(account, reservation.locked_until)
 
 
 def check_password(email: str, password: str,
@@ -193,7 +211,8 @@ def check_password(email: str, password: str,
     policy = LockoutPolicy.from_settings()
     email = canonical_email(email)
     reservation = reserve_attempt(email, policy)
-    account = store.account_by_email(email)
+    with released_on_outage(reservation):
+        account = store.account_by_email(email)
     matches, needs_rehash = passwords.verify_password(password, account and account.password_hash)
     if not matches:
         attempt_failed(reservation, account, client)
@@ -203,7 +222,9 @@ def check_password(email: str, password: str,
                             reason="wrong_password")
         raise InvalidCredentials()
     if needs_rehash:
-        account.update(actions=[store.Account.password_hash.set(passwords.hash_password(password))])
+        with released_on_outage(reservation):
+            account.update(actions=[
+                store.Account.password_hash.set(passwords.hash_password(password))])
     if account.disabled or not account.email_verified:
         store.release_attempt(reservation)
         refusal = AccountDisabled() if account.disabled else EmailNotVerified()
@@ -292,16 +313,3 @@ def update_preferences(account_id: str, changes: dict[str, bool]) -> dict:
     reminders.schedule_for(account)
     return preferences_of(account)
 
-
-def unlock(account_id: str, client: Client | None = None, by: str | None = None) -> None:
-    account = existing_account(account_id)
-    store.delete_throttle(throttle_subject(account.email))
-    activity.record(account_id, "account_unlocked", client, by=by)
-    log_event("account_unlocked", account_id=account_id)
-
-
-def disable(account_id: str, client: Client | None = None, by: str | None = None) -> None:
-    account = existing_account(account_id)
-    store.bump_session_epoch(account, disabled=True)
-    activity.record(account_id, "account_disabled", client, by=by)
-    log_event("account_disabled", account_id=account_id)

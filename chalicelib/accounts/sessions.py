@@ -4,11 +4,18 @@ A sign-in opens a session and hands out two opaque tokens, ``<session_id>.<secre
 short-lived access token and a refresh token.  Only SHA-256 digests of the secrets are stored.
 A session ends when it is revoked (logout, session list), when the account's session epoch moves
 on (password change or reset, disable), after ``session_idle_seconds`` without use, or
-``session_absolute_seconds`` after sign-in.  Every check happens on each request, against the
+``session_absolute_seconds`` after sign-in; a kiosk session also when its kiosk is revoked (a
+session guard, see ``register_session_guard``).  Every check happens on each request, against the
 table, so revocation takes effect at once: there is no authorizer cache to outlive it.
 
 Refresh rotates both tokens.  The previous refresh secrets are remembered; presenting one again
-means the token was copied, and the whole session is revoked.
+means the token was copied, and the whole session is revoked.  A DynamoDB failure during the
+rotation is a 503 that leaves the session as it was; only a failed condition means theft.
+
+A session opened for enrolment only (staff and admins without TOTP, api.md "Roles") lives
+``mfa_enrollment_session_seconds`` and is accepted only by the endpoints declared
+``during_mfa_enrollment`` (TOTP setup and confirm, logout), and never refreshed: anything else
+answers 403 ``mfa_enrollment_required``.
 """
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, Unauthenticated
 from chalicelib.core.identity import Client, Principal
-from chalicelib.core.store import decode_cursor, expiry_update_actions, page
+from chalicelib.core.store import condition_failed, decode_cursor, expiry_update_actions, page
 from chalicelib.accounts import activity, devices
 from chalicelib.accounts.store import Account, Session, account_by_id, get_or_none
 
@@ -50,8 +57,33 @@ def register_holder_loader(role: str, loader: Callable[[str], SessionHolder | No
     _HOLDER_LOADERS[role] = loader
 
 
+# A role whose sessions are bound to a device checks on every request (and refresh) that the
+# caller still is that device: the guard raises ``Unauthenticated`` otherwise (kiosk sessions:
+# the kiosk's key, and the kiosk still registered).
+_SESSION_GUARDS: dict[str, Callable[[Session, Client], None]] = {}
+
+
+def register_session_guard(role: str, guard: Callable[[Session, Client], None]) -> None:
+    _SESSION_GUARDS[role] = guard
+
+
+def _guard(session: Session, client: Client) -> None:
+    guard = _SESSION_GUARDS.get(session.role)
+    if guard is not None:
+        guard(session, client)
+
+
 def _holder(session: Session) -> SessionHolder | None:
     return _HOLDER_LOADERS.get(session.role, account_by_id)(session.account_id)
+
+
+class MfaEnrollmentRequired(Forbidden):
+    code = "mfa_enrollment_required"
+    title = "Two-factor enrolment required"
+
+    def __init__(self) -> None:
+        super().__init__("Staff and administrators must use an authenticator app. Set it up "
+                         "(TOTP setup, then confirm), then sign in again with a code.")
 
 
 @dataclass(frozen=True)
@@ -60,15 +92,25 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     session_id: str
+    mfa_enrollment_only: bool = False
 
     def as_response(self) -> dict:
-        return {"access_token": self.access_token, "refresh_token": self.refresh_token,
+        body = {"access_token": self.access_token, "refresh_token": self.refresh_token,
                 "token_type": "Bearer", "expires_in": self.expires_in}
+        if self.mfa_enrollment_only:
+            body["mfa_enrollment_required"] = True
+        return body
 
 
-def open_session(account: Account | SessionHolder, client: Client) -> TokenPair:
+def open_session(account: Account | SessionHolder, client: Client,
+                 *, kiosk_id: str | None = None, mfa_enrollment_only: bool = False) -> TokenPair:
     settings = get_settings()
     now = clock.now()
+    lifetime = settings.session_absolute_seconds
+    access_seconds = settings.access_token_seconds
+    if mfa_enrollment_only:
+        lifetime = settings.mfa_enrollment_session_seconds
+        access_seconds = min(access_seconds, lifetime)
     session_id = secrets.new_id()
     access, refresh = secrets.new_token(), secrets.new_token()
     session = Session(
@@ -78,21 +120,25 @@ def open_session(account: Account | SessionHolder, client: Client) -> TokenPair:
         facility_id=account.facility_id,
         epoch=account.session_epoch,
         access_digest=secrets.token_digest(access),
-        access_expires_at=int(now + settings.access_token_seconds),
+        access_expires_at=int(now + access_seconds),
         refresh_digest=secrets.token_digest(refresh),
         created_at=int(now),
         last_used_at=int(now),
+        mfa_enrollment_only=mfa_enrollment_only,
         ip=client.ip,
         user_agent=client.user_agent,
+        kiosk_id=kiosk_id,
     )
-    session.set_expiry(now + settings.session_absolute_seconds)
+    session.set_expiry(now + lifetime)
     session.save(condition=Session.session_id.does_not_exist())
-    return TokenPair(f"{session_id}.{access}", f"{session_id}.{refresh}",
-                     settings.access_token_seconds, session_id)
+    return TokenPair(f"{session_id}.{access}", f"{session_id}.{refresh}", access_seconds,
+                     session_id, mfa_enrollment_only)
 
 
-def authenticate(token: str | None, roles: tuple[str, ...], client: Client) -> Principal:
-    """The caller behind an access token, or ``Unauthenticated``/``Forbidden``."""
+def authenticate(token: str | None, roles: tuple[str, ...], client: Client,
+                 during_mfa_enrollment: bool = False) -> Principal:
+    """The caller behind an access token, or ``Unauthenticated``/``Forbidden``.
+    ``during_mfa_enrollment``: the endpoint also accepts an enrolment-only session."""
     session_id, secret = _split(token)
     session = get_or_none(Session, session_id) if session_id else None
     now = clock.now()
@@ -103,6 +149,9 @@ def authenticate(token: str | None, roles: tuple[str, ...], client: Client) -> P
     holder = _holder(session)
     if holder is None or holder.disabled or holder.session_epoch != session.epoch:
         raise Unauthenticated("Sign in again: this session has ended.", code="invalid_token")
+    _guard(session, client)
+    if session.mfa_enrollment_only and not during_mfa_enrollment:
+        raise MfaEnrollmentRequired()
     if session.role not in roles:
         raise Forbidden("This account cannot use this resource.")
     if now - session.last_used_at >= TOUCH_EVERY_SECONDS:
@@ -125,9 +174,12 @@ def refresh(token: str, client: Client) -> TokenPair:
         raise invalid
     if not secrets.same(session.refresh_digest, digest):
         raise invalid
+    if session.mfa_enrollment_only:
+        raise MfaEnrollmentRequired()
     holder = _holder(session)
     if holder is None or holder.disabled or holder.session_epoch != session.epoch:
         raise invalid
+    _guard(session, client)
     access, new_refresh = secrets.new_token(), secrets.new_token()
     retired = (session.retired_refresh_digests + [session.refresh_digest])[-RETIRED_REFRESH_KEPT:]
     try:
@@ -139,7 +191,9 @@ def refresh(token: str, client: Client) -> TokenPair:
                      Session.last_used_at.set(int(now))],
             condition=(Session.refresh_digest == digest) & (Session.revoked == False),  # noqa: E712
         )
-    except UpdateError:
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise  # DynamoDB failed (a 503): the token was not rotated and is not stolen
         # Someone rotated this token a moment ago: it was used twice, treat it as stolen.
         _revoke_stolen(session, client)
         raise invalid from None
@@ -213,8 +267,10 @@ def _touch(session: Session, now: float) -> None:
     try:
         session.update(actions=[Session.last_used_at.set(int(now))],
                        condition=Session.revoked == False)  # noqa: E712
-    except UpdateError:
-        pass  # revoked in the meantime; the next request will see it
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+        # revoked in the meantime; the next request will see it
 
 
 def _expire_now(now: float) -> list:

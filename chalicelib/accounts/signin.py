@@ -7,8 +7,10 @@
   a challenge: an ``mfa-challenges`` record living ``mfa_challenge_seconds`` (5 min), single
   use, bound to the account, the account's session epoch (a reset or disable kills it) and the
   signing-in device (the User-Agent digest: a challenge cannot be finished from elsewhere).
-* ``complete_second_factor`` accepts TOTP, a recovery code, or an email/SMS code sent by
-  ``send_code`` (codes of purpose ``mfa_<method>`` owned by the challenge id).  An unknown,
+* ``complete_second_factor`` accepts a TOTP code or a recovery code, nothing else: a challenge
+  exists only for an account with TOTP on, and a code sent to the mailbox or phone would let
+  whoever controls those (a password reset needs no more) pass both factors.  Email and SMS are
+  refused with 400 ``mfa_method_unavailable``, and ``send_code`` sends nothing.  An unknown,
   expired, used or foreign challenge is 401 ``invalid_challenge``: the client restarts at the
   password.  A wrong second factor is 401 ``invalid_second_factor`` and counts toward the
   email's lockout like a wrong password; a locked email gets 429 ``account_locked`` here too.
@@ -17,22 +19,24 @@
 * Every outcome is written to the account's activity (``login_failed`` only for emails that
   have an account; attempts refused while locked write nothing, so a locked email stays free to
   refuse); a successful sign-in from a new device sends the "new sign-in" email (``devices``).
-* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout.
+* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout;
+  staff and admins cannot turn TOTP off (403 ``mfa_required_for_role``: an admin resets it).
+* Staff and admins must use TOTP (api.md "Roles"): their sign-in without a confirmed factor
+  opens an enrolment-only session (``sessions``) and answers ``mfa_enrollment_required``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.accounts import (activity, codes, devices, mfa, mfa_store, passwords, service,
+from chalicelib.accounts import (activity, devices, mfa, mfa_store, passwords, service,
                                  sessions, store)
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.accounts.store import Account, account_by_id
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import Forbidden, InvalidRequest, RateLimited, Unauthenticated
+from chalicelib.core.errors import Forbidden, InvalidRequest, Unauthenticated
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
-from chalicelib.core.notify import notifier
 
 
 class InvalidChallenge(Unauthenticated):
@@ -84,9 +88,15 @@ class MfaRequired:
 def log_in(email: str, password: str, client: Client,
            device_token: str | None = None) -> SignedIn | MfaRequired:
     account, reservation = service.check_password(email, password, client)
-    if mfa.enabled_factor(account.account_id) is None:
+    with service.released_on_outage(reservation):
+        factor = mfa.enabled_factor(account.account_id)
+        remembered = factor is not None and devices.is_remembered(account, device_token)
+    if factor is None:
+        if account.role in mfa.REQUIRED_FOR_ROLES:
+            return _finish(account, client, "password (enrolment only)", reservation,
+                           mfa_enrollment_only=True)
         return _finish(account, client, "password", reservation)
-    if devices.is_remembered(account, device_token):
+    if remembered:
         return _finish(account, client, "password+remembered_device", reservation,
                        remembered=True)
     store.release_attempt(reservation)
@@ -100,17 +110,17 @@ def _challenge(account: Account, client: Client) -> MfaRequired:
         session_epoch=account.session_epoch)
     challenge.set_expiry(clock.now() + get_settings().mfa_challenge_seconds)
     challenge.save()
-    return MfaRequired(challenge.challenge_id, mfa.methods(account))
+    return MfaRequired(challenge.challenge_id, list(mfa.SIGN_IN_METHODS))
 
 
 def complete_second_factor(challenge_id: str, method: str, code: str, client: Client,
                            remember_device: bool = False) -> SignedIn:
     challenge, account = _open_challenge(challenge_id, client)
-    if method not in mfa.methods(account):
+    if method not in mfa.SIGN_IN_METHODS:
         raise MethodUnavailable(method)
     reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     try:
-        accepted = _second_factor_accepted(account, challenge, method, code, client)
+        accepted = _second_factor_accepted(account, method, code, client)
     except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
         _count_failure(reservation, account, method, client)
         raise
@@ -120,7 +130,9 @@ def complete_second_factor(challenge_id: str, method: str, code: str, client: Cl
     if not accepted:
         _count_failure(reservation, account, method, client)
         raise InvalidSecondFactor()
-    if not mfa_store.consume_challenge(challenge):
+    with service.released_on_outage(reservation):
+        consumed = mfa_store.consume_challenge(challenge)
+    if not consumed:
         store.release_attempt(reservation)
         raise InvalidChallenge()  # finished a moment ago by a parallel request
     return _finish(account, client, f"password+{method}", reservation,
@@ -128,30 +140,17 @@ def complete_second_factor(challenge_id: str, method: str, code: str, client: Cl
 
 
 def send_code(challenge_id: str, method: str, client: Client) -> None:
-    """Email or text a one-time code for this challenge (at most a few per challenge)."""
-    settings = get_settings()
-    challenge, account = _open_challenge(challenge_id, client)
-    if method not in mfa.methods(account):
-        raise MethodUnavailable(method)
-    seconds_left = max(1, int(challenge.expires_at - clock.now()))
-    if not mfa_store.count_code_send(challenge, settings.mfa_code_sends_per_challenge):
-        raise RateLimited("Too many codes were sent for this sign-in. Use the last one, or sign "
-                          "in again later.", retry_after_seconds=seconds_left,
-                          code="too_many_codes_sent")
-    issued = codes.issue(f"mfa_{method}", challenge.challenge_id, account_id=account.account_id,
-                         ttl_seconds=seconds_left)  # past the account's allowance: 429
-    minutes = max(1, seconds_left // 60)
-    if method == "email":
-        notifier().email(account.email, "mfa_code", full_name=account.full_name,
-                         code=issued.code, minutes=minutes)
-    else:
-        notifier().sms(account.phone, f"Your Kinlink sign-in code is {issued.code}. It expires "
-                                      f"in {minutes} minutes. Never share it.")
+    """Sign-in codes by email or SMS are not a second factor (see the module docstring): a live
+    challenge gets 400 ``mfa_method_unavailable``, a dead one 401 ``invalid_challenge``."""
+    _open_challenge(challenge_id, client)
+    raise MethodUnavailable(method)
 
 
 def disable_second_factor(account_id: str, password: str, code: str, client: Client) -> None:
     """Turn 2FA off after re-authenticating with the password and a current code."""
     account = service.existing_account(account_id)
+    if account.role in mfa.REQUIRED_FOR_ROLES:
+        raise mfa.MfaRequiredForRole()
     reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     matches, _ = passwords.verify_password(password, account.password_hash)
     try:
@@ -183,14 +182,11 @@ def _open_challenge(challenge_id: str, client: Client
     return challenge, account
 
 
-def _second_factor_accepted(account: Account, challenge: mfa_store.MfaChallenge, method: str,
-                            code: str, client: Client) -> bool:
+def _second_factor_accepted(account: Account, method: str, code: str, client: Client) -> bool:
     if method == "totp":
         factor = mfa.enabled_factor(account.account_id)
         return factor is not None and mfa.verify_totp(factor, code, client)
-    if method == "recovery_code":
-        return mfa.use_recovery_code(account.account_id, code, client)
-    return codes.consume(f"mfa_{method}", challenge.challenge_id, code.strip())
+    return mfa.use_recovery_code(account.account_id, code, client)
 
 
 def _count_failure(reservation: store.Reservation, account: Account, method: str,
@@ -201,9 +197,11 @@ def _count_failure(reservation: store.Reservation, account: Account, method: str
 
 
 def _finish(account: Account, client: Client, method: str, reservation: store.Reservation,
-            remembered: bool = False, remember_device: bool = False) -> SignedIn:
-    store.clear_attempts(reservation)
-    tokens = sessions.open_session(account, client)
+            remembered: bool = False, remember_device: bool = False,
+            mfa_enrollment_only: bool = False) -> SignedIn:
+    with service.released_on_outage(reservation):
+        store.clear_attempts(reservation)
+    tokens = sessions.open_session(account, client, mfa_enrollment_only=mfa_enrollment_only)
     device_token = devices.remember(account) if remember_device else None
     activity.record(account.account_id, "login_succeeded", client, method=method,
                     session_id=tokens.session_id, device=devices.label(client.user_agent))

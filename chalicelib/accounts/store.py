@@ -4,11 +4,15 @@
 * ``account-emails``: one item per canonical email, pointing at its account.  Created in the
   same transaction as the account with ``attribute_not_exists``, so an email has one owner.
 * ``login-throttles``: failure counts and locks per email digest (also for emails with no
-  account, so lockout reveals nothing).
-* ``one-time-codes``: hashed codes and link tokens with an attempt budget.
+  account, so lockout reveals nothing) and per kiosk sign-in subject; a held lock (``held``)
+  has no expiry: it lasts until the item is deleted (an unlock).
+* ``one-time-codes``: hashed codes and link tokens with an attempt budget, and the opaque link
+  ids that point at them (``LinkToken``).
 * ``signup-attempts``: each sign-up of a not yet verified address, keyed by its account and the
   HMAC of its code, holding the password (hash) and details given with that attempt only.
 * ``sessions``: one item per sign-in; tokens are stored as digests only.
+* ``account-tallies``: counts kept exact by the transactions that change what they count
+  (``enabled_admins``), so "never disable the last admin" reads one item, not a Scan.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.errors import AccountLocked
+from chalicelib.core.errors import AccountHeld, AccountLocked
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    condition_failed, expiry_update_actions, failed_conditions,
                                    register, transaction_connection)
@@ -87,6 +91,7 @@ class LoginThrottle(ExpiringModel):
     failures = NumberAttribute(default=0)
     locks = NumberAttribute(default=0)
     locked_until = NumberAttribute(null=True)
+    held = BooleanAttribute(null=True)  # set only on a lock that lasts until an unlock
     by_expiry = ByExpiry()
 
 
@@ -120,6 +125,19 @@ class SignupAttempt(ExpiringModel):
     by_expiry = ByExpiry()
 
 
+class LinkToken(ExpiringModel):
+    """The opaque id of an emailed link, pointing at the code record it opens, so the link
+    never names its account.  It lives in the ``one-time-codes`` table beside the codes (not
+    registered: that table is OneTimeCode's), expires with its code and is swept with them."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("one-time-codes")
+
+    subject = UnicodeAttribute(hash_key=True)  # "link#<link id>"
+    code_subject = UnicodeAttribute()  # the OneTimeCode it opens: "<purpose>#<owner id>"
+    by_expiry = ByExpiry()
+
+
 class SessionsByAccount(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_account"
@@ -146,14 +164,38 @@ class Session(ExpiringModel):
     created_at = NumberAttribute()
     last_used_at = NumberAttribute()
     revoked = BooleanAttribute(default=False)
+    # A staff or admin sign-in without TOTP: the session may only enrol TOTP or log out
+    # (``sessions.authenticate``) and lives ``mfa_enrollment_session_seconds``.
+    mfa_enrollment_only = BooleanAttribute(default=False)
     ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    kiosk_id = UnicodeAttribute(null=True)  # the kiosk an inmate's session was opened on
     by_account = SessionsByAccount()
     by_expiry = ByExpiry()
 
 
+@register
+class AccountTally(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("account-tallies")
+
+    name = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+
+
+ENABLED_ADMINS = "enabled_admins"
+
+
 class EmailTaken(Exception):
     """The email already belongs to an account."""
+
+
+class LastAdmin(Exception):
+    """Disabling this admin would leave no enabled admin."""
+
+
+class ConcurrentChange(Exception):
+    """The account changed between reading it and writing it."""
 
 
 def create_account(account: Account) -> None:
@@ -162,6 +204,9 @@ def create_account(account: Account) -> None:
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(claim, condition=EmailClaim.email.does_not_exist())
             transaction.save(account, condition=Account.account_id.does_not_exist())
+            if account.role == "admin" and not account.disabled:
+                transaction.update(AccountTally(ENABLED_ADMINS),
+                                   actions=[AccountTally.count.add(1)])
     except TransactWriteError as error:
         # Both conditions are "does not exist yet", so a failed condition means taken (a
         # conflict or throttling is not: it propagates and the client retries).
@@ -207,6 +252,37 @@ def bump_session_epoch(account: Account, keep_session: Session | None = None,
     for name, value in changes.items():
         setattr(account, name, value)
     return new_epoch
+
+
+def set_disabled(account: Account, disabled: bool) -> None:
+    """Disable or enable the account, ending every session either way (one epoch bump).  An
+    admin's change moves the enabled-admin tally in the same transaction, and a disable that
+    would take it below one fails: ``LastAdmin``.  The epoch condition serialises concurrent
+    changes of one account (``ConcurrentChange``), so the tally stays exact.  Enabling an
+    enabled account changes nothing (its sessions go on)."""
+    if not disabled and not account.disabled:
+        return
+
+    def tally(transaction: TransactWrite) -> None:
+        if account.role != "admin" or bool(account.disabled) == disabled:
+            return
+        if disabled:
+            transaction.update(AccountTally(ENABLED_ADMINS), actions=[AccountTally.count.add(-1)],
+                               condition=AccountTally.count > 1)
+        else:
+            transaction.update(AccountTally(ENABLED_ADMINS), actions=[AccountTally.count.add(1)])
+
+    try:
+        bump_session_epoch(account, also=tally, disabled=disabled)
+    except TransactWriteError as error:
+        reasons = getattr(error.cause, "cancellation_reasons", None) or []
+        refused = [reason is not None and reason.code == "ConditionalCheckFailed"
+                   for reason in reasons]
+        if refused[1:2] == [True]:
+            raise LastAdmin() from None
+        if refused[:1] == [True]:
+            raise ConcurrentChange() from None
+        raise
 
 
 def confirm_pending_phone(account: Account, phone: str) -> bool:
@@ -308,7 +384,8 @@ class Reservation:
 
     subject: str
     locked_until: float | None = None
-    before: tuple[int, int, float | None] | None = None  # failures, locks, locked_until
+    # failures, locks, locked_until, expires_at
+    before: tuple[int, int, float | None, float | None] | None = None
 
 
 RESERVE_TRIES = 5
@@ -319,8 +396,10 @@ def reserve_attempt(subject: str, policy, now: float) -> Reservation:
 
     Whatever the concurrency, at most ``policy.threshold`` attempts are evaluated per lock
     window: the common case is one conditional ``ADD``; otherwise the item is read and
-    rewritten conditioned on what was read (optimistic), retried a few times."""
-    live = ((LoginThrottle.locked_until.does_not_exist() | (LoginThrottle.locked_until <= now))
+    rewritten conditioned on what was read (optimistic), retried a few times.  A held lock
+    raises ``AccountHeld``."""
+    live = (LoginThrottle.held.does_not_exist()
+            & (LoginThrottle.locked_until.does_not_exist() | (LoginThrottle.locked_until <= now))
             & (LoginThrottle.failures.does_not_exist()
                | (LoginThrottle.failures < policy.threshold - 1))
             & (LoginThrottle.expires_at.does_not_exist() | (LoginThrottle.expires_at > now)))
@@ -346,6 +425,8 @@ def _reserve_by_rewrite(subject: str, policy, now: float) -> Reservation | None:
         failures, locks, locked_until = 0, 0, None  # nothing remembered
     else:
         failures, locks, locked_until = current.failures or 0, current.locks or 0, current.locked_until
+        if current.held:
+            raise AccountHeld()
     wait = policy.retry_after(locked_until, now)
     if wait:
         raise AccountLocked(wait)
@@ -358,16 +439,19 @@ def _reserve_by_rewrite(subject: str, policy, now: float) -> Reservation | None:
     if failures + 1 < policy.threshold:
         actions = [LoginThrottle.failures.set(failures + 1), LoginThrottle.locks.set(locks),
                    LoginThrottle.locked_until.remove()]
+        actions += _expiry_actions(now + policy.memory_seconds)
         result = Reservation(subject)
-        expires = now + policy.memory_seconds
     else:
         lock_ends = now + policy.lock_seconds(locks)
         actions = [LoginThrottle.failures.set(0), LoginThrottle.locks.set(locks + 1),
                    LoginThrottle.locked_until.set(lock_ends)]
-        result = Reservation(subject, lock_ends, (failures, locks, locked_until))
-        expires = lock_ends + policy.memory_seconds
+        actions += ([LoginThrottle.held.set(True)] + _no_expiry_actions()
+                    if policy.holds(locks + 1)
+                    else _expiry_actions(lock_ends + policy.memory_seconds))
+        result = Reservation(subject, lock_ends, (failures, locks, locked_until,
+                                                  current.expires_at if current else None))
     try:
-        LoginThrottle(subject).update(actions=actions + _expiry_actions(expires), condition=unchanged)
+        LoginThrottle(subject).update(actions=actions, condition=unchanged)
     except UpdateError as error:
         if condition_failed(error):
             return None
@@ -398,11 +482,12 @@ def clear_attempts(reservation: Reservation) -> None:
 
 
 def _undo_lock(reservation: Reservation, keep_failures: bool) -> None:
-    failures, locks, locked_until = reservation.before
+    failures, locks, locked_until, expires_at = reservation.before
     actions = [LoginThrottle.failures.set(failures if keep_failures else 0),
-               LoginThrottle.locks.set(locks)]
+               LoginThrottle.locks.set(locks), LoginThrottle.held.remove()]
     actions.append(LoginThrottle.locked_until.set(locked_until) if locked_until is not None
                    else LoginThrottle.locked_until.remove())
+    actions += _expiry_actions(expires_at) if expires_at is not None else _no_expiry_actions()
     try:
         LoginThrottle(reservation.subject).update(
             actions=actions, condition=LoginThrottle.locked_until == reservation.locked_until)
@@ -421,3 +506,8 @@ def delete_throttle_in(transaction: TransactWrite, subject: str) -> None:
 
 def _expiry_actions(epoch_seconds: float) -> list:
     return expiry_update_actions(LoginThrottle, epoch_seconds)
+
+
+def _no_expiry_actions() -> list:
+    return [LoginThrottle.expires_at.remove(), LoginThrottle.expiry_bucket.remove(),
+            LoginThrottle.ttl.remove()]

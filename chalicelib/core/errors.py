@@ -96,6 +96,16 @@ class AccountLocked(RateLimited):
         )
 
 
+class AccountHeld(Forbidden):
+    """Locked until someone unlocks it: the lock a policy's ``hold_after_locks`` names."""
+
+    code = "account_held"
+    title = "Locked until unlocked"
+
+    def __init__(self) -> None:
+        super().__init__("Sign-in is locked until it is unlocked for you.")
+
+
 class ServiceUnavailable(DomainError):
     """A dependency failed; the request changed nothing and may be retried."""
 

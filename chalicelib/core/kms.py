@@ -15,7 +15,7 @@ import base64
 import logging
 
 from chalicelib.config import get_settings
-from chalicelib.core import aws
+from chalicelib.core import aws, dependencies
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.logs import log_event
 
@@ -32,8 +32,8 @@ def encrypt(plaintext: str, context: dict[str, str]) -> str:
             raise _unavailable("encrypt") from None
         ensure_key()
         return encrypt(plaintext, context)
-    except Exception:
-        raise _unavailable("encrypt") from None
+    except Exception as error:
+        raise _unavailable("encrypt", error) from None
     return base64.b64encode(blob).decode("ascii")
 
 
@@ -42,8 +42,8 @@ def decrypt(ciphertext: str, context: dict[str, str]) -> str:
     try:
         plain = kms.decrypt(CiphertextBlob=base64.b64decode(ciphertext),
                             EncryptionContext=context)["Plaintext"]
-    except Exception:
-        raise _unavailable("decrypt") from None
+    except Exception as error:
+        raise _unavailable("decrypt", error) from None
     return plain.decode("utf-8")
 
 
@@ -63,7 +63,12 @@ def ensure_key() -> str:
     return created
 
 
-def _unavailable(operation: str) -> ServiceUnavailable:
-    log_event("kms_failed", logging.ERROR, operation=operation)
+def _unavailable(operation: str, error: Exception | None = None) -> ServiceUnavailable:
+    """A KMS failure the client may retry (503 with ``Retry-After``); an error that is not a
+    dependency failure (a bug, a wrong key policy) is re-raised and stays a 500."""
+    if error is not None and not dependencies.is_transient(error):
+        raise error
+    log_event("kms_failed", logging.ERROR, operation=operation,
+              error=type(error).__name__ if error is not None else "key_missing")
     return ServiceUnavailable("Two-factor authentication is unavailable right now. Try again "
-                              "in a minute.")
+                              "in a minute.", retry_after_seconds=dependencies.RETRY_AFTER_SECONDS)

@@ -8,7 +8,9 @@ Each subject has one counter item whose window starts with its first hit and las
 ``window_seconds``; every hit is one atomic ``ADD`` conditioned on the window still running, so
 parallel requests cannot slip past the limit.  When no window is running, a conditional write
 starts a fresh one (a lost race falls back to counting in the window the winner started).  The
-counter expires with its window, so the hourly clean-up removes it.
+counter expires with its window, so the hourly clean-up removes it.  A policy that counts
+failures counts each attempt before its secret is checked and ``give_back`` undoes the hit of
+an attempt that turned out right, so parallel attempts cannot outrun the limit either.
 
 A store failure propagates: a limiter that lets requests through when it cannot count is no
 limiter (warehouse's lesson).
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock
@@ -68,6 +70,20 @@ class RatePolicy:
             return RateDecision(True, 0)
         return RateDecision(False, max(1, counter.expires_at - now))
 
+    def give_back(self, subject: str) -> None:
+        """Undo one hit of ``subject``.  A counter left without hits is removed, so the window
+        starts again with the next hit (a window counted from the first failure)."""
+        counter = RateCounter(f"{self.name}#{subject}")
+        try:
+            counter.delete(condition=RateCounter.hits == 1)
+            return
+        except DeleteError as error:
+            _reraise_unless_condition_failed(error)
+        try:
+            counter.update(actions=[RateCounter.hits.add(-1)], condition=RateCounter.hits > 1)
+        except UpdateError as error:
+            _reraise_unless_condition_failed(error)  # gone meanwhile: nothing to give back
+
     def _start_window(self, counter: RateCounter, now: int) -> None:
         try:
             counter.update(
@@ -81,6 +97,6 @@ class RatePolicy:
             counter.update(actions=[RateCounter.hits.add(1)])
 
 
-def _reraise_unless_condition_failed(error: UpdateError) -> None:
+def _reraise_unless_condition_failed(error: UpdateError | DeleteError) -> None:
     if not condition_failed(error):
         raise error

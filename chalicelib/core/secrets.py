@@ -4,15 +4,21 @@ High-entropy tokens (≥ 256 bits) are stored as SHA-256 digests: a digest of a 
 guessed cannot be reversed either.  Low-entropy values (6-digit codes, recovery codes) are stored
 as HMAC-SHA256 keyed by the deployment's ``SECRET_KEY`` so a copy of the table alone does not let
 anyone enumerate the million possible codes.
+
+``SECRET_KEY`` itself comes from Secrets Manager when ``SECRET_KEY_ARN`` is set (in AWS): one
+``GetSecretValue`` on first use, kept while the Lambda is warm, never in a plaintext environment
+variable and never at import time.  Without an ARN (locally, in tests) the stage's value serves.
 """
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
 
-from chalicelib.config import get_settings
+from chalicelib.config import ConfigurationError, get_settings
+from chalicelib.core import aws
 
 
 def new_id(prefix: str = "") -> str:
@@ -33,11 +39,30 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def secret_key() -> bytes:
+    """The deployment's ``SECRET_KEY`` (see the module's docstring)."""
+    settings = get_settings()
+    return _secret_key(settings.secret_key_arn, settings.secret_key)
+
+
+@functools.lru_cache(maxsize=2)
+def _secret_key(arn: str, plain: str) -> bytes:
+    # Cached per (ARN, value): tests that change the environment get the new key.  A failed
+    # read is not cached: it propagates (a 503) and the next request tries again.
+    if not arn:
+        return plain.encode("utf-8")
+    value = aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    if len(value) < 32:
+        raise ConfigurationError("The secret SECRET_KEY_ARN names must hold at least 32 "
+                                 "characters")
+    return value.encode("utf-8")
+
+
 def keyed_digest(value: str, purpose: str) -> str:
     """HMAC of a low-entropy value, bound to what it is for (a code for one purpose cannot be
     replayed for another)."""
-    key = get_settings().secret_key.encode("utf-8")
     message = f"{purpose}\x00{value}".encode()
+    key = secret_key()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
@@ -50,8 +75,7 @@ def same(a: str | None, b: str | None) -> bool:
 
 def sign(payload: bytes, purpose: str) -> str:
     """``base64url(payload).base64url(hmac)``: for opaque values handed to clients (cursors)."""
-    key = get_settings().secret_key.encode("utf-8")
-    mac = hmac.new(key, purpose.encode("utf-8") + b"\x00" + payload, hashlib.sha256).digest()[:16]
+    mac = hmac.new(secret_key(), purpose.encode("utf-8") + b"\x00" + payload, hashlib.sha256).digest()[:16]
     return f"{_b64(payload)}.{_b64(mac)}"
 
 

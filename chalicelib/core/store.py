@@ -104,6 +104,17 @@ def register(model: type[Model]) -> type[Model]:
     return model
 
 
+# Models whose items are history: written once (``does_not_exist``), never updated or deleted.
+# In AWS the API role is denied UpdateItem/DeleteItem on their tables (policy-prod.json;
+# tests/test_package.py checks the deny names exactly these).
+APPEND_ONLY: list[type[Model]] = []
+
+
+def append_only(model: type[Model]) -> type[Model]:
+    APPEND_ONLY.append(model)
+    return model
+
+
 def create_tables() -> list[str]:
     """Create missing tables (idempotent) and switch TTL on; returns the names created."""
     created = []

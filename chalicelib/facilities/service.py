@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.core.errors import Forbidden, NotFound
+from chalicelib.core.errors import Forbidden, InvalidRequest, NotFound
 from chalicelib.core.identity import Principal
 from chalicelib.core.store import decode_cursor, page
 from chalicelib.facilities import store
@@ -45,6 +45,21 @@ def search_inmates(principal: Principal, facility_id: str, query: str, limit: in
 
 def name_key(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace(",", " ")).strip().lower()
+
+
+def facility_in_charge(principal: Principal, requested: str | None) -> str:
+    """The facility a staff action applies to (api.md "Roles"): staff act in their own; admins
+    name one with ``?facility_id=``."""
+    if principal.role == "admin":
+        if not requested:
+            raise InvalidRequest("facility_id is required for admins.",
+                                 errors=[{"field": "query.facility_id", "problem": "required"}])
+        if store.facility(requested) is None:
+            raise NotFound("No such facility.")
+        return requested
+    if requested and requested != principal.facility_id:
+        raise Forbidden("Staff act only within their own facility.")
+    return principal.facility_id
 
 
 def render_inmate(inmate: store.Inmate) -> dict:

@@ -9,12 +9,16 @@ Each inmate carries ``facility_rules``, a copy of its facility's ``rules`` map, 
 quote costs one read (the inmate) instead of two.  ``publish_rules`` keeps the copies in step;
 until it has reached an inmate, that inmate's quotes and deposits both use the previous rules,
 so a quote and the deposit that follows always agree.
+
+Kiosks are the facility's registered devices; a kiosk's key (``<kiosk_id>.<secret>``) is stored
+as a digest, so checking one is a single consistent read by ``kiosk_id``.  ``by_facility``
+lists a facility's kiosks.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -84,11 +88,40 @@ class Inmate(Model):
     full_name = UnicodeAttribute()
     search_key = UnicodeAttribute()  # "<last name, first name lower-cased>"
     pin_hash = UnicodeAttribute(null=True)  # kiosk sign-in
+    # A one-time PIN issued by staff: the next sign-in only lets the inmate choose a new one.
+    pin_change_required = BooleanAttribute(default=False)
+    # Bumped to end every kiosk session of the inmate at once (staff revoke, PIN reset).
+    session_epoch = NumberAttribute(default=0)
     # Copy of the facility's rules (see the module docstring); None on inmates admitted by code
     # that did not copy them, in which case readers fall back to the facility item.
     facility_rules = MapAttribute(null=True)
     by_facility_search = InmatesByFacility()
     by_facility_number = InmatesByNumber()
+
+
+class KiosksByFacility(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_facility"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+@register
+class Kiosk(Model):
+    class Meta(BaseMeta):
+        table_name = TableName("kiosks")
+
+    kiosk_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    label = UnicodeAttribute()
+    key_digest = UnicodeAttribute()
+    created_at = UnicodeAttribute()  # precise ISO time: orders the listing
+    created_by = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+    by_facility = KiosksByFacility()
 
 
 def facility(facility_id: str) -> Facility | None:
@@ -98,11 +131,23 @@ def facility(facility_id: str) -> Facility | None:
         return None
 
 
-def inmate(inmate_id: str) -> Inmate | None:
+def inmate(inmate_id: str, consistent: bool = False) -> Inmate | None:
     try:
-        return Inmate.get(inmate_id)
+        return Inmate.get(inmate_id, consistent_read=consistent)
     except DoesNotExist:
         return None
+
+
+def kiosk(kiosk_id: str) -> Kiosk | None:
+    try:
+        return Kiosk.get(kiosk_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def kiosks_of(facility_id: str, limit: int, cursor: dict | None):
+    return Kiosk.by_facility.query(facility_id, scan_index_forward=False, limit=limit,
+                                   last_evaluated_key=cursor)
 
 
 def listed_facilities(limit: int, cursor: dict | None):

@@ -1,31 +1,46 @@
-"""The inmate's side: sign-in at a facility kiosk or tablet with facility, inmate number and PIN.
+"""The inmate's side: sign-in at a registered kiosk with facility, inmate number and PIN, and what
+staff do about it (api.md "Kiosks and inmates").
 
-* PINs are hashed with the accounts password hasher (bcrypt over SHA-256).  A PIN is short, so
-  what protects it is the lockout: the same rules as e-mail sign-in (5 failures lock for 15
-  minutes, doubling), counted per ``inmate:<facility>:<number>`` whether or not that inmate
-  exists, a slot of it reserved before any bcrypt work; an unknown number costs the same bcrypt check as a
-  known one, and every failure gets the same answer.
-* A kiosk session is an ordinary session (same tokens, lifetimes and revocation) with the role
-  ``inmate``; its ``account_id`` is the inmate id.  The session's holder is the inmate record:
-  ``sessions.authenticate`` asks this module (``register_holder_loader``) instead of the
-  accounts table.  An inmate record has no session epoch of its own yet, so a kiosk session
-  ends by logout, idle time or its absolute lifetime; a future PIN reset should add one.
+* Every request carries a registered kiosk's key (``facilities.kiosks``).  A kiosk session is an
+  ordinary session (same tokens, lifetimes and revocation) with the role ``inmate``, bound to
+  the kiosk it was opened on: each request must present that kiosk's key and the kiosk must
+  still be registered, so revoking a kiosk ends its sessions.  Its holder is the inmate record
+  (``register_holder_loader``), whose ``session_epoch`` staff bump to end every session of the
+  inmate at once.
+* A PIN has 6 to 12 digits and is hashed with the accounts password hasher; anything else is a
+  wrong PIN.  Failures count per ``inmate:<facility>:<number>`` (known or not) with the e-mail
+  lockout, a slot reserved before any bcrypt work; the third lock within the lockout memory
+  holds until staff unlock.  Failures also count per kiosk (``kiosk_pin_failures``): a kiosk
+  with too many is refused for the rest of its window.  The inmate is told to ask staff.
+* Staff issue a one-time PIN: the sign-in with it opens a session of the role
+  ``inmate_pin_change``, accepted only to choose a new PIN.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.accounts import passwords, sessions
 from chalicelib.accounts import store as accounts_store
 from chalicelib.accounts.lockout import LockoutPolicy
-from chalicelib.accounts.service import attempt_failed, reserve_attempt
-from chalicelib.core.errors import Unauthenticated
+from chalicelib.accounts.service import attempt_failed, reserve_attempt, throttle_subject
+from chalicelib.core import secrets
+from chalicelib.core.errors import (AccountHeld, AccountLocked, Forbidden, InvalidRequest,
+                                    NotFound, RateLimited, Unauthenticated)
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
+from chalicelib.core.ratelimit import RatePolicy
+from chalicelib.core.store import condition_failed
+from chalicelib.facilities import kiosks
 from chalicelib.facilities import store as facilities
 from chalicelib.messaging import store
 
 ROLE = "inmate"
+PIN_CHANGE_ROLE = "inmate_pin_change"
+PIN_PATTERN = kiosks.PIN_PATTERN
+ONE_TIME_PIN_DIGITS = 8
 
 
 class InvalidKioskCredentials(Unauthenticated):
@@ -36,49 +51,197 @@ class InvalidKioskCredentials(Unauthenticated):
         super().__init__("The facility, inmate number or PIN is incorrect.")
 
 
+class SignInPaused(RateLimited):
+    code = "account_locked"
+    title = "Sign-in paused"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(f"Too many wrong PINs. You can try again in {minutes} minute"
+                         f"{'s' if minutes != 1 else ''}, or ask staff for help.",
+                         retry_after_seconds=retry_after_seconds)
+
+
+class InmateLocked(Forbidden):
+    code = "inmate_locked"
+    title = "Sign-in locked"
+
+    def __init__(self) -> None:
+        super().__init__("Sign-in is locked after too many wrong PINs. Please ask staff to "
+                         "unlock it.")
+
+
+class KioskPaused(RateLimited):
+    code = "rate_limited"
+    title = "Kiosk paused"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(f"This kiosk is paused for {minutes} minute"
+                         f"{'s' if minutes != 1 else ''} after too many wrong PINs. Please ask "
+                         "staff for help.", retry_after_seconds=retry_after_seconds)
+
+
+class InmateNotFound(NotFound):
+    code = "inmate_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("No such inmate at this facility.")
+
+
 @dataclass(frozen=True)
 class KioskHolder:
     """An inmate as the session machinery sees a session's holder."""
 
     account_id: str
     facility_id: str
+    session_epoch: int
     role: str = ROLE
-    session_epoch: int = 0
     disabled: bool = False
+
+    @classmethod
+    def of(cls, inmate: facilities.Inmate, role: str = ROLE) -> KioskHolder:
+        return cls(inmate.inmate_id, inmate.facility_id, int(inmate.session_epoch or 0), role)
 
 
 def _holder(inmate_id: str) -> KioskHolder | None:
-    inmate = facilities.inmate(inmate_id)
-    return None if inmate is None else KioskHolder(inmate.inmate_id, inmate.facility_id)
+    inmate = facilities.inmate(inmate_id, consistent=True)
+    return None if inmate is None else KioskHolder.of(inmate)
 
 
-sessions.register_holder_loader(ROLE, _holder)
+def _same_kiosk(session: accounts_store.Session, client: Client) -> None:
+    """The request comes from the registered kiosk the session was opened on."""
+    kiosk = kiosks.registered(client.kiosk_key, session.facility_id)
+    if kiosk.kiosk_id != session.kiosk_id:
+        raise kiosks.KioskNotRegistered()
+
+
+for _role in (ROLE, PIN_CHANGE_ROLE):
+    sessions.register_holder_loader(_role, _holder)
+    sessions.register_session_guard(_role, _same_kiosk)
 
 
 def normalized_number(inmate_number: str) -> str:
     return inmate_number.strip().upper()
 
 
-def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> sessions.TokenPair:
+def _lockout_name(facility_id: str, inmate_number: str) -> str:
+    """What the inmate's failures count under (``throttle_subject`` digests it)."""
+    return f"inmate:{facility_id}:{inmate_number}"
+
+
+def _kiosk_failures() -> RatePolicy:
+    return RatePolicy.configured("kiosk_pin_failures")
+
+
+def _reserve(facility_id: str, inmate_number: str) -> accounts_store.Reservation:
+    """A slot of the inmate's failure budget, with the refusals worded for the inmate."""
+    try:
+        return reserve_attempt(_lockout_name(facility_id, inmate_number),
+                               LockoutPolicy.for_inmates())
+    except AccountLocked as locked:
+        raise SignInPaused(locked.retry_after_seconds) from None
+    except AccountHeld:
+        raise InmateLocked() from None
+
+
+def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> dict:
+    """Tokens of a kiosk session, or of a PIN-change session after a one-time PIN."""
+    kiosk = kiosks.registered(client.kiosk_key, facility_id)
     inmate_number = normalized_number(inmate_number)
-    subject = f"inmate:{facility_id}:{inmate_number}"
-    policy = LockoutPolicy.from_settings()
-    reservation = reserve_attempt(subject, policy)
+    if not inmate_number:
+        raise InvalidRequest("inmate_number must not be blank.",
+                             errors=[{"field": "inmate_number", "problem": "must not be blank"}])
+    reservation = _reserve(facility_id, inmate_number)
+    kiosk_failures = _kiosk_failures()
+    decision = kiosk_failures.hit(kiosk.kiosk_id)
+    if not decision.allowed:
+        accounts_store.release_attempt(reservation)
+        log_event("kiosk_paused", kiosk_id=kiosk.kiosk_id, facility_id=facility_id)
+        raise KioskPaused(decision.retry_after_seconds)
     inmate = store.inmate_by_number(facility_id, inmate_number)
     matches, needs_rehash = passwords.verify_password(pin, inmate.pin_hash if inmate else None)
-    if not matches:
+    if not (matches and re.fullmatch(PIN_PATTERN, pin)):
         attempt_failed(reservation)
-        log_event("inmate_login_failed", facility_id=facility_id, known=inmate is not None)
+        log_event("inmate_login_failed", facility_id=facility_id, kiosk_id=kiosk.kiosk_id,
+                  known=inmate is not None)
         raise InvalidKioskCredentials()
     accounts_store.clear_attempts(reservation)
+    kiosk_failures.give_back(kiosk.kiosk_id)
     if needs_rehash:
         inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(pin))])
-    tokens = sessions.open_session(KioskHolder(inmate.inmate_id, inmate.facility_id), client)
-    log_event("inmate_login_succeeded", inmate_id=inmate.inmate_id, session_id=tokens.session_id)
-    return tokens
+    role = PIN_CHANGE_ROLE if inmate.pin_change_required else ROLE
+    tokens = sessions.open_session(KioskHolder.of(inmate, role), client, kiosk_id=kiosk.kiosk_id)
+    log_event("inmate_login_succeeded", inmate_id=inmate.inmate_id, kiosk_id=kiosk.kiosk_id,
+              session_id=tokens.session_id, role=role)
+    if role == PIN_CHANGE_ROLE:
+        return {"pin_change_required": True, **tokens.as_response()}
+    return tokens.as_response()
+
+
+def change_pin(principal: Principal, new_pin: str, client: Client) -> dict:
+    """The inmate replaces a one-time PIN: the PIN-change session ends and a kiosk session
+    opens on the same kiosk."""
+    session = sessions.current_session(principal)
+    inmate = facilities.inmate(principal.account_id, consistent=True)
+    try:
+        inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(new_pin)),
+                               facilities.Inmate.pin_change_required.set(False),
+                               facilities.Inmate.session_epoch.add(1)],
+                      condition=facilities.Inmate.pin_change_required == True)  # noqa: E712
+    except UpdateError as error:
+        if condition_failed(error):
+            raise Unauthenticated("Sign in again: this session has ended.",
+                                  code="invalid_token") from None
+        raise
+    tokens = sessions.open_session(KioskHolder.of(inmate), client, kiosk_id=session.kiosk_id)
+    log_event("inmate_pin_changed", inmate_id=inmate.inmate_id, kiosk_id=session.kiosk_id)
+    return tokens.as_response()
 
 
 def log_out(principal: Principal) -> None:
     session = sessions.current_session(principal)
     if session is not None:
         sessions.revoke(session)
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+def _inmate_at(facility_id: str, inmate_id: str) -> facilities.Inmate:
+    inmate = facilities.inmate(inmate_id, consistent=True)
+    if inmate is None or inmate.facility_id != facility_id:
+        raise InmateNotFound()
+    return inmate
+
+
+def _lift_lock(inmate: facilities.Inmate) -> None:
+    accounts_store.delete_throttle(
+        throttle_subject(_lockout_name(inmate.facility_id, inmate.inmate_number)))
+
+
+def unlock(facility_id: str, inmate_id: str, by: Principal) -> None:
+    inmate = _inmate_at(facility_id, inmate_id)
+    _lift_lock(inmate)
+    log_event("inmate_unlocked", inmate_id=inmate_id, facility_id=facility_id,
+              by=by.account_id, by_role=by.role)
+
+
+def issue_one_time_pin(facility_id: str, inmate_id: str, by: Principal) -> dict:
+    """A new PIN, shown once, that the inmate replaces at the next sign-in.  It ends the
+    inmate's kiosk sessions and lifts any lock."""
+    inmate = _inmate_at(facility_id, inmate_id)
+    pin = secrets.new_numeric_code(ONE_TIME_PIN_DIGITS)
+    inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(pin)),
+                           facilities.Inmate.pin_change_required.set(True),
+                           facilities.Inmate.session_epoch.add(1)])
+    _lift_lock(inmate)
+    log_event("inmate_one_time_pin_issued", inmate_id=inmate_id, facility_id=facility_id,
+              by=by.account_id, by_role=by.role)
+    return {"pin": pin}
+
+
+def revoke_sessions(facility_id: str, inmate_id: str, by: Principal) -> None:
+    inmate = _inmate_at(facility_id, inmate_id)
+    inmate.update(actions=[facilities.Inmate.session_epoch.add(1)])
+    log_event("inmate_sessions_revoked", inmate_id=inmate_id, facility_id=facility_id,
+              by=by.account_id, by_role=by.role)

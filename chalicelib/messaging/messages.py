@@ -15,10 +15,11 @@ Decisions worth knowing:
   ``insufficient_stamps`` and stores nothing.  DynamoDB calls per send: one ``GetItem`` (the
   contact), one ``TransactGetItems`` (facility rules, stamp balance, earlier response for the
   key) and one ``TransactWriteItems``.
-* **Idempotency-Key** (optional here, as no money moves): the same key and the same request
-  replay the first response (same ``message_id``, same ``stamps_left``) and spend nothing;
-  the same key with another body or contact answers 409 ``idempotency_key_reused``.  Keys are
-  scoped to the sender and kept 24 hours.
+* **Idempotency-Key** (required, with the payments' syntax: a retried send must not spend a
+  second stamp): the same key and the same request replay the first response (same
+  ``message_id``, same ``stamps_left``) and spend nothing; the same key with another body or
+  contact answers 409 ``idempotency_key_reused``.  Keys are scoped to the sender and kept 24
+  hours.
 * **Review.** Every message starts in review.  Facility rules (see ``review.py``) may deliver a
   clean message at once; a watch-list hit always waits for staff, who see the matched words.
   Staff approve (-> ``delivered``) or reject (-> ``rejected``, with a reason from the
@@ -36,11 +37,13 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import json
+import re
 
 from chalicelib.accounts import activity
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import (Conflict, Forbidden, InvalidRequest, NotFound,
                                     PaymentRequired, ServiceUnavailable)
+from chalicelib.core.idempotency import KEY_PATTERN
 from chalicelib.core.identity import Client, Principal
 from chalicelib.facilities import store as facilities
 from chalicelib.messaging import audit, notifications, states, store
@@ -99,12 +102,18 @@ def reply_to_family(principal: Principal, contact_id: str, body: str,
     return _send(principal, contact, states.TO_FAMILY, body, idempotency_key, client)
 
 
-def check_idempotency_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not (1 <= len(key) <= IDEMPOTENCY_KEY_MAX and key.isascii() and key.isprintable()):
+def check_idempotency_key(key: str | None) -> str:
+    """The send's ``Idempotency-Key``, required (a retried send must not spend a second stamp)
+    and written as payments write theirs (``core.idempotency.KEY_PATTERN``)."""
+    if not key:
         raise InvalidRequest(
-            f"Idempotency-Key must be 1–{IDEMPOTENCY_KEY_MAX} printable ASCII characters.",
+            "Send an Idempotency-Key header: a unique value per message, reused only to retry "
+            "the same send, so a retry never spends a second stamp.",
+            errors=[{"field": "Idempotency-Key", "problem": "is required"}])
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise InvalidRequest(
+            f"Idempotency-Key must be 1–{IDEMPOTENCY_KEY_MAX} printable ASCII characters "
+            "without spaces.",
             errors=[{"field": "Idempotency-Key", "problem": "is not a valid key"}])
     return key
 

@@ -1,22 +1,27 @@
 """HTTP routes of contacts and eMessaging (api.md "Facilities, inmates, contacts", "eMessaging").
 
 Who may call what: families their own contacts and threads; staff their own facility's queue
-and decisions; inmates (kiosk sessions) their own inbox and replies.  Any other role gets 403,
-and another party's contact or message id answers 404 (its existence is private).
+and decisions; inmates (kiosk sessions, from a registered kiosk) their own inbox and replies.
+Any other role gets 403, and another party's contact or message id answers 404 (its existence
+is private).  Staff (admins with ``?facility_id=``) unlock inmates, issue one-time PINs and end
+inmates' kiosk sessions.
 """
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from chalicelib.accounts.routes import TOKENS
+from chalicelib.facilities.routes import KIOSK_KEY
+from chalicelib.facilities.service import facility_in_charge
 from chalicelib.messaging import contacts, kiosk, messages, states
-from chalicelib.web.endpoint import PAGINATION, ApiRequest, Reply, endpoint, idempotency_key
+from chalicelib.web.endpoint import (FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN, ApiRequest, Reply,
+                                     endpoint, idempotency_key)
 from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
 
 DEFAULT_LIMIT = 20
-FAMILY, STAFF, INMATE = ("family",), ("staff",), ("inmate",)
+FAMILY, STAFF, INMATE = ("family",), ("staff",), (kiosk.ROLE,)
 
 # Any Unicode: 6000 characters JSON-escaped as "\uXXXX\uXXXX" (12 bytes each) plus the envelope.
 MESSAGE_REQUEST_MAX_BYTES = messages.MAX_BODY_CHARS * 12 + 1024
@@ -43,7 +48,7 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
     return request.query.get("limit", DEFAULT_LIMIT), request.query.get("cursor")
 
 
-def _idempotency_key(request: ApiRequest) -> str | None:
+def _idempotency_key(request: ApiRequest) -> str:
     return messages.check_idempotency_key(request.headers.get("idempotency-key"))
 
 
@@ -88,7 +93,7 @@ def decide_contact(request: ApiRequest, contact_id: str):
 @endpoint(bp, "POST", "/v1/contacts/{contact_id}/messages", summary="Send a message (1 stamp)",
           tag="messages", roles=FAMILY, body=obj({"body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(idempotency_key(False),),
+          headers=(idempotency_key(True),),
           problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
                     "idempotency_key_reused"))
 def send_message(request: ApiRequest, contact_id: str):
@@ -137,37 +142,53 @@ def decide_message(request: ApiRequest, message_id: str):
 
 # --- inmate kiosk --------------------------------------------------------------------------
 
+PIN = string(6, 12, pattern=kiosk.PIN_PATTERN)
+# After a one-time PIN: tokens of a session that may only choose a new PIN.
+KIOSK_TOKENS = {**TOKENS, "properties": {**TOKENS["properties"],
+                                         "pin_change_required": {"type": "boolean"}}}
+
+
 @endpoint(bp, "POST", "/v1/inmate/login", summary="Kiosk sign-in", tag="inmate",
           body=obj({"facility_id": ID, "inmate_number": string(1, 32), "pin": string(1, 64)}),
-          response=TOKENS, problems=("invalid_credentials", "account_locked"))
+          response=KIOSK_TOKENS, headers=(KIOSK_KEY,),
+          problems=("kiosk_not_registered", "invalid_credentials", "account_locked",
+                    "inmate_locked", "rate_limited"))
 def inmate_login(request: ApiRequest):
     body = request.body
-    return kiosk.log_in(body["facility_id"], body["inmate_number"], body["pin"],
-                        request.client).as_response()
+    return kiosk.log_in(body["facility_id"], body["inmate_number"], body["pin"], request.client)
+
+
+@endpoint(bp, "POST", "/v1/inmate/pin", summary="Replace a one-time PIN", tag="inmate",
+          roles=(kiosk.PIN_CHANGE_ROLE,), body=obj({"new_pin": PIN}), response=TOKENS,
+          headers=(KIOSK_KEY,), problems=("kiosk_not_registered",))
+def inmate_change_pin(request: ApiRequest):
+    return kiosk.change_pin(request.principal, request.body["new_pin"], request.client)
 
 
 @endpoint(bp, "POST", "/v1/inmate/logout", summary="End this kiosk session", tag="inmate",
-          roles=INMATE, status=204)
+          roles=INMATE, status=204, headers=(KIOSK_KEY,))
 def inmate_logout(request: ApiRequest):
     kiosk.log_out(request.principal)
     return Reply(204)
 
 
 @endpoint(bp, "GET", "/v1/inmate/contacts", summary="My approved contacts", tag="inmate",
-          roles=INMATE, query=obj(optional=PAGINATION), response=page_of(CONTACT))
+          roles=INMATE, query=obj(optional=PAGINATION), response=page_of(CONTACT),
+          headers=(KIOSK_KEY,))
 def inmate_contacts(request: ApiRequest):
     return contacts.inmate_contacts(request.principal, *_page_args(request))
 
 
 @endpoint(bp, "GET", "/v1/inmate/messages", summary="Messages delivered to me, newest first",
           tag="inmate", roles=INMATE, query=obj(optional=PAGINATION),
-          response=page_of(MESSAGE))
+          response=page_of(MESSAGE), headers=(KIOSK_KEY,))
 def inmate_inbox(request: ApiRequest):
     return messages.inmate_inbox(request.principal, *_page_args(request))
 
 
 @endpoint(bp, "GET", "/v1/inmate/messages/{message_id}", summary="Open a message (marks it read)",
-          tag="inmate", roles=INMATE, response=MESSAGE, problems=("message_not_found",))
+          tag="inmate", roles=INMATE, response=MESSAGE, problems=("message_not_found",),
+          headers=(KIOSK_KEY,))
 def inmate_open(request: ApiRequest, message_id: str):
     return messages.inmate_open(request.principal, message_id)
 
@@ -175,7 +196,7 @@ def inmate_open(request: ApiRequest, message_id: str):
 @endpoint(bp, "POST", "/v1/inmate/messages", summary="Reply to a contact", tag="inmate",
           roles=INMATE, body=obj({"contact_id": ID, "body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(idempotency_key(False),),
+          headers=(KIOSK_KEY, idempotency_key(True)),
           problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
                     "idempotency_key_reused"))
 def inmate_reply(request: ApiRequest):
@@ -183,3 +204,32 @@ def inmate_reply(request: ApiRequest):
                                             request.body["body"], _idempotency_key(request),
                                             request.client)
     return Reply(status, body)
+
+
+# --- staff: inmates' kiosk sign-in ---------------------------------------------------------
+
+def _facility(request: ApiRequest) -> str:
+    return facility_in_charge(request.principal, request.query.get("facility_id"))
+
+
+@endpoint(bp, "POST", "/v1/staff/inmates/{inmate_id}/unlock",
+          summary="Lift an inmate's kiosk sign-in lock", tag="staff", roles=STAFF_OR_ADMIN,
+          query=obj(optional=FACILITY_QUERY), status=204, problems=("inmate_not_found",))
+def unlock_inmate(request: ApiRequest, inmate_id: str):
+    kiosk.unlock(_facility(request), inmate_id, request.principal)
+    return Reply(204)
+
+
+@endpoint(bp, "POST", "/v1/staff/inmates/{inmate_id}/pin",
+          summary="Issue a one-time PIN (shown once)", tag="staff", roles=STAFF_OR_ADMIN,
+          query=obj(optional=FACILITY_QUERY), response=obj({"pin": PIN}), problems=("inmate_not_found",))
+def issue_inmate_pin(request: ApiRequest, inmate_id: str):
+    return kiosk.issue_one_time_pin(_facility(request), inmate_id, request.principal)
+
+
+@endpoint(bp, "POST", "/v1/staff/inmates/{inmate_id}/sessions/revoke",
+          summary="End every kiosk session of an inmate", tag="staff", roles=STAFF_OR_ADMIN,
+          query=obj(optional=FACILITY_QUERY), status=204, problems=("inmate_not_found",))
+def revoke_inmate_sessions(request: ApiRequest, inmate_id: str):
+    kiosk.revoke_sessions(_facility(request), inmate_id, request.principal)
+    return Reply(204)

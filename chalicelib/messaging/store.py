@@ -32,9 +32,9 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from chalicelib.accounts import activity
 from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.core import clock
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, aws_error_code,
-                                   condition_failed, decode_cursor, page, register,
-                                   transaction_connection)
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, append_only,
+                                   aws_error_code, condition_failed, decode_cursor, page,
+                                   register, transaction_connection)
 from chalicelib.facilities.store import Facility, Inmate
 from chalicelib.messaging import stamps, states
 from chalicelib.messaging.stamps import StampBalance
@@ -175,6 +175,7 @@ class Message(Model):
 # --- review log and idempotency ------------------------------------------------------------
 
 @register
+@append_only
 class ReviewEntry(Model):
     class Meta(BaseMeta):
         table_name = TableName("review-log")

@@ -22,7 +22,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.identity import Principal
-from chalicelib.core.store import decode_cursor, page
+from chalicelib.core.store import condition_failed, decode_cursor, page
 from chalicelib.facilities.rules import MoneyRules
 from chalicelib.payments.store import ReviewFlag, get_or_none
 
@@ -84,7 +84,9 @@ def decide(staff: Principal, flag_id: str, decision: str, reason: str) -> dict:
                              ReviewFlag.decided_at.set(clock.iso()),
                              ReviewFlag.decision_reason.set(reason)],
                     condition=ReviewFlag.status == "pending")
-    except UpdateError:
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
         raise Conflict("This flag was already decided; decisions are final.",
                        code="already_decided") from None
     return render(flag)

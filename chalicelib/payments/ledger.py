@@ -5,7 +5,7 @@
   account's balance.  A deposit of $20 with a $2.95 fee posts -2295 to card clearing, +2000 to
   the inmate's trust account and +295 to the facility's fee revenue.
 * Entries are written with "does not exist" conditions and never updated or deleted (in AWS,
-  the Lambda role should also be denied UpdateItem/DeleteItem on the entries table).
+  the API role is also denied UpdateItem/DeleteItem on the entries table: ``append_only``).
 * Each account's balance is kept next to its entries and changed with ``ADD`` in the *same*
   transaction as the entries, so it always equals their sum; ``audit`` recomputes it.
 * Inmate accounts may never go negative: debits carry a ``balance >= amount`` condition (a refund
@@ -24,12 +24,13 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import BaseMeta, TableName, register
+from chalicelib.core.store import BaseMeta, TableName, append_only, register
 
 HOUSE_SHARDS = 16
 
 
 @register
+@append_only
 class LedgerEntry(Model):
     class Meta(BaseMeta):
         table_name = TableName("ledger-entries")

@@ -83,6 +83,7 @@ class EndpointSpec:
     tag: str
     max_body_bytes: int = MAX_BODY_BYTES
     headers: tuple[Header, ...] = ()
+    during_mfa_enrollment: bool = False
 
 
 ENDPOINTS: list[EndpointSpec] = []
@@ -91,11 +92,14 @@ ENDPOINTS: list[EndpointSpec] = []
 def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[str, ...] | None = None,
              body: dict | None = None, query: dict | None = None, status: int = 200,
              response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "",
-             max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = ()) -> Callable:
+             max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = (),
+             during_mfa_enrollment: bool = False) -> Callable:
     """``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
-    declares the request headers the view reads (for the document)."""
+    declares the request headers the view reads (for the document); ``during_mfa_enrollment``
+    lets a staff or admin session that has not enrolled TOTP yet call it (every other endpoint
+    refuses it: the allow-list is these declarations)."""
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
-                        max_body_bytes, headers)
+                        max_body_bytes, headers, during_mfa_enrollment)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -127,7 +131,8 @@ def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response
     client = client_of(raw)
     # Who is calling comes first: an anonymous caller learns nothing about a protected
     # endpoint's input rules.
-    principal = (authenticate(_bearer(raw.headers), spec.roles, client)
+    principal = (authenticate(_bearer(raw.headers), spec.roles, client,
+                              spec.during_mfa_enrollment)
                  if spec.roles is not None else None)
     request = ApiRequest(
         body=_parse_body(raw, spec.body, spec.max_body_bytes),
@@ -153,7 +158,8 @@ def json_response(reply: Reply) -> Response:
 def client_of(raw) -> Client:
     identity = (raw.context or {}).get("identity") or {}
     return Client(ip=identity.get("sourceIp") or "unknown",
-                  user_agent=(raw.headers.get("user-agent") or "")[:512])
+                  user_agent=(raw.headers.get("user-agent") or "")[:512],
+                  kiosk_key=raw.headers.get("x-kiosk-key") or None)
 
 
 def _bearer(headers) -> str | None:
@@ -208,3 +214,6 @@ def _describe(found: list[dict]) -> str:
 
 
 PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}
+# Staff act in their own facility; admins may call a staff endpoint naming one (api.md "Roles").
+STAFF_OR_ADMIN = ("staff", "admin")
+FACILITY_QUERY = {"facility_id": schemas.string(1, 64)}

@@ -1,9 +1,10 @@
 """App-wide HTTP conventions, installed once by ``app.py`` after the Blueprints.
 
 One middleware wraps every request: it binds the request id to the logs, turns domain errors and
-Chalice's own error bodies into RFC 9457 problems, adds the security and CORS headers, and writes
-one access line.  CORS is decided per request from the stage's ``CORS_ALLOW_ORIGIN`` (read at
-run time), so preflight ``OPTIONS`` routes are registered for every path and answered here.
+Chalice's own error bodies into RFC 9457 problems, adds the security headers (HSTS among them)
+and the CORS headers, and writes one access line.  CORS is decided per request from the
+stage's ``CORS_ALLOW_ORIGIN`` (read at run time), so preflight ``OPTIONS`` routes are registered
+for every path and answered here.
 """
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from chalicelib.core.logs import log_event, request_id
 from chalicelib.web import problems
 
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+# Browsers that once reached the API (or the reset page) over HTTPS never try plain HTTP again
+# for two years.  The gateway's own error responses (scripts/cfn_resources.py) and the local
+# server's 404 carry it too, so it is on every response.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 ANY_CONTENT_TYPE = ["*/*"]
 
 
@@ -63,6 +68,7 @@ def _add_headers(event, response: Response) -> None:
     headers = response.headers
     headers.setdefault("Cache-Control", "no-store")
     headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     allowed = get_settings().cors_allow_origin
     origin = event.headers.get("origin")
     if allowed and origin and (allowed == "*" or origin == allowed):

@@ -73,6 +73,8 @@ def _operation(spec: EndpointSpec) -> dict:
     if spec.roles is not None:
         operation["security"] = [{"bearer": []}]
         operation["x-roles"] = list(spec.roles)
+        if spec.during_mfa_enrollment:
+            operation["x-during-mfa-enrollment"] = True
     if spec.body is not None:
         operation["requestBody"] = {
             "required": bool(spec.body.get("required")),

@@ -38,7 +38,8 @@ def _object(schema, value, name):
             found.append({"field": _join(name, key), "problem": "is required"})
     for key, item in value.items():
         if key not in properties:
-            found.append({"field": _join(name, key), "problem": "is not a known field"})
+            if schema.get("additionalProperties") is not True:
+                found.append({"field": _join(name, key), "problem": "is not a known field"})
         elif item is not None or key in schema.get("required", []):
             found.extend(problems(properties[key], item, _join(name, key)))
     return found
