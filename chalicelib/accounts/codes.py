@@ -74,11 +74,13 @@ def count_message(account_id: str) -> None:
         raise TooManyCodesSent(decision.retry_after_seconds)
 
 
-def issue(purpose: str, owner_id: str, *, account_id: str, with_token: bool = False,
+def issue(purpose: str, owner_id: str, *, account_id: str | None, with_token: bool = False,
           ttl_seconds: int | None = None) -> IssuedCode:
     """A new code (replacing any earlier one of ``purpose`` and ``owner_id``) to be sent to the
-    owner of ``account_id``, whose code-message allowance it spends."""
-    count_message(account_id)
+    owner of ``account_id``, whose code-message allowance it spends.  ``account_id=None`` only
+    for a message that gives the person no code to type (the unlock email holds a link only)."""
+    if account_id is not None:
+        count_message(account_id)
     settings = get_settings()
     now = clock.now()
     expires_at = now + (ttl_seconds or settings.verification_code_seconds)
