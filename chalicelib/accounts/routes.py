@@ -8,7 +8,7 @@ from chalice import Blueprint
 from chalicelib.accounts import admin, service, sessions, signin, unlocking
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import (BOOLEAN, CODE, E164, EMAIL, NULLABLE_STRING, PASSWORD, integer,
+from chalicelib.web.schema import (BOOLEAN, CODE, PHONE, EMAIL, NULLABLE_STRING, PASSWORD, integer,
                                    obj, person_name, string)
 
 bp = Blueprint(__name__)
@@ -23,7 +23,7 @@ LANGUAGE = string(enum=["en", "es"])
 
 @endpoint(bp, "POST", "/v1/auth/signup", summary="Create a family account", tag="auth",
           body=obj({"email": EMAIL, "password": PASSWORD, "full_name": person_name()},
-                   {"phone": E164, "language": LANGUAGE}),
+                   {"phone": PHONE, "language": LANGUAGE}),
           status=202, response=STATUS, problems=("weak_password",))
 def sign_up(request: ApiRequest):
     body = request.body

@@ -45,15 +45,16 @@ def validated_email(email: str, field: str = "email") -> str:
 
 
 def validated_phone(phone: str) -> str:
+    """E.164, or a national format read as a US number (``503-555-0142``); answered as E.164."""
     import phonenumbers  # slow import, first use only
 
     try:
-        parsed = phonenumbers.parse(phone, None)
+        parsed = phonenumbers.parse(phone, "US")
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise InvalidRequest("phone must be a valid number in E.164 form, like +15551234567.",
-                             errors=[{"field": "phone", "problem": "not a valid E.164 number"}])
+        raise InvalidRequest("phone must be a valid number, like +15035550142 or 503-555-0142.",
+                             errors=[{"field": "phone", "problem": "not a valid phone number"}])
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -173,8 +173,10 @@ EMAIL = string(3, 254, format="email", pattern=r"^ *[^@\s\x00-\x1f]+@[^@\s\x00-\
                **{"x-pattern-problem": "must be an email address like name@example.com"})
 PASSWORD = string(1, 1024, format="password")  # the exact 12–128 rule is the domain's (NFKC first)
 CODE = string(1, 64)
-E164 = string(2, 16, pattern=r"^\+[1-9][0-9]{6,14}$", **{"x-pattern-problem":
-                                                           "must be an E.164 number like +15551234567"})
+# A phone number as people type it: E.164 or a US national format ("503-555-0142"); the
+# domain parses it (phonenumbers) and answers E.164.
+PHONE = string(2, 32, pattern=r"^[+0-9(][0-9 ().-]{1,31}$", **{
+    "x-pattern-problem": "must be a phone number like +15035550142 or 503-555-0142"})
 
 
 # Response schemas only (requests spell "absent" by leaving a field out or sending null).
