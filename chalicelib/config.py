@@ -57,6 +57,17 @@ class Settings:
     password_reset_sends_window_seconds: int = 60 * 60
     phone_verification_sends_per_window: int = 3
     phone_verification_sends_window_seconds: int = 60 * 60
+    # Every code message (email or SMS: verification, phone, email change, reset) per account,
+    # across purposes and re-sends: stops code pumping (issue 9, F10).
+    code_messages_per_window: int = 5
+    code_messages_window_seconds: int = 60 * 60
+    # Sign-up emails per address (a code or a "someone tried" notice), so sign-up cannot flood
+    # a mailbox; over the limit sign-up still answers 202 and sends nothing (F7).
+    signup_emails_per_window: int = 3
+    signup_emails_window_seconds: int = 60 * 60
+    # Email verification codes tried per address, right or wrong, across re-sends (F6).
+    verification_code_guesses_per_window: int = 10
+    verification_code_guesses_window_seconds: int = 24 * 60 * 60
     # Wrong PINs per kiosk (api.md "Kiosks and inmates"): the window starts at the kiosk's first
     # failure; past the limit the kiosk is refused for the rest of the window.
     kiosk_pin_failures_per_window: int = 20

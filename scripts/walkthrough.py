@@ -213,7 +213,10 @@ def two_factor() -> None:
 
     email = f"totp.{RUN}@example.com"
     tokens = signed_up(email)
-    setup = call("POST", "/v1/account/mfa/totp/setup", token=tokens["access_token"]).json
+    bare = call("POST", "/v1/account/mfa/totp/setup", {}, token=tokens["access_token"])
+    check(bare.status == 400, "a session alone cannot start TOTP setup: the password is asked")
+    setup = call("POST", "/v1/account/mfa/totp/setup", {"current_password": PASSWORD},
+                 token=tokens["access_token"]).json
     totp = pyotp.TOTP(setup["secret"])
     confirm = call("POST", "/v1/account/mfa/totp/confirm", {"code": totp.now()},
                    token=tokens["access_token"])
@@ -230,7 +233,11 @@ def two_factor() -> None:
     replay = call("POST", "/v1/auth/mfa", {"challenge_id": second["challenge_id"],
                                            "method": "totp", "code": code})
     check(replay.status == 401, "a replayed TOTP code is refused")
-    recovery = confirm.json["recovery_codes"][0]
+    fresh = call("POST", "/v1/account/mfa/recovery-codes", {"current_password": PASSWORD},
+                 token=tokens["access_token"])
+    check(fresh.status == 200 and not set(fresh.json["recovery_codes"])
+          & set(confirm.json["recovery_codes"]), "new recovery codes replace the old ones")
+    recovery = fresh.json["recovery_codes"][0]
     third = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
     used = call("POST", "/v1/auth/mfa", {"challenge_id": third["challenge_id"],
                                          "method": "recovery_code", "code": recovery})
@@ -247,6 +254,32 @@ def two_factor() -> None:
     other = next(s for s in sessions if not s["current"])
     check(call("DELETE", f"/v1/account/sessions/{other['session_id']}",
                token=used.json["access_token"]).status == 204, "another session can be revoked")
+
+
+def account_settings() -> None:
+    email, moved = f"settings.{RUN}@example.com", f"settings.moved.{RUN}@example.com"
+    token = signed_up(email)["access_token"]
+    patched = call("PATCH", "/v1/account", {"full_name": "Rosa María Family", "language": "es"},
+                   token=token)
+    check(patched.status == 200 and patched.json["language"] == "es"
+          and patched.json["role"] == "family", "PATCH /v1/account sets the name and language")
+    link = call("PATCH", "/v1/account", {"full_name": "Win at evil.example"}, token=token)
+    check(link.status == 400 and link.json["errors"][0]["field"] == "full_name",
+          "a name with a link is refused")
+    wrong = call("POST", "/v1/account/phone", {"phone": "+12025550142",
+                                               "current_password": "not my password at all"},
+                 token=token)
+    check(wrong.status == 403 and wrong.json["code"] == "reauthentication_required",
+          "changing the phone needs the current password")
+    started = call("POST", "/v1/account/email", {"new_email": moved, "current_password": PASSWORD},
+                   token=token)
+    check(started.status == 202 and "change the email" in emails_to(email)[-1]["subject"],
+          "an email change sends a code to the new address and a notice to the old one")
+    switched = call("POST", "/v1/account/email/verify", {"code": last_code(moved)}, token=token)
+    check(switched.status == 200 and call("GET", "/v1/account", token=token).json["email"] == moved,
+          "the code from the new address switches the email")
+    check(call("POST", "/v1/auth/login", {"email": moved, "password": PASSWORD}).status == 200,
+          "sign-in works with the new address")
 
 
 def money_and_messages() -> str:
@@ -413,6 +446,7 @@ if __name__ == "__main__":
     state = accounts_and_sign_in()
     lockout_and_reset(state["email"])
     two_factor()
+    account_settings()
     kiosks_and_inmates(money_and_messages())
     administration(f"money.{RUN}@example.com")
     print(f"\n{checks} checks passed against {API}")

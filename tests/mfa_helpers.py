@@ -35,9 +35,11 @@ def next_step() -> None:
     clock.advance(30)
 
 
-def enrol(api, access_token: str) -> tuple[str, list[str]]:
-    """Turn TOTP on for the signed-in account; returns (secret, recovery codes)."""
-    setup = api.post("/v1/account/mfa/totp/setup", token=access_token)
+def enrol(api, access_token: str, password: str = STRONG_PASSWORD) -> tuple[str, list[str]]:
+    """Turn TOTP on for the signed-in account (whose password is ``password``); returns
+    (secret, recovery codes)."""
+    setup = api.post("/v1/account/mfa/totp/setup", {"current_password": password},
+                     token=access_token)
     assert setup.status_code == 200, setup.json
     secret = setup.json["secret"]
     confirmed = api.post("/v1/account/mfa/totp/confirm", {"code": totp_code(secret)},

@@ -72,12 +72,13 @@ def test_verification_code_expires_after_ten_minutes(api):
     assert response.status_code == 400
 
 
-def test_five_wrong_verification_codes_kill_the_code(api):
+def test_ten_wrong_verification_codes_refuse_the_address(api):
+    """api.md v2: wrong codes count per address (across re-sends, see the security suite)."""
     api.post("/v1/auth/signup", {"email": "guess@example.com", "password": STRONG_PASSWORD,
                                  "full_name": "Guess"})
     code = last_code("guess@example.com")
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(5):
+    for _ in range(10):
         assert api.post("/v1/auth/verify-email",
                         {"email": "guess@example.com", "code": wrong}).status_code == 400
     assert api.post("/v1/auth/verify-email",
@@ -181,3 +182,20 @@ def test_admin_disable_revokes_sessions_and_blocks_sign_in(api, make_family):
     login = api.post("/v1/auth/login", {"email": email, "password": password})
     assert login.status_code == 403 and login.json["code"] == "account_disabled"
     assert api.post("/v1/admin/accounts/acc_nope/disable", token=admin).status_code == 404
+
+
+def test_phones_in_a_us_national_format_are_stored_as_e164(api, make_family):
+    """api.md v2 Conventions: inputs accept national formats, read as US numbers."""
+    assert api.post("/v1/auth/signup", {"email": "national@example.com",
+                                        "password": STRONG_PASSWORD, "full_name": "Nat Ional",
+                                        "phone": "(503) 555-0142"}).status_code == 202
+    assert api.post("/v1/auth/verify-email", {"email": "national@example.com",
+                                              "code": last_code("national@example.com")}
+                    ).status_code == 200
+    tokens = api.post("/v1/auth/login", {"email": "national@example.com",
+                                         "password": STRONG_PASSWORD}).json
+    assert api.get("/v1/account", token=tokens["access_token"]).json["phone"] == "+15035550142"
+    refused = api.post("/v1/auth/signup", {"email": "bad.phone@example.com",
+                                           "password": STRONG_PASSWORD, "full_name": "Bad Phone",
+                                           "phone": "555-01"})
+    assert refused.status_code == 400 and refused.json["errors"][0]["field"] == "phone"

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.usefixtures("kms_key")
 
 
 def test_setup_gives_secret_uri_and_qr_and_2fa_is_off_until_confirmed(api, make_family):
-    email, _, tokens = make_family()
+    email, password, tokens = make_family()
     token = tokens["access_token"]
-    setup = api.post("/v1/account/mfa/totp/setup", token=token)
+    setup = api.post("/v1/account/mfa/totp/setup", {"current_password": password}, token=token)
     assert setup.status_code == 200
     secret = setup.json["secret"]
     assert len(secret) >= 32
@@ -34,7 +34,7 @@ def test_setup_gives_secret_uri_and_qr_and_2fa_is_off_until_confirmed(api, make_
     assert len(codes) == len(set(codes)) == 10
     assert api.get("/v1/account", token=token).json["mfa"] == {"totp": True,
                                                               "recovery_codes_left": 10}
-    again = api.post("/v1/account/mfa/totp/setup", token=token)
+    again = api.post("/v1/account/mfa/totp/setup", {"current_password": password}, token=token)
     assert again.status_code == 409 and again.json["code"] == "mfa_already_enabled"
     assert "mfa_enabled" in activity_types(api, token)
 

@@ -39,11 +39,11 @@ def test_change_updates_password_changed_at(api, make_family):
     assert after > before
 
 
-def test_wrong_current_password_is_a_400_that_changes_nothing(api, make_family):
+def test_wrong_current_password_is_a_403_that_changes_nothing(api, make_family):
     email, password, tokens = make_family()
     response = api.post(CHANGE, {"current_password": "not my password at all",
                                  "new_password": NEW_PASSWORD}, token=tokens["access_token"])
-    assert response.status_code == 400 and response.json["code"] == "invalid_current_password"
+    assert response.status_code == 403 and response.json["code"] == "reauthentication_required"
     assert response.json["errors"][0]["field"] == "current_password"
     assert api.get("/v1/account", token=tokens["access_token"]).status_code == 200
     assert api.post("/v1/auth/login", {"email": email, "password": password}).status_code == 200

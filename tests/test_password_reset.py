@@ -265,7 +265,7 @@ def test_reset_changes_nothing_but_password_and_session_epoch(api, make_family):
 # --- SMS channel and phone verification -----------------------------------------------------
 
 def verify_phone(api, tokens, phone: str) -> str:
-    assert api.post("/v1/account/phone", {"phone": phone},
+    assert api.post("/v1/account/phone", {"phone": phone, "current_password": STRONG_PASSWORD},
                     token=tokens["access_token"]).status_code == 202
     code = re.search(r"\b(\d{6})\b", sent_sms(phone)[-1]).group(1)
     assert api.post("/v1/account/phone/verify", {"code": code},
@@ -276,7 +276,7 @@ def verify_phone(api, tokens, phone: str) -> str:
 def test_phone_verification_marks_the_phone_verified(api, make_family):
     _, _, tokens = make_family()
     phone = "+12025550142"
-    assert api.post("/v1/account/phone", {"phone": phone},
+    assert api.post("/v1/account/phone", {"phone": phone, "current_password": STRONG_PASSWORD},
                     token=tokens["access_token"]).json == {"status": "code_sent"}
     code = re.search(r"\b(\d{6})\b", sent_sms(phone)[-1]).group(1)
     assert api.get("/v1/account", token=tokens["access_token"]).json["phone"] is None
@@ -292,9 +292,12 @@ def test_phone_verification_marks_the_phone_verified(api, make_family):
 
 def test_phone_verification_needs_sign_in_and_a_valid_number(api, make_family):
     _, _, tokens = make_family()
-    assert api.post("/v1/account/phone", {"phone": "+12025550142"}).status_code == 401
+    assert api.post("/v1/account/phone", {"phone": "+12025550142",
+                                          "current_password": STRONG_PASSWORD}).status_code == 401
     for bad in ("12025550142", "+1202", "+19999999999"):
-        response = api.post("/v1/account/phone", {"phone": bad}, token=tokens["access_token"])
+        response = api.post("/v1/account/phone", {"phone": bad,
+                                                  "current_password": STRONG_PASSWORD},
+                            token=tokens["access_token"])
         assert response.status_code == 400, bad
     assert sent_sms() == []
 
@@ -302,9 +305,11 @@ def test_phone_verification_needs_sign_in_and_a_valid_number(api, make_family):
 def test_phone_verification_sends_are_limited(api, make_family):
     _, _, tokens = make_family()
     for _ in range(3):
-        assert api.post("/v1/account/phone", {"phone": "+12025550142"},
+        assert api.post("/v1/account/phone", {"phone": "+12025550142",
+                                              "current_password": STRONG_PASSWORD},
                         token=tokens["access_token"]).status_code == 202
-    limited = api.post("/v1/account/phone", {"phone": "+12025550142"},
+    limited = api.post("/v1/account/phone", {"phone": "+12025550142",
+                                             "current_password": STRONG_PASSWORD},
                        token=tokens["access_token"])
     assert limited.status_code == 429 and limited.json["code"] == "too_many_codes_sent"
     assert int(limited.headers["Retry-After"]) > 0
@@ -374,7 +379,8 @@ def test_ses_rejection_still_answers_202_and_the_message_stays_queued_for_a_retr
 def test_failed_sms_for_a_phone_leaves_no_live_code(api, make_family):
     _, _, tokens = make_family()
     notify.use_notifier(FailingNotifier())
-    assert api.post("/v1/account/phone", {"phone": "+12025550142"},
+    assert api.post("/v1/account/phone", {"phone": "+12025550142",
+                                          "current_password": STRONG_PASSWORD},
                     token=tokens["access_token"]).status_code == 202
     table = get_settings().table_prefix + "one-time-codes"
     assert aws.client("dynamodb").scan(TableName=table)["Items"] == []

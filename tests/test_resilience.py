@@ -25,7 +25,8 @@ from pynamodb.exceptions import CancellationReason, PutError, TransactWriteError
 from chalicelib.accounts import passwords
 from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.service import throttle_subject
-from chalicelib.accounts.store import Account, EmailClaim, LoginThrottle, OneTimeCode
+from chalicelib.accounts.store import (Account, EmailClaim, LoginThrottle, OneTimeCode,
+                                       SignupAttempt)
 from chalicelib.core import clock, dependencies, secrets
 from chalicelib.messaging.store import Message
 from chalicelib.payments import ledger
@@ -93,10 +94,12 @@ class SignUp:
         if claim is not None:
             assert [a.account_id for a in accounts] == [claim.account_id]
         if response.status_code == 202:
-            # The contract's answer means the account exists with a live code, even when the
-            # email carrying it could not be sent (sign-up again sends a new one).
+            # The contract's answer means the account exists with a live sign-up attempt (its
+            # code), even when the email carrying it could not be sent (sign-up again sends a
+            # new one).
             assert claim is not None, f"{email}: 202 but no account"
-            assert _code_record(f"verify_email#{claim.account_id}") is not None
+            attempts = list(SignupAttempt.query(claim.account_id, consistent_read=True))
+            assert [a for a in attempts if not a.is_expired()], f"{email}: 202 but no code"
 
     def check_retried(self, email: str, first, retry) -> None:
         assert retry.status_code == 202, retry.json

@@ -71,6 +71,10 @@ ACCESS = {
     "POST /v1/auth/refresh": rule(public=True),
     "POST /v1/auth/logout": rule(SIGNED_IN),
     "GET /v1/account": rule(SIGNED_IN),
+    "PATCH /v1/account": rule(SIGNED_IN),
+    "POST /v1/account/email": rule(SIGNED_IN),
+    "POST /v1/account/email/verify": rule(SIGNED_IN),
+    "POST /v1/account/mfa/recovery-codes": rule(SIGNED_IN),
     "POST /v1/admin/accounts/{account_id}/unlock": rule(("admin",)),
     "POST /v1/admin/accounts/{account_id}/disable": rule(("admin",)),
     "POST /v1/admin/accounts/{account_id}/enable": rule(("admin",)),
@@ -171,9 +175,15 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/auth/unlock": {"token": "x" * 43},
         "POST /v1/account/password": {"current_password": STRONG_PASSWORD,
                                       "new_password": STRONG_PASSWORD + " and more"},
-        "POST /v1/account/phone": {"phone": "+12025550143"},
+        "POST /v1/account/phone": {"phone": "+12025550143", "current_password": STRONG_PASSWORD},
         "POST /v1/account/phone/verify": {"code": "000000"},
+        "POST /v1/account/mfa/totp/setup": {"current_password": STRONG_PASSWORD},
         "POST /v1/account/mfa/totp/confirm": {"code": "000000"},
+        "POST /v1/account/mfa/recovery-codes": {"current_password": STRONG_PASSWORD},
+        "PATCH /v1/account": {"language": "es"},
+        "POST /v1/account/email": {"new_email": "moved@example.com",
+                                   "current_password": STRONG_PASSWORD},
+        "POST /v1/account/email/verify": {"code": "000000"},
         "DELETE /v1/account/mfa/totp": {"password": STRONG_PASSWORD, "code": "000000"},
         "POST /v1/account/preferences": {},
         "POST /v1/deposits": {"inmate_id": ids["inmate_id"], "account": "trust",
@@ -433,7 +443,9 @@ def test_v2_7_3_v2_5_x_account_codes_and_reset_secrets_work_once(api, make_famil
     assert api.post("/v1/auth/verify-email", verify).status_code == 400
 
     token = _log_in(api, email, STRONG_PASSWORD).json["access_token"]
-    assert api.post("/v1/account/phone", {"phone": PHONE}, token=token).status_code == 202
+    assert api.post("/v1/account/phone", {"phone": PHONE,
+                                          "current_password": STRONG_PASSWORD},
+                    token=token).status_code == 202
     phone_code = {"code": _sms_code(PHONE)}
     assert api.post("/v1/account/phone/verify", phone_code, token=token).status_code == 200
     replay = api.post("/v1/account/phone/verify", phone_code, token=token)
@@ -457,7 +469,9 @@ OTHER_PASSWORD = "harbour meadow quartz 1984"
 
 
 def _verified_phone(api, token: str, phone: str = PHONE) -> None:
-    assert api.post("/v1/account/phone", {"phone": phone}, token=token).status_code == 202
+    assert api.post("/v1/account/phone", {"phone": phone,
+                                          "current_password": STRONG_PASSWORD},
+                    token=token).status_code == 202
     assert api.post("/v1/account/phone/verify", {"code": _sms_code(phone)},
                     token=token).status_code == 200
 
@@ -566,7 +580,7 @@ def test_v3_3_3_v2_2_3_password_change_ends_other_sessions_and_notifies(api, mak
     wrong = api.post("/v1/account/password", {"current_password": "not my password at all",
                                               "new_password": NEW_PASSWORD},
                      token=current["access_token"])
-    assert wrong.status_code == 400 and wrong.json["code"] == "invalid_current_password"
+    assert wrong.status_code == 403 and wrong.json["code"] == "reauthentication_required"
     changed = api.post("/v1/account/password", {"current_password": password,
                                                 "new_password": NEW_PASSWORD},
                        token=current["access_token"])
@@ -632,6 +646,18 @@ def test_v2_4_1_v2_5_v7_1_1_v8_3_secrets_are_never_stored_or_logged_in_clear(wor
     password, code, token, TOTP secret, recovery code and card number that went through it."""
     api = world.api
     found: dict[str, str] = {}
+    family = world.family(stamps_at_demo=2)
+    contact_id = world.contact(family)
+    found["card number"] = "4242424242424242"
+    refused = api.post("/v1/deposits", {"inmate_id": MARCUS, "account": "trust",
+                                        "amount_cents": 2000,
+                                        "payment_method_token": "4242 4242 4242 4242"},
+                       token=family.token, headers=fresh_key())
+    assert refused.status_code == 400 and refused.json["code"] == "card_number_not_allowed"
+    assert "4242" not in json.dumps(refused.json)
+    assert post_deposit(api, family.token).status_code == 201
+    assert world.send(family, contact_id, "See you Sunday").status_code == 201
+
     email = "secretive@example.com"
     found["password"] = STRONG_PASSWORD
     assert _sign_up(api, email, STRONG_PASSWORD).status_code == 202
@@ -658,11 +684,13 @@ def test_v2_4_1_v2_5_v7_1_1_v8_3_secrets_are_never_stored_or_logged_in_clear(wor
                     ).status_code == 200
     token = _log_in(api, email, OTHER_PASSWORD).json["access_token"]
     found["access token 3"] = token.split(".")[1]
-    assert api.post("/v1/account/phone", {"phone": PHONE}, token=token).status_code == 202
+    assert api.post("/v1/account/phone", {"phone": PHONE,
+                                          "current_password": OTHER_PASSWORD},
+                    token=token).status_code == 202
     found["phone code"] = _sms_code(PHONE)
     assert api.post("/v1/account/phone/verify", {"code": found["phone code"]},
                     token=token).status_code == 200
-    found["totp secret"], recovery_codes = enrol(api, token)
+    found["totp secret"], recovery_codes = enrol(api, token, OTHER_PASSWORD)
     found.update({f"recovery code {n}": code for n, code in enumerate(recovery_codes)})
     found["totp code"] = totp_code(found["totp secret"])
     mfa = answer(api, challenge(api, email, OTHER_PASSWORD)["challenge_id"], "totp",
@@ -671,18 +699,6 @@ def test_v2_4_1_v2_5_v7_1_1_v8_3_secrets_are_never_stored_or_logged_in_clear(wor
     found["mfa access token"] = mfa["access_token"].split(".")[1]
     assert answer(api, challenge(api, email, OTHER_PASSWORD)["challenge_id"], "recovery_code",
                   recovery_codes[0]).status_code == 200
-
-    family = world.family(stamps_at_demo=2)
-    contact_id = world.contact(family)
-    found["card number"] = "4242424242424242"
-    refused = api.post("/v1/deposits", {"inmate_id": MARCUS, "account": "trust",
-                                        "amount_cents": 2000,
-                                        "payment_method_token": "4242 4242 4242 4242"},
-                       token=family.token, headers=fresh_key())
-    assert refused.status_code == 400 and refused.json["code"] == "card_number_not_allowed"
-    assert "4242" not in json.dumps(refused.json)
-    assert post_deposit(api, family.token).status_code == 201
-    assert world.send(family, contact_id, "See you Sunday").status_code == 201
 
     tables = {f"table {name}": json.dumps(items) for name, items in all_items().items()}
     log_lines = capsys.readouterr().out.splitlines()
@@ -775,7 +791,9 @@ def test_v11_1_1_v11_1_3_business_limits_on_money_messages_and_code_sends(world,
         assert api.post("/v1/auth/password/forgot", {"email": family.email}).status_code == 202
     assert len(emails_with_subject(family.email, RESET_SUBJECT)) - before == 3
 
-    phone_sends = [api.post("/v1/account/phone", {"phone": PHONE}, token=family.token)
+    phone_sends = [api.post("/v1/account/phone", {"phone": PHONE,
+                                                  "current_password": STRONG_PASSWORD},
+                            token=family.token)
                    for _ in range(6)]
     assert phone_sends[0].status_code == 202
     assert phone_sends[-1].status_code == 429

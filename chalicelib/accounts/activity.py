@@ -24,6 +24,7 @@ TYPES = frozenset({
     "password_reset", "password_changed", "phone_verified", "session_revoked", "logout",
     "refresh_token_reuse", "deposit_completed", "deposit_refunded", "stamps_purchased",
     "message_sent", "contact_requested",
+    "email_change_requested", "email_changed", "recovery_codes_regenerated",
 })
 
 

@@ -1,4 +1,5 @@
-"""One-time codes (email verification, and later reset, phone and sign-in codes).
+"""One-time codes: reset, phone and email-change codes.  (Sign-up codes are kept with
+their sign-up attempt, ``store.SignupAttempt``, but share the digest and the message allowance.)
 
 A code is 6 digits, stored only as an HMAC bound to its purpose and owner, valid for a limited
 time, good for one use, and dead after ``code_max_attempts`` wrong tries.  A link token issued
@@ -14,6 +15,12 @@ bits) names a ``LinkToken`` that points at the code record, and the whole token 
 random bits) is stored only as a digest on that record.  So a link names no account (the
 mail provider, a proxy log or a shoulder-surfer learns nothing from it), and a new code for the
 same purpose and owner kills the old link with the old code.
+
+Every code message, whatever its purpose, first spends one of the account's ``code_messages``
+(5 an hour by default, across purposes and re-sends: ``count_message``), so no
+endpoint can be used to pump SMS or email at one person.  Past the limit it raises
+``TooManyCodesSent``: endpoints that answer 202 whatever happens catch it and send nothing, the
+others answer 429.
 """
 from __future__ import annotations
 
@@ -24,7 +31,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.errors import InvalidRequest, RateLimited
+from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import condition_failed
 from chalicelib.accounts.store import LinkToken, OneTimeCode
 
@@ -34,6 +42,15 @@ class InvalidOrExpiredCode(InvalidRequest):
 
     def __init__(self) -> None:
         super().__init__("The code is wrong or has expired. Ask for a new one.")
+
+
+class TooManyCodesSent(RateLimited):
+    code = "too_many_codes_sent"
+    title = "Too many codes sent"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("Too many codes were sent to this account lately. Use the last one, or "
+                         "try again later.", retry_after_seconds=retry_after_seconds)
 
 
 @dataclass(frozen=True)
@@ -49,8 +66,21 @@ def _subject(purpose: str, owner_id: str) -> str:
     return f"{purpose}#{owner_id}"
 
 
-def issue(purpose: str, owner_id: str, *, with_token: bool = False,
+def count_message(account_id: str) -> None:
+    """Spend one of the account's code messages; raises ``TooManyCodesSent`` past the limit.
+    Call it before sending any code (``issue`` does)."""
+    decision = RatePolicy.configured("code_messages").hit(account_id)
+    if not decision.allowed:
+        raise TooManyCodesSent(decision.retry_after_seconds)
+
+
+def issue(purpose: str, owner_id: str, *, account_id: str | None, with_token: bool = False,
           ttl_seconds: int | None = None) -> IssuedCode:
+    """A new code (replacing any earlier one of ``purpose`` and ``owner_id``) to be sent to the
+    owner of ``account_id``, whose code-message allowance it spends.  ``account_id=None`` only
+    for a message that gives the person no code to type (the unlock email holds a link only)."""
+    if account_id is not None:
+        count_message(account_id)
     settings = get_settings()
     now = clock.now()
     expires_at = now + (ttl_seconds or settings.verification_code_seconds)
@@ -59,7 +89,7 @@ def issue(purpose: str, owner_id: str, *, with_token: bool = False,
     token = _new_link(subject, expires_at) if with_token else None
     record = OneTimeCode(
         subject,
-        code_digest=secrets.keyed_digest(code, subject),
+        code_digest=digest(purpose, owner_id, code),
         token_digest=secrets.token_digest(token) if token else None,
         attempts_left=settings.code_max_attempts,
         created_at=int(now),
@@ -67,6 +97,11 @@ def issue(purpose: str, owner_id: str, *, with_token: bool = False,
     record.set_expiry(expires_at)
     record.save()
     return IssuedCode(code, token)
+
+
+def digest(purpose: str, owner_id: str, code: str) -> str:
+    """How a code of ``purpose`` for ``owner_id`` is stored: an HMAC bound to both."""
+    return secrets.keyed_digest(code, _subject(purpose, owner_id))
 
 
 def _new_link(code_subject: str, expires_at: float) -> str:

@@ -11,6 +11,9 @@
   refused with ``recovery_code_used`` (its own error, and an audit entry).
 * Disabling needs the password and a current code (see ``signin.disable_second_factor``, which
   owns re-authentication and lockout); the factor and its recovery codes are then deleted.
+* Setup and regenerating recovery codes need the current password (the routes call
+  ``service.reauthenticate`` first): a stolen session alone cannot plant its own authenticator.
+  Turning 2FA on or off and new recovery codes are each emailed to the owner.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock, kms, secrets
 from chalicelib.core.errors import Conflict, Forbidden, Unauthenticated
 from chalicelib.core.identity import Client
+from chalicelib.core.notify import notifier
 
 
 class MfaAlreadyEnabled(Conflict):
@@ -105,11 +109,19 @@ def confirm(account: Account, code: str, client: Client) -> list[str]:
     step = otp.matching_step(_secret_of(factor), code, clock.now())
     if step is None or not mfa_store.accept_step(factor, step, confirm=True):
         raise InvalidOrExpiredCode()
-    codes = otp.new_recovery_codes()
-    mfa_store.replace_recovery_codes(account.account_id,
-                                     [_recovery_digest(account.account_id, c) for c in codes],
-                                     clock.iso())
+    codes = _new_recovery_codes(account.account_id)
     activity.record(account.account_id, "mfa_enabled", client, method="totp")
+    _tell_owner(account, "mfa_enabled")
+    return codes
+
+
+def regenerate_recovery_codes(account: Account, client: Client) -> list[str]:
+    """10 new recovery codes replacing every old one (the caller has re-authenticated)."""
+    if enabled_factor(account.account_id) is None:
+        raise MfaNotEnabled()
+    codes = _new_recovery_codes(account.account_id)
+    activity.record(account.account_id, "recovery_codes_regenerated", client)
+    _tell_owner(account, "recovery_codes_regenerated")
     return codes
 
 
@@ -135,6 +147,18 @@ def disable(account: Account, client: Client) -> None:
     """Switch 2FA off (the caller has re-authenticated the person)."""
     mfa_store.delete_second_factor(account.account_id)
     activity.record(account.account_id, "mfa_disabled", client, method="totp")
+    _tell_owner(account, "mfa_disabled")
+
+
+def _new_recovery_codes(account_id: str) -> list[str]:
+    codes = otp.new_recovery_codes()
+    mfa_store.replace_recovery_codes(account_id, [_recovery_digest(account_id, c) for c in codes],
+                                     clock.iso())
+    return codes
+
+
+def _tell_owner(account: Account, template: str) -> None:
+    notifier().email(account.email, template, full_name=account.full_name, changed_at=clock.iso())
 
 
 # --- state ---------------------------------------------------------------------------------

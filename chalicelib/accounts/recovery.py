@@ -9,7 +9,8 @@ naming no account, in the link's fragment (``codes.issue``: both stored only as 
 use, ``PASSWORD_RESET_CODE_SECONDS`` of life, 5 wrong codes kill the code but not the link) and
 replaces any earlier request.  The link is built from ``PUBLIC_BASE_URL``, never from the
 request.  Sends are limited per account by the named policy ``password_reset_sends`` (3 per
-hour by default); over the limit nothing is sent.
+hour by default) and by the account's allowance of code messages (``codes.count_message``);
+over either limit nothing is sent.
 
 Decisions:
 * SMS channel without a verified phone: the code goes by email instead (with the link).  The
@@ -33,14 +34,16 @@ Decisions:
   code still works for the retry); the "password changed" email follows.  MFA fields are never
   touched: a reset does not bypass 2FA.
 * A reset also clears the email's sign-in lockout (the person proved they own the mailbox).
-* Password change needs the current password, checked by ``service.authenticate_password``: a
+* Password change needs the current password, checked by ``service.reauthenticate``: a
   wrong one counts toward the sign-in lockout of that email (a stolen session must not become
   an unlimited password-guessing oracle) and a locked email gets 429 ``account_locked``.  It
-  answers 400 ``invalid_current_password`` rather than 401, because clients treat 401 as "your
-  session ended, sign in again", which is not what happened.  The current session survives,
-  every other one ends.
-* Phone verification keeps the new number as ``pending_phone`` until its SMS code comes back;
-  the verified number stays in use until then.  Only a verified phone receives reset codes.
+  answers 403 ``reauthentication_required`` (api.md v2) rather than 401, because clients treat
+  401 as "your session ended, sign in again", which is not what happened.  The current session
+  survives, every other one ends.
+* Phone verification needs the current password too (a stolen session must not swap the phone
+  and then reset the password by SMS).  It keeps the new number as ``pending_phone`` until its
+  SMS code comes back; the verified number stays in use until then, and the owner is emailed
+  when the number changes.  Only a verified phone receives reset codes.
 """
 from __future__ import annotations
 
@@ -54,7 +57,7 @@ from chalicelib.accounts import activity, codes, passwords, reminders, service, 
 from chalicelib.accounts.service import InvalidOrExpiredCode
 from chalicelib.config import get_settings
 from chalicelib.core import clock
-from chalicelib.core.errors import InvalidCredentials, InvalidRequest, RateLimited
+from chalicelib.core.errors import RateLimited
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import failed_conditions
@@ -64,15 +67,6 @@ from chalicelib.core.ratelimit import RatePolicy
 PASSWORD_RESET = "password_reset"
 PHONE_VERIFICATION = "phone_verification"
 RESET_PAGE_PATH = "/reset-password"
-
-
-class InvalidCurrentPassword(InvalidRequest):
-    code = "invalid_current_password"
-    title = "Current password is wrong"
-
-    def __init__(self) -> None:
-        super().__init__("Your current password is not correct, so nothing was changed.",
-                         errors=[{"field": "current_password", "problem": "is not correct"}])
 
 
 # --- forgotten password ---------------------------------------------------------------------
@@ -93,14 +87,19 @@ def request_reset(email: str, channel: str, client: Client) -> None:
         log_event("password_reset_not_sent", reason="rate_limited",
                   account_id=account.account_id if active else None)
         return
-    issued = codes.issue(PASSWORD_RESET, owner, with_token=not by_sms,
-                         ttl_seconds=get_settings().password_reset_code_seconds)
+    try:
+        issued = codes.issue(PASSWORD_RESET, owner, account_id=owner, with_token=not by_sms,
+                             ttl_seconds=get_settings().password_reset_code_seconds)
+    except codes.TooManyCodesSent:
+        log_event("password_reset_not_sent", reason="too_many_codes",
+                  account_id=account.account_id if active else None)
+        return
     if not active:
         # As many writes as a send: the queue write (a decoy) and, in place of the activity
         # event, the stand-in's code written again.  It stays live, never sent, so guessing a
         # code for this address afterwards costs what it costs for a registered one.
         queue_decoy()
-        codes.issue(PASSWORD_RESET, owner,
+        codes.issue(PASSWORD_RESET, owner, account_id=None,
                     ttl_seconds=get_settings().password_reset_code_seconds)
         log_event("password_reset_not_sent", reason="no_active_account")
         return
@@ -167,13 +166,12 @@ def _finish_reset(account: store.Account, password: str, client: Client, record,
 
 def change_password(principal: Principal, current_password: str, new_password: str,
                     client: Client) -> None:
-    email = store.account_by_id(principal.account_id).email
     try:
-        account = service.authenticate_password(email, current_password)
-    except InvalidCredentials:
+        account = service.reauthenticate(principal.account_id, current_password)
+    except service.ReauthenticationRequired:
         activity.record(principal.account_id, "password_changed", client,
                         outcome="wrong_current_password")
-        raise InvalidCurrentPassword() from None
+        raise
     password = _acceptable_password(new_password, account)
     set_new_password(account, password, client, event="password_changed",
                      keep_session=sessions.current_session(principal))
@@ -214,15 +212,16 @@ def _acceptable_password(new_password: str, account: store.Account) -> str:
 
 # --- phone verification ---------------------------------------------------------------------
 
-def start_phone_verification(account_id: str, phone: str) -> None:
+def start_phone_verification(account_id: str, phone: str, current_password: str) -> None:
     phone = service.validated_phone(phone)
+    service.reauthenticate(account_id, current_password)
     decision = RatePolicy.configured("phone_verification_sends").hit(account_id)
     if not decision.allowed:
         raise RateLimited("Too many codes were sent to confirm a phone. Try again later.",
                           retry_after_seconds=decision.retry_after_seconds,
                           code="too_many_codes_sent")
     store.account_by_id(account_id).update(actions=[store.Account.pending_phone.set(phone)])
-    issued = codes.issue(PHONE_VERIFICATION, account_id)
+    issued = codes.issue(PHONE_VERIFICATION, account_id, account_id=account_id)
     delivered = notifier().sms(phone, (
         f"Kinlink code to confirm this phone: {issued.code}. It expires in "
         f"{get_settings().verification_code_seconds // 60} minutes."))
@@ -237,3 +236,5 @@ def verify_phone(account_id: str, code: str, client: Client) -> None:
             or not store.confirm_pending_phone(account, phone)):
         raise InvalidOrExpiredCode()
     activity.record(account_id, "phone_verified", client)
+    notifier().email(account.email, "phone_changed", full_name=account.full_name, phone=phone,
+                     changed_at=clock.iso())

@@ -8,8 +8,8 @@ from chalice import Blueprint
 from chalicelib.accounts import admin, service, sessions, signin, unlocking
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import (BOOLEAN, CODE, E164, EMAIL, NULLABLE_STRING, PASSWORD, integer,
-                                   obj, string)
+from chalicelib.web.schema import (BOOLEAN, CODE, PHONE, EMAIL, NULLABLE_STRING, PASSWORD, integer,
+                                   obj, person_name, string)
 
 bp = Blueprint(__name__)
 UNLOCK_PAGE = pages.template(Path(__file__).parent / "pages" / "unlock.html")
@@ -18,15 +18,17 @@ TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type":
               "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN})
 STATUS = obj({"status": string()})
 MFA_METHOD = string(enum=["totp", "recovery_code", "email", "sms"])
+LANGUAGE = string(enum=["en", "es"])
 
 
 @endpoint(bp, "POST", "/v1/auth/signup", summary="Create a family account", tag="auth",
-          body=obj({"email": EMAIL, "password": PASSWORD, "full_name": string(1, 200)},
-                   {"phone": E164}),
+          body=obj({"email": EMAIL, "password": PASSWORD, "full_name": person_name()},
+                   {"phone": PHONE, "language": LANGUAGE}),
           status=202, response=STATUS, problems=("weak_password",), source_limit="signup")
 def sign_up(request: ApiRequest):
     body = request.body
-    service.sign_up(body["email"], body["password"], body["full_name"], body.get("phone"))
+    service.sign_up(body["email"], body["password"], body["full_name"], body.get("phone"),
+                    body.get("language"))
     return {"status": "verification_sent"}
 
 
@@ -114,6 +116,7 @@ def log_out(request: ApiRequest):
 
 PROFILE = obj({"account_id": string(), "email": string(), "full_name": string(),
                "phone": NULLABLE_STRING, "role": string(), "facility_id": NULLABLE_STRING,
+               "language": {"type": ["string", "null"], "enum": ["en", "es", None]},
                "email_verified": BOOLEAN,
                "mfa": obj({"totp": BOOLEAN, "recovery_codes_left": integer(0)}),
                "password_changed_at": string(),
@@ -125,6 +128,14 @@ PROFILE = obj({"account_id": string(), "email": string(), "full_name": string(),
           roles=ANY_ROLE, response=PROFILE)
 def account(request: ApiRequest):
     return service.profile(request.principal.account_id)
+
+
+@endpoint(bp, "PATCH", "/v1/account", summary="Change the name or the language", tag="account",
+          roles=ANY_ROLE, body=obj(optional={"full_name": person_name(), "language": LANGUAGE}),
+          response=PROFILE)
+def update_account(request: ApiRequest):
+    return service.update_profile(request.principal.account_id, request.body.get("full_name"),
+                                  request.body.get("language"))
 
 
 ACCOUNT_SUMMARY = obj({"account_id": string(), "email": string(), "full_name": string(),

@@ -16,7 +16,7 @@ from chalicelib.accounts import recovery
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, endpoint
-from chalicelib.web.schema import CODE, E164, EMAIL, PASSWORD, obj, string as text
+from chalicelib.web.schema import CODE, PHONE, EMAIL, PASSWORD, obj, string as text
 
 bp = Blueprint(__name__)
 
@@ -55,7 +55,7 @@ def reset_password(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/account/password", summary="Change the password", tag="account",
           roles=ANY_ROLE, body=obj({"current_password": PASSWORD, "new_password": PASSWORD}),
           response=STATUS,
-          problems=("invalid_current_password", "weak_password", "account_locked"))
+          problems=("reauthentication_required", "weak_password", "account_locked"))
 def change_password(request: ApiRequest):
     body = request.body
     recovery.change_password(request.principal, body["current_password"], body["new_password"],
@@ -64,10 +64,12 @@ def change_password(request: ApiRequest):
 
 
 @endpoint(bp, "POST", "/v1/account/phone", summary="Send a code to confirm a phone number",
-          tag="account", roles=ANY_ROLE, body=obj({"phone": E164}), status=202, response=STATUS,
-          problems=("too_many_codes_sent",))
+          tag="account", roles=ANY_ROLE,
+          body=obj({"phone": PHONE, "current_password": PASSWORD}), status=202, response=STATUS,
+          problems=("reauthentication_required", "account_locked", "too_many_codes_sent"))
 def start_phone_verification(request: ApiRequest):
-    recovery.start_phone_verification(request.principal.account_id, request.body["phone"])
+    recovery.start_phone_verification(request.principal.account_id, request.body["phone"],
+                                      request.body["current_password"])
     return {"status": "code_sent"}
 
 

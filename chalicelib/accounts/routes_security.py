@@ -1,5 +1,6 @@
 """HTTP routes of the signed-in account's security settings (api.md "Account"): two-factor
-enrolment, sessions, activity and preferences (incl. the opt-in password-age reminder).
+enrolment and recovery codes, the email address, sessions, activity and preferences (incl. the
+opt-in password-age reminder).
 
 Choices the contract leaves open:
 * ``DELETE /v1/account/mfa/totp`` with a wrong password or code is 403 ``invalid_credentials``
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.accounts import activity, mfa, service, sessions, signin
+from chalicelib.accounts import activity, email_change, mfa, service, sessions, signin
 from chalicelib.core.errors import NotFound
 from chalicelib.web.endpoint import ANY_ROLE, PAGINATION, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import BOOLEAN, CODE, NULLABLE_STRING, PASSWORD, obj, page_of, string
+from chalicelib.web.schema import (BOOLEAN, CODE, EMAIL, NULLABLE_STRING, PASSWORD, obj, page_of,
+                                   string)
 
 bp = Blueprint(__name__)
 
@@ -29,13 +31,18 @@ EVENT = obj({"type": string(), "at": string(), "ip": NULLABLE_STRING,
              "user_agent": NULLABLE_STRING,
              "outcome": string(), "detail": {"type": "object"}})
 PREFERENCES = obj(optional={"password_reminder": BOOLEAN, "notify_messages": BOOLEAN})
+STATUS = obj({"status": string()})
+REAUTHENTICATE = obj({"current_password": PASSWORD})
+REAUTHENTICATION_PROBLEMS = ("reauthentication_required", "account_locked")
 
 
 @endpoint(bp, "POST", "/v1/account/mfa/totp/setup", summary="Start enrolling an authenticator",
-          tag="account", roles=ANY_ROLE, response=TOTP_SETUP,
-          problems=("mfa_already_enabled", "service_unavailable"), during_mfa_enrollment=True)
+          tag="account", roles=ANY_ROLE, body=REAUTHENTICATE, response=TOTP_SETUP,
+          problems=REAUTHENTICATION_PROBLEMS + ("mfa_already_enabled", "service_unavailable"),
+          during_mfa_enrollment=True)
 def start_totp_setup(request: ApiRequest):
-    return mfa.start_setup(service.existing_account(request.principal.account_id))
+    return mfa.start_setup(service.reauthenticate(request.principal.account_id,
+                                                  request.body["current_password"]))
 
 
 @endpoint(bp, "POST", "/v1/account/mfa/totp/confirm",
@@ -56,6 +63,37 @@ def disable_totp(request: ApiRequest):
     signin.disable_second_factor(request.principal.account_id, request.body["password"],
                                  request.body["code"], request.client)
     return Reply(204)
+
+
+@endpoint(bp, "POST", "/v1/account/mfa/recovery-codes",
+          summary="Replace every recovery code with 10 new ones", tag="account", roles=ANY_ROLE,
+          body=REAUTHENTICATE, response=RECOVERY_CODES,
+          problems=REAUTHENTICATION_PROBLEMS + ("mfa_not_enabled",))
+def regenerate_recovery_codes(request: ApiRequest):
+    account = service.reauthenticate(request.principal.account_id,
+                                     request.body["current_password"])
+    return {"recovery_codes": mfa.regenerate_recovery_codes(account, request.client)}
+
+
+@endpoint(bp, "POST", "/v1/account/email", summary="Send a code to confirm a new email address",
+          tag="account", roles=ANY_ROLE,
+          body=obj({"new_email": EMAIL, "current_password": PASSWORD}), status=202,
+          response=STATUS, problems=REAUTHENTICATION_PROBLEMS + ("too_many_codes_sent",))
+def start_email_change(request: ApiRequest):
+    body = request.body
+    email_change.request_change(request.principal.account_id, body["new_email"],
+                                body["current_password"], request.client)
+    return {"status": "code_sent"}
+
+
+@endpoint(bp, "POST", "/v1/account/email/verify",
+          summary="Switch to the new email address with its code", tag="account", roles=ANY_ROLE,
+          body=obj({"code": CODE}), response=STATUS,
+          problems=("invalid_or_expired_code", "email_taken"))
+def verify_email_change(request: ApiRequest):
+    email_change.confirm_change(request.principal.account_id, request.body["code"],
+                                request.client)
+    return {"status": "email_changed"}
 
 
 @endpoint(bp, "GET", "/v1/account/sessions", summary="The account's signed-in sessions",

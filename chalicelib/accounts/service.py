@@ -14,12 +14,14 @@ from contextlib import contextmanager
 from chalicelib.accounts import activity, codes, mfa, passwords, reminders, store, unlocking
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.lockout import LockoutPolicy
+from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import (DomainError, Forbidden, InvalidCredentials, InvalidRequest,
                                     NotFound, ServiceUnavailable)
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
+from chalicelib.core.ratelimit import RatePolicy
 
 VERIFY_EMAIL = "verify_email"
 # notify_messages is read by messaging; password_reminder is opt-in (see ``reminders``).
@@ -31,27 +33,28 @@ def canonical_email(email: str) -> str:
     return unicodedata.normalize("NFKC", email).strip().lower()
 
 
-def validated_email(email: str) -> str:
+def validated_email(email: str, field: str = "email") -> str:
     from email_validator import EmailNotValidError, validate_email  # slow import, first use only
 
     try:
         checked = validate_email(canonical_email(email), check_deliverability=False)
     except EmailNotValidError as error:
-        raise InvalidRequest(f"email: {error}",
-                             errors=[{"field": "email", "problem": str(error)}]) from None
+        raise InvalidRequest(f"{field}: {error}",
+                             errors=[{"field": field, "problem": str(error)}]) from None
     return checked.normalized.lower()
 
 
 def validated_phone(phone: str) -> str:
+    """E.164, or a national format read as a US number (``503-555-0142``); answered as E.164."""
     import phonenumbers  # slow import, first use only
 
     try:
-        parsed = phonenumbers.parse(phone, None)
+        parsed = phonenumbers.parse(phone, "US")
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise InvalidRequest("phone must be a valid number in E.164 form, like +15551234567.",
-                             errors=[{"field": "phone", "problem": "not a valid E.164 number"}])
+        raise InvalidRequest("phone must be a valid number, like +15035550142 or 503-555-0142.",
+                             errors=[{"field": "phone", "problem": "not a valid phone number"}])
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -68,51 +71,96 @@ def stand_in_owner(email: str) -> str:
 
 # --- sign-up ------------------------------------------------------------------------------
 
-def sign_up(email: str, password: str, full_name: str, phone: str | None) -> None:
-    """Always returns normally (the caller answers 202); what happened goes by email."""
+def sign_up(email: str, password: str, full_name: str, phone: str | None,
+            language: str | None = None) -> None:
+    """Always returns normally (the caller answers 202); what happened goes by email.
+
+    Each sign-up of an address not verified yet is an attempt of its own (``SignupAttempt``):
+    its code activates the password given with it, never another attempt's, so a second
+    sign-up cannot take over the address its owner is about to verify.  Sign-up emails are
+    limited per address (``signup_emails``) and codes per account (``codes.count_message``);
+    over either limit nothing is sent and the answer is the same."""
     email = validated_email(email)
-    full_name = full_name.strip()
-    if not full_name:
-        raise InvalidRequest("full_name must not be empty.",
-                             errors=[{"field": "full_name", "problem": "must not be empty"}])
+    full_name = clean_name(full_name)
     phone = validated_phone(phone) if phone else None
     password = passwords.check_new_password(password, email, (full_name,))
     password_hash = passwords.hash_password(password)  # on every path: equal time
     existing = store.account_by_email(email)
+    if not RatePolicy.configured("signup_emails").hit(_address_subject(email, "signup")).allowed:
+        log_event("signup_email_not_sent", reason="rate_limited")
+        return
     if existing is not None and existing.email_verified:
         notifier().email(email, "signup_attempt", full_name=existing.full_name)
         return
+    account = existing or _new_unverified_account(email, full_name, phone, password_hash, language)
+    try:
+        codes.count_message(account.account_id)
+    except codes.TooManyCodesSent:
+        log_event("signup_email_not_sent", reason="too_many_codes", account_id=account.account_id)
+        return
+    code = _save_attempt(store.SignupAttempt(account.account_id, password_hash=password_hash,
+                                             full_name=full_name, phone=phone, language=language))
+    notifier().email(email, "verify_email", full_name=full_name, code=code)
+
+
+def _new_unverified_account(email: str, full_name: str, phone: str | None, password_hash: str,
+                            language: str | None) -> store.Account:
+    """The account an address's first sign-up creates (unverified, so no one can sign in to
+    it); a lost race returns the account the other sign-up created."""
     now = clock.iso()
-    if existing is None:
-        account = store.Account(secrets.new_id("acc_"), email=email, full_name=full_name,
-                                phone=phone, password_hash=password_hash, created_at=now,
-                                password_changed_at=now)
-        try:
-            store.create_account(account)
-        except store.EmailTaken:
-            # Lost a race with another sign-up for the same address: answer as for any
-            # existing address and let that one's code stand.
-            return
-    else:
-        # Not verified yet: whoever proves they read the mailbox decides the password.
-        account = existing
-        account.update(actions=[store.Account.full_name.set(full_name),
-                                store.Account.phone.set(phone),
-                                store.Account.password_hash.set(password_hash),
-                                store.Account.password_changed_at.set(now)])
+    account = store.Account(secrets.new_id("acc_"), email=email, full_name=full_name,
+                            phone=phone, password_hash=password_hash, language=language,
+                            created_at=now, password_changed_at=now)
+    try:
+        store.create_account(account)
+    except store.EmailTaken:
+        return store.account_by_email(email)
     reminders.schedule_for(account)
-    issued = codes.issue(VERIFY_EMAIL, account.account_id)
-    notifier().email(email, "verify_email", full_name=full_name, code=issued.code)
+    return account
+
+
+def _save_attempt(attempt: store.SignupAttempt) -> str:
+    """Store the attempt under a fresh code (a code already pending for this account is drawn
+    again) and return the code."""
+    attempt.set_expiry(clock.now() + get_settings().verification_code_seconds)
+    while True:
+        code = secrets.new_numeric_code()
+        attempt.code_digest = codes.digest(VERIFY_EMAIL, attempt.account_id, code)
+        if store.save_signup_attempt(attempt):
+            return code
 
 
 def verify_email(email: str, code: str) -> None:
+    """Verify the address with the password of the attempt ``code`` belongs to.  Codes are
+    counted per address, right or wrong, across re-sends (``verification_code_guesses``).  An
+    unknown or already verified address looks its code up on its stand-in, as a pending one
+    does on its account: the same reads, so timing says nothing either."""
     email = canonical_email(email)
-    account = store.account_by_email(email)
-    owner = account.account_id if account is not None else stand_in_owner(email)
-    if not codes.consume(VERIFY_EMAIL, owner, code.strip()) or account is None:
+    guess = RatePolicy.configured("verification_code_guesses").hit(_address_subject(email, "verify"))
+    if not guess.allowed:
         raise InvalidOrExpiredCode()
-    account.update(actions=[store.Account.email_verified.set(True)])
+    account = store.account_by_email(email)
+    pending = account is not None and not account.email_verified
+    owner = account.account_id if pending else stand_in_owner(email)
+    attempt = store.get_or_none(store.SignupAttempt, owner,
+                                codes.digest(VERIFY_EMAIL, owner, code.strip()))
+    if (not pending or attempt is None or attempt.is_expired()
+            or not store.complete_signup(account, attempt, clock.iso())):
+        raise InvalidOrExpiredCode()
     log_event("email_verified", account_id=account.account_id)
+
+
+def _address_subject(email: str, purpose: str) -> str:
+    """An email address as a rate-limit subject: keyed, so the counters hold no addresses."""
+    return secrets.keyed_digest(email, f"address-limit:{purpose}")
+
+
+def clean_name(full_name: str) -> str:
+    full_name = full_name.strip()
+    if not full_name:
+        raise InvalidRequest("full_name must not be empty.",
+                             errors=[{"field": "full_name", "problem": "must not be empty"}])
+    return full_name
 
 
 # --- sign-in ------------------------------------------------------------------------------
@@ -205,6 +253,26 @@ def authenticate_password(email: str, password: str) -> store.Account:
     return account
 
 
+class ReauthenticationRequired(Forbidden):
+    code = "reauthentication_required"
+    title = "Current password is wrong"
+
+    def __init__(self) -> None:
+        super().__init__("Your current password is not correct, so nothing was changed.",
+                         errors=[{"field": "current_password", "problem": "is not correct"}])
+
+
+def reauthenticate(account_id: str, current_password: str) -> store.Account:
+    """The signed-in account, once its owner has typed the password again: what a stolen
+    session alone must not do (change phone, email, password or second factor) asks for it.
+    A wrong password counts toward the email's lockout like a failed sign-in (a session must
+    not be a password-guessing oracle); a locked email gets ``account_locked``."""
+    try:
+        return authenticate_password(existing_account(account_id).email, current_password)
+    except InvalidCredentials:
+        raise ReauthenticationRequired() from None
+
+
 # --- profile, preferences and admin -------------------------------------------------------
 
 def profile(account_id: str) -> dict:
@@ -215,6 +283,7 @@ def profile(account_id: str) -> dict:
         "full_name": account.full_name,
         "phone": account.phone,
         "role": account.role,
+        "language": account.language,
         "facility_id": account.facility_id,
         "email_verified": account.email_verified,
         "mfa": mfa.status(account.account_id),
@@ -222,6 +291,18 @@ def profile(account_id: str) -> dict:
         "preferences": preferences_of(account),
         "created_at": account.created_at,
     }
+
+
+def update_profile(account_id: str, full_name: str | None, language: str | None) -> dict:
+    """Change the name and/or the language (what is not given keeps its value)."""
+    actions = []
+    if full_name is not None:
+        actions.append(store.Account.full_name.set(clean_name(full_name)))
+    if language is not None:
+        actions.append(store.Account.language.set(language))
+    if actions:
+        existing_account(account_id).update(actions=actions)
+    return profile(account_id)
 
 
 def existing_account(account_id: str) -> store.Account:

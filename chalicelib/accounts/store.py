@@ -8,6 +8,8 @@
   has no expiry: it lasts until the item is deleted (an unlock).
 * ``one-time-codes``: hashed codes and link tokens with an attempt budget, and the opaque link
   ids that point at them (``LinkToken``).
+* ``signup-attempts``: each sign-up of a not yet verified address, keyed by its account and the
+  HMAC of its code, holding the password (hash) and details given with that attempt only.
 * ``sessions``: one item per sign-in; tokens are stored as digests only.
 * ``account-tallies``: counts kept exact by the transactions that change what they count
   (``enabled_admins``), so "never disable the last admin" reads one item, not a Scan.
@@ -54,6 +56,9 @@ class Account(Model):
     # A number being verified (POST /v1/account/phone): it replaces ``phone`` only once its SMS
     # code comes back, so the verified number keeps receiving codes until then.
     pending_phone = UnicodeAttribute(null=True)
+    # Likewise an address being verified (POST /v1/account/email), until its code comes back.
+    pending_email = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)  # "en" | "es"; None: not chosen
     password_hash = UnicodeAttribute()
     email_verified = BooleanAttribute(default=False)
     disabled = BooleanAttribute(default=False)
@@ -101,6 +106,23 @@ class OneTimeCode(ExpiringModel):
     token_digest = UnicodeAttribute(null=True)  # for codes that also travel as a link
     attempts_left = NumberAttribute()
     created_at = NumberAttribute()
+    by_expiry = ByExpiry()
+
+
+@register
+class SignupAttempt(ExpiringModel):
+    """One sign-up of an unverified address.  Its code is the key: verifying finds the attempt
+    the code belongs to and applies that attempt's password, never another's."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("signup-attempts")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    code_digest = UnicodeAttribute(range_key=True)
+    password_hash = UnicodeAttribute()
+    full_name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
     by_expiry = ByExpiry()
 
 
@@ -307,11 +329,73 @@ def confirm_pending_phone(account: Account, phone: str) -> bool:
     return True
 
 
-def get_or_none(model: type[Model], key: str):
+def get_or_none(model: type[Model], *key: str):
     try:
-        return model.get(key, consistent_read=True)
+        return model.get(*key, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+# --- sign-up attempts and email changes ------------------------------------------------------
+
+def save_signup_attempt(attempt: SignupAttempt) -> bool:
+    """False if an attempt with the same code is pending already (then draw another code)."""
+    try:
+        attempt.save(condition=SignupAttempt.code_digest.does_not_exist())
+        return True
+    except PutError as error:
+        if condition_failed(error):
+            return False
+        raise
+
+
+def complete_signup(account: Account, attempt: SignupAttempt, changed_at: str) -> bool:
+    """Verify the account with the password and details of ``attempt``, using the attempt up,
+    in one transaction; False if the attempt was used or the account verified meanwhile."""
+    actions = [Account.email_verified.set(True), Account.password_hash.set(attempt.password_hash),
+               Account.password_changed_at.set(changed_at), Account.full_name.set(attempt.full_name)]
+    for name in ("phone", "language"):
+        value = getattr(attempt, name)
+        actions.append(getattr(Account, name).set(value) if value else getattr(Account, name).remove())
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.delete(attempt, condition=SignupAttempt.code_digest.exists())
+            transaction.update(account, actions=actions,
+                               condition=Account.email_verified == False)  # noqa: E712
+    except TransactWriteError as error:
+        if failed_conditions(error):
+            return False
+        raise
+    return True
+
+
+def change_email(account: Account, new_email: str,
+                 also: Callable[[TransactWrite], None]) -> None:
+    """Move the account to ``new_email`` (its pending address) with the claims: the new one
+    taken, the old one released, plus ``also``'s writes, in one transaction.  Raises
+    ``EmailTaken`` if another account holds the address; a ``TransactWriteError`` otherwise."""
+    old_email = account.email
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.save(EmailClaim(new_email, account_id=account.account_id),
+                             condition=EmailClaim.email.does_not_exist())
+            transaction.delete(EmailClaim(old_email),
+                               condition=EmailClaim.account_id == account.account_id)
+            transaction.update(account, actions=[Account.email.set(new_email),
+                                                 Account.pending_email.remove()],
+                               condition=(Account.pending_email == new_email)
+                               & (Account.email == old_email))
+            also(transaction)
+    except TransactWriteError as error:
+        if failed_conditions(error) and _claimed_by_another(new_email, account.account_id):
+            raise EmailTaken() from None
+        raise
+    account.email, account.pending_email = new_email, None
+
+
+def _claimed_by_another(email: str, account_id: str) -> bool:
+    claim = get_or_none(EmailClaim, email)
+    return claim is not None and claim.account_id != account_id
 
 
 # --- sign-in throttling ------------------------------------------------------------------

@@ -16,7 +16,7 @@ from chalicelib.facilities.service import facility_in_charge
 from chalicelib.messaging import contacts, kiosk, messages, states
 from chalicelib.web.endpoint import (FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN, ApiRequest, Reply,
                                      endpoint, idempotency_key)
-from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string
+from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
 
@@ -25,9 +25,9 @@ FAMILY, STAFF, INMATE = ("family",), ("staff",), (kiosk.ROLE,)
 
 # Any Unicode: 6000 characters JSON-escaped as "\uXXXX\uXXXX" (12 bytes each) plus the envelope.
 MESSAGE_REQUEST_MAX_BYTES = messages.MAX_BODY_CHARS * 12 + 1024
-MESSAGE_BODY = string(1, messages.MAX_BODY_CHARS)
+MESSAGE_BODY = written_text(1, messages.MAX_BODY_CHARS)
 ID = string(1, 64)
-REASON = string(1, 500)
+REASON = written_text(1, 500)
 CONTACT = obj({"contact_id": string(), "status": string(enum=list(states.CONTACT_STATUSES))},
               {"inmate_id": string(), "inmate_name": string(), "inmate_number": string(),
                "facility_id": string(), "reason": NULLABLE_STRING, "created_at": string(),
@@ -131,7 +131,7 @@ def staff_message(request: ApiRequest, message_id: str):
 @endpoint(bp, "POST", "/v1/staff/messages/{message_id}/decision",
           summary="Approve or reject a message", tag="staff", roles=STAFF,
           body=obj({"decision": string(enum=list(states.MESSAGE_DECISIONS))},
-                   {"reason": REASON, "note": string(1, 2000)}),
+                   {"reason": REASON, "note": written_text(1, 2000)}),
           response=MESSAGE,
           problems=("message_not_found", "already_decided", "invalid_rejection_reason"))
 def decide_message(request: ApiRequest, message_id: str):

@@ -15,7 +15,7 @@ from chalicelib.payments import deposits, flags, stamp_purchases
 from chalicelib.payments.cards import refuse_card_numbers
 from chalicelib.payments.stamp_purchases import MAX_STAMPS_PER_PURCHASE
 from chalicelib.web.endpoint import PAGINATION, ApiRequest, Reply, endpoint, idempotency_key
-from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string
+from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
 
@@ -26,6 +26,7 @@ CENTS = {"type": "integer", "minimum": 1, "maximum": 10_000_000}
 ACCOUNT = string(enum=["trust", "phone"])
 TOKEN = string(3, 255)
 ID = string(1, 128)
+REASON = written_text(1, 500)
 MONEY_PROBLEMS = ("idempotency_key_required", "idempotency_key_reused", "card_number_not_allowed",
                   "payment_declined", "processor_unavailable", "limit_exceeded", "not_found")
 
@@ -124,7 +125,7 @@ def inmate_balance(request: ApiRequest, inmate_id: str):
 
 @endpoint(bp, "POST", "/v1/staff/deposits/{deposit_id}/refund",
           summary="Reverse a deposit (at most once)", tag="staff", roles=STAFF,
-          body=obj({"reason": string(1, 500)}), response=DEPOSIT,
+          body=obj({"reason": REASON}), response=DEPOSIT,
           problems=("not_found", "already_refunded", "insufficient_balance",
                     "card_number_not_allowed"))
 def refund_deposit(request: ApiRequest, deposit_id: str):
@@ -141,7 +142,7 @@ def list_flags(request: ApiRequest):
 
 @endpoint(bp, "POST", "/v1/staff/flags/{flag_id}/decision", summary="Clear or escalate a flag",
           tag="staff", roles=STAFF,
-          body=obj({"decision": string(enum=list(flags.DECISIONS)), "reason": string(1, 500)}),
+          body=obj({"decision": string(enum=list(flags.DECISIONS)), "reason": REASON}),
           response=FLAG, problems=("not_found", "already_decided"))
 def decide_flag(request: ApiRequest, flag_id: str):
     return flags.decide(request.principal, flag_id, request.body["decision"],

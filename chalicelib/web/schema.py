@@ -3,10 +3,18 @@
 A small interpreter for the subset we use (object, string, integer, boolean, array; required,
 additionalProperties: false, enum, pattern, min/max length and value, items) whose messages name
 the offending field, which is what clients act on.  Unknown fields are refused.
+
+Text that people write (``written_text``: message bodies, notes, reasons) and names
+(``person_name``) carry a ``format`` checked here, the one place that says what such text may
+hold (api.md Conventions): no NUL or other C0/C1 control character but newline and tab (names:
+none at all), no bidirectional override or isolate character (they make text read other than it
+is stored, e.g. in an email), and for names no URL (a name is put into emails to any address we
+send to, so it must not carry a link).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 
@@ -51,10 +59,42 @@ def _string(schema, value, name):
         return [{"field": name, "problem": f"must be at most {schema['maxLength']} characters"}]
     if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
         return [{"field": name, "problem": schema.get("x-pattern-problem", "has the wrong format")}]
-    return []
+    format_problem = _FORMATS.get(schema.get("format"), _no_problem)(value)
+    return [{"field": name, "problem": format_problem}] if format_problem else []
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Bidirectional embeddings, overrides (U+202A-U+202E) and isolates (U+2066-U+2069).  The plain
+# marks (U+200E, U+200F) stay allowed: right-to-left text needs them and they reorder nothing.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# A scheme ("https:", "mailto:"), "www." or a dotted host name with a top-level domain of two
+# letters or more ("evil.example", "bit.ly/x"); a dot followed by a space ("J. R. Smith") is fine.
+# Checked after NFKC, which turns full-width dots into "."; browsers also read "\u3002" as one.
+_URL_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:/|\b(?:mailto|javascript|data):|\bwww[.\u3002]|"
+                       r"[^\W_][\w-]*[.\u3002][^\W\d_]{2,}", re.IGNORECASE)
+
+
+def _no_problem(value: str) -> None:
+    return None
+
+
+def _text_problem(value: str, allowed_controls: str = "\n\t") -> str | None:
+    if any(unicodedata.category(c) == "Cc" and c not in allowed_controls for c in value):
+        return ("must not contain control characters" + (" other than newline and tab"
+                                                          if allowed_controls else ""))
+    if _BIDI_CONTROLS.search(value):
+        return "must not contain bidirectional override or isolate characters"
+    return None
+
+
+def _name_problem(value: str) -> str | None:
+    problem = _text_problem(value, allowed_controls="")
+    if problem is None and _URL_LIKE.search(unicodedata.normalize("NFKC", value)):
+        problem = "must not contain a web address or link"
+    return problem
+
+
+_FORMATS = {"written-text": _text_problem, "person-name": _name_problem}
 
 
 def _integer(schema, value, name):
@@ -109,6 +149,16 @@ def string(min_length: int = 0, max_length: int = 1000, **extra) -> dict:
     return {"type": "string", "minLength": min_length, "maxLength": max_length, **extra}
 
 
+def written_text(min_length: int = 0, max_length: int = 1000) -> dict:
+    """Text a person writes for others to read (see the module doc)."""
+    return string(min_length, max_length, format="written-text")
+
+
+def person_name(min_length: int = 1, max_length: int = 200) -> dict:
+    """A person's name: written text on one line, without links (see the module doc)."""
+    return string(min_length, max_length, format="person-name")
+
+
 def integer(minimum: int | None = None, maximum: int | None = None) -> dict:
     schema = {"type": "integer"}
     if minimum is not None:
@@ -123,8 +173,10 @@ EMAIL = string(3, 254, format="email", pattern=r"^ *[^@\s\x00-\x1f]+@[^@\s\x00-\
                **{"x-pattern-problem": "must be an email address like name@example.com"})
 PASSWORD = string(1, 1024, format="password")  # the exact 12–128 rule is the domain's (NFKC first)
 CODE = string(1, 64)
-E164 = string(2, 16, pattern=r"^\+[1-9][0-9]{6,14}$", **{"x-pattern-problem":
-                                                           "must be an E.164 number like +15551234567"})
+# A phone number as people type it: E.164 or a US national format ("503-555-0142"); the
+# domain parses it (phonenumbers) and answers E.164.
+PHONE = string(2, 32, pattern=r"^[+0-9(][0-9 ().-]{1,31}$", **{
+    "x-pattern-problem": "must be a phone number like +15035550142 or 503-555-0142"})
 
 
 # Response schemas only (requests spell "absent" by leaving a field out or sending null).

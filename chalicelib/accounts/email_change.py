@@ -1,0 +1,84 @@
+"""Changing the account's email address (api.md "Account", v2).
+
+The request needs the current password (``service.reauthenticate``).  A code goes to the new
+address, which waits as ``pending_email``; a notice goes to the current address at once, so the
+owner hears of it even when someone else holds the session and the password.  The code is bound
+to the address it was sent to, so a code for one address can never switch to another.  The
+switch moves the email claim (one owner per address) in the transaction that uses the code up
+and kills any reset link or code sent to the old address; then the old address is told.  If
+another account took the address meanwhile, the switch is 409 ``email_taken``: only someone
+reading that mailbox got the code, so this tells no one anything new.
+"""
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.accounts import activity, codes, recovery, service, store
+from chalicelib.accounts.codes import InvalidOrExpiredCode
+from chalicelib.config import get_settings
+from chalicelib.core import clock, secrets
+from chalicelib.core.errors import Conflict, InvalidRequest
+from chalicelib.core.identity import Client
+from chalicelib.core.logs import log_event
+from chalicelib.core.notify import notifier
+from chalicelib.core.store import failed_conditions
+
+EMAIL_CHANGE = "email_change"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    title = "Email address taken"
+
+    def __init__(self) -> None:
+        super().__init__("Another Kinlink account uses this email address now, so yours was not "
+                         "changed.")
+
+
+def request_change(account_id: str, new_email: str, current_password: str,
+                   client: Client) -> None:
+    new_email = service.validated_email(new_email, field="new_email")
+    account = service.reauthenticate(account_id, current_password)
+    if new_email == account.email:
+        raise InvalidRequest("new_email is already this account's email.",
+                             errors=[{"field": "new_email", "problem": "is the current email"}])
+    issued = codes.issue(EMAIL_CHANGE, _code_owner(account_id, new_email), account_id=account_id)
+    account.update(actions=[store.Account.pending_email.set(new_email)])
+    if not notifier().email(new_email, "email_change_code", full_name=account.full_name,
+                            code=issued.code,
+                            minutes=get_settings().verification_code_seconds // 60):
+        codes.withdraw(EMAIL_CHANGE, _code_owner(account_id, new_email), issued)
+    notifier().email(account.email, "email_change_requested", full_name=account.full_name,
+                     new_email=new_email)
+    activity.record(account_id, "email_change_requested", client)
+
+
+def confirm_change(account_id: str, code: str, client: Client) -> None:
+    account = service.existing_account(account_id)
+    old_email, new_email = account.email, account.pending_email
+    record = (codes.check(EMAIL_CHANGE, _code_owner(account_id, new_email), code.strip())
+              if new_email else None)
+    if record is None:
+        raise InvalidOrExpiredCode()
+
+    def use_code(transaction: TransactWrite) -> None:
+        codes.use_in(transaction, record)
+        codes.revoke_in(transaction, recovery.PASSWORD_RESET, account_id)
+        activity.record_in(transaction, account_id, "email_changed", client)
+
+    try:
+        store.change_email(account, new_email, also=use_code)
+    except store.EmailTaken:
+        raise EmailTaken() from None
+    except TransactWriteError as error:
+        if failed_conditions(error):  # the code was used, or another address asked for, meanwhile
+            raise InvalidOrExpiredCode() from None
+        raise
+    notifier().email(old_email, "email_changed", full_name=account.full_name,
+                     new_email=new_email, changed_at=clock.iso())
+    log_event("email_changed", account_id=account_id)
+
+
+def _code_owner(account_id: str, email: str) -> str:
+    return f"{account_id}.{secrets.keyed_digest(email, EMAIL_CHANGE)[:32]}"
