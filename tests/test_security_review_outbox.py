@@ -258,6 +258,9 @@ def test_f08_known_and_unknown_addresses_make_the_same_aws_calls(api, make_famil
     api.post("/v1/auth/password/forgot", {"email": "warm.up@example.com"})  # the stand-in item
 
     def calls(path: str, body: dict) -> list[str]:
+        # Once before counting: a counter's first hit in a window costs one more call, whoever
+        # the address belongs to.
+        assert api.post(path, body).status_code in (200, 202, 400)
         with aws_calls() as log:
             assert api.post(path, body).status_code in (200, 202, 400)
         return log.calls

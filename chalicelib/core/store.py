@@ -145,8 +145,12 @@ def transaction_connection() -> Connection:
 def reset_connections() -> None:
     """Forget every cached DynamoDB connection (tests and benchmarks that switch endpoints)."""
     transaction_connection.cache_clear()
-    for model in MODELS:
+    for model in _subclasses(Model):  # registered or not (LinkToken shares OneTimeCode's table)
         model._connection = None  # indexes query through their model's connection
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [found for sub in cls.__subclasses__() for found in (sub, *_subclasses(sub))]
 
 
 # --- reading DynamoDB's answer -------------------------------------------------------------
