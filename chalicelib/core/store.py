@@ -19,8 +19,10 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
@@ -177,6 +179,90 @@ def cancellation_codes(error) -> set[str]:
 def failed_conditions(error) -> bool:
     """A transaction cancelled because at least one of its conditions failed."""
     return "ConditionalCheckFailed" in cancellation_codes(error)
+
+
+# --- transactions and reads -------------------------------------------------------------
+
+class StateChanged(Exception):
+    """The item was no longer in the state the transition requires."""
+
+
+class TrackedTransaction(TransactWrite):
+    """A ``TransactWrite`` that remembers which model each item is, so a cancelled transaction
+    can say *which* condition failed (a short stamp balance is a 402, a taken idempotency key a
+    replay, a changed state a 409).
+
+    DynamoDB's cancellation reasons are listed in the order of the request's items, and PynamoDB
+    sends condition checks, then deletes, then puts, then updates; the same grouping is kept here.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(connection=transaction_connection())
+        self._models: dict[str, list[type]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def condition_check(self, model_cls, hash_key, range_key=None, condition=None):
+        self._models["check"].append(model_cls)
+        return super().condition_check(model_cls, hash_key, range_key, condition)
+
+    def delete(self, model, condition=None, **kwargs):
+        self._models["delete"].append(type(model))
+        return super().delete(model, condition, **kwargs)
+
+    def save(self, model, condition=None, return_values=None):
+        self._models["put"].append(type(model))
+        return super().save(model, condition, return_values)
+
+    def update(self, model, actions, condition=None, **kwargs):
+        self._models["update"].append(type(model))
+        return super().update(model, actions, condition, **kwargs)
+
+    def failed_models(self, error: TransactWriteError) -> set[type]:
+        if aws_error_code(error) != "TransactionCanceledException":
+            return set()
+        order = [m for group in ("check", "delete", "put", "update") for m in self._models[group]]
+        return {model for model, reason in zip(order, error.cancellation_reasons)
+                if reason is not None and reason.code == "ConditionalCheckFailed"}
+
+
+def commit(build, on_failure: dict[type, Exception]) -> None:
+    """Run the transaction ``build`` fills; map a failed condition on a model to its error."""
+    transaction = TrackedTransaction()
+    try:
+        with transaction:
+            build(transaction)
+    except TransactWriteError as error:
+        failed = transaction.failed_models(error)
+        for model, mapped in on_failure.items():
+            if model in failed:
+                raise mapped from None
+        raise
+
+
+def read_consistent(model: type[Model], hash_key: str, range_key: str | None = None):
+    """The item, or None when it does not exist."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def resolved(future):
+    """A ``TransactGet`` future's item, or None (no future, or no item)."""
+    if future is None:
+        return None
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None
+
+
+def index_page(index, hash_value: str, limit: int, cursor: str | None, render, *,
+               newest_first: bool) -> dict:
+    """One page of an index partition as api.md's ``{items, next_cursor}``."""
+    scope = f"{index.Meta.index_name}:{hash_value}"
+    results = index.query(hash_value, scan_index_forward=not newest_first, limit=limit,
+                          last_evaluated_key=decode_cursor(cursor, scope))
+    return page(results, scope, render)
 
 
 # --- cursors -------------------------------------------------------------------------------

@@ -39,17 +39,18 @@ from __future__ import annotations
 import json
 import re
 
-from chalicelib.accounts import activity
-from chalicelib.core import clock, secrets
+from chalicelib import facilities
+from chalicelib.accounts import new_activity_event
+from chalicelib.contacts import (CONTACT_APPROVED, AlreadyDecided, Contact, contact_by_id,
+                                 contact_not_found)
+from chalicelib.core import audit, clock, secrets
 from chalicelib.core.errors import (Conflict, Forbidden, InvalidRequest, NotFound,
                                     PaymentRequired, ServiceUnavailable)
 from chalicelib.core.idempotency import KEY_PATTERN
 from chalicelib.core.identity import Client, Principal
-from chalicelib.facilities import store as facilities
-from chalicelib.messaging import audit, notifications, states, store
-from chalicelib.messaging.contacts import AlreadyDecided, contact_not_found
+from chalicelib.messaging import notifications, states, store
 from chalicelib.messaging.review import ReviewRules
-from chalicelib.messaging.store import Contact, IdempotencyRecord, Message
+from chalicelib.messaging.store import IdempotencyRecord, Message
 
 MAX_BODY_CHARS = 6000
 IDEMPOTENCY_KEY_MAX = 255
@@ -88,7 +89,7 @@ def message_not_found() -> NotFound:
 
 def send_to_inmate(principal: Principal, contact_id: str, body: str,
                    idempotency_key: str | None, client: Client) -> tuple[int, dict]:
-    contact = store.contact(contact_id)
+    contact = contact_by_id(contact_id)
     if contact is None or contact.account_id != principal.account_id:
         raise contact_not_found()
     return _send(principal, contact, states.TO_INMATE, body, idempotency_key, client)
@@ -96,7 +97,7 @@ def send_to_inmate(principal: Principal, contact_id: str, body: str,
 
 def reply_to_family(principal: Principal, contact_id: str, body: str,
                     idempotency_key: str | None, client: Client) -> tuple[int, dict]:
-    contact = store.contact(contact_id)
+    contact = contact_by_id(contact_id)
     if contact is None or contact.inmate_id != principal.account_id:
         raise contact_not_found()
     return _send(principal, contact, states.TO_FAMILY, body, idempotency_key, client)
@@ -123,7 +124,7 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
     if not body.strip():
         raise InvalidRequest("body must not be blank.",
                              errors=[{"field": "body", "problem": "must not be blank"}])
-    if contact.status != states.CONTACT_APPROVED:
+    if contact.status != CONTACT_APPROVED:
         raise ContactNotApproved()
     record_key = f"{principal.account_id}#{idempotency_key}" if idempotency_key else None
     request_digest = secrets.token_digest(json.dumps([contact.contact_id, direction, body]))
@@ -165,7 +166,7 @@ def _new_message(contact: Contact, direction: str, body: str) -> Message:
                    account_id=contact.account_id, inmate_id=contact.inmate_id,
                    direction=direction, family_name=contact.family_name,
                    inmate_name=contact.inmate_name, body=body, status=states.PENDING_REVIEW,
-                   review_key=store.review_key(contact.facility_id, states.PENDING_REVIEW),
+                   review_key=audit.review_key(contact.facility_id, states.PENDING_REVIEW),
                    sent_key=f"{audit.precise_time(now)}#{message_id}", sent_at=clock.iso(now))
 
 
@@ -176,7 +177,7 @@ def _apply_review_rules(message: Message, rules: ReviewRules):
     if not rules.delivers_at_once(message.watch_words):
         return None
     message.status = states.DELIVERED
-    message.review_key = store.review_key(message.facility_id, states.DELIVERED)
+    message.review_key = audit.review_key(message.facility_id, states.DELIVERED)
     message.decided_at = message.sent_at
     if message.direction == states.TO_INMATE:
         message.inbox_inmate_id = message.inmate_id
@@ -207,7 +208,7 @@ def _activity(principal: Principal, message: Message, client: Client):
     account activity log."""
     if principal.role != "family":
         return None
-    return activity.new_event(principal.account_id, "message_sent", client,
+    return new_activity_event(principal.account_id, "message_sent", client,
                               message_id=message.message_id, contact_id=message.contact_id,
                               stamps=message.stamps_spent)
 
@@ -266,7 +267,7 @@ def family_thread(principal: Principal, contact_id: str, limit: int, cursor: str
     """Newest first.  The family sees all it sent (with the reason of a rejection) and the
     inmate's replies once delivered; a page reads at most ``limit`` messages whatever the
     thread's length."""
-    contact = store.contact(contact_id)
+    contact = contact_by_id(contact_id)
     if contact is None or contact.account_id != principal.account_id:
         raise contact_not_found()
     return store.family_thread(contact_id, limit, cursor, render_for_family)

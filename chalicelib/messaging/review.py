@@ -19,7 +19,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-AUTO_REVIEWER = "system:auto_review"
 DEFAULT_REJECTION_REASONS = ("Other",)
 
 

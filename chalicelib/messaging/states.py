@@ -1,17 +1,10 @@
-"""The states of contacts and messages, and the only transitions between them.
+"""The states of messages, and the only transitions between them.
 
 Each transition names the state it requires; the store applies it as one DynamoDB write
 conditioned on that state, so two staff members deciding at once cannot both win and a decision
 cannot be silently reversed (the loser gets ``already_decided``).
 """
 from __future__ import annotations
-
-# Contacts: a family asks, the facility decides once.
-CONTACT_PENDING = "pending"
-CONTACT_APPROVED = "approved"
-CONTACT_DENIED = "denied"
-CONTACT_STATUSES = (CONTACT_PENDING, CONTACT_APPROVED, CONTACT_DENIED)
-CONTACT_DECISIONS = {"approve": CONTACT_APPROVED, "deny": CONTACT_DENIED}
 
 # Messages: every message starts in review; staff (or the facility's auto-approval rule)
 # deliver or reject it; a delivered message to an inmate becomes read when the inmate opens it.

@@ -23,7 +23,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.identity import Principal
 from chalicelib.core.store import condition_failed, decode_cursor, page
-from chalicelib.facilities.rules import MoneyRules
+from chalicelib.facilities import MoneyRules
 from chalicelib.payments.store import ReviewFlag, get_or_none
 
 DECISIONS = ("cleared", "escalated")
