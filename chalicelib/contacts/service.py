@@ -1,14 +1,6 @@
 """Contacts: a family account asks to connect with an inmate; staff of the inmate's facility
-approve or deny it once, with a reason for a denial.  Only approved contacts exchange messages.
-
-Decisions:
-* One contact per (account, inmate), enforced by a claim item written in the same transaction;
-  asking again answers 409 ``contact_exists`` with the existing ``contact_id``, whatever its
-  status (a denial is the facility's decision; it is not re-opened by asking again).
-* A contact id that is not the caller's answers 404, as if it did not exist (api.md: existence
-  of another family's objects is private).  Staff see only their own facility's contacts.
-* Every decision goes into the review log with who, when, what and why.
-"""
+approve or deny it once, with a reason for a denial. Only approved contacts exchange messages.
+Decisions: ``docs/decisions/contacts.md``."""
 from __future__ import annotations
 
 from chalicelib.accounts import account_by_id, record_activity

@@ -1,20 +1,6 @@
-"""The inmate's side: sign-in at a registered kiosk with facility, inmate number and PIN, and what
-staff do about it (api.md "Kiosks and inmates").
-
-* Every request carries a registered kiosk's key (``facilities.kiosks``).  A kiosk session is an
-  ordinary session (same tokens, lifetimes and revocation) with the role ``inmate``, bound to
-  the kiosk it was opened on: each request must present that kiosk's key and the kiosk must
-  still be registered, so revoking a kiosk ends its sessions.  Its holder is the inmate record
-  (``register_holder_loader``), whose ``session_epoch`` staff bump to end every session of the
-  inmate at once.
-* A PIN has 6 to 12 digits and is hashed with the accounts password hasher; anything else is a
-  wrong PIN.  Failures count per ``inmate:<facility>:<number>`` (known or not) with the e-mail
-  lockout, a slot reserved before any bcrypt work; the third lock within the lockout memory
-  holds until staff unlock.  Failures also count per kiosk (``kiosk_pin_failures``): a kiosk
-  with too many is refused for the rest of its window.  The inmate is told to ask staff.
-* Staff issue a one-time PIN: the sign-in with it opens a session of the role
-  ``inmate_pin_change``, accepted only to choose a new PIN.
-"""
+"""The inmate's side: sign-in at a registered kiosk with facility, inmate number and PIN, and
+what staff do about it (api.md "Kiosks and inmates"). Why it works this way:
+``docs/decisions/kiosk-sign-in.md``."""
 from __future__ import annotations
 
 import re
