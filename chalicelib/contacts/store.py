@@ -15,8 +15,8 @@ from pynamodb.models import Model
 from chalicelib.contacts import states
 from chalicelib.core import audit
 from chalicelib.core.audit import ReviewEntry
-from chalicelib.core.store import (BaseMeta, StateChanged, TableName, commit, index_page,
-                                   read_consistent, register)
+from chalicelib.core.store import (BaseMeta, StateChanged, TableName, commit, get_or_none,
+                                   index_page, register)
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def create_contact(contact: Contact) -> None:
     try:
         commit(build, {ContactClaim: ContactExists(None)})
     except ContactExists:
-        existing = read_consistent(ContactClaim, claim.pair)
+        existing = get_or_none(ContactClaim, claim.pair)
         raise ContactExists(existing.contact_id if existing else None) from None
 
 
@@ -121,7 +121,7 @@ def decide_contact(contact: Contact, to_status: str, entry: ReviewEntry) -> None
 
 
 def contact(contact_id: str) -> Contact | None:
-    return read_consistent(Contact, contact_id)
+    return get_or_none(Contact, contact_id)
 
 
 def contacts_of_account(account_id: str, limit: int, cursor: str | None, render) -> dict:

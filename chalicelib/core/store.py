@@ -238,10 +238,10 @@ def commit(build, on_failure: dict[type, Exception]) -> None:
         raise
 
 
-def read_consistent(model: type[Model], hash_key: str, range_key: str | None = None):
-    """The item, or None when it does not exist."""
+def get_or_none(model: type[Model], *key: str):
+    """The item, read consistently, or None when it does not exist."""
     try:
-        return model.get(hash_key, range_key, consistent_read=True)
+        return model.get(*key, consistent_read=True)
     except DoesNotExist:
         return None
 

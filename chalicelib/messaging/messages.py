@@ -1,39 +1,6 @@
 """Messages: sending (paid in stamps), staff review, threads, and reading on the kiosk.
-
-Decisions worth knowing:
-
-* **Length.** A body holds 1–6000 characters, counted as Python ``len``: Unicode code points.
-  "é" typed as one code point counts 1, as "e" + combining accent 2; an emoji with a skin tone
-  or a ZWJ family counts each of its code points.  The text is stored and returned exactly as
-  sent (no trimming, no normalisation); a body of only whitespace is refused.
-* **One stamp per message, in one transaction.** The message, the stamp spend (conditioned on
-  the balance the sender's snapshot saw, so ``stamps_left`` is exact), the idempotency record,
-  the sender's ``message_sent`` activity event and, for an automatic decision, its review-log
-  line are written in a single ``TransactWriteItems``: no stamp is spent without a message or
-  a message stored without its stamp.  When the balance moved in between (another send or a
-  purchase), the send reads again and retries; a short balance answers 402
-  ``insufficient_stamps`` and stores nothing.  DynamoDB calls per send: one ``GetItem`` (the
-  contact), one ``TransactGetItems`` (facility rules, stamp balance, earlier response for the
-  key) and one ``TransactWriteItems``.
-* **Idempotency-Key** (required, with the payments' syntax: a retried send must not spend a
-  second stamp): the same key and the same request replay the first response (same
-  ``message_id``, same ``stamps_left``) and spend nothing; the same key with another body or
-  contact answers 409 ``idempotency_key_reused``.  Keys are scoped to the sender and kept 24
-  hours.
-* **Review.** Every message starts in review.  Facility rules (see ``review.py``) may deliver a
-  clean message at once; a watch-list hit always waits for staff, who see the matched words.
-  Staff approve (-> ``delivered``) or reject (-> ``rejected``, with a reason from the
-  facility's list and an optional note that only staff see).  A decision is one transaction
-  conditioned on ``pending_review`` (a second decision gets 409 ``already_decided``), refunds
-  the stamps of a rejected message to whoever paid, and appends its review-log line.
-* **Replies.** An inmate replies on an approved contact; the reply is free when the facility's
-  rule ``inmate_replies_free`` says so, otherwise it spends one of the family member's stamps
-  at that facility (a prepaid reply; refunded to them when rejected).  Replies go through the
-  same review; the family sees a reply only once it is delivered.
-* **Read.** A message delivered to an inmate becomes ``read`` when the inmate opens it
-  (``GET /v1/inmate/messages/{id}``); the inbox list shows senders and dates, not bodies, so
-  listing does not count as reading.
-"""
+Decisions (length, one stamp per message in one transaction, idempotency, review, replies,
+read): ``docs/decisions/messages.md``."""
 from __future__ import annotations
 
 import json

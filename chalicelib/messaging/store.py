@@ -27,7 +27,7 @@ from chalicelib.accounts import APPEND_ONLY_ACTIVITY, ActivityEvent
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import ReviewEntry
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, StateChanged, TableName,
-                                   commit, condition_failed, index_page, read_consistent,
+                                   commit, condition_failed, get_or_none, index_page,
                                    register, resolved, transaction_connection)
 from chalicelib.facilities import Facility
 from chalicelib.messaging import states
@@ -222,7 +222,7 @@ def mark_read(message: Message) -> bool:
 # --- message reads -------------------------------------------------------------------------
 
 def message(message_id: str) -> Message | None:
-    return read_consistent(Message, message_id)
+    return get_or_none(Message, message_id)
 
 
 def family_thread(contact_id: str, limit: int, cursor: str | None, render) -> dict:
