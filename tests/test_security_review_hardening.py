@@ -46,7 +46,7 @@ def test_f15_family_send_without_idempotency_key_is_400_naming_the_header(world)
     contact_id = world.contact(family)
     response = world.api.post(f"/v1/contacts/{contact_id}/messages", {"body": "Hello"},
                               token=family.token)
-    assert response.status_code == 400 and response.json["code"] == "invalid_request"
+    assert response.status_code == 400 and response.json["code"] == "idempotency_key_required"
     assert response.json["errors"] == [{"field": "Idempotency-Key", "problem": "is required"}]
     assert stamp_balance(family.account_id) == 2
     thread = world.api.get(f"/v1/contacts/{contact_id}/messages", token=family.token).json
@@ -67,7 +67,7 @@ def test_f15_inmate_reply_without_idempotency_key_is_400_and_spends_nothing(worl
     contact_id = world.contact(family)
     response = world.api.post("/v1/inmate/messages", {"contact_id": contact_id, "body": "Hi"},
                               token=world.inmate_token())
-    assert response.status_code == 400 and response.json["code"] == "invalid_request"
+    assert response.status_code == 400 and response.json["code"] == "idempotency_key_required"
     assert response.json["errors"][0]["field"] == "Idempotency-Key"
     assert stamp_balance(family.account_id) == 1
 
