@@ -30,7 +30,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import AccountHeld, AccountLocked
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    condition_failed, expiry_update_actions, failed_conditions,
-                                   register, transaction_connection)
+                                   get_or_none, register, transaction_connection)
 
 
 class ReminderDueIndex(GlobalSecondaryIndex):
@@ -255,10 +255,7 @@ def _write_stand_in() -> None:
 
 
 def account_by_id(account_id: str) -> Account | None:
-    try:
-        return Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(Account, account_id)
 
 
 def bump_session_epoch(account: Account, keep_session: Session | None = None,
@@ -327,13 +324,6 @@ def confirm_pending_phone(account: Account, phone: str) -> bool:
             return False
         raise
     return True
-
-
-def get_or_none(model: type[Model], *key: str):
-    try:
-        return model.get(*key, consistent_read=True)
-    except DoesNotExist:
-        return None
 
 
 # --- sign-up attempts and email changes ------------------------------------------------------

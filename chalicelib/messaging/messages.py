@@ -137,7 +137,7 @@ def _new_message(contact: Contact, direction: str, body: str) -> Message:
                    direction=direction, family_name=contact.family_name,
                    inmate_name=contact.inmate_name, body=body, status=states.PENDING_REVIEW,
                    review_key=store.review_key(contact.facility_id, states.PENDING_REVIEW),
-                   sent_key=f"{audit.precise_time(now)}#{message_id}", sent_at=clock.iso(now))
+                   sent_key=f"{clock.iso_precise(now)}#{message_id}", sent_at=clock.iso(now))
 
 
 def _apply_review_rules(message: Message, rules: ReviewRules):
