@@ -24,7 +24,7 @@ from chalicelib.core import clock
 from chalicelib.core.housekeeping import JobState
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
-from chalicelib.core.store import written
+from chalicelib.core.store import get_or_none, written
 
 JOB_NAME = "password_reminders"
 FIRST_RUN_LOOKBACK_DAYS = 7  # due days are never set in the past, so a week is plenty
@@ -105,11 +105,9 @@ def _is_overdue(account: Account) -> bool:
 
 
 def _load_state(today: datetime) -> JobState:
-    try:
-        return JobState.get(JOB_NAME)
-    except JobState.DoesNotExist:
-        start = today - FIRST_RUN_LOOKBACK_DAYS * DAY
-        return JobState(JOB_NAME, watermark=int(start.timestamp()))
+    start = today - FIRST_RUN_LOOKBACK_DAYS * DAY
+    return get_or_none(JobState, JOB_NAME, consistent=False) \
+        or JobState(JOB_NAME, watermark=int(start.timestamp()))
 
 
 def _parse(iso: str) -> datetime:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -226,9 +226,8 @@ def account_by_email(email: str) -> Account | None:
     """Two consistent reads of the same items' shapes whether or not the email has an account,
     so the time this takes says nothing about the address (api.md: forgot, reset and verify
     answer in equal time).  ``None`` for an unknown email."""
-    try:
-        claim = EmailClaim.get(email, consistent_read=True)
-    except DoesNotExist:
+    claim = get_or_none(EmailClaim, email)
+    if claim is None:
         if account_by_id(STAND_IN_ACCOUNT_ID) is None:
             _write_stand_in()
         return None

@@ -17,7 +17,7 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import (MODELS, BaseMeta, ExpiringModel, TableName, expiry_bucket,
-                                   register, written)
+                                   get_or_none, register, written)
 
 HOUR = 3600
 
@@ -66,8 +66,6 @@ def delete_expired(job_name: str = "cleanup") -> CleanupReport:
 
 
 def _load_state(job_name: str, now: float) -> JobState:
-    try:
-        return JobState.get(job_name)
-    except JobState.DoesNotExist:
-        lookback = get_settings().cleanup_lookback_hours * HOUR
-        return JobState(job_name, watermark=now - lookback)
+    lookback = get_settings().cleanup_lookback_hours * HOUR
+    return get_or_none(JobState, job_name, consistent=False) \
+        or JobState(job_name, watermark=now - lookback)
