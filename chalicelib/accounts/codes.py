@@ -26,14 +26,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest, RateLimited
 from chalicelib.core.ratelimit import RatePolicy
-from chalicelib.core.store import condition_failed
+from chalicelib.core.store import condition_failed, get_or_none
 from chalicelib.accounts.store import LinkToken, OneTimeCode
 
 
@@ -156,10 +156,8 @@ def revoke_in(transaction: TransactWrite, purpose: str, owner_id: str) -> None:
 
 
 def is_live(purpose: str, owner_id: str) -> bool:
-    try:
-        return not OneTimeCode.get(_subject(purpose, owner_id), consistent_read=True).is_expired()
-    except OneTimeCode.DoesNotExist:
-        return False
+    record = get_or_none(OneTimeCode, _subject(purpose, owner_id))
+    return record is not None and not record.is_expired()
 
 
 def owner_of(record: OneTimeCode) -> str:
@@ -172,14 +170,12 @@ def live_token(purpose: str, token: str) -> OneTimeCode | None:
     link_id, _, secret = token.partition(".")
     if not link_id or not secret:
         return None
-    try:
-        pointer = LinkToken.get(_LINK_PREFIX + link_id, consistent_read=True)
-        if pointer.is_expired() or not pointer.code_subject.startswith(f"{purpose}#"):
-            return None
-        record = OneTimeCode.get(pointer.code_subject, consistent_read=True)
-    except DoesNotExist:
+    pointer = get_or_none(LinkToken, _LINK_PREFIX + link_id)
+    if pointer is None or pointer.is_expired() \
+            or not pointer.code_subject.startswith(f"{purpose}#"):
         return None
-    if record.is_expired():
+    record = get_or_none(OneTimeCode, pointer.code_subject)
+    if record is None or record.is_expired():
         return None
     if not secrets.same(record.token_digest, secrets.token_digest(token)):
         return None

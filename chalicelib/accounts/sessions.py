@@ -29,9 +29,10 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, Unauthenticated
 from chalicelib.core.identity import Client, Principal
-from chalicelib.core.store import condition_failed, decode_cursor, expiry_update_actions, page
+from chalicelib.core.store import (condition_failed, decode_cursor, expiry_update_actions,
+                                   get_or_none, page)
 from chalicelib.accounts import activity, devices
-from chalicelib.accounts.store import Account, Session, account_by_id, get_or_none
+from chalicelib.accounts.store import Account, Session, account_by_id
 
 RETIRED_REFRESH_KEPT = 20
 TOUCH_EVERY_SECONDS = 60  # last-used time is written at most once a minute per session

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -30,7 +30,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import AccountHeld, AccountLocked
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    condition_failed, expiry_update_actions, failed_conditions,
-                                   register, transaction_connection)
+                                   get_or_none, register, transaction_connection)
 
 
 class ReminderDueIndex(GlobalSecondaryIndex):
@@ -226,9 +226,8 @@ def account_by_email(email: str) -> Account | None:
     """Two consistent reads of the same items' shapes whether or not the email has an account,
     so the time this takes says nothing about the address (api.md: forgot, reset and verify
     answer in equal time).  ``None`` for an unknown email."""
-    try:
-        claim = EmailClaim.get(email, consistent_read=True)
-    except DoesNotExist:
+    claim = get_or_none(EmailClaim, email)
+    if claim is None:
         if account_by_id(STAND_IN_ACCOUNT_ID) is None:
             _write_stand_in()
         return None
@@ -255,10 +254,7 @@ def _write_stand_in() -> None:
 
 
 def account_by_id(account_id: str) -> Account | None:
-    try:
-        return Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(Account, account_id)
 
 
 def bump_session_epoch(account: Account, keep_session: Session | None = None,
@@ -327,13 +323,6 @@ def confirm_pending_phone(account: Account, phone: str) -> bool:
             return False
         raise
     return True
-
-
-def get_or_none(model: type[Model], *key: str):
-    try:
-        return model.get(*key, consistent_read=True)
-    except DoesNotExist:
-        return None
 
 
 # --- sign-up attempts and email changes ------------------------------------------------------

@@ -15,8 +15,8 @@ from pynamodb.models import Model
 from chalicelib.contacts import states
 from chalicelib.core import audit
 from chalicelib.core.audit import ReviewEntry
-from chalicelib.core.store import (BaseMeta, StateChanged, TableName, commit, get_or_none,
-                                   index_page, register)
+from chalicelib.core.store import (BaseMeta, StateChanged, TableName, get_or_none, index_page,
+                                   register, write_together)
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def create_contact(contact: Contact) -> None:
         transaction.save(contact, condition=Contact.contact_id.does_not_exist())
 
     try:
-        commit(build, {ContactClaim: ContactExists(None)})
+        write_together(build, {ContactClaim: lambda: ContactExists(None)})
     except ContactExists:
         existing = get_or_none(ContactClaim, claim.pair)
         raise ContactExists(existing.contact_id if existing else None) from None
@@ -117,7 +117,7 @@ def decide_contact(contact: Contact, to_status: str, entry: ReviewEntry) -> None
                            condition=Contact.status == states.CONTACT_PENDING)
         audit.append(transaction, entry)
 
-    commit(build, {Contact: StateChanged()})
+    write_together(build, {Contact: StateChanged})
 
 
 def contact(contact_id: str) -> Contact | None:

@@ -10,8 +10,7 @@ from chalice import Blueprint
 
 from chalicelib.facilities import INMATE_ROLE
 from chalicelib.messaging import messages, states
-from chalicelib.web.endpoint import (KIOSK_KEY, PAGINATION, ApiRequest, Reply, endpoint,
-                                     idempotency_key)
+from chalicelib.web.endpoint import KIOSK_KEY, PAGINATION, ApiRequest, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
@@ -39,22 +38,16 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
     return request.query.get("limit", DEFAULT_LIMIT), request.query.get("cursor")
 
 
-def _idempotency_key(request: ApiRequest) -> str:
-    return messages.check_idempotency_key(request.headers.get("idempotency-key"))
-
-
 # --- family messages -----------------------------------------------------------------------
 
 @endpoint(bp, "POST", "/v1/contacts/{contact_id}/messages", summary="Send a message (1 stamp)",
           tag="messages", roles=FAMILY, body=obj({"body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(idempotency_key(True),),
-          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
-                    "idempotency_key_reused"))
+          idempotent=True,
+          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps"))
 def send_message(request: ApiRequest, contact_id: str):
-    status, body = messages.send_to_inmate(request.principal, contact_id, request.body["body"],
-                                           _idempotency_key(request), request.client)
-    return Reply(status, body)
+    return messages.send_to_inmate(request.principal, contact_id, request.body["body"],
+                                   request.idempotency_key, request.client)
 
 
 @endpoint(bp, "GET", "/v1/contacts/{contact_id}/messages", summary="A thread, newest first",
@@ -114,11 +107,8 @@ def inmate_open(request: ApiRequest, message_id: str):
 @endpoint(bp, "POST", "/v1/inmate/messages", summary="Reply to a contact", tag="inmate",
           roles=INMATE, body=obj({"contact_id": ID, "body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(KIOSK_KEY, idempotency_key(True)),
-          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
-                    "idempotency_key_reused"))
+          headers=(KIOSK_KEY,), idempotent=True,
+          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps"))
 def inmate_reply(request: ApiRequest):
-    status, body = messages.reply_to_family(request.principal, request.body["contact_id"],
-                                            request.body["body"], _idempotency_key(request),
-                                            request.client)
-    return Reply(status, body)
+    return messages.reply_to_family(request.principal, request.body["contact_id"],
+                                    request.body["body"], request.idempotency_key, request.client)

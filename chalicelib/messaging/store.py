@@ -9,16 +9,14 @@
   conditioned on its state.
 * Every decision appends its review-log line (``core.audit``) in the decision's own
   transaction, so a decision cannot happen without its log line.
-* ``messaging-idempotency``: the stored first response for each ``Idempotency-Key`` of a sender,
-  written in the same transaction as the message it created (kept 24 hours).
+* A send's ``Idempotency-Key`` record is ``core.idempotency``'s, written in the same
+  transaction as the message it created.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
@@ -26,9 +24,9 @@ from pynamodb.transactions import TransactGet
 from chalicelib.accounts import APPEND_ONLY_ACTIVITY, ActivityEvent
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import ReviewEntry
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, StateChanged, TableName,
-                                   commit, condition_failed, get_or_none, index_page,
-                                   register, resolved, transaction_connection)
+from chalicelib.core.idempotency import Attempt, IdempotencyRecord, StoredResponse, serialise
+from chalicelib.core.store import (BaseMeta, StateChanged, TableName, get_or_none, index_page,
+                                   read_together, register, resolved, write_together, written)
 from chalicelib.facilities import Facility
 from chalicelib.messaging import states
 from chalicelib.payments import StampBalance, credit_stamps, spend_stamps
@@ -98,23 +96,6 @@ class Message(Model):
     by_inbox = MessagesByInbox()
 
 
-# --- idempotency ------------------------------------------------------------
-
-@register
-class IdempotencyRecord(ExpiringModel):
-    class Meta(BaseMeta):
-        table_name = TableName("messaging-idempotency")
-
-    key = UnicodeAttribute(hash_key=True)  # "<sender id>#<Idempotency-Key>"
-    request_digest = UnicodeAttribute()
-    status_code = NumberAttribute()
-    response = UnicodeAttribute()  # the JSON body first returned
-    by_expiry = ByExpiry()
-
-    def replay(self) -> tuple[int, dict]:
-        return int(self.status_code), json.loads(self.response)
-
-
 # --- errors the services translate ---------------------------------------------------------
 
 class StampsShort(Exception):
@@ -133,52 +114,58 @@ class SendSnapshot:
 
     facility: Facility
     balance: int | None  # the payer's stamps at the facility (None when nobody pays)
-    earlier: IdempotencyRecord | None
+    earlier: StoredResponse | None  # the response to replay for the send's Idempotency-Key
 
 
 def send_snapshot(facility_id: str, payer_account_id: str | None,
-                  idempotency_key: str | None) -> SendSnapshot:
-    reads = TransactGet(connection=transaction_connection())
-    with reads:
-        facility_future = reads.get(Facility, facility_id)
-        balance_future = reads.get(StampBalance, payer_account_id, facility_id) \
+                  attempt: Attempt | None) -> SendSnapshot:
+    """Raises ``idempotency_key_reused`` when the key was used for another request."""
+    futures = {}
+
+    def reads(snapshot: TransactGet) -> None:
+        futures["facility"] = snapshot.get(Facility, facility_id)
+        futures["balance"] = snapshot.get(StampBalance, payer_account_id, facility_id) \
             if payer_account_id else None
-        earlier_future = reads.get(IdempotencyRecord, idempotency_key) if idempotency_key else None
-    earlier = resolved(earlier_future)
-    if earlier is not None and earlier.is_expired():
-        earlier = None
-    balance = resolved(balance_future)
+        if attempt is not None:
+            attempt.read_in(snapshot)
+
+    read_together(reads)
+    balance = resolved(futures["balance"])
     return SendSnapshot(
-        facility=facility_future.get(),
-        balance=None if balance_future is None else int(balance.balance if balance else 0),
-        earlier=earlier,
+        facility=futures["facility"].get(),
+        balance=None if futures["balance"] is None else int(balance.balance if balance else 0),
+        earlier=attempt.previous() if attempt is not None else None,
     )
 
 
 def store_sent_message(message: Message, *, expected_balance: int | None,
-                       idempotency: IdempotencyRecord | None, entry: ReviewEntry | None,
-                       activity_event: ActivityEvent | None) -> None:
-    """Store ``message``, spend its stamps and keep the idempotency record, all or nothing.
+                       attempt: Attempt | None, response: dict, entry: ReviewEntry | None,
+                       activity_event: ActivityEvent | None) -> StoredResponse:
+    """Store ``message``, spend its stamps and record ``response`` for the send's key, all or
+    nothing; returns the response to send.
 
     ``expected_balance`` is the balance the sender's snapshot saw: the spend is conditioned on
-    it so ``stamps_left`` is exact; ``StampsShort`` tells the caller to look again.
+    it so ``stamps_left`` is exact; ``StampsShort`` tells the caller to look again, as does
+    ``IdempotencyKeyTaken`` (a twin request committed first: its response is replayed).
     ``entry`` is the review log line of an automatic decision; the sender's activity event is
     saved only if the message is.
     """
+    stored = [StoredResponse(201, "")]
+
     def build(transaction):
         transaction.save(message, condition=Message.message_id.does_not_exist())
         if message.stamps_spent:
             spend_stamps(transaction, message.payer_account_id, message.facility_id,
                          message.stamps_spent, expected_balance=expected_balance)
-        if idempotency is not None:
-            transaction.save(idempotency, condition=IdempotencyRecord.key.does_not_exist()
-                             | (IdempotencyRecord.expires_at <= int(clock.now())))
+        if attempt is not None:
+            stored[0] = attempt.record(transaction, 201, response)
         if entry is not None:
             audit.append(transaction, entry)
         if activity_event is not None:
             transaction.save(activity_event, condition=APPEND_ONLY_ACTIVITY)
 
-    commit(build, {IdempotencyRecord: IdempotencyKeyTaken(), StampBalance: StampsShort()})
+    write_together(build, {IdempotencyRecord: IdempotencyKeyTaken, StampBalance: StampsShort})
+    return stored[0] if attempt is not None else StoredResponse(201, serialise(response))
 
 
 def decide_message(message: Message, to_status: str, entry: ReviewEntry) -> None:
@@ -201,22 +188,16 @@ def decide_message(message: Message, to_status: str, entry: ReviewEntry) -> None
                           message.stamps_spent)
         audit.append(transaction, entry)
 
-    commit(build, {Message: StateChanged()})
+    write_together(build, {Message: StateChanged})
 
 
 def mark_read(message: Message) -> bool:
     """Delivered -> read; False when someone else marked it first (nothing to do)."""
     now = clock.iso()
-    try:
-        message.update(actions=[Message.status.set(states.READ), Message.read_at.set(now),
-                                Message.review_key.set(audit.review_key(message.facility_id,
-                                                                  states.READ))],
-                       condition=Message.status == states.DELIVERED)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return written(lambda: message.update(
+        actions=[Message.status.set(states.READ), Message.read_at.set(now),
+                 Message.review_key.set(audit.review_key(message.facility_id, states.READ))],
+        condition=Message.status == states.DELIVERED))
 
 
 # --- message reads -------------------------------------------------------------------------
