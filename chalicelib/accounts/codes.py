@@ -26,14 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest, RateLimited
 from chalicelib.core.ratelimit import RatePolicy
-from chalicelib.core.store import condition_failed, get_or_none
+from chalicelib.core.store import get_or_none, written
 from chalicelib.accounts.store import LinkToken, OneTimeCode
 
 
@@ -126,16 +125,13 @@ def check(purpose: str, owner_id: str, code: str) -> OneTimeCode | None:
     subject = _subject(purpose, owner_id)
     now = int(clock.now())
     record = OneTimeCode(subject)
-    try:
-        record.update(
+    # Refused: no live code, or no attempt left.  Any other failure propagates (a 503: not the
+    # person's fault, and no attempt was spent).
+    if not written(lambda: record.update(
             actions=[OneTimeCode.attempts_left.add(-1)],
             condition=(OneTimeCode.subject.exists() & (OneTimeCode.attempts_left > 0)
-                       & (OneTimeCode.expires_at > now)),
-        )
-    except UpdateError as error:
-        if condition_failed(error):  # no live code, or no attempt left
-            return None
-        raise  # DynamoDB failed: not the person's fault, and no attempt was spent
+                       & (OneTimeCode.expires_at > now)))):
+        return None
     if not secrets.same(record.code_digest, secrets.keyed_digest(code, subject)):
         if record.attempts_left <= 0 and record.token_digest is None:
             _delete_if(record, OneTimeCode.attempts_left <= 0)
@@ -192,10 +188,4 @@ def withdraw(purpose: str, owner_id: str, issued: IssuedCode) -> None:
 
 
 def _delete_if(record: OneTimeCode, condition) -> bool:
-    try:
-        record.delete(condition=condition)
-        return True
-    except DeleteError as error:
-        if condition_failed(error):
-            return False
-        raise
+    return written(lambda: record.delete(condition=condition))
