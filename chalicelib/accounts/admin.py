@@ -1,14 +1,8 @@
 """What an admin does to other accounts (api.md "Account", "Roles"): find one by email, unlock,
-disable, enable, and reset a lost authenticator.
-
-* Disabling ends every session at once.  An admin cannot disable itself (409
-  ``cannot_disable_self``) nor the last enabled admin (409 ``last_admin``): the enabled-admin
-  tally moves in the disable's own transaction (``store.set_disabled``), so two admins
-  disabling each other at the same moment cannot both succeed.
-* Enabling lets the account sign in again; its old sessions stay ended.
-* A TOTP reset deletes the factor and its recovery codes and ends every session; a staff or
-  admin account then signs in to an enrolment-only session and enrols again.
-Each action is written to the target's activity with the admin's id.
+disable, enable, and reset a lost authenticator.  Disabling ends every session; the
+enabled-admin tally moves in the disable's own transaction, so the last enabled admin cannot be
+disabled even by two admins at once.  Each action is written to the target's activity.
+Why: docs/decisions/sign-in-hardening.md
 """
 from __future__ import annotations
 

@@ -1,26 +1,9 @@
-"""One-time codes: reset, phone and email-change codes.  (Sign-up codes are kept with
-their sign-up attempt, ``store.SignupAttempt``, but share the digest and the message allowance.)
-
-A code is 6 digits, stored only as an HMAC bound to its purpose and owner, valid for a limited
-time, good for one use, and dead after ``code_max_attempts`` wrong tries.  A link token issued
-with it has its own budget: it cannot be guessed, so wrong codes never kill it (otherwise
-anyone who knows the address could burn the owner's emailed link with 5 wrong codes); the
-record then stays until the link is used or expires, the code part dead.  Issuing a new code for
-the same purpose and owner replaces the old one.  Every guess first spends an attempt with a
-conditional decrement, so parallel guessing cannot exceed the budget; the right code is then
-consumed by a delete conditioned on its digest, so it works once even under races.
-
-A link token (``issue(with_token=True)``) is ``<link id>.<secret>``: the link id (128 random
-bits) names a ``LinkToken`` that points at the code record, and the whole token (with 256 more
-random bits) is stored only as a digest on that record.  So a link names no account (the
-mail provider, a proxy log or a shoulder-surfer learns nothing from it), and a new code for the
-same purpose and owner kills the old link with the old code.
-
-Every code message, whatever its purpose, first spends one of the account's ``code_messages``
-(5 an hour by default, across purposes and re-sends: ``count_message``), so no
-endpoint can be used to pump SMS or email at one person.  Past the limit it raises
-``TooManyCodesSent``: endpoints that answer 202 whatever happens catch it and send nothing, the
-others answer 429.
+"""One-time codes (reset, phone, email change) and the link tokens issued with them.
+A code is 6 digits, stored only as an HMAC, single use, dead after ``code_max_attempts`` wrong
+tries; a link has its own budget, so wrong codes never kill it, and names no account.  Every
+guess spends an attempt first, so parallel guessing cannot exceed the budget.  Every code
+message first spends the account's ``code_messages`` allowance (``TooManyCodesSent``).
+Why: docs/decisions/one-time-codes.md
 """
 from __future__ import annotations
 

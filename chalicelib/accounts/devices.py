@@ -1,18 +1,8 @@
 """Devices: human labels, remembered devices (skip the second factor) and new-device alerts.
-
-What counts as a "device" (api.md: "a sign-in from a device not seen before sends a 'new sign-in'
-email"):
-
-* A device that presents a valid remembered-device token is that token's device: it is known.
-* Otherwise the device is the pair (account, User-Agent string), kept as a digest in
-  ``known-devices``.  This is what a server can see without fingerprinting; a browser update
-  changes the User-Agent and so counts as a new device, which errs on the side of telling the
-  person.  The first device an account ever signs in from (right after sign-up) is recorded
-  without an email: there is nothing yet for it to be "new" against.
-
-Remembered-device tokens are ``<device_id>.<secret>`` (256-bit secret, stored as a SHA-256
-digest), live ``remembered_device_days`` (30) and are bound to the account's
-``password_changed_at``: any password change or reset makes every one of them invalid.
+A device is a remembered-device token's, or else the pair (account, User-Agent digest): what a
+server can see without fingerprinting, erring on the side of telling the person.  Remembered
+devices live ``remembered_device_days`` and die with any password change.
+Why: docs/decisions/sign-in.md
 """
 from __future__ import annotations
 

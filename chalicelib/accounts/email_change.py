@@ -1,13 +1,8 @@
 """Changing the account's email address (api.md "Account", v2).
-
-The request needs the current password (``service.reauthenticate``).  A code goes to the new
-address, which waits as ``pending_email``; a notice goes to the current address at once, so the
-owner hears of it even when someone else holds the session and the password.  The code is bound
-to the address it was sent to, so a code for one address can never switch to another.  The
-switch moves the email claim (one owner per address) in the transaction that uses the code up
-and kills any reset link or code sent to the old address; then the old address is told.  If
-another account took the address meanwhile, the switch is 409 ``email_taken``: only someone
-reading that mailbox got the code, so this tells no one anything new.
+Needs the current password; a code goes to the new address and a notice to the current one at
+once.  The code is bound to the address it was sent to; the switch moves the email claim in
+the transaction that uses the code up.
+Why: docs/decisions/email-change.md
 """
 from __future__ import annotations
 

@@ -1,19 +1,8 @@
 """The account's second factor: TOTP enrolment, verification without replay, recovery codes.
-
-* Setup stores a *pending* factor (seed encrypted with KMS, bound to the account id as the
-  encryption context); setting up again replaces a pending one but never a confirmed one
-  (409 ``mfa_already_enabled``: disable first).  Confirming with a valid code turns 2FA on and
-  returns 10 fresh recovery codes, shown once.
-* A TOTP code is good for its step ±1 (``otp``).  The step is accepted only by the conditional
-  write ``last_step < step`` (``mfa_store.accept_step``), so a code, or any older code, cannot be
-  used twice: a replay is refused with ``totp_code_reused`` and logged (``totp_replay_refused``).
-* Recovery codes are stored as HMACs bound to the account and burned on use; a burned code is
-  refused with ``recovery_code_used`` (its own error, and an audit entry).
-* Disabling needs the password and a current code (see ``signin.disable_second_factor``, which
-  owns re-authentication and lockout); the factor and its recovery codes are then deleted.
-* Setup and regenerating recovery codes need the current password (the routes call
-  ``service.reauthenticate`` first): a stolen session alone cannot plant its own authenticator.
-  Turning 2FA on or off and new recovery codes are each emailed to the owner.
+A TOTP step is accepted only by the conditional write ``last_step < step``, so no code is used
+twice; recovery codes are HMACs burned on use.  Setup and new recovery codes need the current
+password: a stolen session alone cannot plant its own authenticator.
+Why: docs/decisions/sign-in.md
 """
 from __future__ import annotations
 

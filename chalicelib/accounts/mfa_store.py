@@ -1,17 +1,8 @@
-"""DynamoDB tables of the second factor and of devices, and the writes that must be atomic.
-
-* ``totp-factors``: one item per account; the TOTP seed only as KMS ciphertext, ``confirmed``
-  once the first code was shown back, ``last_step`` the newest time step accepted.  A code is
-  accepted by ONE conditional update ``last_step < step``: two requests with the same code
-  cannot both win (no read-check-save race).
-* ``recovery-codes``: 10 items per account keyed by the HMAC of the code; using one sets
-  ``used_at`` under the condition that it is not set yet (burned, never deleted, so a reuse is
-  recognised as such and stays in the record).
-* ``mfa-challenges``: the pending second step of a sign-in (5 minutes, single use: consumed by a
-  conditional delete).
-* ``remembered-devices``: "skip the second factor here for 30 days" tokens, stored as digests.
-* ``known-devices``: (account, device digest) pairs that have signed in; the first write of a
-  pair is conditional, so "new device" is decided once even under concurrent sign-ins.
+"""DynamoDB tables of the second factor and of devices, and the writes that must be atomic
+(totp-factors, recovery-codes, mfa-challenges, remembered-devices, known-devices).  A TOTP code
+is accepted by ONE conditional update ``last_step < step`` (no read-check-save race); recovery
+codes are burned, never deleted, so a reuse is recognised.
+Why: docs/decisions/tables.md
 """
 from __future__ import annotations
 

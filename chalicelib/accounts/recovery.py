@@ -1,49 +1,10 @@
 """The password lifecycle: forgotten-password reset, password change, phone verification
-(api.md "Password reset", "Passwords", "Account"; ASVS 2.5, NIST SP 800-63B 6.1.2.3).
-
-Forgot (``request_reset``) always returns normally, so the route answers the same 202 whatever
-happened: unknown email, unverified or disabled account, too many requests, or a failed
-delivery all send nothing and say nothing.  It keeps working while the email is locked out (it
-never looks at the lockout).  A request issues one 6-digit code plus, for email, a link token
-naming no account, in the link's fragment (``codes.issue``: both stored only as digests, single
-use, ``PASSWORD_RESET_CODE_SECONDS`` of life, 5 wrong codes kill the code but not the link) and
-replaces any earlier request.  The link is built from ``PUBLIC_BASE_URL``, never from the
-request.  Sends are limited per account by the named policy ``password_reset_sends`` (3 per
-hour by default) and by the account's allowance of code messages (``codes.count_message``);
-over either limit nothing is sent.
-
-Decisions:
-* SMS channel without a verified phone: the code goes by email instead (with the link).  The
-  person asked for a reset and the email address is the account's verified channel, so falling
-  back helps them and tells an outsider nothing (the answer is the same 202 either way).  SMS
-  carries the code only, never the link.
-* A message that could not be queued withdraws the code it carried (nothing live that nobody
-  received) but still counts towards the send limit: the limit protects the mailbox and our
-  sender reputation, and an outage should not turn into a retry storm.  The attempt is recorded
-  in the activity log with outcome ``send_failed`` (requests over the limit are only logged:
-  anyone can make them).  A send that fails later, in the worker (``core.delivery``), is
-  retried by the queue and then dead-lettered; its code expires unused.
-* The new password is checked against the policy *before* the token or code is used, so a weak
-  choice costs nothing and the person can try again with the same link.  On the email+code path
-  it is checked before the account is even looked up (against the email given), otherwise
-  "weak_password" vs "invalid_or_expired_code" would tell whether the email has an account.
-* ``set_new_password`` is the one way a password changes (reset and change): the hash, its
-  date, the session epoch, the reminder day, the end of the reset code (the one used, or any
-  outstanding one) and the activity event move in one transaction, so every session and refresh
-  token dies with the old password, and a failure of DynamoDB half way changes nothing (the
-  code still works for the retry); the "password changed" email follows.  MFA fields are never
-  touched: a reset does not bypass 2FA.
-* A reset also clears the email's sign-in lockout (the person proved they own the mailbox).
-* Password change needs the current password, checked by ``service.reauthenticate``: a
-  wrong one counts toward the sign-in lockout of that email (a stolen session must not become
-  an unlimited password-guessing oracle) and a locked email gets 429 ``account_locked``.  It
-  answers 403 ``reauthentication_required`` (api.md v2) rather than 401, because clients treat
-  401 as "your session ended, sign in again", which is not what happened.  The current session
-  survives, every other one ends.
-* Phone verification needs the current password too (a stolen session must not swap the phone
-  and then reset the password by SMS).  It keeps the new number as ``pending_phone`` until its
-  SMS code comes back; the verified number stays in use until then, and the owner is emailed
-  when the number changes.  Only a verified phone receives reset codes.
+(api.md "Password reset", "Passwords", "Account").  ``request_reset`` always returns normally
+(same 202 whatever happened, so it tells no one whether an email has an account);
+``set_new_password`` is the one way a password changes, in one transaction that ends every
+session.  Changing the password or the phone needs the current one (a stolen session must not
+become a guessing oracle or swap the phone).
+Why: docs/decisions/password-reset.md
 """
 from __future__ import annotations
 

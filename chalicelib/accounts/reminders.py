@@ -1,17 +1,9 @@
-"""Opt-in reminders that a password is getting old (api.md "Account"; the seed's "Regularly
-Update Your Password", reconciled with NIST SP 800-63B: nothing ever forces a change).
-
-An account opted in (``preferences.password_reminder``) carries ``reminder_due_day``, the day
-its password turns ``password_reminder_days`` (180) old, never earlier than the day it was set.
-The attribute feeds the sparse ``by_reminder_due`` index, so the daily job reads only the
-accounts due on each day: one Query per day since its last run (watermark in ``job-state``,
-like ``core.housekeeping``), never a Scan.  Its cost grows with the days elapsed and the
-accounts due, not with the number of accounts.
-
-Each due account is claimed by removing its ``reminder_due_day`` under the condition that it
-still holds that day (one reminder per password, even with overlapping runs), then emailed.
-``schedule_for(account)`` must be called whenever the opt-in or the password changes (sign-up,
-preferences, password change and reset); it writes only when the due day actually moves.
+"""Opt-in reminders that a password is getting old (api.md "Account"; nothing ever forces a
+change, NIST SP 800-63B).  ``reminder_due_day`` feeds the sparse ``by_reminder_due`` index, so
+the daily job Queries the days since its last run, never Scans; each account is claimed by a
+conditional remove, so one reminder per password.  Call ``schedule_for(account)`` whenever the
+opt-in or the password changes.
+Why: docs/decisions/password-reminders.md
 """
 from __future__ import annotations
 

@@ -1,21 +1,9 @@
-"""Sessions and their tokens (ASVS V3).
-
-A sign-in opens a session and hands out two opaque tokens, ``<session_id>.<secret>``: a
-short-lived access token and a refresh token.  Only SHA-256 digests of the secrets are stored.
-A session ends when it is revoked (logout, session list), when the account's session epoch moves
-on (password change or reset, disable), after ``session_idle_seconds`` without use, or
-``session_absolute_seconds`` after sign-in; a kiosk session also when its kiosk is revoked (a
-session guard, see ``register_session_guard``).  Every check happens on each request, against the
-table, so revocation takes effect at once: there is no authorizer cache to outlive it.
-
-Refresh rotates both tokens.  The previous refresh secrets are remembered; presenting one again
-means the token was copied, and the whole session is revoked.  A DynamoDB failure during the
-rotation is a 503 that leaves the session as it was; only a failed condition means theft.
-
-A session opened for enrolment only (staff and admins without TOTP, api.md "Roles") lives
-``mfa_enrollment_session_seconds`` and is accepted only by the endpoints declared
-``during_mfa_enrollment`` (TOTP setup and confirm, logout), and never refreshed: anything else
-answers 403 ``mfa_enrollment_required``.
+"""Sessions and their tokens (ASVS V3): ``<session_id>.<secret>``, stored as digests.
+Every check happens on each request, against the table, so revocation takes effect at once.
+Refresh rotates both tokens; presenting an old refresh secret revokes the session, but only a
+failed condition means theft (a DynamoDB failure is a 503).  Enrolment-only sessions are
+accepted only by endpoints declared ``during_mfa_enrollment``.
+Why: docs/decisions/sessions.md
 """
 from __future__ import annotations
 

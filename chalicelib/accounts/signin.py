@@ -1,28 +1,9 @@
 """Signing in: the password, then (with 2FA on) the second factor, then a session.
-
-* ``log_in`` checks the password (``service.check_password``: lockout, enumeration resistance).
-  Every password or second-factor check first reserves a slot of the email's failure budget
-  (``service.reserve_attempt``), so parallel guesses cannot outrun the lockout.
-  Without 2FA, or from a remembered device, it opens the session at once.  Otherwise it returns
-  a challenge: an ``mfa-challenges`` record living ``mfa_challenge_seconds`` (5 min), single
-  use, bound to the account, the account's session epoch (a reset or disable kills it) and the
-  signing-in device (the User-Agent digest: a challenge cannot be finished from elsewhere).
-* ``complete_second_factor`` accepts a TOTP code or a recovery code, nothing else: a challenge
-  exists only for an account with TOTP on, and a code sent to the mailbox or phone would let
-  whoever controls those (a password reset needs no more) pass both factors.  Email and SMS are
-  refused with 400 ``mfa_method_unavailable``, and ``send_code`` sends nothing.  An unknown,
-  expired, used or foreign challenge is 401 ``invalid_challenge``: the client restarts at the
-  password.  A wrong second factor is 401 ``invalid_second_factor`` and counts toward the
-  email's lockout like a wrong password; a locked email gets 429 ``account_locked`` here too.
-  The failure count is cleared only by a complete sign-in, so knowing the password does not
-  refill the budget for guessing the second factor.
-* Every outcome is written to the account's activity (``login_failed`` only for emails that
-  have an account; attempts refused while locked write nothing, so a locked email stays free to
-  refuse); a successful sign-in from a new device sends the "new sign-in" email (``devices``).
-* ``disable_second_factor`` re-authenticates (password + current code) with the same lockout;
-  staff and admins cannot turn TOTP off (403 ``mfa_required_for_role``: an admin resets it).
-* Staff and admins must use TOTP (api.md "Roles"): their sign-in without a confirmed factor
-  opens an enrolment-only session (``sessions``) and answers ``mfa_enrollment_required``.
+Every password or second-factor check first reserves a slot of the email's failure budget
+(``service.reserve_attempt``), so parallel guesses cannot outrun the lockout; only TOTP and
+recovery codes are second factors.  A challenge is single use and bound to the account, its
+session epoch and the signing-in device.
+Why: docs/decisions/sign-in.md, docs/decisions/sign-in-hardening.md
 """
 from __future__ import annotations
 

@@ -1,18 +1,8 @@
-"""DynamoDB tables of the accounts capability and the writes that must be atomic.
-
-* ``accounts``: one item per account, keyed by ``account_id``; sparse index ``by_reminder_due``.
-* ``account-emails``: one item per canonical email, pointing at its account.  Created in the
-  same transaction as the account with ``attribute_not_exists``, so an email has one owner.
-* ``login-throttles``: failure counts and locks per email digest (also for emails with no
-  account, so lockout reveals nothing) and per kiosk sign-in subject; a held lock (``held``)
-  has no expiry: it lasts until the item is deleted (an unlock).
-* ``one-time-codes``: hashed codes and link tokens with an attempt budget, and the opaque link
-  ids that point at them (``LinkToken``).
-* ``signup-attempts``: each sign-up of a not yet verified address, keyed by its account and the
-  HMAC of its code, holding the password (hash) and details given with that attempt only.
-* ``sessions``: one item per sign-in; tokens are stored as digests only.
-* ``account-tallies``: counts kept exact by the transactions that change what they count
-  (``enabled_admins``), so "never disable the last admin" reads one item, not a Scan.
+"""DynamoDB tables of the accounts capability and the writes that must be atomic
+(accounts, account-emails, login-throttles, one-time-codes, signup-attempts, sessions,
+account-tallies).  An email has one owner through a claim item written with the account;
+"never disable the last admin" reads one tally item, not a Scan.
+Why: docs/decisions/tables.md
 """
 from __future__ import annotations
 

@@ -1,16 +1,8 @@
-"""Self-service unlock (api.md "Accounts and sign-in", finding 9 of the security review).
-
-Anyone who knows an address can lock its account with five wrong passwords, over and over.  So
-the failure that starts a lock emails the owner a link, ``<PUBLIC_BASE_URL>/unlock#token=...``:
-a 256-bit token (``codes.issue``: stored as a digest, single use, ``UNLOCK_LINK_SECONDS`` of
-life, a newer lock replaces it).  The token travels in the fragment, which browsers never send
-to a server, so no log holds it; the page at ``/unlock`` posts it to ``POST /v1/auth/unlock``.
-Only an active account (verified, not disabled) is emailed, and the email goes where the lock
-is decided (``service.attempt_failed``), so an unknown address still costs the same.
-
-Redeeming the token uses it up and clears the email's lockout in one transaction; a bad, used
-or expired token is 400 ``invalid_or_expired_code``.  The person still needs the password (and
-second factor) to sign in: the link only gives back the attempts an attacker took away.
+"""Self-service unlock (finding 9 of the security review): the failure that starts a lock
+emails the owner a single-use link whose token travels in the URL fragment, so no server log
+holds it.  Redeeming it clears the email's lockout in one transaction; the password (and second
+factor) are still needed to sign in.
+Why: docs/decisions/sign-in-hardening.md
 """
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
 """The other end of the notification queue: render each queued email or SMS and send it.
-
-In AWS the worker Lambda (``deliver_notifications`` in app.py) hands its batch to
-``deliver_records``; a message that fails is reported back, so SQS retries that one only and
-moves it to the dead-letter queue after a few receives.  Under ``make run`` a background thread
-calls ``drain`` continuously; the test suite calls it before reading the outbox.
-
-A message holds what the email or SMS says, one-time codes included (that is what is sent), so
-nothing here logs a message body: only the template name and the outcome.  The queue is
-encrypted at rest and keeps messages for an hour (see README "Deploying").
+In AWS the worker Lambda hands batches to ``deliver_records`` (failures go back to SQS, then
+the dead-letter queue); under ``make run`` a thread calls ``drain``.  Messages carry one-time
+codes, so nothing here logs a body: only the template name and the outcome.
+Why: docs/decisions/notifications.md
 """
 from __future__ import annotations
 

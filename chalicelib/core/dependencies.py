@@ -1,20 +1,8 @@
 """Which failures mean "a dependency (DynamoDB, SES, SNS, ...) could not serve us just now".
-
-Such a failure is not a bug and not the client's fault: the request may simply be repeated a
-moment later.  The web layer turns any exception this module recognises into a 503
-``service_unavailable`` problem with ``Retry-After`` (``web.endpoint``); everything else stays a
-500.  Writes that must not be half done are transactions, so a request that failed this way
-changed nothing, or only what a repetition completes.
-
-Recognised, directly or as the ``cause`` PynamoDB wraps them in (``PutError``, ``UpdateError``,
-``GetError``, ``QueryError``, ``TransactWriteError``, ...):
-
-* botocore connection and HTTP failures (``EndpointConnectionError``, ``ConnectTimeoutError``,
-  ``ReadTimeoutError``, ``ConnectionClosedError``);
-* ``ClientError`` for throttling, a 5xx answer, or a transaction cancelled only because of
-  conflicts or throttling (a failed *condition* is a business answer, never a 503).
-
-botocore is imported only when an error is examined, so importing this module stays cheap.
+The web layer turns them into a 503 with ``Retry-After``; everything else stays a 500.  A
+failed *condition* is a business answer, never a 503.  botocore is imported only when an error
+is examined, so importing this module stays cheap.
+Why: docs/decisions/dependency-failures.md
 """
 from __future__ import annotations
 

@@ -1,29 +1,9 @@
-"""Idempotency keys (api.md "Conventions"; Stripe-style): a retried request replays the first
-response instead of acting twice.  The one implementation for every request that charges a card
-or spends stamps or a balance (deposits, stamp purchases, message sends, and what comes next):
-one table, one key syntax, one fingerprint, one lifetime, one replay header.
-
-How it works, and why it holds under concurrency:
-
-* The record of a key is written *inside the same DynamoDB transaction as the effect*, with the
-  condition that no live record exists for the key.  Two requests with one key can both get as
-  far as the transaction, but DynamoDB commits at most one of them; the other's transaction is
-  cancelled whole, so it changed nothing.  There is therefore no "in progress" state to expose:
-  the loser re-reads the record (``previous()``) and replays the winner's response.
-* The record stores the response status and its exact JSON text; a replay sends the same bytes.
-* Keys are scoped per account (two families may pick the same key) and bound to a fingerprint of
-  the operation and body: the same key with another body is 409 ``idempotency_key_reused``.
-* Records live ``idempotency_key_seconds`` (24 h by default), enforced on read; afterwards the
-  key may be reused and the hourly clean-up deletes the record.
-* A replay carries ``Idempotent-Replayed: true`` (``REPLAYED_HEADER``).
-* Only successful effects are recorded.  A declined card or a refused limit changed nothing, so
-  a retry with the same key simply tries again.
-
-Usage: declare the route with ``@endpoint(..., idempotent=True)``; the view passes
-``request.idempotency_key`` to its service and returns the service's ``StoredResponse``.  The
-service makes ``attempt = Attempt(account_id, key, operation, payload)``; ``attempt.previous()``
-(or ``attempt.read_in(transact_get)`` to fold the read into a ``TransactGet`` it makes anyway);
-then ``attempt.record(transaction, status, body)`` inside the effect's transaction.
+"""Idempotency keys (api.md "Conventions"): a retried request replays the first response
+instead of acting twice.  The one implementation for everything that charges a card or spends
+stamps or a balance.  The key's record is written in the same DynamoDB transaction as the
+effect, conditioned on no live record, so at most one of two racing requests commits and the
+other replays it.  Usage: ``Attempt(...)``, ``previous()``, ``record(transaction, ...)``.
+Why: docs/decisions/idempotency.md
 """
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
-"""Encryption at rest of small secrets (TOTP seeds) with AWS KMS.
-
-Values are encrypted directly with the configured key (``KMS_KEY_ID``: an alias, key id or ARN);
-a TOTP seed is far below KMS's 4 KB limit, so no data-key envelope is needed.  Every value is
-bound to an *encryption context* (e.g. the account id): a ciphertext copied onto another account's
-record does not decrypt there.
-
-Outside production the key is created on first use when its alias is missing (moto, LocalStack,
-a developer account); ``ensure_key()`` does it up front for launchers and tests.  In production a
-missing key is a deployment error, never silently replaced.
+"""Encryption at rest of small secrets (TOTP seeds) with AWS KMS, directly with the key
+(``KMS_KEY_ID``; no envelope needed below 4 KB), each value bound to an encryption context such
+as the account id.  Outside production a missing key is created on first use (``ensure_key``);
+in production it is a deployment error.
+Why: docs/decisions/secrets.md
 """
 from __future__ import annotations
 

@@ -1,21 +1,9 @@
-"""Named rate-limit policies: at most ``limit`` hits per subject per window.
-
-A policy has a name (``password_reset_sends``, say) and reads its numbers from configuration
-(``<name>_per_window``, ``<name>_window_seconds``), so stages can differ without code changes.
-The subject is whatever is being limited: an account id, an MFA challenge id, ...
-
-Each subject has one counter item whose window starts with its first hit and lasts
-``window_seconds``; every hit is one atomic ``ADD`` conditioned on the window still running, so
-parallel requests cannot slip past the limit.  When no window is running, a conditional write
-starts a fresh one (a lost race falls back to counting in the window the winner started).  The
-counter expires with its window, so the hourly clean-up removes it.  A policy that counts
-failures counts each attempt before its secret is checked and ``give_back`` undoes the hit of
-an attempt that turned out right, so parallel attempts cannot outrun the limit either.
-
-``limit_source`` applies the per-source-address policies ``@endpoint(source_limit=...)`` names.
-
-A store failure propagates: a limiter that lets requests through when it cannot count is no
-limiter (warehouse's lesson).
+"""Named rate-limit policies: at most ``limit`` hits per subject per window, numbers read
+from configuration (``<name>_per_window``, ``<name>_window_seconds``).  Each hit is one atomic
+``ADD`` conditioned on the window still running, so parallel requests cannot slip past.  A
+store failure propagates: a limiter that lets requests through when it cannot count is no
+limiter.
+Why: docs/decisions/rate-limits.md
 """
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
 """Random values and how they are stored: never in clear.
-
-High-entropy tokens (≥ 256 bits) are stored as SHA-256 digests: a digest of a value that cannot be
-guessed cannot be reversed either.  Low-entropy values (6-digit codes, recovery codes) are stored
-as HMAC-SHA256 keyed by the deployment's ``SECRET_KEY`` so a copy of the table alone does not let
-anyone enumerate the million possible codes.
-
-``SECRET_KEY`` itself comes from Secrets Manager when ``SECRET_KEY_ARN`` is set (in AWS): one
-``GetSecretValue`` on first use, kept while the Lambda is warm, never in a plaintext environment
-variable and never at import time.  Without an ARN (locally, in tests) the stage's value serves.
+High-entropy tokens as SHA-256 digests; low-entropy codes as HMAC-SHA256 keyed by
+``SECRET_KEY``, so a copy of a table does not let anyone enumerate them.  ``SECRET_KEY`` comes
+from Secrets Manager on first use when ``SECRET_KEY_ARN`` is set, never at import time.
+Why: docs/decisions/secrets.md
 """
 from __future__ import annotations
 

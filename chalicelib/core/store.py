@@ -1,14 +1,9 @@
-"""Storage plumbing shared by every capability's PynamoDB models.
-
-* Table names carry the stage prefix, resolved when a table is first used, not at import.
-* ``ExpiringModel`` gives a record an expiry that is enforced when read (``is_expired``), a
-  DynamoDB TTL attribute for housekeeping, and a place in the sparse ``by_expiry`` index whose
-  hash key is the hour the record expires in.  The scheduled clean-up queries that index hour by
-  hour, so its cost follows the number of expired records, never the size of the table.
-* Cursors are the Query's ``LastEvaluatedKey``, signed so clients cannot forge them.
-* The toolkit every capability's store uses: ``get_or_none``, ``write_together`` /
-  ``read_together`` (transactions retried on ``TransactionConflict``) and ``written`` (a failed
-  condition is a business answer; anything else propagates and becomes a 503).
+"""Storage plumbing shared by every capability's PynamoDB models: stage-prefixed table names,
+``ExpiringModel`` (expiry enforced on read; clean-up Queries ``by_expiry``, keyed by hour),
+signed cursors, and the toolkit (``get_or_none``, ``write_together`` / ``read_together``
+retried on conflicts, ``written``: a failed condition is a business answer, anything else
+propagates).
+Why: docs/decisions/tables.md
 """
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
 """A facility's published money rules, read from ``Facility.rules`` (a plain map).
-
-Pure logic, no storage: the fee a deposit costs, the bounds it must respect and the thresholds
-of the abuse signals.  Missing keys fall back to api.md's defaults ($1.00–$300.00 per deposit,
-$1,000 per sender per day).
-
-Fees are flat amounts per tier, the way facilities publish them ("$2.95 up to $20"), so a fee
-is always a whole number of cents and no rounding ever happens.  The first tier whose
-``up_to_cents`` covers the amount applies.  Phone-account deposits have their own schedule,
-empty by default: FCC 24-75 bans separate ancillary fees on phone accounts.
+Pure logic, no storage: fees, deposit bounds and abuse thresholds, with api.md's defaults for
+missing keys.  Fees are flat per tier, so always whole cents; phone-account deposits have their
+own schedule, empty by default (FCC 24-75).
+Why: docs/decisions/deposits.md
 """
 from __future__ import annotations
 

@@ -1,18 +1,8 @@
-"""DynamoDB tables of facilities and inmates.
-
-Listing facilities is a Query on the ``directory`` index (every listed facility shares one
-partition value; there are a few hundred facilities at most, so the partition stays small).
-Inmates are found by Query on two indexes of the facility's partition: name prefix
-(``by_facility_search``) and inmate-number prefix (``by_facility_number``).
-
-Each inmate carries ``facility_rules``, a copy of its facility's ``rules`` map, so a deposit
-quote costs one read (the inmate) instead of two; a quote and the deposit that follows read the
-same copy, so they agree.  (Changing a facility's rules must rewrite the copies; no endpoint
-does that yet.)
-
-Kiosks are the facility's registered devices; a kiosk's key (``<kiosk_id>.<secret>``) is stored
-as a digest, so checking one is a single consistent read by ``kiosk_id``.  ``by_facility``
-lists a facility's kiosks.
+"""DynamoDB tables of facilities, inmates and kiosks.
+Every list is a Query on an index.  Each inmate carries ``facility_rules``, a copy of its
+facility's rules, so a deposit quote costs one read and agrees with the deposit (changing a
+facility's rules must rewrite the copies; no endpoint does that yet).
+Why: docs/decisions/tables.md
 """
 from __future__ import annotations
 

@@ -1,16 +1,8 @@
 """DynamoDB tables of eMessaging, and the writes that must be atomic.
-
-* ``messages``: one item per message, keyed by ``message_id``.  Three indexes serve the lists,
-  each a Query whose page cost is independent of the collection's size: the sparse
-  ``by_family_thread`` (what the family may see of a contact's thread, newest first),
-  ``by_review_queue`` (``<facility>#<status>``, oldest first) and the sparse ``by_inbox``
-  (messages delivered to an inmate).  Index reads are eventually consistent (a message sent a
-  few milliseconds ago may not be listed yet); every decision re-reads the item itself and is
-  conditioned on its state.
-* Every decision appends its review-log line (``core.audit``) in the decision's own
-  transaction, so a decision cannot happen without its log line.
-* A send's ``Idempotency-Key`` record is ``core.idempotency``'s, written in the same
-  transaction as the message it created.
+Lists are Queries on three indexes (eventually consistent; every decision re-reads the item
+and is conditioned on its state).  A decision appends its review-log line, and a send its
+idempotency record, in the same transaction.
+Why: docs/decisions/tables.md
 """
 from __future__ import annotations
 

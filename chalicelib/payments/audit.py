@@ -1,13 +1,7 @@
 """Recompute every ledger balance from its entries and compare (``make audit``, tests).
-
-Per account the check is a Query of its entries (cost follows that account's history).  Which
-accounts exist is read from the balances table with a Scan: this is an offline tool (run from
-a workstation or a scheduled job, never on a request path), and the balances table holds one
-small item per account, not per entry.  The same pass checks that all balances sum to zero,
-which holds because every journal sums to zero.
-
-Run it: ``python -m chalicelib.payments.audit`` (against the stack ``AWS_ENDPOINT_URL`` points
-at); exit status 1 when anything disagrees.
+An offline tool: it Scans the small balances table, then Queries each account's entries.
+Run it: ``python -m chalicelib.payments.audit``; exit status 1 when anything disagrees.
+Why: docs/decisions/ledger.md
 """
 from __future__ import annotations
 

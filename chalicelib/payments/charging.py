@@ -1,25 +1,9 @@
 """The charge flow every money-moving request shares (deposits, stamp purchases).
-
-Order, and why nothing is lost or taken twice:
-
-1. Replay check first (``Attempt.previous``): a retry of a completed request returns the stored
-   response and never reaches the card processor.
-2. **Authorize** the card for the total.  A decline (402) or an outage (503) stops here: nothing
-   was recorded and nothing charged, so the client may retry with the same key.
-3. **Commit** one DynamoDB transaction holding the idempotency record (conditional on no live
-   record), the journal, the balances and whatever the caller adds.  All or nothing.
-4. If the transaction was refused, **void** the authorization (no money moves; the hold is
-   released) and then either replay the winner's response (another request with the same key
-   committed first) or report the caller's refusal (e.g. the daily cap was reached meanwhile).
-5. If it committed, **capture**.  Capture runs after the commit so the card is charged only for
-   money the ledger already holds; the authorization guarantees the funds for days, and the
-   capture carries the journal id as its processor idempotency reference, so a failed capture
-   can be repeated without charging twice (it is logged as ``capture_failed``; the deposit
-   stays completed).
-
-A crash between 2 and 3 leaves only an authorization that expires by itself: no money moved,
-nothing recorded, and the retry starts again at 1.  Each attempt authorizes under its own
-reference, so a losing concurrent request voids only its own authorization, never the winner's.
+Replay check, authorize, commit the ledger transaction, then capture (or void when the
+transaction was refused): the card is charged only for money the ledger already holds, and each
+processor call carries a reference so repeating it cannot charge twice.  A failed capture is
+logged as ``capture_failed``; nothing here retries it.
+Why: docs/decisions/charging.md
 """
 from __future__ import annotations
 

@@ -1,23 +1,8 @@
 """Deposits to an inmate's trust or phone account (api.md "Deposits").
-
-Cost per deposit: one ``TransactGetItems`` (the idempotency record, the inmate with its copy of
-the facility rules, the sender's account for the receipt address, and the two day tallies) and
-one ``TransactWriteItems`` holding everything the deposit changes:
-
-* the idempotency record (condition: no live record for the key),
-* the deposit item (condition: new id),
-* the journal: card clearing -total, inmate account +amount, facility fee revenue +fee,
-  with their balance ``ADD`` updates,
-* the sender's day tally: ``ADD`` the amount and the inmate (condition: the day's total stays
-  within the facility's cap, so concurrent deposits cannot together exceed it),
-* the inmate's day tally: ``ADD`` the sender,
-* a review flag when an abuse rule matches, and the ``deposit_completed`` activity event.
-
-Limits (422 ``limit_exceeded``): the inmate's facility sets the minimum and maximum per deposit
-and the cap per sender per UTC day; the cap counts the sender's deposits of the day across all
-facilities (against the cap of the facility being paid) and is not given back by a refund.
-Fees come from the facility's schedule (``facilities.rules``); a quote and the deposit read the
-same copy of the rules, so they agree.  A refund reverses the whole deposit, fee included.
+One ``TransactGetItems`` and one ``TransactWriteItems`` per deposit; the sender's day tally is
+conditioned on the facility's cap, so concurrent deposits cannot together exceed it.  An abuse
+rule flags a deposit, it never blocks it.  A refund reverses the whole deposit, fee included.
+Why: docs/decisions/deposits.md
 """
 from __future__ import annotations
 

@@ -1,16 +1,8 @@
 """Abuse signals for compliance staff (after the UK MoJ "Prisoner Money" security checks).
-
-A deposit that matches a rule still completes: it is *flagged* for review, never silently
-blocked, because families depend on the money arriving.  Rules are declared in ``RULES``; each
-looks at the day's distinct-count sets the deposit's transaction keeps (``DailyTally``) and at
-the facility's thresholds.  The flag is written in the deposit's own transaction.
-
-The sets are read just before the transaction: two deposits racing at the exact threshold can
-both see the old set, so a flag may come one deposit late under concurrency, but every later
-deposit that day sees the grown set and is flagged; none is missed for good.
-
-Staff list their facility's flags newest first and decide each once: ``cleared`` or
-``escalated`` with a reason; a decision cannot be changed afterwards (409 ``already_decided``).
+A matching deposit still completes and is flagged, in its own transaction: families depend on
+the money arriving.  Under concurrency a flag may come one deposit late, never missed for good.
+Staff decide each flag once (409 ``already_decided``).
+Why: docs/decisions/deposits.md
 """
 from __future__ import annotations
 

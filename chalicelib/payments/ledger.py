@@ -1,18 +1,8 @@
 """The ledger: double-entry, integer cents, append-only.
-
-* A *journal* (one deposit, one refund, one stamp purchase) is a set of postings whose amounts
-  sum to zero; ``post`` refuses anything else.  Amounts are signed: positive raises the
-  account's balance.  A deposit of $20 with a $2.95 fee posts -2295 to card clearing, +2000 to
-  the inmate's trust account and +295 to the facility's fee revenue.
-* Entries are written with "does not exist" conditions and never updated or deleted (in AWS,
-  the API role is also denied UpdateItem/DeleteItem on the entries table: ``append_only``).
-* Each account's balance is kept next to its entries and changed with ``ADD`` in the *same*
-  transaction as the entries, so it always equals their sum; ``audit`` recomputes it.
-* Inmate accounts may never go negative: debits carry a ``balance >= amount`` condition (a refund
-  of money already spent is refused rather than overdrawing).
-* House accounts (card clearing, fee revenue, stamp sales) are touched by every payment, which
-  would make their balance items hot and make concurrent transactions conflict.  Each is split
-  into ``HOUSE_SHARDS`` sub-accounts picked at random per journal; its balance is the sum.
+A journal's postings sum to zero; each balance changes with ``ADD`` in the same transaction as
+its entries, so it always equals their sum; inmate accounts never go negative.  House accounts
+are split into ``HOUSE_SHARDS`` sub-accounts so concurrent payments do not conflict.
+Why: docs/decisions/ledger.md
 """
 from __future__ import annotations
 

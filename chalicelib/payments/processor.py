@@ -1,15 +1,9 @@
-"""The one interface to the card processor.
-
-The API never sees card numbers: clients tokenise the card with the processor and send a
-``payment_method_token``.  A charge is two steps, authorize then capture, so that money is only
-taken once our own ledger transaction has committed (see ``charging``).  Every call names a
-``reference`` the processor can use as its own idempotency key, so repeating a capture or a
-refund after a timeout cannot take or return money twice.
-
-``TestProcessor`` is the local one (``PAYMENT_PROCESSOR=test``): ``tok_visa`` (and any
-``tok_visa_*``) is accepted, ``tok_declined`` is declined (402 ``payment_declined``),
-``tok_processor_error`` fails as an outage would (503 ``processor_unavailable``, safe to retry),
-anything else is declined as unusable.  It is refused on the prod stage.
+"""The one interface to the card processor (the API never sees card numbers).
+Authorize then capture, so money is taken only after our ledger commits; every call names a
+``reference`` the processor can use as its idempotency key.  ``TestProcessor``
+(``PAYMENT_PROCESSOR=test``, refused on prod): ``tok_visa*`` accepted, ``tok_declined`` 402,
+``tok_processor_error`` 503, anything else declined.
+Why: docs/decisions/charging.md
 """
 from __future__ import annotations
 

@@ -1,14 +1,8 @@
 """``@endpoint``: one decorator that declares a route the way the contract describes it.
-
-It registers the Chalice route, parses and validates the JSON body and query string against
-declared schemas (400 ``invalid_request`` naming each field), authenticates the bearer token
-when roles are given (401/403, through the authenticator ``app.py`` hands over with
-``use_authenticator``: the web edge imports no capability), and records everything in
-``ENDPOINTS`` so the OpenAPI document is generated from the same declarations the code runs on.
-
-Views receive an ``ApiRequest`` plus the path parameters, and return a JSON-able value (sent
-with the declared status), a ``Reply``, or (``idempotent=True`` endpoints) the
-``StoredResponse`` of ``core.idempotency``, sent as stored, replays marked.
+It registers the Chalice route, validates input, authenticates through the authenticator
+``app.py`` hands over (``use_authenticator``: the web edge imports no capability), and records
+everything in ``ENDPOINTS`` so the OpenAPI document comes from the declarations the code runs on.
+Why: docs/decisions/web-edge.md
 """
 from __future__ import annotations
 

@@ -1,15 +1,8 @@
-"""Request validation from the same JSON Schema fragments the OpenAPI document publishes.
-
-A small interpreter for the subset we use (object, string, integer, boolean, array; required,
-additionalProperties: false, enum, pattern, min/max length and value, items) whose messages name
-the offending field, which is what clients act on.  Unknown fields are refused.
-
-Text that people write (``written_text``: message bodies, notes, reasons) and names
-(``person_name``) carry a ``format`` checked here, the one place that says what such text may
-hold (api.md Conventions): no NUL or other C0/C1 control character but newline and tab (names:
-none at all), no bidirectional override or isolate character (they make text read other than it
-is stored, e.g. in an email), and for names no URL (a name is put into emails to any address we
-send to, so it must not carry a link).
+"""Request validation from the same JSON Schema fragments the OpenAPI document publishes:
+a small interpreter for the subset we use, whose messages name the offending field.  Unknown
+fields are refused.  ``written_text`` and ``person_name`` formats are the one place that says
+what such text may hold (no control or bidi characters; no URL in names).
+Why: docs/decisions/web-edge.md
 """
 from __future__ import annotations
 
