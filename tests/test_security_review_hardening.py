@@ -160,6 +160,7 @@ def test_f14_the_page_script_reads_the_fragment_and_sends_the_token_only_in_a_bo
     assert fetch == "v1/auth/password/reset" and "body: JSON.stringify({ token: token" in script
 
 
+@pytest.mark.live
 def test_f14_in_a_browser_the_token_never_travels_in_a_url(make_family):
     """A real browser opens the emailed link with tracking parameters added: the page loads,
     the token leaves the address bar, no request URL carries it, and the reset works."""
@@ -201,6 +202,7 @@ def test_f14_in_a_browser_the_token_never_travels_in_a_url(make_family):
     assert secret in body
 
 
+@pytest.mark.live
 def test_f14_the_local_servers_request_log_never_prints_tokens():
     """``make run``'s request log printed ``GET /reset-password?token=<account>.<secret>``."""
     with devserver() as (base, process):
@@ -249,6 +251,7 @@ def test_f13_hsts_on_every_kind_of_response(api, make_family, monkeypatch):
         assert response.headers.get("Strict-Transport-Security") == HSTS, name
 
 
+@pytest.mark.live
 def test_f13_hsts_on_the_local_servers_own_404():
     with devserver() as (base, _):
         status, headers = http_get(f"{base}/no/such/route")

@@ -266,6 +266,7 @@ def pin_checks(monkeypatch):
     return calls
 
 
+@pytest.mark.live
 def test_f02_twelve_parallel_pin_guesses_reach_the_pin_check_at_most_five_times(
         aws_state, pin_checks):
     with running_stack() as base_url:
