@@ -196,3 +196,29 @@ def make_family(api):
         return email, password, tokens
 
     return make
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory) -> dict:
+    """The prod stage's packaged SAM template (``make package`` without the wheels), built once
+    per run for the two files that read it (test_package, test_security_review_hardening)."""
+    import shutil
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    work = tmp_path_factory.mktemp("package")
+    project = work / "project"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
+    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=ignore)
+    shutil.copytree(ROOT / ".chalice", project / ".chalice", ignore=ignore)
+    shutil.copy(ROOT / "app.py", project / "app.py")
+    (project / "requirements.txt").write_text("")
+    environment = {"PATH": str(bin_dir), "AWS_DEFAULT_REGION": "us-east-1", "HOME": str(work)}
+    merge = subprocess.run([sys.executable, str(ROOT / "scripts" / "cfn_resources.py")],
+                           cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
+    (work / "resources.json").write_text(merge.stdout)
+    subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
+                    str(work / "resources.json"), str(work / "out")],
+                   cwd=project, env=environment, capture_output=True, text=True, check=True)
+    return json.loads((work / "out" / "sam.json").read_text())

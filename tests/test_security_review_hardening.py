@@ -33,7 +33,6 @@ from tests.conftest import ROOT, STRONG_PASSWORD
 from tests.live_stack import free_port
 from tests.messaging_support import new_key, stamp_balance, world  # noqa: F401
 from tests.money_fixtures import card  # noqa: F401
-from tests.test_package import template  # noqa: F401 (the packaged prod template, once)
 
 NEW_PASSWORD = "velvet thunder pocket 2031 maple"
 OTHER_PASSWORD = "lighthouse marmalade 1987 sprint"
