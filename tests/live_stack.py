@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
+import pytest
 from chalice.config import Config
 from chalice.local import create_local_server
 
@@ -96,3 +97,22 @@ def post_json(base_url: str, path: str, body: dict,
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+@pytest.fixture
+def secret_checks(monkeypatch) -> list[str]:
+    """Every secret (password or PIN) that reached bcrypt, from any thread: races over HTTP
+    assert how many attempts were evaluated."""
+    from chalicelib.accounts import passwords
+
+    calls: list[str] = []
+    lock = threading.Lock()
+    original = passwords.verify_password
+
+    def counting(secret, secret_hash):
+        with lock:
+            calls.append(secret)
+        return original(secret, secret_hash)
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    return calls

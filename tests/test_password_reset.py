@@ -294,7 +294,7 @@ def test_phone_verification_needs_sign_in_and_a_valid_number(api, make_family):
     _, _, tokens = make_family()
     assert api.post("/v1/account/phone", {"phone": "+12025550142",
                                           "current_password": STRONG_PASSWORD}).status_code == 401
-    for bad in ("12025550142", "+1202", "+19999999999"):
+    for bad in ("202-555", "+1202", "+19999999999", "call me"):
         response = api.post("/v1/account/phone", {"phone": bad,
                                                   "current_password": STRONG_PASSWORD},
                             token=tokens["access_token"])

@@ -17,7 +17,7 @@ from chalicelib.accounts import passwords
 from chalicelib.core import aws, clock
 from chalicelib.facilities.seed import DEMO_INMATE_PIN, DEMO_KIOSK_KEY, seed_demo_facility
 from chalicelib.facilities.store import Inmate, Kiosk
-from tests.live_stack import post_json, running_stack
+from tests.live_stack import post_json, running_stack, secret_checks  # noqa: F401
 from tests.messaging_support import (DEMO_FACILITY_ID, ELENA, MARCUS, OTHER_KIOSK_KEY, _login,
                                      world)  # noqa: F401  (fixture)
 
@@ -250,25 +250,9 @@ def test_f09_an_admin_unlocks_an_inmate_naming_the_facility(world, capsys):
 
 # --- finding 2: parallel PIN guesses over HTTP ------------------------------------------------
 
-@pytest.fixture
-def pin_checks(monkeypatch):
-    """How many times a PIN reached bcrypt, from any thread."""
-    calls = []
-    lock = threading.Lock()
-    original = passwords.verify_password
-
-    def counting(secret, secret_hash):
-        with lock:
-            calls.append(secret)
-        return original(secret, secret_hash)
-
-    monkeypatch.setattr(passwords, "verify_password", counting)
-    return calls
-
-
 @pytest.mark.live
 def test_f02_twelve_parallel_pin_guesses_reach_the_pin_check_at_most_five_times(
-        aws_state, pin_checks):
+        aws_state, secret_checks):
     with running_stack() as base_url:
         seed_demo_facility()
         guesses = [f"{n:06d}" for n in range(100000, 100012)]
@@ -286,7 +270,7 @@ def test_f02_twelve_parallel_pin_guesses_reach_the_pin_check_at_most_five_times(
                           {"facility_id": DEMO_FACILITY_ID, "inmate_number": "A1001",
                            "pin": DEMO_INMATE_PIN}, headers={"X-Kiosk-Key": DEMO_KIOSK_KEY})
 
-    evaluated = [pin for pin in pin_checks if pin in guesses]
+    evaluated = [pin for pin in secret_checks if pin in guesses]
     assert len(evaluated) <= 5
     statuses = [status for status, _ in results]
     assert statuses.count(401) == len(evaluated)
