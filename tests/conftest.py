@@ -5,7 +5,8 @@ stage's configuration (bcrypt cost 4), and a clock it may move with ``clock.adva
 
 Tiers (markers registered in pytest.ini, README "Tests"): each test is exactly one of ``unit``
 (no AWS), ``api`` (in-process moto, through ``aws_state``) or ``live`` (real HTTP servers on free
-ports; marked by hand, it wins over ``api``); ``slow`` and ``serial`` are marked by hand.
+ports: set for the live fixtures, by hand where a test starts a server inline; it wins over
+``api``).  ``slow`` is set for the slow fixtures and by hand; ``serial`` only by hand.
 """
 from __future__ import annotations
 
@@ -101,6 +102,8 @@ def last_code(to: str) -> str:
 
 # Fixtures that serve the app over real HTTP; tests starting a server inline are marked by hand.
 LIVE_FIXTURES = {"stack", "live_app", "live_account"}
+# Fixtures that take seconds to build (a server, a browser, `chalice package`).
+SLOW_FIXTURES = LIVE_FIXTURES | {"template", "browser"}
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -112,6 +115,8 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker("live")
         if item.get_closest_marker("live") is None:
             item.add_marker("api" if "aws_state" in fixtures else "unit")
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker("slow")
 
 
 @pytest.fixture(scope="session")

@@ -237,6 +237,7 @@ def _call(cast: Cast, key: str, role: str):
     return cast.world.api.call(method, path, body, token=cast.tokens[role], headers=headers)
 
 
+@pytest.mark.slow
 def test_v4_1_1_v4_1_3_v4_2_1_authorization_matrix_every_endpoint_every_role(world, card):
     """ASVS 4.1.1 (enforced server side), 4.1.3 (least privilege), 4.2.1 (object level, IDOR),
     4.1.5 (deny by default) and 3.x (401 without a token): every endpoint in ``ENDPOINTS`` ×

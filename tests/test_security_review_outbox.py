@@ -203,6 +203,7 @@ def _median_ms(base_url: str, path: str, bodies: dict[str, dict]) -> dict[str, f
     return {label: statistics.median(values) for label, values in times.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.live
 @pytest.mark.serial
 def test_f08_forgot_reset_and_verify_take_the_same_time_for_known_and_unknown_addresses(
