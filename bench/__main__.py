@@ -2,7 +2,7 @@
 
 Rows are ``(name, value, goal)`` or ``(name, value, goal, detail)``; ``goal`` reads like
 ``"<= 1.10"`` or ``">= 2"``, and is checked here.  Always exits 0: the table says which goals
-are met.  Optional modules (other capabilities' benchmarks) are skipped when absent.
+are met.
 """
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ import time
 
 from bench.harness import prepare_environment
 
-MODULES = ("bench.bench_login", "bench.bench_import", "bench.bench_cleanup")
-OPTIONAL_MODULES = ("bench.bench_money", "bench.bench_messaging")
-_COMPARISONS = {"<=": operator.le, "≤": operator.le, "<": operator.lt,
-                ">=": operator.ge, "≥": operator.ge, ">": operator.gt}
-_GOAL = re.compile(r"^\s*(<=|≤|<|>=|≥|>)\s*([0-9.]+)")
+MODULES = ("bench.bench_login", "bench.bench_import", "bench.bench_cleanup", "bench.bench_money",
+           "bench.bench_messaging")
+_COMPARISONS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
+_GOAL = re.compile(r"^\s*(<=|<|>=|>)\s*([0-9.]+)")
 
 
 def goal_met(value: float, goal: str) -> str:
@@ -29,21 +28,10 @@ def goal_met(value: float, goal: str) -> str:
     return "met" if _COMPARISONS[match.group(1)](value, float(match.group(2))) else "MISSED"
 
 
-def load(names: tuple[str, ...], optional: bool) -> list:
-    modules = []
-    for name in names:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if not (optional and error.name == name):
-                raise
-    return modules
-
-
 def main() -> int:
     prepare_environment()
     rows = []
-    for module in load(MODULES, optional=False) + load(OPTIONAL_MODULES, optional=True):
+    for module in map(importlib.import_module, MODULES):
         started = time.perf_counter()
         print(f"running {module.__name__} ...", flush=True)
         module_rows = module.run()

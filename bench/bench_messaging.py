@@ -105,7 +105,6 @@ def _approved_contact(account_id: str, inmate_id: str) -> str:
 def _fill_thread(contact_id: str, account_id: str, inmate_id: str, count: int) -> None:
     from chalicelib.core import clock
     from chalicelib.messaging import states
-    from chalicelib.messaging.audit import precise_time
     from chalicelib.messaging.store import Message, review_key
 
     first = clock.now() - count  # one message a second, up to now
@@ -118,7 +117,7 @@ def _fill_thread(contact_id: str, account_id: str, inmate_id: str, count: int) -
                 family_name="Pat Bench", inmate_name="Bench Inmate",
                 body=f"Letter number {n}: how are you doing this week? ✉️",
                 status=states.DELIVERED, review_key=review_key("demo-county", states.DELIVERED),
-                sent_key=f"{precise_time(first + n)}#{message_id}", sent_at=clock.iso(first + n),
+                sent_key=f"{clock.iso_precise(first + n)}#{message_id}", sent_at=clock.iso(first + n),
                 family_thread_id=contact_id, inbox_inmate_id=inmate_id, stamps_spent=1,
                 payer_account_id=account_id))
 

@@ -80,7 +80,7 @@ def fresh_aws() -> Iterator[None]:
 
     from chalicelib.config import get_settings, reset_settings
     from chalicelib.core import aws, clock, delivery, notify
-    from chalicelib.core.store import create_tables
+    from chalicelib.core.store import create_tables, reset_connections
 
     dynamo_calls()  # before any client exists, so every client reports to it
     with mock_aws():
@@ -88,7 +88,7 @@ def fresh_aws() -> Iterator[None]:
         aws.reset_clients()
         notify.use_notifier(None)
         clock.reset()
-        _forget_pynamodb_connections()
+        reset_connections()  # PynamoDB caches connections; a new moto context wants fresh ones
         create_tables()
         delivery.ensure_queue()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
@@ -97,13 +97,6 @@ def fresh_aws() -> Iterator[None]:
         finally:
             clock.reset()
             reset_settings()
-
-
-def _forget_pynamodb_connections() -> None:
-    """PynamoDB caches connections; a new moto context wants fresh clients."""
-    from chalicelib.core.store import reset_connections
-
-    reset_connections()
 
 
 Sample = tuple[float, float]  # (wall seconds, CPU seconds of the measuring process)

@@ -233,7 +233,7 @@ def test_refund_reverses_once_and_only_by_staff_of_that_facility(api, family, ca
 def test_refund_of_money_already_spent_is_refused(api, family):
     _, token = family
     deposit = post_deposit(api, token, deposit_body(amount_cents=5000)).json
-    from chalicelib.payments.store import write_together
+    from chalicelib.core.store import write_together
 
     write_together(lambda t: ledger.post(t, "spend_1", "purchase", clock.iso(), [
         ledger.Posting("inmate:inm_A1001:trust", -4000),

@@ -1,7 +1,6 @@
 """Facility directory and inmate search (issue 4, api.md "Facilities, inmates, contacts")."""
 from __future__ import annotations
 
-from chalicelib.facilities.store import publish_rules
 from tests.money_fixtures import (DEMO_FACILITY_ID, OTHER_FACILITY_ID, admit, card, facilities,  # noqa: F401
                                   family, staff_token)
 
@@ -65,18 +64,6 @@ def test_staff_search_only_their_own_facility(api, facilities):
     token = staff_token(api, DEMO_FACILITY_ID)
     assert api.get(f"/v1/facilities/{DEMO_FACILITY_ID}/inmates", token=token).status_code == 200
     assert api.get(f"/v1/facilities/{OTHER_FACILITY_ID}/inmates", token=token).status_code == 403
-
-
-def test_published_rules_reach_every_inmate_copy(api, family):
-    _, token = family
-    new_rules = {"deposit_min_cents": 500, "fee_tiers": [{"up_to_cents": 30000, "fee_cents": 100}]}
-    assert publish_rules(DEMO_FACILITY_ID, new_rules) == 2
-    quote = api.get("/v1/deposits/quote?inmate_id=inm_A1001&account=trust&amount_cents=2000",
-                    token=token)
-    assert quote.json == {"amount_cents": 2000, "fee_cents": 100, "total_cents": 2100}
-    low = api.get("/v1/deposits/quote?inmate_id=inm_A1001&account=trust&amount_cents=400",
-                  token=token)
-    assert low.status_code == 422 and low.json["code"] == "limit_exceeded"
 
 
 def test_inmate_without_a_rules_copy_uses_the_facility_rules(api, family):

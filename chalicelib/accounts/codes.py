@@ -26,14 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest, RateLimited
 from chalicelib.core.ratelimit import RatePolicy
-from chalicelib.core.store import condition_failed
+from chalicelib.core.store import get_or_none, written
 from chalicelib.accounts.store import LinkToken, OneTimeCode
 
 
@@ -126,16 +125,13 @@ def check(purpose: str, owner_id: str, code: str) -> OneTimeCode | None:
     subject = _subject(purpose, owner_id)
     now = int(clock.now())
     record = OneTimeCode(subject)
-    try:
-        record.update(
+    # Refused: no live code, or no attempt left.  Any other failure propagates (a 503: not the
+    # person's fault, and no attempt was spent).
+    if not written(lambda: record.update(
             actions=[OneTimeCode.attempts_left.add(-1)],
             condition=(OneTimeCode.subject.exists() & (OneTimeCode.attempts_left > 0)
-                       & (OneTimeCode.expires_at > now)),
-        )
-    except UpdateError as error:
-        if condition_failed(error):  # no live code, or no attempt left
-            return None
-        raise  # DynamoDB failed: not the person's fault, and no attempt was spent
+                       & (OneTimeCode.expires_at > now)))):
+        return None
     if not secrets.same(record.code_digest, secrets.keyed_digest(code, subject)):
         if record.attempts_left <= 0 and record.token_digest is None:
             _delete_if(record, OneTimeCode.attempts_left <= 0)
@@ -156,10 +152,8 @@ def revoke_in(transaction: TransactWrite, purpose: str, owner_id: str) -> None:
 
 
 def is_live(purpose: str, owner_id: str) -> bool:
-    try:
-        return not OneTimeCode.get(_subject(purpose, owner_id), consistent_read=True).is_expired()
-    except OneTimeCode.DoesNotExist:
-        return False
+    record = get_or_none(OneTimeCode, _subject(purpose, owner_id))
+    return record is not None and not record.is_expired()
 
 
 def owner_of(record: OneTimeCode) -> str:
@@ -172,14 +166,12 @@ def live_token(purpose: str, token: str) -> OneTimeCode | None:
     link_id, _, secret = token.partition(".")
     if not link_id or not secret:
         return None
-    try:
-        pointer = LinkToken.get(_LINK_PREFIX + link_id, consistent_read=True)
-        if pointer.is_expired() or not pointer.code_subject.startswith(f"{purpose}#"):
-            return None
-        record = OneTimeCode.get(pointer.code_subject, consistent_read=True)
-    except DoesNotExist:
+    pointer = get_or_none(LinkToken, _LINK_PREFIX + link_id)
+    if pointer is None or pointer.is_expired() \
+            or not pointer.code_subject.startswith(f"{purpose}#"):
         return None
-    if record.is_expired():
+    record = get_or_none(OneTimeCode, pointer.code_subject)
+    if record is None or record.is_expired():
         return None
     if not secrets.same(record.token_digest, secrets.token_digest(token)):
         return None
@@ -196,10 +188,4 @@ def withdraw(purpose: str, owner_id: str, issued: IssuedCode) -> None:
 
 
 def _delete_if(record: OneTimeCode, condition) -> bool:
-    try:
-        record.delete(condition=condition)
-        return True
-    except DeleteError as error:
-        if condition_failed(error):
-            return False
-        raise
+    return written(lambda: record.delete(condition=condition))

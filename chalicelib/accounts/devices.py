@@ -24,6 +24,7 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.identity import Client
 from chalicelib.core.notify import notifier
+from chalicelib.core.store import get_or_none
 
 DAY = 24 * 60 * 60
 
@@ -70,7 +71,7 @@ def is_remembered(account: Account, token: str | None) -> bool:
     if not token or token.count(".") != 1:
         return False
     device_id, secret = token.split(".")
-    record = mfa_store.get_or_none(mfa_store.RememberedDevice, device_id) if device_id else None
+    record = get_or_none(mfa_store.RememberedDevice, device_id) if device_id else None
     return (record is not None and not record.is_expired()
             and record.account_id == account.account_id
             and record.password_changed_at == account.password_changed_at
@@ -85,7 +86,7 @@ def note_sign_in(account: Account, client: Client, remembered: bool) -> bool:
     if remembered:
         return False
     digest = device_digest(account.account_id, client.user_agent)
-    if mfa_store.get_or_none(mfa_store.KnownDevice, account.account_id, digest) is not None:
+    if get_or_none(mfa_store.KnownDevice, account.account_id, digest) is not None:
         return False
     device_label = label(client.user_agent)
     now = clock.iso()

@@ -25,6 +25,7 @@ from chalicelib.core import clock, kms, secrets
 from chalicelib.core.errors import Conflict, Forbidden, Unauthenticated
 from chalicelib.core.identity import Client
 from chalicelib.core.notify import notifier
+from chalicelib.core.store import get_or_none
 
 
 class MfaAlreadyEnabled(Conflict):
@@ -103,7 +104,7 @@ def start_setup(account: Account) -> dict:
 
 
 def confirm(account: Account, code: str, client: Client) -> list[str]:
-    factor = mfa_store.get_or_none(mfa_store.TotpFactor, account.account_id)
+    factor = get_or_none(mfa_store.TotpFactor, account.account_id)
     if factor is None or factor.confirmed:
         raise MfaAlreadyEnabled() if factor is not None else MfaNotPending()
     step = otp.matching_step(_secret_of(factor), code, clock.now())
@@ -164,7 +165,7 @@ def _tell_owner(account: Account, template: str) -> None:
 # --- state ---------------------------------------------------------------------------------
 
 def enabled_factor(account_id: str) -> mfa_store.TotpFactor | None:
-    factor = mfa_store.get_or_none(mfa_store.TotpFactor, account_id)
+    factor = get_or_none(mfa_store.TotpFactor, account_id)
     return factor if factor is not None and factor.confirmed else None
 
 

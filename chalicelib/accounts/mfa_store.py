@@ -16,12 +16,11 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, condition_failed,
-                                   register)
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
+                                   register, written)
 
 
 @register
@@ -86,31 +85,12 @@ class KnownDevice(Model):
     first_seen_at = UnicodeAttribute()
 
 
-def get_or_none(model: type[Model], *key: str):
-    try:
-        return model.get(*key, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def _refused(error: PutError | UpdateError | DeleteError) -> bool:
-    """False for a write its condition refused (a business answer); anything else (throttled,
-    unreachable) is re-raised: it must become a 503, never a wrong code or a replay."""
-    if condition_failed(error):
-        return False
-    raise error
-
-
 # --- TOTP ----------------------------------------------------------------------------------
 
 def save_pending_totp(factor: TotpFactor) -> bool:
     """Store a new, unconfirmed factor unless a confirmed one exists; False if one does."""
-    try:
-        factor.save(condition=TotpFactor.account_id.does_not_exist()
-                    | (TotpFactor.confirmed == False))  # noqa: E712 (PynamoDB DSL)
-        return True
-    except PutError as error:
-        return _refused(error)
+    return written(lambda: factor.save(condition=TotpFactor.account_id.does_not_exist()
+                                       | (TotpFactor.confirmed == False)))  # noqa: E712 (DSL)
 
 
 def accept_step(factor: TotpFactor, step: int, confirm: bool) -> bool:
@@ -123,11 +103,7 @@ def accept_step(factor: TotpFactor, step: int, confirm: bool) -> bool:
         condition &= TotpFactor.confirmed == False  # noqa: E712
     else:
         condition &= TotpFactor.confirmed == True  # noqa: E712
-    try:
-        factor.update(actions=actions, condition=condition)
-        return True
-    except UpdateError as error:
-        return _refused(error)
+    return written(lambda: factor.update(actions=actions, condition=condition))
 
 
 # --- recovery codes ------------------------------------------------------------------------
@@ -145,14 +121,11 @@ def burn_recovery_code(account_id: str, digest: str, used_at: str) -> str:
     """``"burned"`` if the code was live and is now used, ``"reused"`` if it was used before,
     ``"unknown"`` if there is no such code."""
     code = RecoveryCode(account_id, digest)
-    try:
-        code.update(actions=[RecoveryCode.used_at.set(used_at)],
-                    condition=RecoveryCode.code_digest.exists()
-                    & RecoveryCode.used_at.does_not_exist())
+    if written(lambda: code.update(actions=[RecoveryCode.used_at.set(used_at)],
+                                   condition=RecoveryCode.code_digest.exists()
+                                   & RecoveryCode.used_at.does_not_exist())):
         return "burned"
-    except UpdateError as error:
-        _refused(error)
-        return "reused" if get_or_none(RecoveryCode, account_id, digest) else "unknown"
+    return "reused" if get_or_none(RecoveryCode, account_id, digest) else "unknown"
 
 
 def recovery_codes_left(account_id: str) -> int:
@@ -176,20 +149,12 @@ def delete_second_factor_in(transaction: TransactWrite, account_id: str) -> None
 # --- challenges and devices ----------------------------------------------------------------
 
 def consume_challenge(challenge: MfaChallenge) -> bool:
-    try:
-        challenge.delete(condition=MfaChallenge.challenge_id.exists())
-        return True
-    except DeleteError as error:
-        return _refused(error)
+    return written(lambda: challenge.delete(condition=MfaChallenge.challenge_id.exists()))
 
 
 def add_known_device(device: KnownDevice) -> bool:
     """True if the device was not known yet (and now is)."""
-    try:
-        device.save(condition=KnownDevice.device_digest.does_not_exist())
-        return True
-    except PutError as error:
-        return _refused(error)
+    return written(lambda: device.save(condition=KnownDevice.device_digest.does_not_exist()))
 
 
 def known_device_count(account_id: str, at_most: int) -> int:

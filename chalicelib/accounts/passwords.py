@@ -89,11 +89,6 @@ def verify_password(password: str, stored: str | None) -> tuple[bool, bool]:
     return matches, matches and _cost_of(hashed) != get_settings().bcrypt_cost
 
 
-def burn_equal_time() -> None:
-    """Spend one bcrypt check, for paths that must cost what a real check costs."""
-    verify_password("timing-equaliser", None)
-
-
 @functools.lru_cache(maxsize=4)
 def _dummy_hash(cost: int) -> bytes:
     import bcrypt

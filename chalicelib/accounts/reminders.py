@@ -18,14 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.accounts.store import Account, account_by_id
 from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.housekeeping import JobState
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
+from chalicelib.core.store import get_or_none, written
 
 JOB_NAME = "password_reminders"
 FIRST_RUN_LOOKBACK_DAYS = 7  # due days are never set in the past, so a week is plenty
@@ -88,10 +87,8 @@ def _remind(account_id: str, bucket: str) -> int:
     if not _is_overdue(account):
         schedule_for(account)  # opted out or changed the password since: move it on or drop it
         return 0
-    try:
-        account.update(actions=[Account.reminder_due_day.remove()],
-                       condition=Account.reminder_due_day == bucket)
-    except UpdateError:
+    if not written(lambda: account.update(actions=[Account.reminder_due_day.remove()],
+                                          condition=Account.reminder_due_day == bucket)):
         return 0  # another run claimed it
     changed = _parse(account.password_changed_at)
     notifier().email(account.email, "password_reminder", full_name=account.full_name,
@@ -108,11 +105,9 @@ def _is_overdue(account: Account) -> bool:
 
 
 def _load_state(today: datetime) -> JobState:
-    try:
-        return JobState.get(JOB_NAME)
-    except JobState.DoesNotExist:
-        start = today - FIRST_RUN_LOOKBACK_DAYS * DAY
-        return JobState(JOB_NAME, watermark=int(start.timestamp()))
+    start = today - FIRST_RUN_LOOKBACK_DAYS * DAY
+    return get_or_none(JobState, JOB_NAME, consistent=False) \
+        or JobState(JOB_NAME, watermark=int(start.timestamp()))
 
 
 def _parse(iso: str) -> datetime:

@@ -22,6 +22,7 @@ from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.core.ratelimit import RatePolicy
+from chalicelib.core.store import get_or_none
 
 VERIFY_EMAIL = "verify_email"
 # notify_messages is read by messaging; password_reminder is opt-in (see ``reminders``).
@@ -142,7 +143,7 @@ def verify_email(email: str, code: str) -> None:
     account = store.account_by_email(email)
     pending = account is not None and not account.email_verified
     owner = account.account_id if pending else stand_in_owner(email)
-    attempt = store.get_or_none(store.SignupAttempt, owner,
+    attempt = get_or_none(store.SignupAttempt, owner,
                                 codes.digest(VERIFY_EMAIL, owner, code.strip()))
     if (not pending or attempt is None or attempt.is_expired()
             or not store.complete_signup(account, attempt, clock.iso())):

@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from typing import Protocol
 from collections.abc import Callable
 
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, Unauthenticated
 from chalicelib.core.identity import Client, Principal
-from chalicelib.core.store import condition_failed, decode_cursor, expiry_update_actions, page
+from chalicelib.core.store import decode_cursor, expiry_update_actions, get_or_none, page, written
 from chalicelib.accounts import activity, devices
-from chalicelib.accounts.store import Account, Session, account_by_id, get_or_none
+from chalicelib.accounts.store import Account, Session, account_by_id
 
 RETIRED_REFRESH_KEPT = 20
 TOUCH_EVERY_SECONDS = 60  # last-used time is written at most once a minute per session
@@ -182,18 +181,14 @@ def refresh(token: str, client: Client) -> TokenPair:
     _guard(session, client)
     access, new_refresh = secrets.new_token(), secrets.new_token()
     retired = (session.retired_refresh_digests + [session.refresh_digest])[-RETIRED_REFRESH_KEPT:]
-    try:
-        session.update(
+    # Any failure but the condition propagates (a 503): the token was not rotated, not stolen.
+    if not written(lambda: session.update(
             actions=[Session.access_digest.set(secrets.token_digest(access)),
                      Session.access_expires_at.set(int(now + settings.access_token_seconds)),
                      Session.refresh_digest.set(secrets.token_digest(new_refresh)),
                      Session.retired_refresh_digests.set(retired),
                      Session.last_used_at.set(int(now))],
-            condition=(Session.refresh_digest == digest) & (Session.revoked == False),  # noqa: E712
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise  # DynamoDB failed (a 503): the token was not rotated and is not stolen
+            condition=(Session.refresh_digest == digest) & (Session.revoked == False))):  # noqa: E712
         # Someone rotated this token a moment ago: it was used twice, treat it as stolen.
         _revoke_stolen(session, client)
         raise invalid from None
@@ -264,13 +259,9 @@ def _revoke_stolen(session: Session, client: Client) -> None:
 
 
 def _touch(session: Session, now: float) -> None:
-    try:
-        session.update(actions=[Session.last_used_at.set(int(now))],
-                       condition=Session.revoked == False)  # noqa: E712
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
-        # revoked in the meantime; the next request will see it
+    # Refused when revoked in the meantime; the next request will see it.
+    written(lambda: session.update(actions=[Session.last_used_at.set(int(now))],
+                                   condition=Session.revoked == False))  # noqa: E712
 
 
 def _expire_now(now: float) -> list:

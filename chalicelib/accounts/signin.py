@@ -37,6 +37,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, InvalidRequest, Unauthenticated
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
+from chalicelib.core.store import get_or_none
 
 
 class InvalidChallenge(Unauthenticated):
@@ -171,7 +172,7 @@ def disable_second_factor(account_id: str, password: str, code: str, client: Cli
 
 def _open_challenge(challenge_id: str, client: Client
                     ) -> tuple[mfa_store.MfaChallenge, Account]:
-    challenge = mfa_store.get_or_none(mfa_store.MfaChallenge, challenge_id)
+    challenge = get_or_none(mfa_store.MfaChallenge, challenge_id)
     if (challenge is None or challenge.is_expired()
             or not secrets.same(challenge.device_digest,
                                 devices.device_digest(challenge.account_id, client.user_agent))):

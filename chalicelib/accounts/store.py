@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -29,8 +29,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import clock
 from chalicelib.core.errors import AccountHeld, AccountLocked
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
-                                   condition_failed, expiry_update_actions, failed_conditions,
-                                   register, transaction_connection)
+                                   expiry_update_actions, failed_conditions,
+                                   get_or_none, register, write_together, written)
 
 
 class ReminderDueIndex(GlobalSecondaryIndex):
@@ -201,19 +201,16 @@ class ConcurrentChange(Exception):
 
 def create_account(account: Account) -> None:
     claim = EmailClaim(account.email, account_id=account.account_id)
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.save(claim, condition=EmailClaim.email.does_not_exist())
-            transaction.save(account, condition=Account.account_id.does_not_exist())
-            if account.role == "admin" and not account.disabled:
-                transaction.update(AccountTally(ENABLED_ADMINS),
-                                   actions=[AccountTally.count.add(1)])
-    except TransactWriteError as error:
-        # Both conditions are "does not exist yet", so a failed condition means taken (a
-        # conflict or throttling is not: it propagates and the client retries).
-        if failed_conditions(error):
-            raise EmailTaken() from None
-        raise
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.save(claim, condition=EmailClaim.email.does_not_exist())
+        transaction.save(account, condition=Account.account_id.does_not_exist())
+        if account.role == "admin" and not account.disabled:
+            transaction.update(AccountTally(ENABLED_ADMINS), actions=[AccountTally.count.add(1)])
+
+    # Both conditions are "does not exist yet", so a failed condition means taken (throttling
+    # is not: it propagates and the client retries).
+    write_together(build, {EmailClaim: EmailTaken, Account: EmailTaken})
 
 
 # The stand-in an unknown email reads in place of an account: never an account id (those start
@@ -226,9 +223,8 @@ def account_by_email(email: str) -> Account | None:
     """Two consistent reads of the same items' shapes whether or not the email has an account,
     so the time this takes says nothing about the address (api.md: forgot, reset and verify
     answer in equal time).  ``None`` for an unknown email."""
-    try:
-        claim = EmailClaim.get(email, consistent_read=True)
-    except DoesNotExist:
+    claim = get_or_none(EmailClaim, email)
+    if claim is None:
         if account_by_id(STAND_IN_ACCOUNT_ID) is None:
             _write_stand_in()
         return None
@@ -247,18 +243,12 @@ def _write_stand_in() -> None:
     stand_in = Account(STAND_IN_ACCOUNT_ID, email="stand-in@invalid", full_name="Stand-in",
                        password_hash="!" * 60, disabled=True, created_at=now,
                        password_changed_at=now)
-    try:
-        stand_in.save(condition=Account.account_id.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):  # else a parallel request wrote it a moment ago
-            raise
+    # Refused when a parallel request wrote it a moment ago.
+    written(lambda: stand_in.save(condition=Account.account_id.does_not_exist()))
 
 
 def account_by_id(account_id: str) -> Account | None:
-    try:
-        return Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(Account, account_id)
 
 
 def bump_session_epoch(account: Account, keep_session: Session | None = None,
@@ -271,7 +261,8 @@ def bump_session_epoch(account: Account, keep_session: Session | None = None,
     for name, value in changes.items():
         attribute = getattr(Account, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
-    with TransactWrite(connection=transaction_connection()) as transaction:
+
+    def build(transaction: TransactWrite) -> None:
         transaction.update(account, actions=actions,
                            condition=Account.session_epoch == account.session_epoch)
         if keep_session is not None:
@@ -279,6 +270,8 @@ def bump_session_epoch(account: Account, keep_session: Session | None = None,
                                condition=Session.revoked == False)  # noqa: E712 (PynamoDB DSL)
         if also is not None:
             also(transaction)
+
+    write_together(build)
     account.session_epoch = new_epoch
     for name, value in changes.items():
         setattr(account, name, value)
@@ -318,35 +311,17 @@ def set_disabled(account: Account, disabled: bool) -> None:
 
 def confirm_pending_phone(account: Account, phone: str) -> bool:
     """Make ``phone`` the account's verified number if it is still the pending one."""
-    try:
-        account.update(actions=[Account.phone.set(phone), Account.phone_verified.set(True),
-                                Account.pending_phone.remove()],
-                       condition=Account.pending_phone == phone)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
-
-
-def get_or_none(model: type[Model], *key: str):
-    try:
-        return model.get(*key, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return written(lambda: account.update(
+        actions=[Account.phone.set(phone), Account.phone_verified.set(True),
+                 Account.pending_phone.remove()],
+        condition=Account.pending_phone == phone))
 
 
 # --- sign-up attempts and email changes ------------------------------------------------------
 
 def save_signup_attempt(attempt: SignupAttempt) -> bool:
     """False if an attempt with the same code is pending already (then draw another code)."""
-    try:
-        attempt.save(condition=SignupAttempt.code_digest.does_not_exist())
-        return True
-    except PutError as error:
-        if condition_failed(error):
-            return False
-        raise
+    return written(lambda: attempt.save(condition=SignupAttempt.code_digest.does_not_exist()))
 
 
 def complete_signup(account: Account, attempt: SignupAttempt, changed_at: str) -> bool:
@@ -357,16 +332,13 @@ def complete_signup(account: Account, attempt: SignupAttempt, changed_at: str) -
     for name in ("phone", "language"):
         value = getattr(attempt, name)
         actions.append(getattr(Account, name).set(value) if value else getattr(Account, name).remove())
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.delete(attempt, condition=SignupAttempt.code_digest.exists())
-            transaction.update(account, actions=actions,
-                               condition=Account.email_verified == False)  # noqa: E712
-    except TransactWriteError as error:
-        if failed_conditions(error):
-            return False
-        raise
-    return True
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.delete(attempt, condition=SignupAttempt.code_digest.exists())
+        transaction.update(account, actions=actions,
+                           condition=Account.email_verified == False)  # noqa: E712
+
+    return written(lambda: write_together(build))
 
 
 def change_email(account: Account, new_email: str,
@@ -375,17 +347,20 @@ def change_email(account: Account, new_email: str,
     taken, the old one released, plus ``also``'s writes, in one transaction.  Raises
     ``EmailTaken`` if another account holds the address; a ``TransactWriteError`` otherwise."""
     old_email = account.email
+
+    def build(transaction: TransactWrite) -> None:
+        transaction.save(EmailClaim(new_email, account_id=account.account_id),
+                         condition=EmailClaim.email.does_not_exist())
+        transaction.delete(EmailClaim(old_email),
+                           condition=EmailClaim.account_id == account.account_id)
+        transaction.update(account, actions=[Account.email.set(new_email),
+                                             Account.pending_email.remove()],
+                           condition=(Account.pending_email == new_email)
+                           & (Account.email == old_email))
+        also(transaction)
+
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.save(EmailClaim(new_email, account_id=account.account_id),
-                             condition=EmailClaim.email.does_not_exist())
-            transaction.delete(EmailClaim(old_email),
-                               condition=EmailClaim.account_id == account.account_id)
-            transaction.update(account, actions=[Account.email.set(new_email),
-                                                 Account.pending_email.remove()],
-                               condition=(Account.pending_email == new_email)
-                               & (Account.email == old_email))
-            also(transaction)
+        write_together(build)
     except TransactWriteError as error:
         if failed_conditions(error) and _claimed_by_another(new_email, account.account_id):
             raise EmailTaken() from None
@@ -434,14 +409,10 @@ def reserve_attempt(subject: str, policy, now: float) -> Reservation:
             & (LoginThrottle.failures.does_not_exist()
                | (LoginThrottle.failures < policy.threshold - 1))
             & (LoginThrottle.expires_at.does_not_exist() | (LoginThrottle.expires_at > now)))
-    try:
-        LoginThrottle(subject).update(
+    if written(lambda: LoginThrottle(subject).update(
             actions=[LoginThrottle.failures.add(1)] + _expiry_actions(now + policy.memory_seconds),
-            condition=live)
+            condition=live)):
         return Reservation(subject)
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
     for _ in range(RESERVE_TRIES):
         reservation = _reserve_by_rewrite(subject, policy, now)
         if reservation is not None:
@@ -481,12 +452,8 @@ def _reserve_by_rewrite(subject: str, policy, now: float) -> Reservation | None:
                     else _expiry_actions(lock_ends + policy.memory_seconds))
         result = Reservation(subject, lock_ends, (failures, locks, locked_until,
                                                   current.expires_at if current else None))
-    try:
-        LoginThrottle(subject).update(actions=actions, condition=unchanged)
-    except UpdateError as error:
-        if condition_failed(error):
-            return None
-        raise
+    if not written(lambda: LoginThrottle(subject).update(actions=actions, condition=unchanged)):
+        return None
     return result
 
 
@@ -496,12 +463,9 @@ def release_attempt(reservation: Reservation) -> None:
     if reservation.locked_until is not None:
         _undo_lock(reservation, keep_failures=True)
         return
-    try:
-        LoginThrottle(reservation.subject).update(actions=[LoginThrottle.failures.add(-1)],
-                                                  condition=LoginThrottle.failures > 0)
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise  # a success cleared the count meanwhile: nothing to give back
+    # Refused when a success cleared the count meanwhile: nothing to give back.
+    written(lambda: LoginThrottle(reservation.subject).update(
+        actions=[LoginThrottle.failures.add(-1)], condition=LoginThrottle.failures > 0))
 
 
 def clear_attempts(reservation: Reservation) -> None:
@@ -519,12 +483,9 @@ def _undo_lock(reservation: Reservation, keep_failures: bool) -> None:
     actions.append(LoginThrottle.locked_until.set(locked_until) if locked_until is not None
                    else LoginThrottle.locked_until.remove())
     actions += _expiry_actions(expires_at) if expires_at is not None else _no_expiry_actions()
-    try:
-        LoginThrottle(reservation.subject).update(
-            actions=actions, condition=LoginThrottle.locked_until == reservation.locked_until)
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise  # an unlock or reset removed the lock meanwhile: nothing to undo
+    # Refused when an unlock or reset removed the lock meanwhile: nothing to undo.
+    written(lambda: LoginThrottle(reservation.subject).update(
+        actions=actions, condition=LoginThrottle.locked_until == reservation.locked_until))
 
 
 def delete_throttle(subject: str) -> None:

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.accounts import activity, codes, service, store
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.config import get_settings
@@ -26,7 +23,7 @@ from chalicelib.core import clock
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
-from chalicelib.core.store import failed_conditions, transaction_connection
+from chalicelib.core.store import write_together, written
 
 UNLOCK = "account_unlock"
 UNLOCK_PAGE_PATH = "/unlock"
@@ -55,14 +52,13 @@ def unlock_with_token(token: str, client: Client) -> None:
     account = store.account_by_id(codes.owner_of(record)) if record else None
     if account is None:
         raise InvalidOrExpiredCode()
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            codes.use_in(transaction, record)
-            store.delete_throttle_in(transaction, service.throttle_subject(account.email))
-            activity.record_in(transaction, account.account_id, "account_unlocked", client,
-                               by="unlock_link")
-    except TransactWriteError as error:
-        if failed_conditions(error):
-            raise InvalidOrExpiredCode() from None  # used by a parallel request a moment ago
-        raise
+
+    def build(transaction) -> None:
+        codes.use_in(transaction, record)
+        store.delete_throttle_in(transaction, service.throttle_subject(account.email))
+        activity.record_in(transaction, account.account_id, "account_unlocked", client,
+                           by="unlock_link")
+
+    if not written(lambda: write_together(build)):
+        raise InvalidOrExpiredCode()  # used by a parallel request a moment ago
     log_event("account_unlocked", account_id=account.account_id, by="unlock_link")

@@ -7,16 +7,17 @@ per table per hour elapsed since the last run, plus one delete per expired recor
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import MODELS, BaseMeta, ExpiringModel, TableName, expiry_bucket, register
+from chalicelib.core.store import (MODELS, BaseMeta, ExpiringModel, TableName, expiry_bucket,
+                                   get_or_none, register, written)
 
 HOUR = 3600
 
@@ -34,10 +35,6 @@ class JobState(Model):
 class CleanupReport:
     deleted: dict[str, int] = field(default_factory=dict)
     buckets_queried: int = 0
-
-    @property
-    def total_deleted(self) -> int:
-        return sum(self.deleted.values())
 
 
 def expiring_models() -> list[type[ExpiringModel]]:
@@ -58,11 +55,10 @@ def delete_expired(job_name: str = "cleanup") -> CleanupReport:
         for hour in range(first_hour, current_hour + HOUR, HOUR):
             report.buckets_queried += 1
             for key_only in model.by_expiry.query(expiry_bucket(hour), model.expires_at <= int(now)):
-                try:
-                    key_only.delete(condition=model.expires_at <= int(now))
+                # Refused when renewed since the index was written: not expired any more.
+                if written(functools.partial(key_only.delete,
+                                             condition=model.expires_at <= int(now))):
                     report.deleted[name] += 1
-                except DeleteError:
-                    pass  # renewed since the index was written: not expired any more
     state.watermark = current_hour
     state.save()
     log_event("cleanup_finished", deleted=report.deleted, buckets=report.buckets_queried)
@@ -70,8 +66,6 @@ def delete_expired(job_name: str = "cleanup") -> CleanupReport:
 
 
 def _load_state(job_name: str, now: float) -> JobState:
-    try:
-        return JobState.get(job_name)
-    except JobState.DoesNotExist:
-        lookback = get_settings().cleanup_lookback_hours * HOUR
-        return JobState(job_name, watermark=now - lookback)
+    lookback = get_settings().cleanup_lookback_hours * HOUR
+    return get_or_none(JobState, job_name, consistent=False) \
+        or JobState(job_name, watermark=now - lookback)

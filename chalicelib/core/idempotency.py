@@ -1,5 +1,7 @@
 """Idempotency keys (api.md "Conventions"; Stripe-style): a retried request replays the first
-response instead of acting twice.
+response instead of acting twice.  The one implementation for every request that charges a card
+or spends stamps or a balance (deposits, stamp purchases, message sends, and what comes next):
+one table, one key syntax, one fingerprint, one lifetime, one replay header.
 
 How it works, and why it holds under concurrency:
 
@@ -13,12 +15,15 @@ How it works, and why it holds under concurrency:
   the operation and body: the same key with another body is 409 ``idempotency_key_reused``.
 * Records live ``idempotency_key_seconds`` (24 h by default), enforced on read; afterwards the
   key may be reused and the hourly clean-up deletes the record.
+* A replay carries ``Idempotent-Replayed: true`` (``REPLAYED_HEADER``).
 * Only successful effects are recorded.  A declined card or a refused limit changed nothing, so
   a retry with the same key simply tries again.
 
-Usage: ``attempt = Attempt(account_id, key, operation, body)``; ``attempt.previous()`` (or
-``attempt.read_in(transact_get)`` to fold the read into a ``TransactGet`` the caller makes
-anyway); then ``attempt.record(transaction, status, body)`` inside the effect's transaction.
+Usage: declare the route with ``@endpoint(..., idempotent=True)``; the view passes
+``request.idempotency_key`` to its service and returns the service's ``StoredResponse``.  The
+service makes ``attempt = Attempt(account_id, key, operation, payload)``; ``attempt.previous()``
+(or ``attempt.read_in(transact_get)`` to fold the read into a ``TransactGet`` it makes anyway);
+then ``attempt.record(transaction, status, body)`` inside the effect's transaction.
 """
 from __future__ import annotations
 
@@ -28,15 +33,16 @@ import re
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, InvalidRequest
-from chalicelib.core.store import BaseMeta, ByExpiry, ExpiringModel, TableName, register
+from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
+                                   register, resolved)
 
 HEADER = "idempotency-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces (the document shows it too)
 _KEY_SHAPE = re.compile(KEY_PATTERN)
 
@@ -65,19 +71,25 @@ class StoredResponse:
         """The body to hand back; serialising it again gives ``text`` byte for byte."""
         return json.loads(self.text)
 
+    def headers(self) -> dict[str, str]:
+        """A replay is marked so clients can tell."""
+        return {REPLAYED_HEADER: "true"} if self.replayed else {}
+
 
 def key_from(headers, required: bool = True) -> str | None:
     """The request's ``Idempotency-Key``, checked; 400 when required and missing."""
     key = headers.get(HEADER)
     if key is None or key == "":
         if required:
-            raise InvalidRequest("This request moves money: send an Idempotency-Key header "
-                                 "(a unique value per operation, reused only for retries).",
-                                 code="idempotency_key_required")
+            raise InvalidRequest("This request charges or spends: send an Idempotency-Key header "
+                                 "(a unique value per operation, reused only to retry it, so a "
+                                 "retry never acts twice).", code="idempotency_key_required",
+                                 errors=[{"field": "Idempotency-Key", "problem": "is required"}])
         return None
     if not _KEY_SHAPE.match(key):
         raise InvalidRequest("The Idempotency-Key must be 1 to 255 printable ASCII characters "
-                             "without spaces.", code="invalid_idempotency_key")
+                             "without spaces.", code="invalid_idempotency_key",
+                             errors=[{"field": "Idempotency-Key", "problem": "is not a valid key"}])
     return key
 
 
@@ -102,7 +114,11 @@ class Attempt:
     def previous(self) -> StoredResponse | None:
         """The response to replay, None if the key is new, or 409 if it was used for another
         request.  Reads the table unless ``read_in`` already did (and is not re-used after)."""
-        record = self._take_future_result() if self._future is not None else self._get()
+        if self._future is not None:
+            future, self._future = self._future, None
+            record = resolved(future)
+        else:
+            record = get_or_none(IdempotencyRecord, self.scope_key)
         if record is None or record.is_expired():
             return None
         if record.fingerprint != self.fingerprint:
@@ -122,16 +138,3 @@ class Attempt:
         transaction.save(record, condition=(IdempotencyRecord.scope_key.does_not_exist()
                                             | (IdempotencyRecord.expires_at <= int(now))))
         return stored
-
-    def _take_future_result(self) -> IdempotencyRecord | None:
-        future, self._future = self._future, None
-        try:
-            return future.get()
-        except DoesNotExist:
-            return None
-
-    def _get(self) -> IdempotencyRecord | None:
-        try:
-            return IdempotencyRecord.get(self.scope_key, consistent_read=True)
-        except DoesNotExist:
-            return None

@@ -22,13 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import RateLimited
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
-                                   condition_failed, expiry_update_actions, register)
+                                   expiry_update_actions, register, written)
 
 
 @register
@@ -63,11 +62,8 @@ class RatePolicy:
         """Count one hit for ``subject`` and say whether it is within the limit."""
         now = int(clock.now())
         counter = RateCounter(f"{self.name}#{subject}")
-        try:
-            counter.update(actions=[RateCounter.hits.add(1)],
-                           condition=RateCounter.expires_at > now)
-        except UpdateError as error:
-            _reraise_unless_condition_failed(error)
+        if not written(lambda: counter.update(actions=[RateCounter.hits.add(1)],
+                                              condition=RateCounter.expires_at > now)):
             self._start_window(counter, now)
         if counter.hits <= self.limit:
             return RateDecision(True, 0)
@@ -77,25 +73,17 @@ class RatePolicy:
         """Undo one hit of ``subject``.  A counter left without hits is removed, so the window
         starts again with the next hit (a window counted from the first failure)."""
         counter = RateCounter(f"{self.name}#{subject}")
-        try:
-            counter.delete(condition=RateCounter.hits == 1)
+        if written(lambda: counter.delete(condition=RateCounter.hits == 1)):
             return
-        except DeleteError as error:
-            _reraise_unless_condition_failed(error)
-        try:
-            counter.update(actions=[RateCounter.hits.add(-1)], condition=RateCounter.hits > 1)
-        except UpdateError as error:
-            _reraise_unless_condition_failed(error)  # gone meanwhile: nothing to give back
+        # Refused when gone meanwhile: nothing to give back.
+        written(lambda: counter.update(actions=[RateCounter.hits.add(-1)],
+                                       condition=RateCounter.hits > 1))
 
     def _start_window(self, counter: RateCounter, now: int) -> None:
-        try:
-            counter.update(
+        if not written(lambda: counter.update(
                 actions=[RateCounter.hits.set(1)]
                 + expiry_update_actions(RateCounter, now + self.window_seconds),
-                condition=RateCounter.expires_at.does_not_exist() | (RateCounter.expires_at <= now),
-            )
-        except UpdateError as error:
-            _reraise_unless_condition_failed(error)
+                condition=RateCounter.expires_at.does_not_exist() | (RateCounter.expires_at <= now))):
             # A parallel request started the window a moment ago: count in that one.
             counter.update(actions=[RateCounter.hits.add(1)])
 
@@ -119,8 +107,3 @@ def limit_source(name: str, source_ip: str) -> None:
         secrets.keyed_digest(source_ip, "source-address"))
     if not decision.allowed:
         raise SourceRateLimited(decision.retry_after_seconds)
-
-
-def _reraise_unless_condition_failed(error: UpdateError | DeleteError) -> None:
-    if not condition_failed(error):
-        raise error

@@ -6,21 +6,29 @@
   hash key is the hour the record expires in.  The scheduled clean-up queries that index hour by
   hour, so its cost follows the number of expired records, never the size of the table.
 * Cursors are the Query's ``LastEvaluatedKey``, signed so clients cannot forge them.
+* The toolkit every capability's store uses: ``get_or_none``, ``write_together`` /
+  ``read_together`` (transactions retried on ``TransactionConflict``) and ``written`` (a failed
+  condition is a business answer; anything else propagates and becomes a 503).
 """
 from __future__ import annotations
 
 import functools
 import json
 import os
+import random
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
+from pynamodb.exceptions import (DeleteError, DoesNotExist, PutError, TransactGetError,
+                                 TransactWriteError, UpdateError)
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
@@ -177,6 +185,129 @@ def cancellation_codes(error) -> set[str]:
 def failed_conditions(error) -> bool:
     """A transaction cancelled because at least one of its conditions failed."""
     return "ConditionalCheckFailed" in cancellation_codes(error)
+
+
+def refused(error) -> bool:
+    """A write (single item or transaction) refused by one of its conditions."""
+    return condition_failed(error) or failed_conditions(error)
+
+
+def only_conflicts(error) -> bool:
+    """A transaction cancelled only because another one touched its items at that instant."""
+    codes = cancellation_codes(error)
+    return bool(codes) and codes <= {"TransactionConflict"}
+
+
+# --- the toolkit ---------------------------------------------------------------------------
+
+# A conflict means another transaction on the same items at the same instant; a few retries
+# with jitter get through, more would only hide contention the caller should hear about (503).
+CONFLICT_RETRIES = 4
+
+
+def get_or_none(model: type[Model], *key: str, consistent: bool = True):
+    """The item with this key, or None."""
+    try:
+        return model.get(*key, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def resolved(future):
+    """What a ``TransactGet`` future holds: the item, or None (also for no future at all)."""
+    if future is None:
+        return None
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None
+
+
+def written(write: Callable[[], object]) -> bool:
+    """Run one conditional write: True when it was written, False when a condition refused it
+    (a business answer).  Any other failure (throttling, a timeout, a conflict) propagates."""
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError, TransactWriteError) as error:
+        if refused(error):
+            return False
+        raise
+    return True
+
+
+class Transaction(TransactWrite):
+    """A ``TransactWrite`` that remembers which model each item is, so a cancelled transaction
+    can say *which* condition failed.  DynamoDB lists cancellation reasons in the order of the
+    request's items, and PynamoDB sends condition checks, deletes, puts, then updates; the same
+    grouping is kept here."""
+
+    def __init__(self) -> None:
+        super().__init__(connection=transaction_connection())
+        self._models: dict[str, list[type]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def condition_check(self, model_cls, hash_key, range_key=None, condition=None):
+        self._models["check"].append(model_cls)
+        return super().condition_check(model_cls, hash_key, range_key, condition)
+
+    def delete(self, model, condition=None, **kwargs):
+        self._models["delete"].append(type(model))
+        return super().delete(model, condition, **kwargs)
+
+    def save(self, model, condition=None, return_values=None):
+        self._models["put"].append(type(model))
+        return super().save(model, condition, return_values)
+
+    def update(self, model, actions, condition=None, **kwargs):
+        self._models["update"].append(type(model))
+        return super().update(model, actions, condition, **kwargs)
+
+    def refused_models(self, error: TransactWriteError) -> set[type]:
+        """The models whose condition failed in this (cancelled) transaction."""
+        if aws_error_code(error) != "TransactionCanceledException":
+            return set()
+        order = [m for group in ("check", "delete", "put", "update") for m in self._models[group]]
+        return {model for model, reason in zip(order, error.cancellation_reasons or [])
+                if reason is not None and reason.code == "ConditionalCheckFailed"}
+
+
+def write_together(fill: Callable[[TransactWrite], None],
+                   refusals: dict[type[Model], Callable[[], Exception]] | None = None) -> None:
+    """One ``TransactWriteItems`` that ``fill`` builds, all or nothing; retried with a fresh
+    transaction on ``TransactionConflict``.  A failed condition on a model named in
+    ``refusals`` raises that model's business error; any other failure (another failed
+    condition included) raises ``TransactWriteError`` to the caller."""
+    def attempt() -> None:
+        transaction = Transaction()
+        try:
+            with transaction:
+                fill(transaction)
+        except TransactWriteError as error:
+            failed = transaction.refused_models(error) if refusals else set()
+            for model, answer in (refusals or {}).items():
+                if model in failed:
+                    raise answer() from None
+            raise
+
+    _with_conflict_retries(attempt, TransactWriteError)
+
+
+def read_together(fill: Callable[[TransactGet], None]) -> None:
+    """One consistent ``TransactGetItems`` call; retried when it meets a concurrent write."""
+    def attempt() -> None:
+        with TransactGet(connection=transaction_connection()) as reads:
+            fill(reads)
+
+    _with_conflict_retries(attempt, TransactGetError)
+
+
+def _with_conflict_retries(action: Callable[[], None], error_type: type[Exception]) -> None:
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            return action()
+        except error_type as error:
+            if attempt == CONFLICT_RETRIES or not only_conflicts(error):
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 (retry jitter)
 
 
 # --- cursors -------------------------------------------------------------------------------

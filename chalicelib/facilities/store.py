@@ -6,9 +6,9 @@ Inmates are found by Query on two indexes of the facility's partition: name pref
 (``by_facility_search``) and inmate-number prefix (``by_facility_number``).
 
 Each inmate carries ``facility_rules``, a copy of its facility's ``rules`` map, so a deposit
-quote costs one read (the inmate) instead of two.  ``publish_rules`` keeps the copies in step;
-until it has reached an inmate, that inmate's quotes and deposits both use the previous rules,
-so a quote and the deposit that follows always agree.
+quote costs one read (the inmate) instead of two; a quote and the deposit that follows read the
+same copy, so they agree.  (Changing a facility's rules must rewrite the copies; no endpoint
+does that yet.)
 
 Kiosks are the facility's registered devices; a kiosk's key (``<kiosk_id>.<secret>``) is stored
 as a digest, so checking one is a single consistent read by ``kiosk_id``.  ``by_facility``
@@ -16,14 +16,11 @@ lists a facility's kiosks.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.core.store import BaseMeta, TableName, register
+from chalicelib.core.store import BaseMeta, TableName, get_or_none, register
 
 LISTED = "listed"
 
@@ -125,24 +122,15 @@ class Kiosk(Model):
 
 
 def facility(facility_id: str) -> Facility | None:
-    try:
-        return Facility.get(facility_id)
-    except DoesNotExist:
-        return None
+    return get_or_none(Facility, facility_id, consistent=False)
 
 
 def inmate(inmate_id: str, consistent: bool = False) -> Inmate | None:
-    try:
-        return Inmate.get(inmate_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return get_or_none(Inmate, inmate_id, consistent=consistent)
 
 
 def kiosk(kiosk_id: str) -> Kiosk | None:
-    try:
-        return Kiosk.get(kiosk_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(Kiosk, kiosk_id)
 
 
 def kiosks_of(facility_id: str, limit: int, cursor: dict | None):
@@ -164,19 +152,3 @@ def inmates_by_number(facility_id: str, prefix: str, limit: int, cursor: dict | 
     return Inmate.by_facility_number.query(facility_id, Inmate.inmate_number.startswith(prefix),
                                            limit=limit, last_evaluated_key=cursor)
 
-
-def all_inmates_of(facility_id: str) -> Iterator[Inmate]:
-    return Inmate.by_facility_search.query(facility_id)
-
-
-def publish_rules(facility_id: str, rules: dict) -> int:
-    """Store new rules on the facility, then copy them to each of its inmates (one update per
-    inmate, paged through the index; cost follows the facility's size, run by an admin).
-    Returns how many inmates were updated."""
-    Facility(facility_id).update(actions=[Facility.rules.set(rules)],
-                                 condition=Facility.facility_id.exists())
-    updated = 0
-    for held in all_inmates_of(facility_id):
-        held.update(actions=[Inmate.facility_rules.set(rules)])
-        updated += 1
-    return updated

@@ -5,8 +5,6 @@ Lines are built here and written by the store inside the decision's own transact
 """
 from __future__ import annotations
 
-from datetime import datetime, UTC
-
 from chalicelib.core import clock
 from chalicelib.core.identity import Principal
 from chalicelib.messaging import store
@@ -14,17 +12,12 @@ from chalicelib.messaging.review import AUTO_REVIEWER
 from chalicelib.messaging.store import ReviewEntry
 
 
-def precise_time(epoch_seconds: float) -> str:
-    """ISO 8601 UTC with microseconds: sort keys that keep order within one second."""
-    return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def entry(subject: str, principal: Principal | None, action: str, from_status: str,
           to_status: str, *, reason: str | None = None, note: str | None = None,
           watch_words: list[str] | None = None) -> ReviewEntry:
     """One audit line; ``principal`` None means the facility's automatic review decided."""
     now = clock.now()
-    return ReviewEntry(subject, f"{precise_time(now)}#{action}", at=clock.iso(now), action=action,
+    return ReviewEntry(subject, f"{clock.iso_precise(now)}#{action}", at=clock.iso(now), action=action,
                        actor_id=principal.account_id if principal else AUTO_REVIEWER,
                        actor_role=principal.role if principal else "system",
                        from_status=from_status, to_status=to_status, reason=reason, note=note,

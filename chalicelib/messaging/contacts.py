@@ -43,7 +43,7 @@ def request_contact(principal: Principal, inmate_id: str, client: Client) -> dic
                       review_key=store.review_key(inmate.facility_id, states.CONTACT_PENDING),
                       family_name=account.full_name, inmate_name=inmate.full_name,
                       inmate_number=inmate.inmate_number, created_at=clock.iso(now),
-                      created_key=f"{audit.precise_time(now)}#{contact_id}")
+                      created_key=f"{clock.iso_precise(now)}#{contact_id}")
     try:
         store.create_contact(contact)
     except store.ContactExists as exists:

@@ -15,11 +15,10 @@ Decisions worth knowing:
   ``insufficient_stamps`` and stores nothing.  DynamoDB calls per send: one ``GetItem`` (the
   contact), one ``TransactGetItems`` (facility rules, stamp balance, earlier response for the
   key) and one ``TransactWriteItems``.
-* **Idempotency-Key** (required, with the payments' syntax: a retried send must not spend a
-  second stamp): the same key and the same request replay the first response (same
+* **Idempotency-Key** (required; ``core.idempotency``, as for money: a retried send must not
+  spend a second stamp): the same key and the same request replay the first response (same
   ``message_id``, same ``stamps_left``) and spend nothing; the same key with another body or
-  contact answers 409 ``idempotency_key_reused``.  Keys are scoped to the sender and kept 24
-  hours.
+  contact answers 409 ``idempotency_key_reused``.
 * **Review.** Every message starts in review.  Facility rules (see ``review.py``) may deliver a
   clean message at once; a watch-list hit always waits for staff, who see the matched words.
   Staff approve (-> ``delivered``) or reject (-> ``rejected``, with a reason from the
@@ -36,24 +35,19 @@ Decisions worth knowing:
 """
 from __future__ import annotations
 
-import json
-import re
-
 from chalicelib.accounts import activity
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import (Conflict, Forbidden, InvalidRequest, NotFound,
-                                    PaymentRequired, ServiceUnavailable)
-from chalicelib.core.idempotency import KEY_PATTERN
+from chalicelib.core.errors import (Forbidden, InvalidRequest, NotFound, PaymentRequired,
+                                    ServiceUnavailable)
+from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.facilities import store as facilities
 from chalicelib.messaging import audit, notifications, states, store
 from chalicelib.messaging.contacts import AlreadyDecided, contact_not_found
 from chalicelib.messaging.review import ReviewRules
-from chalicelib.messaging.store import Contact, IdempotencyRecord, Message
+from chalicelib.messaging.store import Contact, Message
 
 MAX_BODY_CHARS = 6000
-IDEMPOTENCY_KEY_MAX = 255
-IDEMPOTENCY_SECONDS = 24 * 60 * 60
 # Each retry follows a change to the same stamp balance by another request; three in a row
 # mean heavy contention on one account, and the client may simply try again.
 SEND_ATTEMPTS = 3
@@ -72,14 +66,6 @@ class ContactNotApproved(Forbidden):
         super().__init__("Messages can be sent only once the facility has approved this contact.")
 
 
-class IdempotencyKeyReused(Conflict):
-    code = "idempotency_key_reused"
-    title = "Idempotency key reused"
-
-    def __init__(self) -> None:
-        super().__init__("This Idempotency-Key was already used for a different request.")
-
-
 def message_not_found() -> NotFound:
     return NotFound("No such message.", code="message_not_found")
 
@@ -87,7 +73,7 @@ def message_not_found() -> NotFound:
 # --- sending -------------------------------------------------------------------------------
 
 def send_to_inmate(principal: Principal, contact_id: str, body: str,
-                   idempotency_key: str | None, client: Client) -> tuple[int, dict]:
+                   idempotency_key: str | None, client: Client) -> StoredResponse:
     contact = store.contact(contact_id)
     if contact is None or contact.account_id != principal.account_id:
         raise contact_not_found()
@@ -95,43 +81,28 @@ def send_to_inmate(principal: Principal, contact_id: str, body: str,
 
 
 def reply_to_family(principal: Principal, contact_id: str, body: str,
-                    idempotency_key: str | None, client: Client) -> tuple[int, dict]:
+                    idempotency_key: str | None, client: Client) -> StoredResponse:
     contact = store.contact(contact_id)
     if contact is None or contact.inmate_id != principal.account_id:
         raise contact_not_found()
     return _send(principal, contact, states.TO_FAMILY, body, idempotency_key, client)
 
 
-def check_idempotency_key(key: str | None) -> str:
-    """The send's ``Idempotency-Key``, required (a retried send must not spend a second stamp)
-    and written as payments write theirs (``core.idempotency.KEY_PATTERN``)."""
-    if not key:
-        raise InvalidRequest(
-            "Send an Idempotency-Key header: a unique value per message, reused only to retry "
-            "the same send, so a retry never spends a second stamp.",
-            errors=[{"field": "Idempotency-Key", "problem": "is required"}])
-    if not re.fullmatch(KEY_PATTERN, key):
-        raise InvalidRequest(
-            f"Idempotency-Key must be 1–{IDEMPOTENCY_KEY_MAX} printable ASCII characters "
-            "without spaces.",
-            errors=[{"field": "Idempotency-Key", "problem": "is not a valid key"}])
-    return key
-
-
 def _send(principal: Principal, contact: Contact, direction: str, body: str,
-          idempotency_key: str | None, client: Client) -> tuple[int, dict]:
+          idempotency_key: str | None, client: Client) -> StoredResponse:
     if not body.strip():
         raise InvalidRequest("body must not be blank.",
                              errors=[{"field": "body", "problem": "must not be blank"}])
     if contact.status != states.CONTACT_APPROVED:
         raise ContactNotApproved()
-    record_key = f"{principal.account_id}#{idempotency_key}" if idempotency_key else None
-    request_digest = secrets.token_digest(json.dumps([contact.contact_id, direction, body]))
+    attempt = Attempt(principal.account_id, idempotency_key, f"send {direction}",
+                      {"contact_id": contact.contact_id, "body": body}) \
+        if idempotency_key else None
     message = _new_message(contact, direction, body)
     for _ in range(SEND_ATTEMPTS):
-        snapshot = store.send_snapshot(contact.facility_id, contact.account_id, record_key)
+        snapshot = store.send_snapshot(contact.facility_id, contact.account_id, attempt)
         if snapshot.earlier is not None:
-            return _replay(snapshot.earlier, request_digest)
+            return snapshot.earlier
         rules = ReviewRules.from_facility_rules(_rules_of(snapshot.facility))
         pays = direction == states.TO_INMATE or not rules.inmate_replies_free
         if pays and snapshot.balance < 1:
@@ -144,15 +115,15 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
         if direction == states.TO_INMATE:
             response["stamps_left"] = snapshot.balance - message.stamps_spent
         try:
-            store.store_sent_message(
-                message, expected_balance=snapshot.balance if pays else None,
-                idempotency=_idempotency_record(record_key, request_digest, response),
-                entry=auto_entry, activity_event=_activity(principal, message, client))
+            stored = store.store_sent_message(
+                message, expected_balance=snapshot.balance if pays else None, attempt=attempt,
+                response=response, entry=auto_entry,
+                activity_event=_activity(principal, message, client))
         except (store.StampsShort, store.IdempotencyKeyTaken):
             continue  # read again: the balance moved, or a twin request committed first
         if auto_entry is not None:
             notifications.message_decided(message)
-        return 201, response
+        return stored
     raise ServiceUnavailable("Your stamp balance changed several times during this send. "
                              "Nothing was sent; please try again.")
 
@@ -166,7 +137,7 @@ def _new_message(contact: Contact, direction: str, body: str) -> Message:
                    direction=direction, family_name=contact.family_name,
                    inmate_name=contact.inmate_name, body=body, status=states.PENDING_REVIEW,
                    review_key=store.review_key(contact.facility_id, states.PENDING_REVIEW),
-                   sent_key=f"{audit.precise_time(now)}#{message_id}", sent_at=clock.iso(now))
+                   sent_key=f"{clock.iso_precise(now)}#{message_id}", sent_at=clock.iso(now))
 
 
 def _apply_review_rules(message: Message, rules: ReviewRules):
@@ -184,22 +155,6 @@ def _apply_review_rules(message: Message, rules: ReviewRules):
         message.family_thread_id = message.contact_id
     return audit.entry(f"message#{message.message_id}", None, "approve", states.PENDING_REVIEW,
                        states.DELIVERED, reason="No watch-list words (automatic review)")
-
-
-def _idempotency_record(record_key: str | None, request_digest: str,
-                        response: dict) -> IdempotencyRecord | None:
-    if record_key is None:
-        return None
-    record = IdempotencyRecord(record_key, request_digest=request_digest, status_code=201,
-                               response=json.dumps(response))
-    record.set_expiry(clock.now() + IDEMPOTENCY_SECONDS)
-    return record
-
-
-def _replay(earlier: IdempotencyRecord, request_digest: str) -> tuple[int, dict]:
-    if not secrets.same(earlier.request_digest, request_digest):
-        raise IdempotencyKeyReused()
-    return earlier.replay()
 
 
 def _activity(principal: Principal, message: Message, client: Client):

@@ -15,7 +15,7 @@ from chalicelib.facilities.routes import KIOSK_KEY
 from chalicelib.facilities.service import facility_in_charge
 from chalicelib.messaging import contacts, kiosk, messages, states
 from chalicelib.web.endpoint import (FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN, ApiRequest, Reply,
-                                     endpoint, idempotency_key)
+                                     endpoint)
 from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
@@ -46,10 +46,6 @@ MESSAGE = obj({"message_id": string(), "status": string(enum=list(states.MESSAGE
 
 def _page_args(request: ApiRequest) -> tuple[int, str | None]:
     return request.query.get("limit", DEFAULT_LIMIT), request.query.get("cursor")
-
-
-def _idempotency_key(request: ApiRequest) -> str:
-    return messages.check_idempotency_key(request.headers.get("idempotency-key"))
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -93,13 +89,11 @@ def decide_contact(request: ApiRequest, contact_id: str):
 @endpoint(bp, "POST", "/v1/contacts/{contact_id}/messages", summary="Send a message (1 stamp)",
           tag="messages", roles=FAMILY, body=obj({"body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(idempotency_key(True),),
-          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
-                    "idempotency_key_reused"))
+          idempotent=True,
+          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps"))
 def send_message(request: ApiRequest, contact_id: str):
-    status, body = messages.send_to_inmate(request.principal, contact_id, request.body["body"],
-                                           _idempotency_key(request), request.client)
-    return Reply(status, body)
+    return messages.send_to_inmate(request.principal, contact_id, request.body["body"],
+                                   request.idempotency_key, request.client)
 
 
 @endpoint(bp, "GET", "/v1/contacts/{contact_id}/messages", summary="A thread, newest first",
@@ -196,14 +190,11 @@ def inmate_open(request: ApiRequest, message_id: str):
 @endpoint(bp, "POST", "/v1/inmate/messages", summary="Reply to a contact", tag="inmate",
           roles=INMATE, body=obj({"contact_id": ID, "body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
-          headers=(KIOSK_KEY, idempotency_key(True)),
-          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
-                    "idempotency_key_reused"))
+          headers=(KIOSK_KEY,), idempotent=True,
+          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps"))
 def inmate_reply(request: ApiRequest):
-    status, body = messages.reply_to_family(request.principal, request.body["contact_id"],
-                                            request.body["body"], _idempotency_key(request),
-                                            request.client)
-    return Reply(status, body)
+    return messages.reply_to_family(request.principal, request.body["contact_id"],
+                                    request.body["body"], request.idempotency_key, request.client)
 
 
 # --- staff: inmates' kiosk sign-in ---------------------------------------------------------

@@ -15,16 +15,14 @@
 * ``review-log``: append-only audit of every decision on a contact or a message (who, when,
   what, why).  Entries are written with ``attribute_not_exists`` inside the decision's own
   transaction and never updated, so a decision cannot happen without its log line.
-* ``messaging-idempotency``: the stored first response for each ``Idempotency-Key`` of a sender,
-  written in the same transaction as the message it created (kept 24 hours).
+* A send's ``Idempotency-Key`` record is ``core.idempotency``'s, written in the same
+  transaction as the message it created.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -32,9 +30,10 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from chalicelib.accounts import activity
 from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.core import clock
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, append_only,
-                                   aws_error_code, condition_failed, decode_cursor, page,
-                                   register, transaction_connection)
+from chalicelib.core.idempotency import Attempt, IdempotencyRecord, StoredResponse, serialise
+from chalicelib.core.store import (BaseMeta, TableName, append_only, decode_cursor, get_or_none,
+                                   page, read_together, register, resolved, write_together,
+                                   written)
 from chalicelib.facilities.store import Facility, Inmate
 from chalicelib.messaging import stamps, states
 from chalicelib.messaging.stamps import StampBalance
@@ -172,7 +171,7 @@ class Message(Model):
     by_inbox = MessagesByInbox()
 
 
-# --- review log and idempotency ------------------------------------------------------------
+# --- review log ------------------------------------------------------------
 
 @register
 @append_only
@@ -191,21 +190,6 @@ class ReviewEntry(Model):
     reason = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
     watch_words = ListAttribute(of=UnicodeAttribute, default=list)
-
-
-@register
-class IdempotencyRecord(ExpiringModel):
-    class Meta(BaseMeta):
-        table_name = TableName("messaging-idempotency")
-
-    key = UnicodeAttribute(hash_key=True)  # "<sender id>#<Idempotency-Key>"
-    request_digest = UnicodeAttribute()
-    status_code = NumberAttribute()
-    response = UnicodeAttribute()  # the JSON body first returned
-    by_expiry = ByExpiry()
-
-    def replay(self) -> tuple[int, dict]:
-        return int(self.status_code), json.loads(self.response)
 
 
 # --- errors the services translate ---------------------------------------------------------
@@ -228,57 +212,6 @@ class IdempotencyKeyTaken(Exception):
     """A concurrent request with the same key committed first."""
 
 
-class TrackedTransaction(TransactWrite):
-    """A ``TransactWrite`` that remembers which model each item is, so a cancelled transaction
-    can say *which* condition failed (a short stamp balance is a 402, a taken idempotency key a
-    replay, a changed state a 409).
-
-    DynamoDB's cancellation reasons are listed in the order of the request's items, and PynamoDB
-    sends condition checks, then deletes, then puts, then updates; the same grouping is kept here.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(connection=transaction_connection())
-        self._models: dict[str, list[type]] = {"check": [], "delete": [], "put": [], "update": []}
-
-    def condition_check(self, model_cls, hash_key, range_key=None, condition=None):
-        self._models["check"].append(model_cls)
-        return super().condition_check(model_cls, hash_key, range_key, condition)
-
-    def delete(self, model, condition=None, **kwargs):
-        self._models["delete"].append(type(model))
-        return super().delete(model, condition, **kwargs)
-
-    def save(self, model, condition=None, return_values=None):
-        self._models["put"].append(type(model))
-        return super().save(model, condition, return_values)
-
-    def update(self, model, actions, condition=None, **kwargs):
-        self._models["update"].append(type(model))
-        return super().update(model, actions, condition, **kwargs)
-
-    def failed_models(self, error: TransactWriteError) -> set[type]:
-        if aws_error_code(error) != "TransactionCanceledException":
-            return set()
-        order = [m for group in ("check", "delete", "put", "update") for m in self._models[group]]
-        return {model for model, reason in zip(order, error.cancellation_reasons)
-                if reason is not None and reason.code == "ConditionalCheckFailed"}
-
-
-def _commit(build, on_failure: dict[type, Exception]) -> None:
-    """Run the transaction ``build`` fills; map a failed condition on a model to its error."""
-    transaction = TrackedTransaction()
-    try:
-        with transaction:
-            build(transaction)
-    except TransactWriteError as error:
-        failed = transaction.failed_models(error)
-        for model, mapped in on_failure.items():
-            if model in failed:
-                raise mapped from None
-        raise
-
-
 def _append_entry(transaction: TransactWrite, entry: ReviewEntry) -> None:
     transaction.save(entry, condition=ReviewEntry.entry_key.does_not_exist())
 
@@ -293,9 +226,9 @@ def create_contact(contact: Contact) -> None:
         transaction.save(contact, condition=Contact.contact_id.does_not_exist())
 
     try:
-        _commit(build, {ContactClaim: ContactExists(None)})
+        write_together(build, {ContactClaim: lambda: ContactExists(None)})
     except ContactExists:
-        existing = _get(ContactClaim, claim.pair)
+        existing = get_or_none(ContactClaim, claim.pair)
         raise ContactExists(existing.contact_id if existing else None) from None
 
 
@@ -313,11 +246,11 @@ def decide_contact(contact: Contact, to_status: str, entry: ReviewEntry) -> None
                            condition=Contact.status == states.CONTACT_PENDING)
         _append_entry(transaction, entry)
 
-    _commit(build, {Contact: StateChanged()})
+    write_together(build, {Contact: StateChanged})
 
 
 def contact(contact_id: str) -> Contact | None:
-    return _get(Contact, contact_id)
+    return get_or_none(Contact, contact_id)
 
 
 def contacts_of_account(account_id: str, limit: int, cursor: str | None, render) -> dict:
@@ -342,52 +275,58 @@ class SendSnapshot:
 
     facility: Facility
     balance: int | None  # the payer's stamps at the facility (None when nobody pays)
-    earlier: IdempotencyRecord | None
+    earlier: StoredResponse | None  # the response to replay for the send's Idempotency-Key
 
 
 def send_snapshot(facility_id: str, payer_account_id: str | None,
-                  idempotency_key: str | None) -> SendSnapshot:
-    reads = TransactGet(connection=transaction_connection())
-    with reads:
-        facility_future = reads.get(Facility, facility_id)
-        balance_future = reads.get(StampBalance, payer_account_id, facility_id) \
+                  attempt: Attempt | None) -> SendSnapshot:
+    """Raises ``idempotency_key_reused`` when the key was used for another request."""
+    futures = {}
+
+    def reads(snapshot: TransactGet) -> None:
+        futures["facility"] = snapshot.get(Facility, facility_id)
+        futures["balance"] = snapshot.get(StampBalance, payer_account_id, facility_id) \
             if payer_account_id else None
-        earlier_future = reads.get(IdempotencyRecord, idempotency_key) if idempotency_key else None
-    earlier = _resolved(earlier_future)
-    if earlier is not None and earlier.is_expired():
-        earlier = None
-    balance = _resolved(balance_future)
+        if attempt is not None:
+            attempt.read_in(snapshot)
+
+    read_together(reads)
+    balance = resolved(futures["balance"])
     return SendSnapshot(
-        facility=facility_future.get(),
-        balance=None if balance_future is None else int(balance.balance if balance else 0),
-        earlier=earlier,
+        facility=futures["facility"].get(),
+        balance=None if futures["balance"] is None else int(balance.balance if balance else 0),
+        earlier=attempt.previous() if attempt is not None else None,
     )
 
 
 def store_sent_message(message: Message, *, expected_balance: int | None,
-                       idempotency: IdempotencyRecord | None, entry: ReviewEntry | None,
-                       activity_event: ActivityEvent | None) -> None:
-    """Store ``message``, spend its stamps and keep the idempotency record, all or nothing.
+                       attempt: Attempt | None, response: dict, entry: ReviewEntry | None,
+                       activity_event: ActivityEvent | None) -> StoredResponse:
+    """Store ``message``, spend its stamps and record ``response`` for the send's key, all or
+    nothing; returns the response to send.
 
     ``expected_balance`` is the balance the sender's snapshot saw: the spend is conditioned on
-    it so ``stamps_left`` is exact; ``StampsShort`` tells the caller to look again.
+    it so ``stamps_left`` is exact; ``StampsShort`` tells the caller to look again, as does
+    ``IdempotencyKeyTaken`` (a twin request committed first: its response is replayed).
     ``entry`` is the review log line of an automatic decision; the sender's activity event is
     saved only if the message is.
     """
+    stored = [StoredResponse(201, "")]
+
     def build(transaction):
         transaction.save(message, condition=Message.message_id.does_not_exist())
         if message.stamps_spent:
             stamps.spend(transaction, message.payer_account_id, message.facility_id,
                          message.stamps_spent, expected_balance=expected_balance)
-        if idempotency is not None:
-            transaction.save(idempotency, condition=IdempotencyRecord.key.does_not_exist()
-                             | (IdempotencyRecord.expires_at <= int(clock.now())))
+        if attempt is not None:
+            stored[0] = attempt.record(transaction, 201, response)
         if entry is not None:
             _append_entry(transaction, entry)
         if activity_event is not None:
             transaction.save(activity_event, condition=activity.APPEND_ONLY)
 
-    _commit(build, {IdempotencyRecord: IdempotencyKeyTaken(), StampBalance: StampsShort()})
+    write_together(build, {IdempotencyRecord: IdempotencyKeyTaken, StampBalance: StampsShort})
+    return stored[0] if attempt is not None else StoredResponse(201, serialise(response))
 
 
 def decide_message(message: Message, to_status: str, entry: ReviewEntry) -> None:
@@ -410,28 +349,22 @@ def decide_message(message: Message, to_status: str, entry: ReviewEntry) -> None
                           message.stamps_spent)
         _append_entry(transaction, entry)
 
-    _commit(build, {Message: StateChanged()})
+    write_together(build, {Message: StateChanged})
 
 
 def mark_read(message: Message) -> bool:
     """Delivered -> read; False when someone else marked it first (nothing to do)."""
     now = clock.iso()
-    try:
-        message.update(actions=[Message.status.set(states.READ), Message.read_at.set(now),
-                                Message.review_key.set(review_key(message.facility_id,
-                                                                  states.READ))],
-                       condition=Message.status == states.DELIVERED)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return written(lambda: message.update(
+        actions=[Message.status.set(states.READ), Message.read_at.set(now),
+                 Message.review_key.set(review_key(message.facility_id, states.READ))],
+        condition=Message.status == states.DELIVERED))
 
 
 # --- message reads -------------------------------------------------------------------------
 
 def message(message_id: str) -> Message | None:
-    return _get(Message, message_id)
+    return get_or_none(Message, message_id)
 
 
 def family_thread(contact_id: str, limit: int, cursor: str | None, render) -> dict:
@@ -459,27 +392,11 @@ def inmate_by_number(facility_id: str, inmate_number: str) -> Inmate | None:
     for key_only in Inmate.by_facility_number.query(facility_id,
                                                      Inmate.inmate_number == inmate_number,
                                                      limit=1):
-        return _get(Inmate, key_only.inmate_id)
+        return get_or_none(Inmate, key_only.inmate_id)
     return None
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-def _get(model: type[Model], hash_key: str, range_key: str | None = None):
-    try:
-        return model.get(hash_key, range_key, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def _resolved(future):
-    if future is None:
-        return None
-    try:
-        return future.get()
-    except DoesNotExist:
-        return None
-
 
 def _page(index, hash_value: str, limit: int, cursor: str | None, render, *,
           newest_first: bool) -> dict:

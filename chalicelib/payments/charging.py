@@ -14,8 +14,8 @@ Order, and why nothing is lost or taken twice:
 5. If it committed, **capture**.  Capture runs after the commit so the card is charged only for
    money the ledger already holds; the authorization guarantees the funds for days, and the
    capture carries the journal id as its processor idempotency reference, so a failed capture
-   can be repeated without charging twice (it is logged as ``capture_failed`` for the
-   reconciliation job; the deposit stays completed).
+   can be repeated without charging twice (it is logged as ``capture_failed``; the deposit
+   stays completed).
 
 A crash between 2 and 3 leaves only an authorization that expires by itself: no money moved,
 nothing recorded, and the retry starts again at 1.  Each attempt authorizes under its own
@@ -32,7 +32,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.errors import DomainError
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.logs import log_event
-from chalicelib.payments import store
+from chalicelib.core.store import refused, write_together
 from chalicelib.payments.processor import Authorization, processor
 
 
@@ -51,10 +51,10 @@ def charge(attempt: Attempt, token: str, total_cents: int, journal_id: str,
         write(transaction, authorization)
 
     try:
-        store.write_together(fill)
+        write_together(fill)
     except TransactWriteError as error:
         card.void(authorization, reference=f"{journal_id}:void")
-        if not store.failed_conditions(error):
+        if not refused(error):
             raise
         replay = attempt.previous()
         if replay is not None:

@@ -26,7 +26,6 @@ import itertools
 import logging
 import uuid
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.accounts import activity
@@ -37,13 +36,15 @@ from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
-from chalicelib.core.store import decode_cursor, expiry_update_actions, page
+from chalicelib.core.store import (decode_cursor, expiry_update_actions, get_or_none, page,
+                                   read_together, resolved, write_together, written)
 from chalicelib.facilities import store as facilities
 from chalicelib.facilities.rules import MoneyRules, dollars
 from chalicelib.facilities.service import money_rules_of
-from chalicelib.payments import flags, ledger, store
+from chalicelib.payments import flags, ledger
 from chalicelib.payments.charging import charge
 from chalicelib.payments.processor import Authorization, processor
+from chalicelib.payments.states import CardRefund, DepositStatus
 from chalicelib.payments.store import DailyTally, Deposit
 
 OPERATION = "POST /v1/deposits"
@@ -81,15 +82,15 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                        sender_day=snapshot.get(DailyTally, sender_tally_key),
                        inmate_day=snapshot.get(DailyTally, inmate_tally_key))
 
-    store.read_together(reads)
+    read_together(reads)
     replay = attempt.previous()
     if replay is not None:
         return replay
-    inmate = _resolved(futures["inmate"])
+    inmate = resolved(futures["inmate"])
     if inmate is None:
         raise NotFound("No such inmate.")
-    sender_day = _resolved(futures["sender_day"]) or DailyTally(sender_tally_key)
-    inmate_day = _resolved(futures["inmate_day"]) or DailyTally(inmate_tally_key)
+    sender_day = resolved(futures["sender_day"]) or DailyTally(sender_tally_key)
+    inmate_day = resolved(futures["inmate_day"]) or DailyTally(inmate_tally_key)
     rules = money_rules_of(inmate)
     _check_limits(rules, amount, sender_total_today=int(sender_day.total_cents or 0))
 
@@ -100,14 +101,14 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                            senders_paying_inmate=len((inmate_day.members or set()) | {sender_id}))
     rule_codes = flags.matching_rules(day, rules)
     response = {"deposit_id": deposit_id, "amount_cents": amount, "fee_cents": fee,
-                "total_cents": total, "status": "completed", "created_at": now}
+                "total_cents": total, "status": DepositStatus.COMPLETED, "created_at": now}
     tally_expiry = expiry_update_actions(DailyTally, clock.now() + TALLY_KEPT_SECONDS)
 
     def write(transaction: TransactWrite, authorization: Authorization) -> None:
         record = Deposit(deposit_id, sender_account_id=sender_id, created_key=f"{now}#{deposit_id}",
                          inmate_id=inmate_id, facility_id=inmate.facility_id, account=account,
                          amount_cents=amount, fee_cents=fee, total_cents=total,
-                         status="completed", created_at=now,
+                         status=DepositStatus.COMPLETED, created_at=now,
                          authorization_id=authorization.authorization_id)
         transaction.save(record, condition=Deposit.deposit_id.does_not_exist())
         ledger.post(transaction, deposit_id, "deposit", now, [
@@ -134,7 +135,7 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
     if not stored.replayed:
         log_event("deposit_completed", deposit_id=deposit_id, amount_cents=amount,
                   flagged=bool(rule_codes))
-        _send_receipt(_resolved(futures["sender"]), inmate, account, response)
+        _send_receipt(resolved(futures["sender"]), inmate, account, response)
     return stored
 
 
@@ -146,7 +147,7 @@ def list_own(sender: Principal, limit: int, cursor: str | None) -> dict:
 
 
 def get_own(sender: Principal, deposit_id: str) -> dict:
-    found = store.get_or_none(Deposit, deposit_id)
+    found = get_or_none(Deposit, deposit_id)
     if found is None or found.sender_account_id != sender.account_id:
         raise NotFound("No such deposit.")  # someone else's deposit does not exist for you
     return render(found)
@@ -159,8 +160,8 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     again) cannot return the money twice.  A deposit whose money the inmate already spent is
     refused (409 ``insufficient_balance``): inmate accounts never go negative."""
     found = _staff_deposit(staff, deposit_id)
-    if found.status == "refunded":
-        if found.card_refund == "sent":
+    if found.status == DepositStatus.REFUNDED:
+        if found.card_refund == CardRefund.SENT:
             raise Conflict("This deposit was already refunded.", code="already_refunded")
         return _send_card_refund(found)
     now = clock.iso()
@@ -168,12 +169,12 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     refund_id = new_journal_id("rfd_")
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(found, actions=[Deposit.status.set("refunded"),
+        transaction.update(found, actions=[Deposit.status.set(DepositStatus.REFUNDED),
                                            Deposit.refunded_at.set(now),
                                            Deposit.refunded_by.set(staff.account_id),
                                            Deposit.refund_reason.set(reason),
-                                           Deposit.card_refund.set("pending")],
-                           condition=Deposit.status == "completed")
+                                           Deposit.card_refund.set(CardRefund.PENDING)],
+                           condition=Deposit.status == DepositStatus.COMPLETED)
         ledger.post(transaction, refund_id, "refund", now, [
             ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
             ledger.Posting(ledger.fee_revenue(found.facility_id), -fee),
@@ -182,19 +183,15 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
         activity.record_in(transaction, found.sender_account_id, "deposit_refunded",
                            deposit_id=deposit_id, amount_cents=amount, fee_cents=fee)
 
-    try:
-        store.write_together(write)
-    except TransactWriteError as error:
-        if not store.failed_conditions(error):
-            raise
-        current = store.get_or_none(Deposit, deposit_id)
-        if current is not None and current.status == "refunded":
+    if not written(lambda: write_together(write)):
+        current = get_or_none(Deposit, deposit_id)
+        if current is not None and current.status == DepositStatus.REFUNDED:
             raise Conflict("This deposit was already refunded.", code="already_refunded") from None
         raise Conflict("The inmate's account no longer holds this money, so it cannot be "
                        "refunded.", code="insufficient_balance") from None
     log_event("deposit_refunded", deposit_id=deposit_id, refund_id=refund_id)
-    found.status, found.refunded_at, found.refunded_by = "refunded", now, staff.account_id
-    found.refund_reason, found.card_refund = reason, "pending"
+    found.status, found.refunded_at, found.refunded_by = DepositStatus.REFUNDED, now, staff.account_id
+    found.refund_reason, found.card_refund = reason, CardRefund.PENDING
     return _send_card_refund(found)
 
 
@@ -225,7 +222,7 @@ def render(found: Deposit) -> dict:
 
 
 def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
-    found = store.get_or_none(Deposit, deposit_id)
+    found = get_or_none(Deposit, deposit_id)
     if found is None or found.facility_id != staff.facility_id:
         raise NotFound("No such deposit at your facility.")
     return found
@@ -239,7 +236,7 @@ def _send_card_refund(found: Deposit) -> dict:
         log_event("card_refund_failed", logging.ERROR, deposit_id=found.deposit_id,
                   error=type(error).__name__)
         return render(found)
-    found.update(actions=[Deposit.card_refund.set("sent")])
+    found.update(actions=[Deposit.card_refund.set(CardRefund.SENT)])
     return render(found)
 
 
@@ -252,13 +249,6 @@ def _check_limits(rules: MoneyRules, amount_cents: int, sender_total_today: int)
 def _daily_cap_reached(rules: MoneyRules) -> Unprocessable:
     return Unprocessable(f"This facility allows {dollars(rules.daily_cap_cents)} per sender per "
                          "day, and today's deposits have reached it.", code="limit_exceeded")
-
-
-def _resolved(future):
-    try:
-        return future.get()
-    except DoesNotExist:
-        return None
 
 
 def _send_receipt(sender: Account | None, inmate: facilities.Inmate, account: str,

@@ -17,16 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from collections.abc import Callable
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.identity import Principal
-from chalicelib.core.store import condition_failed, decode_cursor, page
+from chalicelib.core.store import decode_cursor, get_or_none, page, written
 from chalicelib.facilities.rules import MoneyRules
-from chalicelib.payments.store import ReviewFlag, get_or_none
+from chalicelib.payments.states import FLAG_DECISIONS, FlagStatus
+from chalicelib.payments.store import ReviewFlag
 
-DECISIONS = ("cleared", "escalated")
+DECISIONS = tuple(FLAG_DECISIONS)
 
 
 @dataclass(frozen=True)
@@ -78,15 +77,11 @@ def decide(staff: Principal, flag_id: str, decision: str, reason: str) -> dict:
     flag = get_or_none(ReviewFlag, staff.facility_id, flag_id)
     if flag is None:
         raise NotFound("No such flag at your facility.")
-    try:
-        flag.update(actions=[ReviewFlag.status.set(decision),
-                             ReviewFlag.decided_by.set(staff.account_id),
-                             ReviewFlag.decided_at.set(clock.iso()),
-                             ReviewFlag.decision_reason.set(reason)],
-                    condition=ReviewFlag.status == "pending")
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    if not written(lambda: flag.update(actions=[ReviewFlag.status.set(FlagStatus(decision)),
+                                                ReviewFlag.decided_by.set(staff.account_id),
+                                                ReviewFlag.decided_at.set(clock.iso()),
+                                                ReviewFlag.decision_reason.set(reason)],
+                                       condition=ReviewFlag.status == FlagStatus.PENDING)):
         raise Conflict("This flag was already decided; decisions are final.",
                        code="already_decided") from None
     return render(flag)

@@ -20,11 +20,10 @@ import random
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import BaseMeta, TableName, append_only, register
+from chalicelib.core.store import BaseMeta, TableName, append_only, get_or_none, register
 
 HOUSE_SHARDS = 16
 
@@ -108,10 +107,8 @@ def post(transaction: TransactWrite, journal_id: str, kind: str, at: str,
 
 
 def balance_of(account: str) -> int:
-    try:
-        return int(LedgerBalance.get(account).balance_cents)
-    except DoesNotExist:
-        return 0
+    found = get_or_none(LedgerBalance, account, consistent=False)
+    return int(found.balance_cents) if found else 0
 
 
 def newest_entries(account: str, limit: int) -> list[LedgerEntry]:

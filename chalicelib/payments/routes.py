@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.core import idempotency
-from chalicelib.core.idempotency import StoredResponse
 from chalicelib.payments import deposits, flags, stamp_purchases
 from chalicelib.payments.cards import refuse_card_numbers
 from chalicelib.payments.stamp_purchases import MAX_STAMPS_PER_PURCHASE
-from chalicelib.web.endpoint import PAGINATION, ApiRequest, Reply, endpoint, idempotency_key
+from chalicelib.web.endpoint import PAGINATION, ApiRequest, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
@@ -27,8 +25,8 @@ ACCOUNT = string(enum=["trust", "phone"])
 TOKEN = string(3, 255)
 ID = string(1, 128)
 REASON = written_text(1, 500)
-MONEY_PROBLEMS = ("idempotency_key_required", "idempotency_key_reused", "card_number_not_allowed",
-                  "payment_declined", "processor_unavailable", "limit_exceeded", "not_found")
+MONEY_PROBLEMS = ("card_number_not_allowed", "payment_declined", "processor_unavailable",
+                  "limit_exceeded", "not_found")
 
 QUOTE = obj({"amount_cents": INTEGER, "fee_cents": INTEGER, "total_cents": INTEGER})
 DEPOSIT_RECEIPT = obj({"deposit_id": string(), "amount_cents": INTEGER, "fee_cents": INTEGER,
@@ -59,12 +57,6 @@ def _screened(request: ApiRequest) -> ApiRequest:
     return request
 
 
-def _reply(stored: StoredResponse) -> Reply:
-    """The stored response as sent; a replay is marked so clients can tell."""
-    return Reply(stored.status, stored.body(),
-                 {"Idempotent-Replayed": "true"} if stored.replayed else {})
-
-
 @endpoint(bp, "GET", "/v1/deposits/quote", summary="The fee and total of a deposit, before paying",
           tag="deposits", roles=FAMILY,
           query=obj({"inmate_id": ID, "account": ACCOUNT, "amount_cents": CENTS}),
@@ -78,11 +70,11 @@ def quote(request: ApiRequest):
           tag="deposits", roles=FAMILY, status=201,
           body=obj({"inmate_id": ID, "account": ACCOUNT, "amount_cents": CENTS,
                     "payment_method_token": TOKEN}),
-          response=DEPOSIT_RECEIPT, problems=MONEY_PROBLEMS, headers=(idempotency_key(True),))
+          response=DEPOSIT_RECEIPT, problems=MONEY_PROBLEMS, idempotent=True)
 def make_deposit(request: ApiRequest):
     _screened(request)
-    key = idempotency.key_from(request.headers)
-    return _reply(deposits.deposit(request.principal, request.client, key, request.body))
+    return deposits.deposit(request.principal, request.client, request.idempotency_key,
+                            request.body)
 
 
 @endpoint(bp, "GET", "/v1/deposits", summary="Your deposits, newest first", tag="deposits",
@@ -103,11 +95,11 @@ def get_deposit(request: ApiRequest, deposit_id: str):
           body=obj({"facility_id": ID, "quantity": {"type": "integer", "minimum": 1,
                                                     "maximum": MAX_STAMPS_PER_PURCHASE},
                     "payment_method_token": TOKEN}),
-          response=STAMP_PURCHASE, problems=MONEY_PROBLEMS, headers=(idempotency_key(True),))
+          response=STAMP_PURCHASE, problems=MONEY_PROBLEMS, idempotent=True)
 def purchase_stamps(request: ApiRequest):
     _screened(request)
-    key = idempotency.key_from(request.headers)
-    return _reply(stamp_purchases.purchase(request.principal, request.client, key, request.body))
+    return stamp_purchases.purchase(request.principal, request.client, request.idempotency_key,
+                                    request.body)
 
 
 @endpoint(bp, "GET", "/v1/stamps", summary="Your stamp balances, per facility", tag="messaging",

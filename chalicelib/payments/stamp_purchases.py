@@ -4,7 +4,6 @@ family account's balance for that facility in the same transaction as the charge
 One ``TransactGetItems`` (idempotency record and facility) and one ``TransactWriteItems``."""
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.accounts import activity
@@ -15,10 +14,12 @@ from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.facilities.store import Facility
 from chalicelib.messaging import stamps
-from chalicelib.payments import ledger, store
+from chalicelib.core.store import read_together, resolved
+from chalicelib.payments import ledger
 from chalicelib.payments.charging import charge
 from chalicelib.payments.deposits import new_journal_id
 from chalicelib.payments.processor import Authorization
+from chalicelib.payments.states import PurchaseStatus
 
 OPERATION = "POST /v1/stamps/purchase"
 MAX_STAMPS_PER_PURCHASE = 100
@@ -33,19 +34,18 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
         attempt.read_in(snapshot)
         futures["facility"] = snapshot.get(Facility, facility_id)
 
-    store.read_together(reads)
+    read_together(reads)
     replay = attempt.previous()
     if replay is not None:
         return replay
-    try:
-        facility = futures["facility"].get()
-    except DoesNotExist:
-        raise NotFound("No such facility.") from None
+    facility = resolved(futures["facility"])
+    if facility is None:
+        raise NotFound("No such facility.")
     price = int(facility.stamp_price_cents)
     total = price * quantity
     purchase_id, now = new_journal_id("stp_"), clock.iso()
     response = {"purchase_id": purchase_id, "facility_id": facility_id, "quantity": quantity,
-                "unit_price_cents": price, "total_cents": total, "status": "completed",
+                "unit_price_cents": price, "total_cents": total, "status": PurchaseStatus.COMPLETED,
                 "created_at": now}
 
     def write(transaction: TransactWrite, authorization: Authorization) -> None:

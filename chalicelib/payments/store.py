@@ -1,23 +1,14 @@
-"""Tables of the money capability (the ledger's own are in ``ledger``) and the transaction
-runner every money write goes through."""
+"""Tables of the money capability (the ledger's own are in ``ledger``); writes go through
+``core.store.write_together``."""
 from __future__ import annotations
-
-import random
-import time
-from collections.abc import Callable
 
 from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
-from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
-                                   cancellation_codes, register, transaction_connection)
-from chalicelib.core.store import failed_conditions as failed_conditions  # used via this module
-
-CONFLICT_RETRIES = 4
+from chalicelib.core.store import BaseMeta, ByExpiry, ExpiringModel, TableName, register
+from chalicelib.payments.states import FlagStatus
 
 
 class DepositsBySender(GlobalSecondaryIndex):
@@ -46,13 +37,13 @@ class Deposit(Model):
     amount_cents = NumberAttribute()
     fee_cents = NumberAttribute()
     total_cents = NumberAttribute()
-    status = UnicodeAttribute()
+    status = UnicodeAttribute()  # states.DepositStatus
     created_at = UnicodeAttribute()
     authorization_id = UnicodeAttribute()
     refunded_at = UnicodeAttribute(null=True)
     refunded_by = UnicodeAttribute(null=True)
     refund_reason = UnicodeAttribute(null=True)
-    # "pending" from the refund transaction until the processor confirms, then "sent".
+    # states.CardRefund: pending from the refund transaction until the processor confirms.
     card_refund = UnicodeAttribute(null=True)
     by_sender = DepositsBySender()
 
@@ -88,47 +79,8 @@ class ReviewFlag(Model):
     amount_cents = NumberAttribute()
     rule_codes = ListAttribute(of=UnicodeAttribute)
     details = MapAttribute(default=dict)
-    status = UnicodeAttribute(default="pending")  # pending | cleared | escalated
+    status = UnicodeAttribute(default=FlagStatus.PENDING)  # states.FlagStatus
     created_at = UnicodeAttribute()
     decided_by = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     decision_reason = UnicodeAttribute(null=True)
-
-
-def get_or_none(model: type[Model], *key: str):
-    try:
-        return model.get(*key, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def read_together(fill: Callable[[TransactGet], None]) -> None:
-    """One consistent ``TransactGetItems`` call; retried when it meets a concurrent write."""
-    _with_retries(lambda: _run(TransactGet, fill), TransactGetError)
-
-
-def write_together(fill: Callable[[TransactWrite], None]) -> None:
-    """One ``TransactWriteItems`` call, all or nothing.  A ``TransactionConflict`` (another
-    transaction touching one of the items at that instant) is retried with a fresh
-    transaction; a failed condition raises ``TransactWriteError`` to the caller."""
-    _with_retries(lambda: _run(TransactWrite, fill), TransactWriteError)
-
-
-def _run(kind, fill) -> None:
-    with kind(connection=transaction_connection()) as transaction:
-        fill(transaction)
-
-
-def _with_retries(action: Callable[[], None], error_type: type[Exception]) -> None:
-    for attempt in range(CONFLICT_RETRIES + 1):
-        try:
-            return action()
-        except error_type as error:
-            if attempt == CONFLICT_RETRIES or not only_conflicts(error):
-                raise
-            time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 (retry jitter)
-
-
-def only_conflicts(error) -> bool:
-    codes = cancellation_codes(error)
-    return bool(codes) and codes <= {"TransactionConflict"}

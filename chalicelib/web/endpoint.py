@@ -6,7 +6,8 @@ when roles are given (401/403), and records everything in ``ENDPOINTS`` so the O
 document is generated from the same declarations the code runs on.
 
 Views receive an ``ApiRequest`` plus the path parameters, and return a JSON-able value (sent
-with the declared status) or a ``Reply``.
+with the declared status), a ``Reply``, or (``idempotent=True`` endpoints) the
+``StoredResponse`` of ``core.idempotency``, sent as stored, replays marked.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from chalice import Response
 from chalicelib.accounts.sessions import authenticate
 from chalicelib.core import dependencies
 from chalicelib.core.errors import DomainError, InvalidRequest
-from chalicelib.core.idempotency import KEY_PATTERN
+from chalicelib.core import idempotency
+from chalicelib.core.idempotency import KEY_PATTERN, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.ratelimit import limit_source
@@ -40,6 +42,12 @@ class ApiRequest:
     headers: Any
     client: Client
     principal: Principal | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """The required ``Idempotency-Key``, checked when the view first asks for it (so a view
+        that screens its input first answers that problem first)."""
+        return idempotency.key_from(self.headers)
 
 
 @dataclass
@@ -86,8 +94,11 @@ class EndpointSpec:
     headers: tuple[Header, ...] = ()
     during_mfa_enrollment: bool = False
     source_limit: str | None = None
+    idempotent: bool = False
 
 
+IDEMPOTENCY_PROBLEMS = ("idempotency_key_required", "invalid_idempotency_key",
+                        "idempotency_key_reused")
 ENDPOINTS: list[EndpointSpec] = []
 
 
@@ -95,17 +106,22 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
              body: dict | None = None, query: dict | None = None, status: int = 200,
              response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "",
              max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = (),
-             during_mfa_enrollment: bool = False, source_limit: str | None = None) -> Callable:
+             during_mfa_enrollment: bool = False, source_limit: str | None = None,
+             idempotent: bool = False) -> Callable:
     """``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
     declares the request headers the view reads (for the document); ``during_mfa_enrollment``
     lets a staff or admin session that has not enrolled TOTP yet call it (every other endpoint
     refuses it: the allow-list is these declarations); ``source_limit`` names the
     per-source-address policy (``core.ratelimit.limit_source``) every request counts against,
-    before anything else is done (429 ``rate_limited``)."""
+    before anything else is done (429 ``rate_limited``); ``idempotent`` requires an
+    ``Idempotency-Key`` (``request.idempotency_key``) and sends the view's ``StoredResponse``."""
     if source_limit is not None and "rate_limited" not in problems:
         problems = (*problems, "rate_limited")
+    if idempotent:
+        headers = (*headers, idempotency_key(True))
+        problems = (*problems, *(code for code in IDEMPOTENCY_PROBLEMS if code not in problems))
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
-                        max_body_bytes, headers, during_mfa_enrollment, source_limit)
+                        max_body_bytes, headers, during_mfa_enrollment, source_limit, idempotent)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -150,6 +166,8 @@ def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response
         principal=principal,
     )
     result = view(request, **path_params)
+    if isinstance(result, StoredResponse):
+        result = Reply(result.status, result.body(), result.headers())
     reply = result if isinstance(result, Reply) else Reply(spec.status, result)
     return json_response(reply)
 
