@@ -1,22 +1,26 @@
-"""Kinlink API: the Chalice app. It registers the Blueprints and the scheduled jobs, nothing else."""
+"""Kinlink API: the Chalice app. It registers the Blueprints and the scheduled jobs and hands the
+web edge its authenticator, nothing else."""
 from chalice import Chalice, Rate
 
-from chalicelib.accounts import reminders
-from chalicelib.accounts import routes as accounts
+from chalicelib import accounts
+from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
+from chalicelib.contacts import routes as contacts
 from chalicelib.core import delivery, housekeeping
-from chalicelib.web import http, routes as platform
+from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.payments import routes as payments
 from chalicelib.messaging import routes as messaging
 
 app = Chalice(app_name="kinlink")
+endpoint.use_authenticator(accounts.authenticate)
 app.register_blueprint(platform.bp)
-app.register_blueprint(accounts.bp)
+app.register_blueprint(account_routes.bp)
 app.register_blueprint(password.bp)
 app.register_blueprint(account_security.bp)
 app.register_blueprint(facilities.bp)
+app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(messaging.bp)
 http.install(app)
@@ -31,7 +35,7 @@ def clean_up_expired_records(event):
 @app.schedule(Rate(1, unit=Rate.DAYS))
 def send_password_reminders(event):
     """Email opted-in accounts whose password has reached the reminder age."""
-    return reminders.send_due_reminders().sent
+    return accounts.send_due_reminders().sent
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event

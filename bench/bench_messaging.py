@@ -88,14 +88,15 @@ def _family_account() -> str:
 
 def _approved_contact(account_id: str, inmate_id: str) -> str:
     from chalicelib.facilities.store import Inmate
-    from chalicelib.messaging import states
-    from chalicelib.messaging.store import Contact, review_key
+    from chalicelib.contacts import states as contact_states
+    from chalicelib.contacts.store import Contact
+    from chalicelib.core.audit import review_key
 
     inmate = Inmate.get(inmate_id)
     contact_id = f"con_bench_{inmate_id}"
     Contact(contact_id, account_id=account_id, inmate_id=inmate_id,
-            facility_id=inmate.facility_id, status=states.CONTACT_APPROVED,
-            review_key=review_key(inmate.facility_id, states.CONTACT_APPROVED),
+            facility_id=inmate.facility_id, status=contact_states.CONTACT_APPROVED,
+            review_key=review_key(inmate.facility_id, contact_states.CONTACT_APPROVED),
             approved_inmate_id=inmate_id, family_name="Pat Bench", inmate_name=inmate.full_name,
             inmate_number=inmate.inmate_number, created_at="2026-11-25T00:00:00Z",
             created_key=f"2026-11-25T00:00:00.000000Z#{contact_id}").save()
@@ -105,7 +106,8 @@ def _approved_contact(account_id: str, inmate_id: str) -> str:
 def _fill_thread(contact_id: str, account_id: str, inmate_id: str, count: int) -> None:
     from chalicelib.core import clock
     from chalicelib.messaging import states
-    from chalicelib.messaging.store import Message, review_key
+    from chalicelib.core.audit import review_key
+    from chalicelib.messaging.store import Message
 
     first = clock.now() - count  # one message a second, up to now
     with Message.batch_write() as batch:
@@ -126,7 +128,7 @@ def _grant_stamps(account_id: str, facility_id: str, count: int) -> None:
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.core.store import transaction_connection
-    from chalicelib.messaging import stamps
+    from chalicelib.payments import stamps
 
     with TransactWrite(connection=transaction_connection()) as transaction:
         stamps.credit(transaction, account_id, facility_id, count)

@@ -17,7 +17,7 @@ from chalicelib.facilities import kiosks
 from chalicelib.facilities.seed import (DEMO_FACILITY_ID, DEMO_INMATE_PIN, DEMO_KIOSK_KEY,
                                        search_key, seed_demo_facility)
 from chalicelib.facilities.store import Facility, Inmate
-from chalicelib.messaging import stamps
+from chalicelib.payments import stamps
 from tests.mfa_helpers import create_staff, staff_sign_in
 
 OTHER_FACILITY_ID = "other-county"

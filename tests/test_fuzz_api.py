@@ -38,7 +38,7 @@ from chalicelib.accounts.sessions import open_session
 from chalicelib.core.identity import Client
 from chalicelib.facilities import store as facilities_store
 from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_KIOSK_KEY, seed_demo_facility
-from chalicelib.messaging import kiosk
+from chalicelib.facilities import signin as kiosk
 from chalicelib.web.openapi import document
 from tests.conftest import STRONG_PASSWORD, last_code
 from tests.live_stack import running_stack
@@ -97,7 +97,7 @@ class Stack:
         """An access token for ``role``: the session of earlier examples while it works."""
         if role not in self.tokens:
             kiosk_id = None
-            if role in (kiosk.ROLE, kiosk.PIN_CHANGE_ROLE):
+            if role in (kiosk.INMATE_ROLE, kiosk.PIN_CHANGE_ROLE):
                 holder = kiosk.KioskHolder.of(facilities_store.inmate(INMATE_ID, consistent=True),
                                               role)
                 kiosk_id = DEMO_KIOSK_KEY.partition(".")[0]

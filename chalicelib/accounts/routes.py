@@ -8,14 +8,12 @@ from chalice import Blueprint
 from chalicelib.accounts import admin, service, sessions, signin, unlocking
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Reply, endpoint
-from chalicelib.web.schema import (BOOLEAN, CODE, PHONE, EMAIL, NULLABLE_STRING, PASSWORD, integer,
-                                   obj, person_name, string)
+from chalicelib.web.schema import (BOOLEAN, CODE, PHONE, EMAIL, NULLABLE_STRING, PASSWORD, TOKENS,
+                                   integer, obj, person_name, string)
 
 bp = Blueprint(__name__)
 UNLOCK_PAGE = pages.template(Path(__file__).parent / "pages" / "unlock.html")
 
-TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-              "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN})
 STATUS = obj({"status": string()})
 MFA_METHOD = string(enum=["totp", "recovery_code", "email", "sms"])
 LANGUAGE = string(enum=["en", "es"])

@@ -1,2 +1,3 @@
-"""Pieces every capability shares: domain errors, time, secrets, AWS clients, storage helpers,
-notifications and logging. Nothing here imports chalice."""
+"""Pieces every capability shares: domain errors, time, secrets, AWS clients, the store toolkit,
+idempotency, the review log, notifications and logging. Nothing here imports chalice or a
+capability."""

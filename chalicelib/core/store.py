@@ -235,6 +235,10 @@ def written(write: Callable[[], object]) -> bool:
     return True
 
 
+class StateChanged(Exception):
+    """The item was no longer in the state the transition requires."""
+
+
 class Transaction(TransactWrite):
     """A ``TransactWrite`` that remembers which model each item is, so a cancelled transaction
     can say *which* condition failed.  DynamoDB lists cancellation reasons in the order of the
@@ -334,3 +338,12 @@ def page(results: Iterable[Any], scope: str, render) -> dict:
     """Turn a PynamoDB ``ResultIterator`` into api.md's ``{items, next_cursor}``."""
     items = [render(item) for item in results]
     return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key, scope)}
+
+
+def index_page(index, hash_value: str, limit: int, cursor: str | None, render, *,
+               newest_first: bool) -> dict:
+    """One page of an index partition as api.md's ``{items, next_cursor}``."""
+    scope = f"{index.Meta.index_name}:{hash_value}"
+    results = index.query(hash_value, scan_index_forward=not newest_first, limit=limit,
+                          last_evaluated_key=decode_cursor(cursor, scope))
+    return page(results, scope, render)

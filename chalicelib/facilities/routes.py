@@ -1,13 +1,13 @@
-"""HTTP routes of facilities, inmate search (api.md "Facilities, inmates, contacts") and the
-facility's kiosks (api.md "Kiosks and inmates")."""
+"""HTTP routes of facilities, inmate search (api.md "Facilities, inmates, contacts"), the
+facility's kiosks and the inmates' kiosk sign-in (api.md "Kiosks and inmates")."""
 from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.facilities import kiosks, service
-from chalicelib.web.endpoint import (ANY_ROLE, FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN,
-                                     ApiRequest, Header, Reply, endpoint)
-from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string
+from chalicelib.facilities import kiosks, service, signin
+from chalicelib.web.endpoint import (ANY_ROLE, FACILITY_QUERY, KIOSK_KEY, PAGINATION,
+                                     STAFF_OR_ADMIN, ApiRequest, Reply, endpoint)
+from chalicelib.web.schema import NULLABLE_STRING, TOKENS, obj, page_of, string
 
 bp = Blueprint(__name__)
 
@@ -18,8 +18,6 @@ FACILITY = obj({"facility_id": string(), "name": string(), "state": string(),
                 "deposit_limits": obj({"min_cents": INTEGER, "max_cents": INTEGER,
                                        "daily_cap_cents": INTEGER}),
                 "fee_schedule": {"type": "array", "items": FEE_TIER}})
-KIOSK_KEY = Header("X-Kiosk-Key", True, description="The key of the registered kiosk making "
-                   "the request (issued by the facility's staff; inmate sign-in and sessions).")
 KIOSK = obj({"kiosk_id": string(), "facility_id": string(), "label": string(),
              "created_at": string(), "created_by": string(),
              "revoked_at": NULLABLE_STRING}, {"key": string()})
@@ -69,4 +67,61 @@ def list_kiosks(request: ApiRequest):
           problems=("kiosk_not_found",))
 def revoke_kiosk(request: ApiRequest, kiosk_id: str):
     kiosks.revoke(_facility(request), kiosk_id, by=request.principal.account_id)
+    return Reply(204)
+
+
+# --- inmates' kiosk sign-in ----------------------------------------------------------------
+
+PIN = string(6, 12, pattern=signin.PIN_PATTERN)
+# After a one-time PIN: tokens of a session that may only choose a new PIN.
+KIOSK_TOKENS = {**TOKENS, "properties": {**TOKENS["properties"],
+                                         "pin_change_required": {"type": "boolean"}}}
+
+
+@endpoint(bp, "POST", "/v1/inmate/login", summary="Kiosk sign-in", tag="inmate",
+          body=obj({"facility_id": string(1, 64), "inmate_number": string(1, 32), "pin": string(1, 64)}),
+          response=KIOSK_TOKENS, headers=(KIOSK_KEY,),
+          problems=("kiosk_not_registered", "invalid_credentials", "account_locked",
+                    "inmate_locked", "rate_limited"))
+def inmate_login(request: ApiRequest):
+    body = request.body
+    return signin.log_in(body["facility_id"], body["inmate_number"], body["pin"], request.client)
+
+
+@endpoint(bp, "POST", "/v1/inmate/pin", summary="Replace a one-time PIN", tag="inmate",
+          roles=(signin.PIN_CHANGE_ROLE,), body=obj({"new_pin": PIN}), response=TOKENS,
+          headers=(KIOSK_KEY,), problems=("kiosk_not_registered",))
+def inmate_change_pin(request: ApiRequest):
+    return signin.change_pin(request.principal, request.body["new_pin"], request.client)
+
+
+@endpoint(bp, "POST", "/v1/inmate/logout", summary="End this kiosk session", tag="inmate",
+          roles=(signin.INMATE_ROLE,), status=204, headers=(KIOSK_KEY,))
+def inmate_logout(request: ApiRequest):
+    signin.log_out(request.principal)
+    return Reply(204)
+
+
+# --- staff: inmates' kiosk sign-in ---------------------------------------------------------
+
+@endpoint(bp, "POST", "/v1/staff/inmates/{inmate_id}/unlock",
+          summary="Lift an inmate's kiosk sign-in lock", tag="staff", roles=STAFF_OR_ADMIN,
+          query=obj(optional=FACILITY_QUERY), status=204, problems=("inmate_not_found",))
+def unlock_inmate(request: ApiRequest, inmate_id: str):
+    signin.unlock(_facility(request), inmate_id, request.principal)
+    return Reply(204)
+
+
+@endpoint(bp, "POST", "/v1/staff/inmates/{inmate_id}/pin",
+          summary="Issue a one-time PIN (shown once)", tag="staff", roles=STAFF_OR_ADMIN,
+          query=obj(optional=FACILITY_QUERY), response=obj({"pin": PIN}), problems=("inmate_not_found",))
+def issue_inmate_pin(request: ApiRequest, inmate_id: str):
+    return signin.issue_one_time_pin(_facility(request), inmate_id, request.principal)
+
+
+@endpoint(bp, "POST", "/v1/staff/inmates/{inmate_id}/sessions/revoke",
+          summary="End every kiosk session of an inmate", tag="staff", roles=STAFF_OR_ADMIN,
+          query=obj(optional=FACILITY_QUERY), status=204, problems=("inmate_not_found",))
+def revoke_inmate_sessions(request: ApiRequest, inmate_id: str):
+    signin.revoke_sessions(_facility(request), inmate_id, request.principal)
     return Reply(204)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.accounts.passwords import hash_password
+from chalicelib.accounts import hash_password
 from chalicelib.config import ConfigurationError
 from chalicelib.facilities import kiosks
 from chalicelib.facilities.store import Facility, Inmate

@@ -1,2 +1,7 @@
-"""Contacts and eMessaging: requests to connect with an inmate, messages paid in stamps, staff
-review, threads, and the inmate's kiosk side."""
+"""eMessaging: messages paid in stamps between approved contacts, staff review, threads, and
+the inmate's inbox and replies on the kiosk.
+
+This module is the capability's face; nothing outside messaging uses it yet.
+"""
+
+__all__: list[str] = []

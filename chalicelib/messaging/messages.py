@@ -1,51 +1,20 @@
 """Messages: sending (paid in stamps), staff review, threads, and reading on the kiosk.
-
-Decisions worth knowing:
-
-* **Length.** A body holds 1–6000 characters, counted as Python ``len``: Unicode code points.
-  "é" typed as one code point counts 1, as "e" + combining accent 2; an emoji with a skin tone
-  or a ZWJ family counts each of its code points.  The text is stored and returned exactly as
-  sent (no trimming, no normalisation); a body of only whitespace is refused.
-* **One stamp per message, in one transaction.** The message, the stamp spend (conditioned on
-  the balance the sender's snapshot saw, so ``stamps_left`` is exact), the idempotency record,
-  the sender's ``message_sent`` activity event and, for an automatic decision, its review-log
-  line are written in a single ``TransactWriteItems``: no stamp is spent without a message or
-  a message stored without its stamp.  When the balance moved in between (another send or a
-  purchase), the send reads again and retries; a short balance answers 402
-  ``insufficient_stamps`` and stores nothing.  DynamoDB calls per send: one ``GetItem`` (the
-  contact), one ``TransactGetItems`` (facility rules, stamp balance, earlier response for the
-  key) and one ``TransactWriteItems``.
-* **Idempotency-Key** (required; ``core.idempotency``, as for money: a retried send must not
-  spend a second stamp): the same key and the same request replay the first response (same
-  ``message_id``, same ``stamps_left``) and spend nothing; the same key with another body or
-  contact answers 409 ``idempotency_key_reused``.
-* **Review.** Every message starts in review.  Facility rules (see ``review.py``) may deliver a
-  clean message at once; a watch-list hit always waits for staff, who see the matched words.
-  Staff approve (-> ``delivered``) or reject (-> ``rejected``, with a reason from the
-  facility's list and an optional note that only staff see).  A decision is one transaction
-  conditioned on ``pending_review`` (a second decision gets 409 ``already_decided``), refunds
-  the stamps of a rejected message to whoever paid, and appends its review-log line.
-* **Replies.** An inmate replies on an approved contact; the reply is free when the facility's
-  rule ``inmate_replies_free`` says so, otherwise it spends one of the family member's stamps
-  at that facility (a prepaid reply; refunded to them when rejected).  Replies go through the
-  same review; the family sees a reply only once it is delivered.
-* **Read.** A message delivered to an inmate becomes ``read`` when the inmate opens it
-  (``GET /v1/inmate/messages/{id}``); the inbox list shows senders and dates, not bodies, so
-  listing does not count as reading.
-"""
+Decisions (length, one stamp per message in one transaction, idempotency, review, replies,
+read): ``docs/decisions/messages.md``."""
 from __future__ import annotations
 
-from chalicelib.accounts import activity
-from chalicelib.core import clock, secrets
+from chalicelib import facilities
+from chalicelib.accounts import new_activity_event
+from chalicelib.contacts import (CONTACT_APPROVED, AlreadyDecided, Contact, contact_by_id,
+                                 contact_not_found)
+from chalicelib.core import audit, clock, secrets
 from chalicelib.core.errors import (Forbidden, InvalidRequest, NotFound, PaymentRequired,
                                     ServiceUnavailable)
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
-from chalicelib.facilities import store as facilities
-from chalicelib.messaging import audit, notifications, states, store
-from chalicelib.messaging.contacts import AlreadyDecided, contact_not_found
+from chalicelib.messaging import notifications, states, store
 from chalicelib.messaging.review import ReviewRules
-from chalicelib.messaging.store import Contact, Message
+from chalicelib.messaging.store import Message
 
 MAX_BODY_CHARS = 6000
 # Each retry follows a change to the same stamp balance by another request; three in a row
@@ -74,7 +43,7 @@ def message_not_found() -> NotFound:
 
 def send_to_inmate(principal: Principal, contact_id: str, body: str,
                    idempotency_key: str | None, client: Client) -> StoredResponse:
-    contact = store.contact(contact_id)
+    contact = contact_by_id(contact_id)
     if contact is None or contact.account_id != principal.account_id:
         raise contact_not_found()
     return _send(principal, contact, states.TO_INMATE, body, idempotency_key, client)
@@ -82,7 +51,7 @@ def send_to_inmate(principal: Principal, contact_id: str, body: str,
 
 def reply_to_family(principal: Principal, contact_id: str, body: str,
                     idempotency_key: str | None, client: Client) -> StoredResponse:
-    contact = store.contact(contact_id)
+    contact = contact_by_id(contact_id)
     if contact is None or contact.inmate_id != principal.account_id:
         raise contact_not_found()
     return _send(principal, contact, states.TO_FAMILY, body, idempotency_key, client)
@@ -93,7 +62,7 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
     if not body.strip():
         raise InvalidRequest("body must not be blank.",
                              errors=[{"field": "body", "problem": "must not be blank"}])
-    if contact.status != states.CONTACT_APPROVED:
+    if contact.status != CONTACT_APPROVED:
         raise ContactNotApproved()
     attempt = Attempt(principal.account_id, idempotency_key, f"send {direction}",
                       {"contact_id": contact.contact_id, "body": body}) \
@@ -136,7 +105,7 @@ def _new_message(contact: Contact, direction: str, body: str) -> Message:
                    account_id=contact.account_id, inmate_id=contact.inmate_id,
                    direction=direction, family_name=contact.family_name,
                    inmate_name=contact.inmate_name, body=body, status=states.PENDING_REVIEW,
-                   review_key=store.review_key(contact.facility_id, states.PENDING_REVIEW),
+                   review_key=audit.review_key(contact.facility_id, states.PENDING_REVIEW),
                    sent_key=f"{clock.iso_precise(now)}#{message_id}", sent_at=clock.iso(now))
 
 
@@ -147,7 +116,7 @@ def _apply_review_rules(message: Message, rules: ReviewRules):
     if not rules.delivers_at_once(message.watch_words):
         return None
     message.status = states.DELIVERED
-    message.review_key = store.review_key(message.facility_id, states.DELIVERED)
+    message.review_key = audit.review_key(message.facility_id, states.DELIVERED)
     message.decided_at = message.sent_at
     if message.direction == states.TO_INMATE:
         message.inbox_inmate_id = message.inmate_id
@@ -162,7 +131,7 @@ def _activity(principal: Principal, message: Message, client: Client):
     account activity log."""
     if principal.role != "family":
         return None
-    return activity.new_event(principal.account_id, "message_sent", client,
+    return new_activity_event(principal.account_id, "message_sent", client,
                               message_id=message.message_id, contact_id=message.contact_id,
                               stamps=message.stamps_spent)
 
@@ -221,7 +190,7 @@ def family_thread(principal: Principal, contact_id: str, limit: int, cursor: str
     """Newest first.  The family sees all it sent (with the reason of a rejection) and the
     inmate's replies once delivered; a page reads at most ``limit`` messages whatever the
     thread's length."""
-    contact = store.contact(contact_id)
+    contact = contact_by_id(contact_id)
     if contact is None or contact.account_id != principal.account_id:
         raise contact_not_found()
     return store.family_thread(contact_id, limit, cursor, render_for_family)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib.accounts.store import account_by_id
+from chalicelib.accounts import account_by_id
 from chalicelib.config import get_settings
 from chalicelib.core import dependencies
 from chalicelib.core.logs import log_event

@@ -1,25 +1,12 @@
-"""What a facility's review rules say about a message, free of storage and HTTP.
-
-Rules live in ``Facility.rules`` (see ``chalicelib/facilities/seed.py``):
-
-* ``watch_words``: words or phrases that flag a message for staff.  Matching is on whole words,
-  case-insensitive after NFKC + casefold, so "ESCAPE!" and "ｅｓｃａｐｅ" match "escape" while
-  "escaped" and "landscape" do not.  The message itself is never altered.
-* ``auto_approve_clean_messages``: a message with no watch-list hit is delivered at once (the
-  decision is still written to the review log, by ``system:auto_review``); a flagged message
-  always waits for a person.
-* ``rejection_reasons``: the dropdown staff pick from when rejecting.
-* ``inmate_replies_free``: an inmate's reply costs nothing; otherwise it spends one stamp from
-  the family member's balance at the facility (the family "prepays" replies by holding stamps,
-  as with JPay's prepaid reply stamp) and is refunded the same way when rejected.
-"""
+"""What a facility's review rules (watch words, auto-approval, rejection reasons, free
+replies) say about a message, free of storage and HTTP.  The rules:
+``docs/decisions/message-review.md``."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
-AUTO_REVIEWER = "system:auto_review"
 DEFAULT_REJECTION_REASONS = ("Other",)
 
 

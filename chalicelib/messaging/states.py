@@ -1,4 +1,4 @@
-"""The states of contacts and messages, and the only transitions between them.
+"""The states of messages, and the only transitions between them.
 
 Each transition names the state it requires; the store applies it as one DynamoDB write
 conditioned on that state, so two staff members deciding at once cannot both win and a decision
@@ -8,14 +8,6 @@ the very string stored and sent; the module-level names are the members callers 
 from __future__ import annotations
 
 from enum import StrEnum
-
-
-class ContactStatus(StrEnum):
-    """A family asks, the facility decides once."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    DENIED = "denied"
 
 
 class MessageStatus(StrEnum):
@@ -34,10 +26,6 @@ class Direction(StrEnum):
     TO_INMATE = "to_inmate"
     TO_FAMILY = "to_family"
 
-
-CONTACT_PENDING, CONTACT_APPROVED, CONTACT_DENIED = ContactStatus
-CONTACT_STATUSES = tuple(ContactStatus)
-CONTACT_DECISIONS = {"approve": CONTACT_APPROVED, "deny": CONTACT_DENIED}
 
 PENDING_REVIEW, DELIVERED, REJECTED, READ = MessageStatus
 MESSAGE_STATUSES = tuple(MessageStatus)

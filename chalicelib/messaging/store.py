@@ -1,10 +1,5 @@
-"""DynamoDB tables of contacts and eMessaging, and the writes that must be atomic.
+"""DynamoDB tables of eMessaging, and the writes that must be atomic.
 
-* ``contacts``: one item per request to connect a family account with an inmate.  Its
-  ``review_key`` (``<facility>#<status>``) feeds the staff queue index; ``approved_inmate_id`` is
-  set only once approved, so the inmate's sparse index lists approved contacts only.
-* ``contact-claims``: one item per (account, inmate) pair, created in the same transaction as the
-  contact with ``attribute_not_exists``: a pair has at most one contact, under any concurrency.
 * ``messages``: one item per message, keyed by ``message_id``.  Three indexes serve the lists,
   each a Query whose page cost is independent of the collection's size: the sparse
   ``by_family_thread`` (what the family may see of a contact's thread, newest first),
@@ -12,9 +7,8 @@
   (messages delivered to an inmate).  Index reads are eventually consistent (a message sent a
   few milliseconds ago may not be listed yet); every decision re-reads the item itself and is
   conditioned on its state.
-* ``review-log``: append-only audit of every decision on a contact or a message (who, when,
-  what, why).  Entries are written with ``attribute_not_exists`` inside the decision's own
-  transaction and never updated, so a decision cannot happen without its log line.
+* Every decision appends its review-log line (``core.audit``) in the decision's own
+  transaction, so a decision cannot happen without its log line.
 * A send's ``Idempotency-Key`` record is ``core.idempotency``'s, written in the same
   transaction as the message it created.
 """
@@ -25,86 +19,17 @@ from dataclasses import dataclass
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactGet, TransactWrite
+from pynamodb.transactions import TransactGet
 
-from chalicelib.accounts import activity
-from chalicelib.accounts.activity import ActivityEvent
-from chalicelib.core import clock
+from chalicelib.accounts import APPEND_ONLY_ACTIVITY, ActivityEvent
+from chalicelib.core import audit, clock
+from chalicelib.core.audit import ReviewEntry
 from chalicelib.core.idempotency import Attempt, IdempotencyRecord, StoredResponse, serialise
-from chalicelib.core.store import (BaseMeta, TableName, append_only, decode_cursor, get_or_none,
-                                   page, read_together, register, resolved, write_together,
-                                   written)
-from chalicelib.facilities.store import Facility, Inmate
-from chalicelib.messaging import stamps, states
-from chalicelib.messaging.stamps import StampBalance
-
-
-# --- contacts ------------------------------------------------------------------------------
-
-class ContactsByReviewKey(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_review_key"
-        projection = AllProjection()
-
-    review_key = UnicodeAttribute(hash_key=True)
-    created_key = UnicodeAttribute(range_key=True)
-
-
-class ContactsByAccount(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_account"
-        projection = AllProjection()
-
-    account_id = UnicodeAttribute(hash_key=True)
-    created_key = UnicodeAttribute(range_key=True)
-
-
-class ApprovedContactsByInmate(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_approved_inmate"
-        projection = AllProjection()
-
-    approved_inmate_id = UnicodeAttribute(hash_key=True)
-    created_key = UnicodeAttribute(range_key=True)
-
-
-@register
-class Contact(Model):
-    class Meta(BaseMeta):
-        table_name = TableName("contacts")
-
-    contact_id = UnicodeAttribute(hash_key=True)
-    account_id = UnicodeAttribute()
-    inmate_id = UnicodeAttribute()
-    facility_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    review_key = UnicodeAttribute()
-    approved_inmate_id = UnicodeAttribute(null=True)
-    # Shown to staff and the inmate without a read per row.
-    family_name = UnicodeAttribute()
-    inmate_name = UnicodeAttribute()
-    inmate_number = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    created_key = UnicodeAttribute()  # "<created, microseconds>#<contact_id>": orders the lists
-    reason = UnicodeAttribute(null=True)
-    decided_at = UnicodeAttribute(null=True)
-    decided_by = UnicodeAttribute(null=True)
-    by_review_key = ContactsByReviewKey()
-    by_account = ContactsByAccount()
-    by_approved_inmate = ApprovedContactsByInmate()
-
-
-@register
-class ContactClaim(Model):
-    class Meta(BaseMeta):
-        table_name = TableName("contact-claims")
-
-    pair = UnicodeAttribute(hash_key=True)  # "<account_id>#<inmate_id>"
-    contact_id = UnicodeAttribute()
-
-
-def review_key(facility_id: str, status: str) -> str:
-    return f"{facility_id}#{status}"
+from chalicelib.core.store import (BaseMeta, StateChanged, TableName, get_or_none, index_page,
+                                   read_together, register, resolved, write_together, written)
+from chalicelib.facilities import Facility
+from chalicelib.messaging import states
+from chalicelib.payments import StampBalance, credit_stamps, spend_stamps
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -171,38 +96,7 @@ class Message(Model):
     by_inbox = MessagesByInbox()
 
 
-# --- review log ------------------------------------------------------------
-
-@register
-@append_only
-class ReviewEntry(Model):
-    class Meta(BaseMeta):
-        table_name = TableName("review-log")
-
-    subject = UnicodeAttribute(hash_key=True)  # "message#<id>" or "contact#<id>"
-    entry_key = UnicodeAttribute(range_key=True)  # "<time, microseconds>#<action>"
-    at = UnicodeAttribute()
-    action = UnicodeAttribute()
-    actor_id = UnicodeAttribute()
-    actor_role = UnicodeAttribute()
-    from_status = UnicodeAttribute()
-    to_status = UnicodeAttribute()
-    reason = UnicodeAttribute(null=True)
-    note = UnicodeAttribute(null=True)
-    watch_words = ListAttribute(of=UnicodeAttribute, default=list)
-
-
 # --- errors the services translate ---------------------------------------------------------
-
-class ContactExists(Exception):
-    def __init__(self, contact_id: str | None) -> None:
-        super().__init__(contact_id)
-        self.contact_id = contact_id
-
-
-class StateChanged(Exception):
-    """The item was no longer in the state the transition requires."""
-
 
 class StampsShort(Exception):
     """The stamp balance was not what the send expected (spent or credited meanwhile)."""
@@ -210,61 +104,6 @@ class StampsShort(Exception):
 
 class IdempotencyKeyTaken(Exception):
     """A concurrent request with the same key committed first."""
-
-
-def _append_entry(transaction: TransactWrite, entry: ReviewEntry) -> None:
-    transaction.save(entry, condition=ReviewEntry.entry_key.does_not_exist())
-
-
-# --- contact writes and reads --------------------------------------------------------------
-
-def create_contact(contact: Contact) -> None:
-    claim = ContactClaim(f"{contact.account_id}#{contact.inmate_id}", contact_id=contact.contact_id)
-
-    def build(transaction):
-        transaction.save(claim, condition=ContactClaim.pair.does_not_exist())
-        transaction.save(contact, condition=Contact.contact_id.does_not_exist())
-
-    try:
-        write_together(build, {ContactClaim: lambda: ContactExists(None)})
-    except ContactExists:
-        existing = get_or_none(ContactClaim, claim.pair)
-        raise ContactExists(existing.contact_id if existing else None) from None
-
-
-def decide_contact(contact: Contact, to_status: str, entry: ReviewEntry) -> None:
-    actions = [Contact.status.set(to_status),
-               Contact.review_key.set(review_key(contact.facility_id, to_status)),
-               Contact.decided_at.set(entry.at), Contact.decided_by.set(entry.actor_id)]
-    if entry.reason is not None:
-        actions.append(Contact.reason.set(entry.reason))
-    if to_status == states.CONTACT_APPROVED:
-        actions.append(Contact.approved_inmate_id.set(contact.inmate_id))
-
-    def build(transaction):
-        transaction.update(contact, actions=actions,
-                           condition=Contact.status == states.CONTACT_PENDING)
-        _append_entry(transaction, entry)
-
-    write_together(build, {Contact: StateChanged})
-
-
-def contact(contact_id: str) -> Contact | None:
-    return get_or_none(Contact, contact_id)
-
-
-def contacts_of_account(account_id: str, limit: int, cursor: str | None, render) -> dict:
-    return _page(Contact.by_account, account_id, limit, cursor, render, newest_first=True)
-
-
-def contacts_in_review(facility_id: str, status: str, limit: int, cursor: str | None,
-                       render) -> dict:
-    return _page(Contact.by_review_key, review_key(facility_id, status), limit, cursor, render,
-                 newest_first=False)
-
-
-def approved_contacts_of_inmate(inmate_id: str, limit: int, cursor: str | None, render) -> dict:
-    return _page(Contact.by_approved_inmate, inmate_id, limit, cursor, render, newest_first=True)
 
 
 # --- message writes ------------------------------------------------------------------------
@@ -316,14 +155,14 @@ def store_sent_message(message: Message, *, expected_balance: int | None,
     def build(transaction):
         transaction.save(message, condition=Message.message_id.does_not_exist())
         if message.stamps_spent:
-            stamps.spend(transaction, message.payer_account_id, message.facility_id,
+            spend_stamps(transaction, message.payer_account_id, message.facility_id,
                          message.stamps_spent, expected_balance=expected_balance)
         if attempt is not None:
             stored[0] = attempt.record(transaction, 201, response)
         if entry is not None:
-            _append_entry(transaction, entry)
+            audit.append(transaction, entry)
         if activity_event is not None:
-            transaction.save(activity_event, condition=activity.APPEND_ONLY)
+            transaction.save(activity_event, condition=APPEND_ONLY_ACTIVITY)
 
     write_together(build, {IdempotencyRecord: IdempotencyKeyTaken, StampBalance: StampsShort})
     return stored[0] if attempt is not None else StoredResponse(201, serialise(response))
@@ -332,7 +171,7 @@ def store_sent_message(message: Message, *, expected_balance: int | None,
 def decide_message(message: Message, to_status: str, entry: ReviewEntry) -> None:
     """Move a message out of review; a rejection refunds its stamps in the same transaction."""
     actions = [Message.status.set(to_status),
-               Message.review_key.set(review_key(message.facility_id, to_status)),
+               Message.review_key.set(audit.review_key(message.facility_id, to_status)),
                Message.decided_at.set(entry.at)]
     if to_status == states.REJECTED:
         actions.append(Message.rejection_reason.set(entry.reason))
@@ -345,9 +184,9 @@ def decide_message(message: Message, to_status: str, entry: ReviewEntry) -> None
         transaction.update(message, actions=actions,
                            condition=Message.status == states.PENDING_REVIEW)
         if to_status == states.REJECTED and message.stamps_spent:
-            stamps.credit(transaction, message.payer_account_id, message.facility_id,
+            credit_stamps(transaction, message.payer_account_id, message.facility_id,
                           message.stamps_spent)
-        _append_entry(transaction, entry)
+        audit.append(transaction, entry)
 
     write_together(build, {Message: StateChanged})
 
@@ -357,7 +196,7 @@ def mark_read(message: Message) -> bool:
     now = clock.iso()
     return written(lambda: message.update(
         actions=[Message.status.set(states.READ), Message.read_at.set(now),
-                 Message.review_key.set(review_key(message.facility_id, states.READ))],
+                 Message.review_key.set(audit.review_key(message.facility_id, states.READ))],
         condition=Message.status == states.DELIVERED))
 
 
@@ -368,40 +207,14 @@ def message(message_id: str) -> Message | None:
 
 
 def family_thread(contact_id: str, limit: int, cursor: str | None, render) -> dict:
-    return _page(Message.by_family_thread, contact_id, limit, cursor, render, newest_first=True)
+    return index_page(Message.by_family_thread, contact_id, limit, cursor, render,
+                      newest_first=True)
 
 
 def review_queue(facility_id: str, status: str, limit: int, cursor: str | None, render) -> dict:
-    return _page(Message.by_review_queue, review_key(facility_id, status), limit, cursor, render,
-                 newest_first=False)
+    return index_page(Message.by_review_queue, audit.review_key(facility_id, status), limit,
+                      cursor, render, newest_first=False)
 
 
 def inbox(inmate_id: str, limit: int, cursor: str | None, render) -> dict:
-    return _page(Message.by_inbox, inmate_id, limit, cursor, render, newest_first=True)
-
-
-def review_trail(subject: str) -> list[ReviewEntry]:
-    """A subject's whole log: a handful of lines (one per decision), so no pagination."""
-    return list(ReviewEntry.query(subject, consistent_read=True))
-
-
-# --- inmates (kiosk sign-in) ---------------------------------------------------------------
-
-def inmate_by_number(facility_id: str, inmate_number: str) -> Inmate | None:
-    """The index gives the key; the item is then read consistently so a new PIN counts at once."""
-    for key_only in Inmate.by_facility_number.query(facility_id,
-                                                     Inmate.inmate_number == inmate_number,
-                                                     limit=1):
-        return get_or_none(Inmate, key_only.inmate_id)
-    return None
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-def _page(index, hash_value: str, limit: int, cursor: str | None, render, *,
-          newest_first: bool) -> dict:
-    scope = f"{index.Meta.index_name}:{hash_value}"
-    results = index.query(hash_value, scan_index_forward=not newest_first, limit=limit,
-                          last_evaluated_key=decode_cursor(cursor, scope))
-    return page(results, scope, render)
-
+    return index_page(Message.by_inbox, inmate_id, limit, cursor, render, newest_first=True)

@@ -1,2 +1,10 @@
 """Money: deposits to inmate trust and phone accounts, stamp purchases, refunds and abuse
-signals, on an append-only double-entry ledger with idempotent, atomic writes."""
+signals, on an append-only double-entry ledger with idempotent, atomic writes; stamp balances.
+
+This module is the capability's face: the names in ``__all__`` are what other packages may use.
+"""
+from chalicelib.payments.stamps import StampBalance
+from chalicelib.payments.stamps import credit as credit_stamps
+from chalicelib.payments.stamps import spend as spend_stamps
+
+__all__ = ["StampBalance", "credit_stamps", "spend_stamps"]

@@ -28,8 +28,8 @@ import uuid
 
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.accounts import activity
-from chalicelib.accounts.store import Account
+from chalicelib import facilities
+from chalicelib.accounts import Account, record_activity_in
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.idempotency import Attempt, StoredResponse
@@ -38,9 +38,7 @@ from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.core.store import (decode_cursor, expiry_update_actions, get_or_none, page,
                                    read_together, resolved, write_together, written)
-from chalicelib.facilities import store as facilities
-from chalicelib.facilities.rules import MoneyRules, dollars
-from chalicelib.facilities.service import money_rules_of
+from chalicelib.facilities import MoneyRules, dollars, money_rules_of
 from chalicelib.payments import flags, ledger
 from chalicelib.payments.charging import charge
 from chalicelib.payments.processor import Authorization, processor
@@ -126,7 +124,7 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
         if rule_codes:
             transaction.save(flags.new_flag(inmate.facility_id, deposit_id, inmate_id, sender_id,
                                             amount, rule_codes, day, now))
-        activity.record_in(transaction, sender_id, "deposit_completed", client,
+        record_activity_in(transaction, sender_id, "deposit_completed", client,
                            deposit_id=deposit_id, inmate_id=inmate_id, account=account,
                            amount_cents=amount, fee_cents=fee)
 
@@ -180,7 +178,7 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
             ledger.Posting(ledger.fee_revenue(found.facility_id), -fee),
             ledger.Posting(ledger.card_clearing(), total),
         ], memo=f"refund of {deposit_id}")
-        activity.record_in(transaction, found.sender_account_id, "deposit_refunded",
+        record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
                            deposit_id=deposit_id, amount_cents=amount, fee_cents=fee)
 
     if not written(lambda: write_together(write)):

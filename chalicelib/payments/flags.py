@@ -21,7 +21,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.identity import Principal
 from chalicelib.core.store import decode_cursor, get_or_none, page, written
-from chalicelib.facilities.rules import MoneyRules
+from chalicelib.facilities import MoneyRules
 from chalicelib.payments.states import FLAG_DECISIONS, FlagStatus
 from chalicelib.payments.store import ReviewFlag
 

@@ -1,21 +1,20 @@
 """Stamp purchases (api.md "eMessaging"): stamps are priced per facility and credited to the
 family account's balance for that facility in the same transaction as the charge's journal
-(card clearing -total, the facility's stamp sales +total), through ``messaging.stamps.credit``.
+(card clearing -total, the facility's stamp sales +total), through ``stamps.credit``.
 One ``TransactGetItems`` (idempotency record and facility) and one ``TransactWriteItems``."""
 from __future__ import annotations
 
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from chalicelib.accounts import activity
+from chalicelib.accounts import record_activity_in
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
-from chalicelib.facilities.store import Facility
-from chalicelib.messaging import stamps
 from chalicelib.core.store import read_together, resolved
-from chalicelib.payments import ledger
+from chalicelib.facilities import Facility
+from chalicelib.payments import ledger, stamps
 from chalicelib.payments.charging import charge
 from chalicelib.payments.deposits import new_journal_id
 from chalicelib.payments.processor import Authorization
@@ -54,7 +53,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
             ledger.Posting(ledger.stamp_sales(facility_id), total),
         ], memo=f"{quantity} stamps for {buyer.account_id} ({authorization.authorization_id})")
         stamps.credit(transaction, buyer.account_id, facility_id, quantity)
-        activity.record_in(transaction, buyer.account_id, "stamps_purchased", client,
+        record_activity_in(transaction, buyer.account_id, "stamps_purchased", client,
                            purchase_id=purchase_id, facility_id=facility_id, quantity=quantity,
                            total_cents=total)
 

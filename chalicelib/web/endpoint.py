@@ -2,8 +2,9 @@
 
 It registers the Chalice route, parses and validates the JSON body and query string against
 declared schemas (400 ``invalid_request`` naming each field), authenticates the bearer token
-when roles are given (401/403), and records everything in ``ENDPOINTS`` so the OpenAPI
-document is generated from the same declarations the code runs on.
+when roles are given (401/403, through the authenticator ``app.py`` hands over with
+``use_authenticator``: the web edge imports no capability), and records everything in
+``ENDPOINTS`` so the OpenAPI document is generated from the same declarations the code runs on.
 
 Views receive an ``ApiRequest`` plus the path parameters, and return a JSON-able value (sent
 with the declared status), a ``Reply``, or (``idempotent=True`` endpoints) the
@@ -20,7 +21,6 @@ from collections.abc import Callable
 
 from chalice import Response
 
-from chalicelib.accounts.sessions import authenticate
 from chalicelib.core import dependencies
 from chalicelib.core.errors import DomainError, InvalidRequest
 from chalicelib.core import idempotency
@@ -149,14 +149,31 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
     return decorator
 
 
+# (token, roles, client, during_mfa_enrollment) -> Principal, or a domain error (401/403).
+Authenticator = Callable[[str | None, tuple[str, ...], Client, bool], Principal]
+_authenticator: Authenticator | None = None
+
+
+def use_authenticator(authenticate: Authenticator) -> None:
+    """Who checks bearer tokens; ``app.py`` wires accounts' sessions in."""
+    global _authenticator
+    _authenticator = authenticate
+
+
+def _authenticate(*args) -> Principal:
+    if _authenticator is None:
+        raise RuntimeError("no authenticator: app.py calls endpoint.use_authenticator first")
+    return _authenticator(*args)
+
+
 def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response:
     client = client_of(raw)
     if spec.source_limit is not None:  # before any work: a flood costs one counter update each
         limit_source(spec.source_limit, client.ip)
     # Who is calling comes first: an anonymous caller learns nothing about a protected
     # endpoint's input rules.
-    principal = (authenticate(_bearer(raw.headers), spec.roles, client,
-                              spec.during_mfa_enrollment)
+    principal = (_authenticate(_bearer(raw.headers), spec.roles, client,
+                               spec.during_mfa_enrollment)
                  if spec.roles is not None else None)
     request = ApiRequest(
         body=_parse_body(raw, spec.body, spec.max_body_bytes),
@@ -243,3 +260,5 @@ PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048
 # Staff act in their own facility; admins may call a staff endpoint naming one (api.md "Roles").
 STAFF_OR_ADMIN = ("staff", "admin")
 FACILITY_QUERY = {"facility_id": schemas.string(1, 64)}
+KIOSK_KEY = Header("X-Kiosk-Key", True, description="The key of the registered kiosk making "
+                   "the request (issued by the facility's staff; inmate sign-in and sessions).")

@@ -187,3 +187,7 @@ def page_of(item: dict) -> dict:
     """The response schema of a list endpoint: ``{items: [item], next_cursor}`` (null on the
     last page)."""
     return obj({"items": {"type": "array", "items": item}, "next_cursor": NULLABLE_STRING})
+
+# The tokens of a new session (sign-in, refresh, kiosk sign-in).
+TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
+              "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN})

@@ -1,24 +1,16 @@
 """Contacts: a family account asks to connect with an inmate; staff of the inmate's facility
-approve or deny it once, with a reason for a denial.  Only approved contacts exchange messages.
-
-Decisions:
-* One contact per (account, inmate), enforced by a claim item written in the same transaction;
-  asking again answers 409 ``contact_exists`` with the existing ``contact_id``, whatever its
-  status (a denial is the facility's decision; it is not re-opened by asking again).
-* A contact id that is not the caller's answers 404, as if it did not exist (api.md: existence
-  of another family's objects is private).  Staff see only their own facility's contacts.
-* Every decision goes into the review log with who, when, what and why.
-"""
+approve or deny it once, with a reason for a denial. Only approved contacts exchange messages.
+Decisions: ``docs/decisions/contacts.md``."""
 from __future__ import annotations
 
-from chalicelib.accounts import activity
-from chalicelib.accounts.store import account_by_id
-from chalicelib.core import clock, secrets
+from chalicelib.accounts import account_by_id, record_activity
+from chalicelib.contacts import states, store
+from chalicelib.contacts.store import Contact
+from chalicelib.core import audit, clock, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.identity import Client, Principal
-from chalicelib.facilities import store as facilities
-from chalicelib.messaging import audit, states, store
-from chalicelib.messaging.store import Contact
+from chalicelib.core.store import StateChanged
+from chalicelib import facilities
 
 
 class AlreadyDecided(Conflict):
@@ -40,7 +32,7 @@ def request_contact(principal: Principal, inmate_id: str, client: Client) -> dic
     contact = Contact(contact_id, account_id=principal.account_id,
                       inmate_id=inmate.inmate_id, facility_id=inmate.facility_id,
                       status=states.CONTACT_PENDING,
-                      review_key=store.review_key(inmate.facility_id, states.CONTACT_PENDING),
+                      review_key=audit.review_key(inmate.facility_id, states.CONTACT_PENDING),
                       family_name=account.full_name, inmate_name=inmate.full_name,
                       inmate_number=inmate.inmate_number, created_at=clock.iso(now),
                       created_key=f"{clock.iso_precise(now)}#{contact_id}")
@@ -49,7 +41,7 @@ def request_contact(principal: Principal, inmate_id: str, client: Client) -> dic
     except store.ContactExists as exists:
         raise Conflict("You already asked to connect with this person.", code="contact_exists",
                        contact_id=exists.contact_id) from None
-    activity.record(principal.account_id, "contact_requested", client,
+    record_activity(principal.account_id, "contact_requested", client,
                     contact_id=contact.contact_id, inmate_id=inmate.inmate_id)
     return {"contact_id": contact.contact_id, "status": contact.status}
 
@@ -82,7 +74,7 @@ def decide(principal: Principal, contact_id: str, decision: str, reason: str | N
                          reason=reason)
     try:
         store.decide_contact(contact, to_status, entry)
-    except store.StateChanged:
+    except StateChanged:
         raise AlreadyDecided("Someone decided on this contact a moment ago.") from None
     return render_for_staff(store.contact(contact_id))
 

@@ -1,20 +1,6 @@
-"""The inmate's side: sign-in at a registered kiosk with facility, inmate number and PIN, and what
-staff do about it (api.md "Kiosks and inmates").
-
-* Every request carries a registered kiosk's key (``facilities.kiosks``).  A kiosk session is an
-  ordinary session (same tokens, lifetimes and revocation) with the role ``inmate``, bound to
-  the kiosk it was opened on: each request must present that kiosk's key and the kiosk must
-  still be registered, so revoking a kiosk ends its sessions.  Its holder is the inmate record
-  (``register_holder_loader``), whose ``session_epoch`` staff bump to end every session of the
-  inmate at once.
-* A PIN has 6 to 12 digits and is hashed with the accounts password hasher; anything else is a
-  wrong PIN.  Failures count per ``inmate:<facility>:<number>`` (known or not) with the e-mail
-  lockout, a slot reserved before any bcrypt work; the third lock within the lockout memory
-  holds until staff unlock.  Failures also count per kiosk (``kiosk_pin_failures``): a kiosk
-  with too many is refused for the rest of its window.  The inmate is told to ask staff.
-* Staff issue a one-time PIN: the sign-in with it opens a session of the role
-  ``inmate_pin_change``, accepted only to choose a new PIN.
-"""
+"""The inmate's side: sign-in at a registered kiosk with facility, inmate number and PIN, and
+what staff do about it (api.md "Kiosks and inmates"). Why it works this way:
+``docs/decisions/kiosk-sign-in.md``."""
 from __future__ import annotations
 
 import re
@@ -22,10 +8,8 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.accounts import passwords, sessions
-from chalicelib.accounts import store as accounts_store
-from chalicelib.accounts.lockout import LockoutPolicy
-from chalicelib.accounts.service import attempt_failed, reserve_attempt, throttle_subject
+from chalicelib import accounts
+from chalicelib.accounts import LockoutPolicy, attempt_failed, reserve_attempt, throttle_subject
 from chalicelib.core import secrets
 from chalicelib.core.errors import (AccountHeld, AccountLocked, Forbidden, InvalidRequest,
                                     NotFound, RateLimited, Unauthenticated)
@@ -35,9 +19,8 @@ from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import condition_failed
 from chalicelib.facilities import kiosks
 from chalicelib.facilities import store as facilities
-from chalicelib.messaging import store
 
-ROLE = "inmate"
+INMATE_ROLE = "inmate"
 PIN_CHANGE_ROLE = "inmate_pin_change"
 PIN_PATTERN = kiosks.PIN_PATTERN
 ONE_TIME_PIN_DIGITS = 8
@@ -96,11 +79,11 @@ class KioskHolder:
     account_id: str
     facility_id: str
     session_epoch: int
-    role: str = ROLE
+    role: str = INMATE_ROLE
     disabled: bool = False
 
     @classmethod
-    def of(cls, inmate: facilities.Inmate, role: str = ROLE) -> KioskHolder:
+    def of(cls, inmate: facilities.Inmate, role: str = INMATE_ROLE) -> KioskHolder:
         return cls(inmate.inmate_id, inmate.facility_id, int(inmate.session_epoch or 0), role)
 
 
@@ -109,16 +92,16 @@ def _holder(inmate_id: str) -> KioskHolder | None:
     return None if inmate is None else KioskHolder.of(inmate)
 
 
-def _same_kiosk(session: accounts_store.Session, client: Client) -> None:
+def _same_kiosk(session: accounts.Session, client: Client) -> None:
     """The request comes from the registered kiosk the session was opened on."""
     kiosk = kiosks.registered(client.kiosk_key, session.facility_id)
     if kiosk.kiosk_id != session.kiosk_id:
         raise kiosks.KioskNotRegistered()
 
 
-for _role in (ROLE, PIN_CHANGE_ROLE):
-    sessions.register_holder_loader(_role, _holder)
-    sessions.register_session_guard(_role, _same_kiosk)
+for _role in (INMATE_ROLE, PIN_CHANGE_ROLE):
+    accounts.register_holder_loader(_role, _holder)
+    accounts.register_session_guard(_role, _same_kiosk)
 
 
 def normalized_number(inmate_number: str) -> str:
@@ -134,7 +117,7 @@ def _kiosk_failures() -> RatePolicy:
     return RatePolicy.configured("kiosk_pin_failures")
 
 
-def _reserve(facility_id: str, inmate_number: str) -> accounts_store.Reservation:
+def _reserve(facility_id: str, inmate_number: str) -> accounts.Reservation:
     """A slot of the inmate's failure budget, with the refusals worded for the inmate."""
     try:
         return reserve_attempt(_lockout_name(facility_id, inmate_number),
@@ -156,22 +139,22 @@ def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> di
     kiosk_failures = _kiosk_failures()
     decision = kiosk_failures.hit(kiosk.kiosk_id)
     if not decision.allowed:
-        accounts_store.release_attempt(reservation)
+        accounts.release_attempt(reservation)
         log_event("kiosk_paused", kiosk_id=kiosk.kiosk_id, facility_id=facility_id)
         raise KioskPaused(decision.retry_after_seconds)
-    inmate = store.inmate_by_number(facility_id, inmate_number)
-    matches, needs_rehash = passwords.verify_password(pin, inmate.pin_hash if inmate else None)
+    inmate = facilities.inmate_by_number(facility_id, inmate_number)
+    matches, needs_rehash = accounts.verify_password(pin, inmate.pin_hash if inmate else None)
     if not (matches and re.fullmatch(PIN_PATTERN, pin)):
         attempt_failed(reservation)
         log_event("inmate_login_failed", facility_id=facility_id, kiosk_id=kiosk.kiosk_id,
                   known=inmate is not None)
         raise InvalidKioskCredentials()
-    accounts_store.clear_attempts(reservation)
+    accounts.clear_attempts(reservation)
     kiosk_failures.give_back(kiosk.kiosk_id)
     if needs_rehash:
-        inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(pin))])
-    role = PIN_CHANGE_ROLE if inmate.pin_change_required else ROLE
-    tokens = sessions.open_session(KioskHolder.of(inmate, role), client, kiosk_id=kiosk.kiosk_id)
+        inmate.update(actions=[facilities.Inmate.pin_hash.set(accounts.hash_password(pin))])
+    role = PIN_CHANGE_ROLE if inmate.pin_change_required else INMATE_ROLE
+    tokens = accounts.open_session(KioskHolder.of(inmate, role), client, kiosk_id=kiosk.kiosk_id)
     log_event("inmate_login_succeeded", inmate_id=inmate.inmate_id, kiosk_id=kiosk.kiosk_id,
               session_id=tokens.session_id, role=role)
     if role == PIN_CHANGE_ROLE:
@@ -182,10 +165,10 @@ def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> di
 def change_pin(principal: Principal, new_pin: str, client: Client) -> dict:
     """The inmate replaces a one-time PIN: the PIN-change session ends and a kiosk session
     opens on the same kiosk."""
-    session = sessions.current_session(principal)
+    session = accounts.current_session(principal)
     inmate = facilities.inmate(principal.account_id, consistent=True)
     try:
-        inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(new_pin)),
+        inmate.update(actions=[facilities.Inmate.pin_hash.set(accounts.hash_password(new_pin)),
                                facilities.Inmate.pin_change_required.set(False),
                                facilities.Inmate.session_epoch.add(1)],
                       condition=facilities.Inmate.pin_change_required == True)  # noqa: E712
@@ -194,15 +177,15 @@ def change_pin(principal: Principal, new_pin: str, client: Client) -> dict:
             raise Unauthenticated("Sign in again: this session has ended.",
                                   code="invalid_token") from None
         raise
-    tokens = sessions.open_session(KioskHolder.of(inmate), client, kiosk_id=session.kiosk_id)
+    tokens = accounts.open_session(KioskHolder.of(inmate), client, kiosk_id=session.kiosk_id)
     log_event("inmate_pin_changed", inmate_id=inmate.inmate_id, kiosk_id=session.kiosk_id)
     return tokens.as_response()
 
 
 def log_out(principal: Principal) -> None:
-    session = sessions.current_session(principal)
+    session = accounts.current_session(principal)
     if session is not None:
-        sessions.revoke(session)
+        accounts.revoke_session(session)
 
 
 # --- staff ---------------------------------------------------------------------------------
@@ -215,7 +198,7 @@ def _inmate_at(facility_id: str, inmate_id: str) -> facilities.Inmate:
 
 
 def _lift_lock(inmate: facilities.Inmate) -> None:
-    accounts_store.delete_throttle(
+    accounts.delete_throttle(
         throttle_subject(_lockout_name(inmate.facility_id, inmate.inmate_number)))
 
 
@@ -231,7 +214,7 @@ def issue_one_time_pin(facility_id: str, inmate_id: str, by: Principal) -> dict:
     inmate's kiosk sessions and lifts any lock."""
     inmate = _inmate_at(facility_id, inmate_id)
     pin = secrets.new_numeric_code(ONE_TIME_PIN_DIGITS)
-    inmate.update(actions=[facilities.Inmate.pin_hash.set(passwords.hash_password(pin)),
+    inmate.update(actions=[facilities.Inmate.pin_hash.set(accounts.hash_password(pin)),
                            facilities.Inmate.pin_change_required.set(True),
                            facilities.Inmate.session_epoch.add(1)])
     _lift_lock(inmate)

@@ -1,8 +1,8 @@
 """Stamp balances, one per family account per facility.
 
-Stamps are bought through payments (``POST /v1/stamps/purchase``) and spent by messaging, each
-inside that capability's own DynamoDB transaction; this module only provides the model and the
-conditional transaction actions, so a stamp can never be spent twice or go negative.
+Stamps are bought here (``stamp_purchases``) and spent by messaging, each inside the caller's own
+DynamoDB transaction: this module gives the model and the conditional transaction actions, so a
+stamp can never be spent twice or go negative.
 """
 from __future__ import annotations
 

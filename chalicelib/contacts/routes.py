@@ -1,0 +1,72 @@
+"""HTTP routes of contacts (api.md "Facilities, inmates, contacts").
+
+Families ask and see their own contacts; staff decide for their own facility; inmates (kiosk
+sessions) see their approved contacts.  Another family's contact id answers 404.
+"""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.contacts import service as contacts, states
+from chalicelib.facilities import INMATE_ROLE
+from chalicelib.web.endpoint import KIOSK_KEY, PAGINATION, ApiRequest, endpoint
+from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
+
+bp = Blueprint(__name__)
+
+DEFAULT_LIMIT = 20
+FAMILY, STAFF, INMATE = ("family",), ("staff",), (INMATE_ROLE,)
+ID = string(1, 64)
+REASON = written_text(1, 500)
+CONTACT = obj({"contact_id": string(), "status": string(enum=list(states.CONTACT_STATUSES))},
+              {"inmate_id": string(), "inmate_name": string(), "inmate_number": string(),
+               "facility_id": string(), "reason": NULLABLE_STRING, "created_at": string(),
+               "decided_at": NULLABLE_STRING, "account_id": string(), "family_name": string(),
+               "decided_by": NULLABLE_STRING})
+
+
+def _page_args(request: ApiRequest) -> tuple[int, str | None]:
+    return request.query.get("limit", DEFAULT_LIMIT), request.query.get("cursor")
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+@endpoint(bp, "POST", "/v1/contacts", summary="Ask to connect with an inmate", tag="contacts",
+          roles=FAMILY, body=obj({"inmate_id": ID}), status=201, response=CONTACT,
+          problems=("inmate_not_found", "contact_exists"))
+def request_contact(request: ApiRequest):
+    return contacts.request_contact(request.principal, request.body["inmate_id"], request.client)
+
+
+@endpoint(bp, "GET", "/v1/contacts", summary="My contacts and their status", tag="contacts",
+          roles=FAMILY, query=obj(optional=PAGINATION), response=page_of(CONTACT))
+def list_contacts(request: ApiRequest):
+    return contacts.own_contacts(request.principal, *_page_args(request))
+
+
+@endpoint(bp, "GET", "/v1/staff/contacts", summary="Contact requests at my facility",
+          tag="staff", roles=STAFF,
+          query=obj(optional={**PAGINATION,
+                              "status": string(enum=list(states.CONTACT_STATUSES))}),
+          response=page_of(CONTACT))
+def staff_contacts(request: ApiRequest):
+    return contacts.facility_contacts(request.principal,
+                                      request.query.get("status", states.CONTACT_PENDING),
+                                      *_page_args(request))
+
+
+@endpoint(bp, "POST", "/v1/staff/contacts/{contact_id}/decision",
+          summary="Approve or deny a contact request", tag="staff", roles=STAFF,
+          body=obj({"decision": string(enum=list(states.CONTACT_DECISIONS))},
+                   {"reason": REASON}),
+          response=CONTACT, problems=("contact_not_found", "already_decided"))
+def decide_contact(request: ApiRequest, contact_id: str):
+    return contacts.decide(request.principal, contact_id, request.body["decision"],
+                           request.body.get("reason"))
+
+
+@endpoint(bp, "GET", "/v1/inmate/contacts", summary="My approved contacts", tag="inmate",
+          roles=INMATE, query=obj(optional=PAGINATION), response=page_of(CONTACT),
+          headers=(KIOSK_KEY,))
+def inmate_contacts(request: ApiRequest):
+    return contacts.inmate_contacts(request.principal, *_page_args(request))
