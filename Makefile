@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test outbox package bench audit walkthrough clean
+.PHONY: run test test-unit test-api test-live test-fast outbox package bench audit walkthrough clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -20,8 +20,25 @@ $(VENV): $(STAMP)
 run: $(STAMP)
 	$(BIN)/python scripts/devserver.py
 
+# Every test (CI runs this): two worker processes (pytest-xdist), each with its own in-process
+# emulator, a file's tests kept on one worker (module fixtures are built once); then, alone,
+# the tests that measure wall time (marker `serial`).  TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile -m "not serial"
+	$(PYTEST) -m serial
+
+# One tier each (markers in pytest.ini; README "Tests"); test-fast is everything but `slow`.
+test-unit: $(STAMP)
+	$(PYTEST) -m unit
+test-api: $(STAMP)
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile -m api
+test-live: $(STAMP)
+	$(PYTEST) -m live
+test-fast: $(STAMP)
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile -m "not slow and not serial"
 
 # Every email and SMS the local stack has sent (follow reset links by hand).
 outbox: $(STAMP)

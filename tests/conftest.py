@@ -2,6 +2,11 @@
 
 Every test that takes ``api`` gets fresh, empty AWS state with the tables created, the ``test``
 stage's configuration (bcrypt cost 4), and a clock it may move with ``clock.advance``.
+
+Tiers (markers registered in pytest.ini, README "Tests"): each test is exactly one of ``unit``
+(no AWS), ``api`` (in-process moto, through ``aws_state``) or ``live`` (real HTTP servers on free
+ports: set for the live fixtures, by hand where a test starts a server inline; it wins over
+``api``).  ``slow`` is set for the slow fixtures and by hand; ``serial`` only by hand.
 """
 from __future__ import annotations
 
@@ -95,6 +100,25 @@ def last_code(to: str) -> str:
     return re.search(r"\b(\d{6})\b", body).group(1)
 
 
+# Fixtures that serve the app over real HTTP; tests starting a server inline are marked by hand.
+LIVE_FIXTURES = {"stack", "live_app", "live_account"}
+# Fixtures that take seconds to build (a server, a browser, `chalice package`).
+SLOW_FIXTURES = LIVE_FIXTURES | {"template", "browser"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Give every test its tier: ``live`` if it serves HTTP, else ``api`` if it uses the
+    emulator, else ``unit``."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("live") is None and fixtures & LIVE_FIXTURES:
+            item.add_marker("live")
+        if item.get_closest_marker("live") is None:
+            item.add_marker("api" if "aws_state" in fixtures else "unit")
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker("slow")
+
+
 @pytest.fixture(scope="session")
 def aws_state():
     """One in-process emulator for the whole run, its tables created once (27 tables take
@@ -106,16 +130,23 @@ def aws_state():
         yield
 
 
+def _tables_exist() -> bool:
+    from moto.dynamodb.models import dynamodb_backends
+
+    existing = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables
+    return all(model.Meta.table_name in existing for model in MODELS)
+
+
 def _empty_aws() -> None:
     """Every table emptied and the outboxes cleared: each test starts from nothing."""
+    from moto.dynamodb.models import dynamodb_backends
     from moto.ses.models import ses_backends
     from moto.sns.models import sns_backends
     from moto.sqs.models import sqs_backends
 
-    for model in MODELS:
-        with model.batch_write() as batch:
-            for item in model.scan():
-                batch.delete(item)
+    # Straight into the emulator's tables: a Scan and batch delete per table per test cost more.
+    for table in dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables.values():
+        table.items.clear()
     ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages.clear()
     sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.clear()
     sqs = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
@@ -128,12 +159,15 @@ def _empty_aws() -> None:
 def api(aws_state):
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
         reset_settings()
-        aws.reset_clients()
+        # Clients are kept from test to test (building one costs about 0.1 s, most of this
+        # fixture's time): they all talk to the same in-process emulator.  A live stack
+        # forgets them when it starts and when it stops.
         notify.use_notifier(None)
         clock.reset()
         # Live-server tests run moto's server in this process, sharing (and resetting) the
         # emulator's state: make sure the tables are there before emptying them.
-        create_tables()
+        if not _tables_exist():
+            create_tables()
         delivery.ensure_queue()
         notify.queue_url()  # looked up once per container, as on Lambda: not in a test's calls
         _empty_aws()
@@ -167,3 +201,29 @@ def make_family(api):
         return email, password, tokens
 
     return make
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory) -> dict:
+    """The prod stage's packaged SAM template (``make package`` without the wheels), built once
+    per run for the two files that read it (test_package, test_security_review_hardening)."""
+    import shutil
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    work = tmp_path_factory.mktemp("package")
+    project = work / "project"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
+    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=ignore)
+    shutil.copytree(ROOT / ".chalice", project / ".chalice", ignore=ignore)
+    shutil.copy(ROOT / "app.py", project / "app.py")
+    (project / "requirements.txt").write_text("")
+    environment = {"PATH": str(bin_dir), "AWS_DEFAULT_REGION": "us-east-1", "HOME": str(work)}
+    merge = subprocess.run([sys.executable, str(ROOT / "scripts" / "cfn_resources.py")],
+                           cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
+    (work / "resources.json").write_text(merge.stdout)
+    subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
+                    str(work / "resources.json"), str(work / "out")],
+                   cwd=project, env=environment, capture_output=True, text=True, check=True)
+    return json.loads((work / "out" / "sam.json").read_text())

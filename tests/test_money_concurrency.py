@@ -135,6 +135,7 @@ OPERATIONS = st.lists(st.one_of(
 @pytest.mark.filterwarnings("ignore")
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=OPERATIONS)
+@pytest.mark.slow
 def test_random_histories_keep_the_ledger_balanced(api, facilities, card, operations):
     """Deposits, retries with the same key, declines, outages, limits and refunds in any order:
     every journal balances, every stored balance equals its recomputation, and the cards were

@@ -6,12 +6,9 @@ depend on the Lambda's libraries, and without them packaging needs no download (
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from pynamodb.attributes import TTLAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 
@@ -26,25 +23,6 @@ PROD_ENV = PROD["environment_variables"]
 
 # cfn-lint findings accepted on purpose (rule id -> why).  Empty: none today.
 ACCEPTED_LINT_RULES: dict[str, str] = {}
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("package")
-    project = work / "project"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
-    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=ignore)
-    shutil.copytree(ROOT / ".chalice", project / ".chalice", ignore=ignore)
-    shutil.copy(ROOT / "app.py", project / "app.py")
-    (project / "requirements.txt").write_text("")
-    environment = {"PATH": str(BIN), "AWS_DEFAULT_REGION": "us-east-1", "HOME": str(work)}
-    merge = subprocess.run([sys.executable, str(ROOT / "scripts" / "cfn_resources.py")],
-                           cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
-    (work / "resources.json").write_text(merge.stdout)
-    subprocess.run([str(BIN / "chalice"), "package", "--stage", "prod", "--merge-template",
-                    str(work / "resources.json"), str(work / "out")],
-                   cwd=project, env=environment, capture_output=True, text=True, check=True)
-    return json.loads((work / "out" / "sam.json").read_text())
 
 
 def resources_of_type(template: dict, kind: str) -> dict[str, dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from chalicelib.config import reset_settings
 from chalicelib.core import clock
 from chalicelib.core.ratelimit import RatePolicy
 
@@ -39,6 +40,16 @@ def test_parallel_hits_never_exceed_the_limit(api, monkeypatch):
     assert sum(decision.allowed for decision in decisions) == 3
 
 
-def test_configured_policy_reads_the_stage_settings(api):
+def test_configured_policy_reads_its_numbers_from_the_settings(api, monkeypatch):
+    """Numbers unlike any default, so a policy that ignored the settings would fail here."""
+    monkeypatch.setenv("PASSWORD_RESET_SENDS_PER_WINDOW", "7")
+    monkeypatch.setenv("PASSWORD_RESET_SENDS_WINDOW_SECONDS", "123")
+    reset_settings()
     policy = RatePolicy.configured("password_reset_sends")
-    assert (policy.limit, policy.window_seconds) == (3, 3600)
+    assert (policy.name, policy.limit, policy.window_seconds) == ("password_reset_sends", 7, 123)
+    assert all(policy.hit("acc_1").allowed for _ in range(7))
+    refused = policy.hit("acc_1")
+    # The real clock runs on under the test: a second may have passed since the first hit.
+    assert not refused.allowed and 120 <= refused.retry_after_seconds <= 123
+    clock.advance(124)
+    assert policy.hit("acc_1").allowed, "the configured window ends after 123 s"

@@ -42,6 +42,9 @@ from tests.money_fixtures import (card, deposit_body, facilities, family,  # noq
                                   staff_token)
 from tests.password_helpers import RESET_SUBJECT, emails_with_subject, reset_token
 
+# The sweeps run a flow once per AWS call and fault kind: seconds each.
+pytestmark = pytest.mark.slow
+
 FIGURES: list[SweepReport] = []
 RATE_WINDOW = 3601  # one reset-send window (3 sends per hour), so every attempt may send
 SOURCE_WINDOW = 601  # one per-source-address window: each attempt starts its own counter

@@ -33,7 +33,6 @@ from tests.conftest import ROOT, STRONG_PASSWORD
 from tests.live_stack import free_port
 from tests.messaging_support import new_key, stamp_balance, world  # noqa: F401
 from tests.money_fixtures import card  # noqa: F401
-from tests.test_package import template  # noqa: F401 (the packaged prod template, once)
 
 NEW_PASSWORD = "velvet thunder pocket 2031 maple"
 OTHER_PASSWORD = "lighthouse marmalade 1987 sprint"
@@ -160,6 +159,8 @@ def test_f14_the_page_script_reads_the_fragment_and_sends_the_token_only_in_a_bo
     assert fetch == "v1/auth/password/reset" and "body: JSON.stringify({ token: token" in script
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_f14_in_a_browser_the_token_never_travels_in_a_url(make_family):
     """A real browser opens the emailed link with tracking parameters added: the page loads,
     the token leaves the address bar, no request URL carries it, and the reset works."""
@@ -201,6 +202,8 @@ def test_f14_in_a_browser_the_token_never_travels_in_a_url(make_family):
     assert secret in body
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_f14_the_local_servers_request_log_never_prints_tokens():
     """``make run``'s request log printed ``GET /reset-password?token=<account>.<secret>``."""
     with devserver() as (base, process):
@@ -249,6 +252,8 @@ def test_f13_hsts_on_every_kind_of_response(api, make_family, monkeypatch):
         assert response.headers.get("Strict-Transport-Security") == HSTS, name
 
 
+@pytest.mark.slow
+@pytest.mark.live
 def test_f13_hsts_on_the_local_servers_own_404():
     with devserver() as (base, _):
         status, headers = http_get(f"{base}/no/such/route")
@@ -282,6 +287,7 @@ def test_f13_secret_key_is_read_from_secrets_manager_once(api, make_family, monk
     assert len(fetches) == 1
 
 
+@pytest.mark.slow
 def test_f13_without_secret_key_importing_the_app_reads_nothing_and_settings_load(tmp_path):
     """In AWS the environment holds only the secret's ARN: the app imports (no AWS call: boto3
     is not even imported) and its settings load; the key is fetched on first use."""

@@ -11,6 +11,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 
 from chalicelib.accounts import passwords
 from chalicelib.core import aws, clock
@@ -249,6 +250,7 @@ def test_f09_an_admin_unlocks_an_inmate_naming_the_facility(world, capsys):
 
 # --- finding 2: parallel PIN guesses over HTTP ------------------------------------------------
 
+@pytest.mark.live
 def test_f02_twelve_parallel_pin_guesses_reach_the_pin_check_at_most_five_times(
         aws_state, secret_checks):
     with running_stack() as base_url:

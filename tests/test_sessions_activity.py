@@ -100,12 +100,16 @@ def test_sessions_list_shows_live_sessions_newest_first_and_marks_the_current_on
 def test_idle_sessions_are_not_listed(api, make_family):
     email, password, idle = make_family()
     busy = login(api, email, password, FIREFOX_WINDOWS)
-    for _ in range(3):
-        clock.advance(15 * 60)
-        assert api.get("/v1/account", token=busy["access_token"]).status_code in (200, 401)
-        busy = api.post("/v1/auth/refresh", {"refresh_token": busy["refresh_token"]}).json
+    for _ in range(3):  # 42 minutes: past the 30-minute idle limit of the untouched session
+        clock.advance(14 * 60)
+        assert api.get("/v1/account", token=busy["access_token"]).status_code == 200
+        refreshed = api.post("/v1/auth/refresh", {"refresh_token": busy["refresh_token"]})
+        assert refreshed.status_code == 200, refreshed.json
+        busy = refreshed.json
     items = api.get("/v1/account/sessions", token=busy["access_token"]).json["items"]
     assert [i["device"] for i in items] == ["Firefox on Windows"]
+    assert api.post("/v1/auth/refresh",
+                    {"refresh_token": idle["refresh_token"]}).status_code == 401, "idle: ended"
 
 
 def test_revoking_a_session_ends_it_at_once(api, make_family):
