@@ -25,6 +25,9 @@ def apply_stage_environment(stage: str) -> None:
 
 if __name__ == "__main__":
     apply_stage_environment(os.environ.get("STAGE", "dev"))
+    from outbox import require_stack  # this folder is on sys.path when run as a script
+
+    require_stack({"AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"]})
     sys.path.insert(0, str(ROOT))
     from chalicelib.payments.audit import main
 

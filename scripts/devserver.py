@@ -26,8 +26,10 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import errno
 import re
 import signal
+import socket
 import sys
 import threading
 import uuid
@@ -51,6 +53,26 @@ DEFAULT_ADMIN_TOTP_SECRET = "KINLINKDEMOADMINTOTPSECRET765432"
 
 HOURLY = 3600
 SECONDS_PER_UNIT = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
+
+
+def port_problem(host: str, port: int, what: str, variable: str) -> str | None:
+    """One sentence for the operator if ``host:port`` cannot be listened on, else ``None``.
+    Bound as the servers bind (``SO_REUSEADDR``), so a port in TIME_WAIT counts as free."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return listen_failure(host, port, what, variable, error)
+    return None
+
+
+def listen_failure(host: str, port: int, what: str, variable: str, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (f"Port {port} on {host} ({what}) is already in use, maybe by another `make run`: "
+                f"stop that program or choose another port, e.g. `{variable}={port + 1} make run`.")
+    return (f"Cannot listen on {host}:{port} ({what}): {error.strerror or error}; "
+            f"choose another with {variable}.")
 
 
 def start_emulator():
@@ -273,8 +295,23 @@ def main() -> int:
     host = os.environ.get("API_HOST", "127.0.0.1")
     port = int(os.environ.get("API_PORT", "8000"))
     api_url = f"http://{host}:{port}"
+    # Both ports are checked before anything starts: a taken port is one sentence, not a hang
+    # (the emulator's) or a traceback after the seeding (the API's).
+    checks = [(host, port, "the API", "API_PORT")]
+    if not os.environ.get("AWS_ENDPOINT_URL"):
+        checks.insert(0, ("127.0.0.1", int(os.environ.get("MOTO_PORT", "4566")),
+                          "the embedded AWS emulator", "MOTO_PORT"))
+    problems = [problem for problem in (port_problem(*check) for check in checks) if problem]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
 
-    emulator = start_emulator()
+    try:
+        emulator = start_emulator()
+    except OSError as error:  # taken between the check and the start
+        print(listen_failure("127.0.0.1", int(os.environ.get("MOTO_PORT", "4566")),
+                             "the embedded AWS emulator", "MOTO_PORT", error), file=sys.stderr)
+        return 1
     stop = threading.Event()
     server = None
     try:
@@ -283,7 +320,11 @@ def main() -> int:
         inmate_pin, kiosk_key = demo_kiosk()
         jobs = start_scheduler(app_obj, stop)
         start_delivery(stop)
-        server = create_server(app_obj, config, host, port)
+        try:
+            server = create_server(app_obj, config, host, port)
+        except OSError as error:  # taken during the seeding
+            print(listen_failure(host, port, "the API", "API_PORT", error), file=sys.stderr)
+            return 1
         endpoint = os.environ["AWS_ENDPOINT_URL"]
         outbox_command = ("make outbox" if endpoint == outbox.DEFAULT_ENDPOINT
                           else f"AWS_ENDPOINT_URL={endpoint} make outbox")

@@ -27,16 +27,31 @@ def one_request_at_a_time(app):
 
 
 class SerialMotoServer(ThreadedMotoServer):
-    """``ThreadedMotoServer`` whose requests never overlap."""
+    """``ThreadedMotoServer`` whose requests never overlap, and whose ``start`` raises
+    ``OSError`` when it cannot listen (moto's waits forever for a server that never came up)."""
+
+    _failure: BaseException | None = None
 
     def _server_entry(self) -> None:
         from moto.server import MotoRequestHandler
 
         app = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(self._ip_address, self._port, app, True,
-                                   request_handler=MotoRequestHandler)
+        try:
+            self._server = make_server(self._ip_address, self._port, app, True,
+                                       request_handler=MotoRequestHandler)
+        except BaseException as error:  # werkzeug calls sys.exit on a port in use
+            self._failure = error
+            self._server_ready_event.set()
+            return
         self._server_ready_event.set()
         self._server.serve_forever()
+
+    def start(self) -> None:
+        super().start()
+        if isinstance(self._failure, OSError):
+            raise self._failure
+        if self._failure is not None:  # werkzeug printed the reason and exited
+            raise OSError(None, "could not listen (reason above)") from self._failure
 
 
 CONNECTION_BACKLOG = 128

@@ -15,9 +15,11 @@ import html
 import json
 import os
 import re
+import socket
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
@@ -29,6 +31,27 @@ _BREAK = re.compile(r"<\s*(br|/p|/div|/h\d|/li|/tr)\b[^>]*>", re.IGNORECASE)
 _CELL_END = re.compile(r"<\s*/(td|th)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _HIDDEN = re.compile(r"<(style|script|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def stack_answers(url: str, timeout: float = 3.0) -> bool:
+    """True if something accepts TCP connections at ``url``'s host and port."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require_stack(urls: dict[str, str]) -> None:
+    """Exit 1 with one sentence for the operator unless every URL (keyed by the variable that
+    sets it) answers: the scripts that use the local stack say what to do instead of tracing."""
+    for url in urls.values():
+        if not stack_answers(url):
+            print(f"No local stack answers at {url}: start `make run` first "
+                  f"(or set {' / '.join(urls)}).", file=sys.stderr)
+            sys.exit(1)
 
 
 def html_to_text(body: str) -> str:
@@ -92,6 +115,7 @@ def render(state: dict) -> list[str]:
 
 def main() -> int:
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
+    require_stack({"AWS_ENDPOINT_URL": endpoint})
     try:
         if not wait_for_deliveries(endpoint):
             print("Some messages are still queued (or failing); showing what was sent.",

@@ -443,6 +443,7 @@ def administration(email: str) -> None:
 
 
 if __name__ == "__main__":
+    outbox_reader.require_stack({"API_URL": API, "AWS_ENDPOINT_URL": EMULATOR})
     state = accounts_and_sign_in()
     lockout_and_reset(state["email"])
     two_factor()
