@@ -102,12 +102,10 @@ def complete_second_factor(challenge_id: str, method: str, code: str, client: Cl
         raise MethodUnavailable(method)
     reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     try:
-        accepted = _second_factor_accepted(account, method, code, client)
+        with service.released_on_outage(reservation):
+            accepted = _second_factor_accepted(account, method, code, client)
     except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
         _count_failure(reservation, account, method, client)
-        raise
-    except Exception:
-        store.release_attempt(reservation)  # a dependency failed: not the person's attempt
         raise
     if not accepted:
         _count_failure(reservation, account, method, client)
@@ -136,12 +134,10 @@ def disable_second_factor(account_id: str, password: str, code: str, client: Cli
     reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
     matches, _ = passwords.verify_password(password, account.password_hash)
     try:
-        accepted = matches and mfa.verify_factor(account_id, code, client)
+        with service.released_on_outage(reservation):
+            accepted = matches and mfa.verify_factor(account_id, code, client)
     except (mfa.TotpCodeReused, mfa.RecoveryCodeUsed):
         accepted = False
-    except Exception:
-        store.release_attempt(reservation)  # a dependency failed: not the person's attempt
-        raise
     if not accepted:
         service.attempt_failed(reservation, account, client)
         activity.record(account_id, "mfa_challenge_failed", client, outcome="failure",
