@@ -6,7 +6,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-api test-live test-fast outbox package bench audit walkthrough clean
+# Person-facing words: extract the English ids from code and templates, merge them into each
+# language's .po file (translate the new entries there), compile the .mo files that ship.
+LOCALES := chalicelib/locales
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k ngettext:1,2 --no-location --sort-output \
+		--project=kinlink --msgid-bugs-address=i18n@kinlink.example -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES)
+	$(BIN)/pybabel compile --statistics -d $(LOCALES)
+
+.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench audit walkthrough clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'

@@ -32,6 +32,7 @@ class SessionHolder(Protocol):
     facility_id: str | None
     session_epoch: int
     disabled: bool
+    language: str | None
 
 
 # The holder of a session is re-read on every request (disabled? epoch moved on?).  Accounts
@@ -143,7 +144,8 @@ def authenticate(token: str | None, roles: tuple[str, ...], client: Client,
         raise Forbidden("This account cannot use this resource.")
     if now - session.last_used_at >= TOUCH_EVERY_SECONDS:
         _touch(session, now)
-    return Principal(holder.account_id, session.role, session.session_id, session.facility_id)
+    return Principal(holder.account_id, session.role, session.session_id, session.facility_id,
+                     holder.language)
 
 
 def refresh(token: str, client: Client) -> TokenPair:

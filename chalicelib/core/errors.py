@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core.i18n import N_
+
 
 class DomainError(Exception):
     kind = "invalid"
     code = "invalid_request"
-    title = "Invalid request"
+    title = N_("Invalid request")
 
     def __init__(self, detail: str, *, code: str | None = None, **extensions: Any) -> None:
         super().__init__(detail)
@@ -29,12 +31,12 @@ class InvalidRequest(DomainError):
 class Unauthenticated(DomainError):
     kind = "unauthenticated"
     code = "unauthenticated"
-    title = "Authentication required"
+    title = N_("Authentication required")
 
 
 class InvalidCredentials(Unauthenticated):
     code = "invalid_credentials"
-    title = "Invalid credentials"
+    title = N_("Invalid credentials")
 
     def __init__(self) -> None:
         # One wording for every failure so the response never tells which part was wrong.
@@ -44,31 +46,31 @@ class InvalidCredentials(Unauthenticated):
 class Forbidden(DomainError):
     kind = "forbidden"
     code = "forbidden"
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class NotFound(DomainError):
     kind = "not_found"
     code = "not_found"
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Conflict(DomainError):
     kind = "conflict"
     code = "conflict"
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class PaymentRequired(DomainError):
     kind = "payment_required"
     code = "payment_required"
-    title = "Payment required"
+    title = N_("Payment required")
 
 
 class Unprocessable(DomainError):
     kind = "unprocessable"
     code = "unprocessable"
-    title = "Request cannot be processed"
+    title = N_("Request cannot be processed")
 
 
 class RateLimited(DomainError):
@@ -76,7 +78,7 @@ class RateLimited(DomainError):
 
     kind = "rate_limited"
     code = "rate_limited"
-    title = "Too many requests"
+    title = N_("Too many requests")
 
     def __init__(self, detail: str, *, retry_after_seconds: int, code: str | None = None) -> None:
         super().__init__(detail, code=code, retry_after_seconds=retry_after_seconds)
@@ -85,7 +87,7 @@ class RateLimited(DomainError):
 
 class AccountLocked(RateLimited):
     code = "account_locked"
-    title = "Account temporarily locked"
+    title = N_("Account temporarily locked")
 
     def __init__(self, retry_after_seconds: int) -> None:
         minutes = max(1, -(-retry_after_seconds // 60))
@@ -100,7 +102,7 @@ class AccountHeld(Forbidden):
     """Locked until someone unlocks it: the lock a policy's ``hold_after_locks`` names."""
 
     code = "account_held"
-    title = "Locked until unlocked"
+    title = N_("Locked until unlocked")
 
     def __init__(self) -> None:
         super().__init__("Sign-in is locked until it is unlocked for you.")
@@ -111,4 +113,4 @@ class ServiceUnavailable(DomainError):
 
     kind = "unavailable"
     code = "service_unavailable"
-    title = "Service temporarily unavailable"
+    title = N_("Service temporarily unavailable")

@@ -18,3 +18,4 @@ class Principal:
     role: str  # family | staff | admin | inmate | inmate_pin_change (a one-time PIN's session)
     session_id: str
     facility_id: str | None = None
+    language: str | None = None  # the account's chosen language (None: the request's)

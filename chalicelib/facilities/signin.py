@@ -81,6 +81,7 @@ class KioskHolder:
     session_epoch: int
     role: str = INMATE_ROLE
     disabled: bool = False
+    language: str | None = None  # a kiosk speaks the language its screen asks for
 
     @classmethod
     def of(cls, inmate: facilities.Inmate, role: str = INMATE_ROLE) -> KioskHolder:

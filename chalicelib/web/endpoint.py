@@ -17,7 +17,8 @@ from chalice import Response
 
 from chalicelib.core import dependencies
 from chalicelib.core.errors import DomainError, InvalidRequest
-from chalicelib.core import idempotency
+from chalicelib.core import i18n, idempotency
+from chalicelib.core.i18n import _
 from chalicelib.core.idempotency import KEY_PATTERN, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
@@ -124,23 +125,36 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
             # Chalice turns any exception escaping a view into its own 500 body, so errors are
             # rendered here, where the domain error is still in hand.  A dependency that failed
             # for now (throttled, unreachable, 5xx) is a retryable 503; anything else a 500.
-            try:
-                return _run(spec, view, blueprint.current_request, path_params)
-            except DomainError as error:
-                return from_domain_error(error)
-            except Exception as error:
-                if dependencies.is_transient(error):
-                    log_event("dependency_unavailable", logging.ERROR, path=spec.path,
-                              **dependencies.describe(error))
-                    return from_domain_error(dependencies.unavailable())
-                log_event("unhandled_error", logging.ERROR, exc_info=True)
-                return problem(500, "internal_error",
-                               "Something went wrong on our side. Please try again.")
+            raw = blueprint.current_request
+            with i18n.using(i18n.negotiate(raw.headers.get("accept-language"))):
+                return speaking(_answer(spec, view, raw, path_params))
 
         blueprint.route(path, methods=[method])(handler)
         return view
 
     return decorator
+
+
+def _answer(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response:
+    try:
+        return _run(spec, view, raw, path_params)
+    except DomainError as error:
+        return from_domain_error(error)
+    except Exception as error:
+        if dependencies.is_transient(error):
+            log_event("dependency_unavailable", logging.ERROR, path=spec.path,
+                      **dependencies.describe(error))
+            return from_domain_error(dependencies.unavailable())
+        log_event("unhandled_error", logging.ERROR, exc_info=True)
+        return problem(500, "internal_error",
+                       _("Something went wrong on our side. Please try again."))
+
+
+def speaking(response: Response) -> Response:
+    """Says which language the words of ``response`` are in (api.md "Languages")."""
+    response.headers["Content-Language"] = i18n.current()
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 # (token, roles, client, during_mfa_enrollment) -> Principal, or a domain error (401/403).
@@ -169,6 +183,8 @@ def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response
     principal = (_authenticate(_bearer(raw.headers), spec.roles, client,
                                spec.during_mfa_enrollment)
                  if spec.roles is not None else None)
+    if principal is not None:
+        i18n.switch(principal.language)
     request = ApiRequest(
         body=_parse_body(raw, spec.body, spec.max_body_bytes),
         query=_parse_query(raw.query_params or {}, spec.query),

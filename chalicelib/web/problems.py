@@ -6,6 +6,7 @@ import json
 from chalice import Response
 
 from chalicelib.core.errors import DomainError
+from chalicelib.core.i18n import N_, _
 
 PROBLEM_TYPE_BASE = "https://kinlink.example/problems/"
 
@@ -24,15 +25,15 @@ STATUS_BY_KIND = {
 }
 
 TITLE_BY_STATUS = {
-    400: "Invalid request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    413: "Request too large",
-    415: "Unsupported media type",
-    500: "Internal error",
-    503: "Service temporarily unavailable",
+    400: N_("Invalid request"),
+    401: N_("Authentication required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    413: N_("Request too large"),
+    415: N_("Unsupported media type"),
+    500: N_("Internal error"),
+    503: N_("Service temporarily unavailable"),
 }
 
 
@@ -40,7 +41,7 @@ def problem(status: int, code: str, detail: str, title: str | None = None,
             headers: dict[str, str] | None = None, **extensions) -> Response:
     body = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": title or TITLE_BY_STATUS.get(status, "Error"),
+        "title": _(title or TITLE_BY_STATUS.get(status, N_("Error"))),
         "status": status,
         "detail": detail,
         "code": code,
