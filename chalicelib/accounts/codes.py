@@ -7,7 +7,7 @@ Why: docs/decisions/one-time-codes.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.transactions import TransactWrite
 
@@ -35,8 +35,7 @@ class TooManyCodesSent(RateLimited):
                          "try again later.", retry_after_seconds=retry_after_seconds)
 
 
-@dataclass(frozen=True)
-class IssuedCode:
+class IssuedCode(NamedTuple):
     code: str
     token: str | None = None  # the link form, when asked for
 

@@ -24,7 +24,7 @@ _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Fxi
 _SYSTEMS = (("Windows", "Windows"), ("iPhone", "iPhone"), ("iPad", "iPad"),
             ("Android", "Android"), ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"),
             ("Macintosh", "macOS"), ("Linux", "Linux"))
-_APP = re.compile(r"^([A-Za-z][\w.-]{0,40})/[\w.]+")
+_APP = r"^([A-Za-z][\w.-]{0,40})/[\w.]+"  # compiled on first use (cold start)
 
 
 def label(user_agent: str | None) -> str:
@@ -36,7 +36,7 @@ def label(user_agent: str | None) -> str:
         return f"{browser} on {system}"
     if browser or system:
         return browser or f"Browser on {system}"
-    app = _APP.match(user_agent)
+    app = re.match(_APP, user_agent)
     return app.group(1) if app else "Unknown device"
 
 

@@ -7,13 +7,12 @@ lock of the same email doubles the wait, up to ``cap``.  The escalation is remem
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from chalicelib.config import get_settings
 
 
-@dataclass(frozen=True)
-class LockoutPolicy:
+class LockoutPolicy(NamedTuple):
     threshold: int
     base_seconds: int
     cap_seconds: int
@@ -29,7 +28,7 @@ class LockoutPolicy:
     @classmethod
     def for_inmates(cls) -> LockoutPolicy:
         """Kiosk PINs: the same counting, and the third lock holds until staff unlock."""
-        return replace(cls.from_settings(), hold_after_locks=get_settings().inmate_hold_after_locks)
+        return cls.from_settings()._replace(hold_after_locks=get_settings().inmate_hold_after_locks)
 
     def holds(self, locks: int) -> bool:
         """Whether the ``locks``-th remembered lock holds until unlocked."""

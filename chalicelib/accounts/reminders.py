@@ -7,7 +7,6 @@ Why: docs/decisions/password-reminders.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.accounts.store import Account, account_by_id
@@ -23,10 +22,10 @@ FIRST_RUN_LOOKBACK_DAYS = 7  # due days are never set in the past, so a week is 
 DAY = timedelta(days=1)
 
 
-@dataclass
 class ReminderReport:
-    days_queried: int = 0
-    sent: int = 0
+    def __init__(self) -> None:
+        self.days_queried = 0
+        self.sent = 0
 
 
 def opted_in(account: Account) -> bool:

@@ -7,8 +7,7 @@ Why: docs/decisions/sessions.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from collections.abc import Callable
 
 
@@ -74,8 +73,7 @@ class MfaEnrollmentRequired(Forbidden):
                          "(TOTP setup, then confirm), then sign in again with a code.")
 
 
-@dataclass(frozen=True)
-class TokenPair:
+class TokenPair(NamedTuple):
     access_token: str
     refresh_token: str
     expires_in: int

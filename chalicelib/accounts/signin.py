@@ -7,7 +7,7 @@ Why: docs/decisions/sign-in.md, docs/decisions/sign-in-hardening.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.accounts import (activity, devices, mfa, mfa_store, passwords, service,
                                  sessions, store)
@@ -46,8 +46,7 @@ class MethodUnavailable(InvalidRequest):
                          errors=[{"field": "method", "problem": "not available for this account"}])
 
 
-@dataclass(frozen=True)
-class SignedIn:
+class SignedIn(NamedTuple):
     tokens: sessions.TokenPair
     device_token: str | None = None
 
@@ -58,8 +57,7 @@ class SignedIn:
         return body
 
 
-@dataclass(frozen=True)
-class MfaRequired:
+class MfaRequired(NamedTuple):
     challenge_id: str
     methods: list[str]
 

@@ -7,7 +7,7 @@ Why: docs/decisions/tables.md
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
@@ -369,8 +369,7 @@ def throttle_for(subject: str) -> LoginThrottle | None:
     return get_or_none(LoginThrottle, subject)
 
 
-@dataclass(frozen=True)
-class Reservation:
+class Reservation(NamedTuple):
     """One slot of a subject's failure budget, taken before its secret is checked.
 
     The slot counts as a failure unless ``release_attempt`` or ``clear_attempts`` gives it back.

@@ -8,7 +8,6 @@ per table per hour elapsed since the last run, plus one delete per expired recor
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -31,10 +30,10 @@ class JobState(Model):
     watermark = NumberAttribute()
 
 
-@dataclass
 class CleanupReport:
-    deleted: dict[str, int] = field(default_factory=dict)
-    buckets_queried: int = 0
+    def __init__(self) -> None:
+        self.deleted: dict[str, int] = {}
+        self.buckets_queried = 0
 
 
 def expiring_models() -> list[type[ExpiringModel]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -24,7 +24,6 @@ from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces (the document shows it too)
-_KEY_SHAPE = re.compile(KEY_PATTERN)
 
 
 @register
@@ -41,8 +40,7 @@ class IdempotencyRecord(ExpiringModel):
     by_expiry = ByExpiry()
 
 
-@dataclass(frozen=True)
-class StoredResponse:
+class StoredResponse(NamedTuple):
     status: int
     text: str
     replayed: bool = False  # True when this is an earlier request's response, sent again
@@ -66,7 +64,7 @@ def key_from(headers, required: bool = True) -> str | None:
                                  "retry never acts twice).", code="idempotency_key_required",
                                  errors=[{"field": "Idempotency-Key", "problem": "is required"}])
         return None
-    if not _KEY_SHAPE.match(key):
+    if not re.match(KEY_PATTERN, key):
         raise InvalidRequest("The Idempotency-Key must be 1 to 255 printable ASCII characters "
                              "without spaces.", code="invalid_idempotency_key",
                              errors=[{"field": "Idempotency-Key", "problem": "is not a valid key"}])

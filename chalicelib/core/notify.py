@@ -16,9 +16,8 @@ import json
 import logging
 import os
 import string
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from chalicelib.config import get_settings
 from chalicelib.core import aws
@@ -27,8 +26,7 @@ from chalicelib.core.logs import log_event
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 
 
-@dataclass(frozen=True)
-class Email:
+class Email(NamedTuple):
     to: str
     subject: str
     text: str

@@ -7,7 +7,7 @@ Why: docs/decisions/rate-limits.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
@@ -28,14 +28,12 @@ class RateCounter(ExpiringModel):
     by_expiry = ByExpiry()
 
 
-@dataclass(frozen=True)
-class RateDecision:
+class RateDecision(NamedTuple):
     allowed: bool
     retry_after_seconds: int  # 0 when allowed
 
 
-@dataclass(frozen=True)
-class RatePolicy:
+class RatePolicy(NamedTuple):
     name: str
     limit: int
     window_seconds: int

@@ -6,19 +6,17 @@ Why: docs/decisions/deposits.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ACCOUNTS = ("trust", "phone")
 
 
-@dataclass(frozen=True)
-class FeeTier:
+class FeeTier(NamedTuple):
     up_to_cents: int
     fee_cents: int
 
 
-@dataclass(frozen=True)
-class MoneyRules:
+class MoneyRules(NamedTuple):
     min_cents: int = 100
     max_cents: int = 30000
     daily_cap_cents: int = 100000

@@ -4,7 +4,7 @@ what staff do about it (api.md "Kiosks and inmates"). Why it works this way:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.exceptions import UpdateError
 
@@ -72,8 +72,7 @@ class InmateNotFound(NotFound):
         super().__init__("No such inmate at this facility.")
 
 
-@dataclass(frozen=True)
-class KioskHolder:
+class KioskHolder(NamedTuple):
     """An inmate as the session machinery sees a session's holder."""
 
     account_id: str

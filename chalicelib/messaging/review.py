@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_REJECTION_REASONS = ("Other",)
 
@@ -14,8 +14,7 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-@dataclass(frozen=True)
-class ReviewRules:
+class ReviewRules(NamedTuple):
     watch_words: tuple[str, ...] = ()
     auto_approve_clean_messages: bool = False
     rejection_reasons: tuple[str, ...] = DEFAULT_REJECTION_REASONS

@@ -6,7 +6,7 @@ Why: docs/decisions/tables.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -100,8 +100,7 @@ class IdempotencyKeyTaken(Exception):
 
 # --- message writes ------------------------------------------------------------------------
 
-@dataclass
-class SendSnapshot:
+class SendSnapshot(NamedTuple):
     """What a send needs besides the contact, read in one consistent TransactGetItems call."""
 
     facility: Facility

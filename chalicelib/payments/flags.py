@@ -6,7 +6,7 @@ Why: docs/decisions/deposits.md
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from collections.abc import Callable
 
 from chalicelib.core import clock, secrets
@@ -20,16 +20,14 @@ from chalicelib.payments.store import ReviewFlag
 DECISIONS = tuple(FLAG_DECISIONS)
 
 
-@dataclass(frozen=True)
-class DayPicture:
+class DayPicture(NamedTuple):
     """Distinct counts for the day, including the deposit being made."""
 
     inmates_paid_by_sender: int
     senders_paying_inmate: int
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     description: str
     matches: Callable[[DayPicture, MoneyRules], bool]

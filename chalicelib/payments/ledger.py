@@ -7,7 +7,7 @@ Why: docs/decisions/ledger.md
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -43,8 +43,7 @@ class LedgerBalance(Model):
     entry_count = NumberAttribute(default=0)
 
 
-@dataclass(frozen=True)
-class Posting:
+class Posting(NamedTuple):
     account: str
     amount_cents: int
 

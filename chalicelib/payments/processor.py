@@ -8,8 +8,7 @@ Why: docs/decisions/charging.md
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from chalicelib.config import ConfigurationError, get_settings
 from chalicelib.core import secrets
@@ -34,8 +33,7 @@ class ProcessorUnavailable(ServiceUnavailable):
                          retry_after_seconds=5)
 
 
-@dataclass(frozen=True)
-class Authorization:
+class Authorization(NamedTuple):
     authorization_id: str
     amount_cents: int
 
@@ -50,14 +48,14 @@ class CardProcessor(Protocol):
     def refund(self, authorization_id: str, amount_cents: int, reference: str) -> None: ...
 
 
-@dataclass
 class TestProcessor:
     """In-memory stand-in with the processor's contract; ``operations`` lets tests see what
     happened to the card (("authorize"|"capture"|"void"|"refund", authorization_id, cents))."""
 
-    operations: list[tuple[str, str, int]] = field(default_factory=list)
-    _done: set[tuple[str, str]] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self) -> None:
+        self.operations: list[tuple[str, str, int]] = []
+        self._done: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
 
     def authorize(self, token: str, amount_cents: int, reference: str) -> Authorization:
         if token == "tok_processor_error":

@@ -9,8 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from collections.abc import Callable
 
 from chalice import Response
@@ -30,8 +29,7 @@ MAX_BODY_BYTES = 64 * 1024
 ANY_ROLE = ("family", "staff", "admin")
 
 
-@dataclass
-class ApiRequest:
+class ApiRequest(NamedTuple):
     body: dict
     query: dict
     headers: Any
@@ -45,22 +43,20 @@ class ApiRequest:
         return idempotency.key_from(self.headers)
 
 
-@dataclass
-class Reply:
+class Reply(NamedTuple):
     status: int
     body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] | None = None
     # Anything but JSON (an HTML page) is sent as the string ``body`` is, with this type.
     content_type: str = "application/json"
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
     """A request header an endpoint reads, as the OpenAPI document declares it.  The view checks
     the value itself, so the problem it answers carries the domain's own code."""
     name: str
     required: bool = False
-    schema: dict = field(default_factory=lambda: {"type": "string"})
+    schema: dict = {"type": "string"}  # shared, never mutated (the document copies it)
     description: str = ""
 
 
@@ -73,8 +69,7 @@ def idempotency_key(required: bool) -> Header:
                   "retry it: the same key and body replay the original response.")
 
 
-@dataclass(frozen=True)
-class EndpointSpec:
+class EndpointSpec(NamedTuple):
     method: str
     path: str
     summary: str
@@ -201,8 +196,8 @@ def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response
 
 def json_response(reply: Reply) -> Response:
     if reply.body is None:
-        return Response(body="", status_code=reply.status, headers=reply.headers)
-    headers = {"Content-Type": reply.content_type, **reply.headers}
+        return Response(body="", status_code=reply.status, headers=dict(reply.headers or {}))
+    headers = {"Content-Type": reply.content_type, **(reply.headers or {})}
     body = json.dumps(reply.body, ensure_ascii=False) if reply.content_type == "application/json" \
         else reply.body
     return Response(body=body, status_code=reply.status, headers=headers)

@@ -26,7 +26,7 @@ PROBLEM = {
     },
 }
 
-_PATH_PARAMETER = re.compile(r"{([^}]+)}")
+_PATH_PARAMETER = r"{([^}]+)}"
 _PRIVATE_KEYWORDS = ("x-pattern-problem",)
 # Length limits in the shared schema helpers guard requests; what the API sends back (a QR code
 # data URI, a long message thread) is not held to them.
@@ -95,7 +95,7 @@ def _operation(spec: EndpointSpec) -> dict:
 def _parameters(spec: EndpointSpec) -> list[dict]:
     parameters = [{"name": name, "in": "path", "required": True,
                    "schema": {"type": "string", "minLength": 1}}
-                  for name in _PATH_PARAMETER.findall(spec.path)]
+                  for name in re.findall(_PATH_PARAMETER, spec.path)]
     query = spec.query or {}
     for name, schema in query.get("properties", {}).items():
         parameters.append({"name": name, "in": "query",

@@ -41,7 +41,7 @@ def _object(schema, value, name):
 def _string(schema, value, name):
     if not isinstance(value, str):
         return [{"field": name, "problem": "must be a string"}]
-    if _LONE_SURROGATE.search(value):
+    if re.search(_LONE_SURROGATE, value):
         # JSON can spell "\ud800" alone; it is no character and cannot be stored as UTF-8.
         return [{"field": name, "problem": "must be valid Unicode text (no lone surrogates)"}]
     if "enum" in schema and value not in schema["enum"]:
@@ -56,15 +56,16 @@ def _string(schema, value, name):
     return [{"field": name, "problem": format_problem}] if format_problem else []
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Patterns are strings compiled on first use (``re`` caches them): compiling costs cold starts.
+_LONE_SURROGATE = "[\ud800-\udfff]"
 # Bidirectional embeddings, overrides (U+202A-U+202E) and isolates (U+2066-U+2069).  The plain
 # marks (U+200E, U+200F) stay allowed: right-to-left text needs them and they reorder nothing.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CONTROLS = "[\u202a-\u202e\u2066-\u2069]"
 # A scheme ("https:", "mailto:"), "www." or a dotted host name with a top-level domain of two
 # letters or more ("evil.example", "bit.ly/x"); a dot followed by a space ("J. R. Smith") is fine.
 # Checked after NFKC, which turns full-width dots into "."; browsers also read "\u3002" as one.
-_URL_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:/|\b(?:mailto|javascript|data):|\bwww[.\u3002]|"
-                       r"[^\W_][\w-]*[.\u3002][^\W\d_]{2,}", re.IGNORECASE)
+_URL_LIKE = (r"(?i)[a-z][a-z0-9+.-]*:/|\b(?:mailto|javascript|data):|\bwww[.\u3002]|"
+             r"[^\W_][\w-]*[.\u3002][^\W\d_]{2,}")
 
 
 def _no_problem(value: str) -> None:
@@ -75,14 +76,14 @@ def _text_problem(value: str, allowed_controls: str = "\n\t") -> str | None:
     if any(unicodedata.category(c) == "Cc" and c not in allowed_controls for c in value):
         return ("must not contain control characters" + (" other than newline and tab"
                                                           if allowed_controls else ""))
-    if _BIDI_CONTROLS.search(value):
+    if re.search(_BIDI_CONTROLS, value):
         return "must not contain bidirectional override or isolate characters"
     return None
 
 
 def _name_problem(value: str) -> str | None:
     problem = _text_problem(value, allowed_controls="")
-    if problem is None and _URL_LIKE.search(unicodedata.normalize("NFKC", value)):
+    if problem is None and re.search(_URL_LIKE, unicodedata.normalize("NFKC", value)):
         problem = "must not contain a web address or link"
     return problem
 
