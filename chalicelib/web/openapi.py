@@ -37,6 +37,8 @@ def document(server_url: str = "/") -> dict:
     paths: dict[str, dict] = {}
     for spec in ENDPOINTS:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
+    named: dict[str, dict] = {}
+    paths = _hoist_named(paths, named)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -48,7 +50,7 @@ def document(server_url: str = "/") -> dict:
         "servers": [{"url": server_url}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": {"Problem": PROBLEM},
+            "schemas": {"Problem": PROBLEM, **dict(sorted(named.items()))},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "Opaque access token from sign-in"}},
         },
@@ -89,7 +91,24 @@ def _operation(spec: EndpointSpec) -> dict:
             "required": bool(spec.body.get("required")),
             "content": {"application/json": {"schema": _public(spec.body)}},
         }
+        if spec.text_body:
+            operation["requestBody"]["content"][spec.text_body] = {"schema": {"type": "string"}}
     return operation
+
+
+def _hoist_named(node, named: dict[str, dict]):
+    """Schemas marked ``x-name`` become ``components.schemas`` entries, referenced by ``$ref``."""
+    if isinstance(node, list):
+        return [_hoist_named(item, named) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _hoist_named(value, named) for key, value in node.items()}
+    name = node.pop("x-name", None)
+    if name is None:
+        return node
+    if name not in named or "additionalProperties" in node:  # the request's form is fuller
+        named[name] = node
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _parameters(spec: EndpointSpec) -> list[dict]:
