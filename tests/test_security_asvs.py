@@ -19,7 +19,7 @@ from chalicelib.accounts.otp import normalize_recovery_code
 from chalicelib.core import clock
 from chalicelib.core.errors import DomainError
 from chalicelib.core.identity import Principal
-from chalicelib.facilities.seed import DEMO_INMATE_PIN
+from chalicelib.facilities.seed import DEMO_INMATE_PIN, DEMO_RULES
 from chalicelib.messaging import messages
 from chalicelib.payments import deposits
 from chalicelib.payments.audit import audit
@@ -138,6 +138,14 @@ ACCESS = {
     "POST /v1/staff/inmates/{inmate_id}/pin": rule(("staff", "admin"), private=("other_staff",)),
     "POST /v1/staff/inmates/{inmate_id}/sessions/revoke":
         rule(("staff", "admin"), private=("other_staff",)),
+    # Operating a facility: admins only; its policies are public.
+    "POST /v1/admin/facilities": rule(("admin",)),
+    "PATCH /v1/admin/facilities/{facility_id}": rule(("admin",)),
+    "PUT /v1/admin/facilities/{facility_id}/rules": rule(("admin",)),
+    "PUT /v1/admin/facilities/{facility_id}/roster": rule(("admin",)),
+    "GET /v1/admin/facilities/{facility_id}/roster/imports/{import_id}": rule(("admin",)),
+    "GET /v1/facilities/{facility_id}/policies": rule(public=True),
+    "GET /v1/staff/rejection-reasons": rule(("staff", "other_staff", "admin")),
 }
 
 # Calls whose success changes the caller's password or ends its session: they run last, in
@@ -152,7 +160,7 @@ def endpoint_key(spec) -> str:
 def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     """A well-formed request to ``key`` reaching for the owner's objects: (path, body, headers).
     Bodies pass validation, so a refusal can only come from authorization."""
-    ids = dict(cast.ids)
+    ids = {"import_id": "imp_none", **cast.ids}
     if key == "POST /v1/staff/contacts/{contact_id}/decision":
         ids["contact_id"] = ids["pending_contact_id"]
     if key.startswith("GET /v1/inmate/messages/"):
@@ -201,6 +209,13 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/inmate/pin": {"new_pin": "24681357"},
         "POST /v1/staff/kiosks": {"label": "Tablet"},
         "POST /v1/inmate/messages": {"contact_id": ids["contact_id"], "body": "Thanks"},
+        "POST /v1/admin/facilities": {"facility_id": "matrix-county", "name": "Matrix Jail",
+                                      "state": "TX", "timezone": "America/Chicago",
+                                      "kind": "jail", "average_daily_population": 80},
+        "PATCH /v1/admin/facilities/{facility_id}": {"name": "Demo County Jail"},
+        "PUT /v1/admin/facilities/{facility_id}/rules": DEMO_RULES,
+        # A bad row: refused whole (422), so the matrix's inmates stay held.
+        "PUT /v1/admin/facilities/{facility_id}/roster": {"inmates": [{"inmate_number": "?"}]},
     }
     queries = {
         "GET /v1/deposits/quote": f"?inmate_id={ids['inmate_id']}&account=trust&amount_cents=1500",

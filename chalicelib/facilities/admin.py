@@ -34,7 +34,7 @@ def create(body: dict, by: str) -> dict:
                               state=body["state"], timezone=valid_timezone(body["timezone"]),
                               kind=body["kind"],
                               average_daily_population=body["average_daily_population"],
-                              directory=None, rules={})
+                              directory=store.UNLISTED, rules={})
     try:
         facility.save(condition=store.Facility.facility_id.does_not_exist())
     except PutError as error:

@@ -13,7 +13,7 @@ from pynamodb.models import Model
 
 from chalicelib.core.store import BaseMeta, TableName, get_or_none, register
 
-LISTED = "listed"
+LISTED, UNLISTED = "listed", "unlisted"
 
 
 class FacilityDirectory(GlobalSecondaryIndex):
@@ -43,8 +43,8 @@ class Facility(Model):
     # The FacilityRules document (rulebook.py); each capability reads its own part.
     rules = MapAttribute(default=dict)
     rules_version = NumberAttribute(default=0)  # bumped by every rules change
-    # Listed in the public directory once it has rules (None: not listed yet).
-    directory = UnicodeAttribute(default=LISTED, null=True)
+    # Listed in the public directory once it has rules (``UNLISTED`` until then).
+    directory = UnicodeAttribute(default=LISTED)
     by_directory = FacilityDirectory()
     # The roster (roster.py): the generation readers see, the counter new imports draw from,
     # the running import's lease, and generations of imports that never finished.
