@@ -70,6 +70,11 @@ def test_csv_header_and_field_counts_are_checked():
         roster.rows_from_csv(csv_of("A1,Ana,Diaz,in_custody"))
     assert caught.value.extensions["errors"][0] == {
         "row": 1, "field": "row", "problem": "has 4 fields; the header has 5"}
+    with pytest.raises(roster.RosterInvalid):  # a NUL byte: refused, never a 500
+        roster.validated(roster.rows_from_csv(HEADER + "A1,Ana\x00,Diaz,in_custody,\n"))
+    with pytest.raises(roster.RosterInvalid) as caught:  # past the csv module's field limit
+        roster.rows_from_csv(HEADER + 'A1,"' + "x" * 200_000 + '",Diaz,in_custody,\n')
+    assert caught.value.extensions["errors"][0]["field"] == "file"
     reordered = "\ufefflast_name,first_name,inmate_number,status,housing_unit\r\nDiaz,Ana,a1,in_custody,\r\n"
     assert roster.validated(roster.rows_from_csv(reordered))[0].inmate_number == "A1"
 

@@ -90,7 +90,11 @@ class Row:
 
 def rows_from_csv(text: str) -> list[dict]:
     """The CSV's data rows as dicts (the header line is not a row)."""
-    lines = [line for line in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if any(line)]
+    try:
+        lines = [line for line in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if any(line)]
+    except csv.Error as error:  # a NUL byte, a field over the csv module's limit
+        raise RosterInvalid([{"row": 0, "field": "file", "problem": _(
+            "is not a CSV file this service can read (%(reason)s)", reason=str(error))}]) from None
     if not lines:
         raise RosterInvalid([{"row": 0, "field": "header", "problem": _("the file is empty")}])
     header = [name.strip().lower() for name in lines[0]]
