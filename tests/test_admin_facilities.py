@@ -206,3 +206,27 @@ def test_caps_use_the_day_of_the_change():
     found = rulebook.forbidden(rules(call_rate_cents_per_minute=10), "jail", 420, "2026-01-15")
     assert "call_rate_cents_per_minute" in [f["field"] for f in found]
     assert rulebook.forbidden(rules(call_rate_cents_per_minute=10), "jail", 420, "2026-12-01") == []
+
+
+def test_the_demo_seed_goes_through_the_same_services(world):
+    """No second path: the seed's facility, rules and roster come from the admin services
+    (a rules version, a roster generation, an import record), and running it again keeps the
+    demo's inmates and ids."""
+    from pathlib import Path
+
+    from chalicelib.facilities import seed
+    from chalicelib.facilities.store import RosterImport
+
+    source = Path(seed.__file__).read_text()
+    assert ".save(" not in source and "Inmate(" not in source and ".update(" not in source
+    facility = Facility.get(DEMO_FACILITY_ID)
+    assert (facility.kind, int(facility.rules_version), int(facility.roster_generation)) == (
+        "jail", 1, 1)
+    [record] = [r for r in RosterImport.scan() if r.facility_id == DEMO_FACILITY_ID]
+    assert (record.status, record.created_by, record.counts["admitted"]) == ("applied", "seed", 2)
+    seed.seed_demo_facility()
+    facility = Facility.get(DEMO_FACILITY_ID)
+    assert (int(facility.rules_version), int(facility.roster_generation)) == (2, 2)
+    assert {i.inmate_id for i in Inmate.scan() if i.facility_id == DEMO_FACILITY_ID} == {
+        MARCUS, "inm_A1002"}
+    assert world.inmate_login("A1001").status_code == 200
