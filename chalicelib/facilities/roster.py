@@ -34,7 +34,9 @@ HEADER = ("inmate_number", "first_name", "last_name", "status", "housing_unit")
 IN_CUSTODY, RELEASED = "in_custody", "released"
 MAX_ROWS = 20_000
 LOCK_SECONDS = 10 * 60
-MANIFEST_PART = 2000  # lines per manifest item (each ≤ ~150 bytes: well under 400 KB)
+# Lines per manifest item: a line is at most ~1.1 KB (number, id, two names of 100 characters
+# and a unit of 64, up to 4 UTF-8 bytes each), so a part stays under DynamoDB's 400 KB limit.
+MANIFEST_PART = 300
 NUMBER_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 APPLYING, APPLIED, FAILED = "applying", "applied", "failed"
 
@@ -186,7 +188,7 @@ def held_now(facility: Facility) -> dict[str, tuple[str, str]]:
     for part in RosterManifest.query(facility.facility_id,
                                      RosterManifest.part.startswith(f"{current:010d}#"),
                                      consistent_read=True):
-        for line in part.entries:
+        for line in part.entries.split("\n"):
             number, inmate_id = line.split("\t", 2)[:2]
             found[number] = (inmate_id, line)
     return found
@@ -307,7 +309,7 @@ def _apply(facility_id: str, generation: int, listed: dict[str, Row],
     with RosterManifest.batch_write() as batch:
         for part, start in enumerate(range(0, len(lines), MANIFEST_PART)):
             batch.save(RosterManifest(facility_id, _manifest_key(generation, part),
-                                      entries=lines[start:start + MANIFEST_PART]))
+                                      entries="\n".join(lines[start:start + MANIFEST_PART])))
     return counts, released_ids
 
 

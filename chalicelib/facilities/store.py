@@ -6,7 +6,7 @@ Why: docs/decisions/tables.md, docs/decisions/facility-operations.md
 """
 from __future__ import annotations
 
-from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
+from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
                                  NumberSetAttribute, UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -129,15 +129,16 @@ class Kiosk(Model):
 
 @register
 class RosterManifest(Model):
-    """Who a roster generation holds: ``"<inmate_number> <inmate_id>"`` lines, in parts of
-    ``MANIFEST_PART`` lines (an item holds at most 400 KB)."""
+    """Who a roster generation holds: one line per person (number, id, names, housing unit,
+    tab-separated; names hold no control characters), in parts of ``roster.MANIFEST_PART``
+    lines (an item holds at most 400 KB)."""
 
     class Meta(BaseMeta):
         table_name = TableName("roster-manifests")
 
     facility_id = UnicodeAttribute(hash_key=True)
     part = UnicodeAttribute(range_key=True)  # "<generation, 10 digits>#<part, 4 digits>"
-    entries = ListAttribute(of=UnicodeAttribute, default=list)
+    entries = UnicodeAttribute()  # newline-separated lines
 
 
 @register
