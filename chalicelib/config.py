@@ -50,6 +50,8 @@ class Settings:
     password_reset_code_seconds: int = 10 * 60
     # The single-use unlock link emailed to the owner of a locked account.
     unlock_link_seconds: int = 60 * 60
+    # The single-use link of a staff invitation (api.md "Operating a facility": 72 h).
+    staff_invitation_seconds: int = 72 * 60 * 60
     # Named rate-limit policies (``core.ratelimit.RatePolicy.configured(name)`` reads
     # ``<name>_per_window`` and ``<name>_window_seconds``).  Reset messages per account (over the
     # limit the request still answers 202 and sends nothing); phone verification SMS per account.

@@ -25,6 +25,7 @@ TYPES = frozenset({
     "refresh_token_reuse", "deposit_completed", "deposit_refunded", "stamps_purchased",
     "message_sent", "contact_requested",
     "email_change_requested", "email_changed", "recovery_codes_regenerated",
+    "staff_invited", "invitation_accepted",
 })
 
 

@@ -299,6 +299,18 @@ def set_disabled(account: Account, disabled: bool) -> None:
         raise
 
 
+def activate_in(transaction: TransactWrite, account: Account, password_hash: str,
+                changed_at: str) -> None:
+    """An invited account's first password, its address verified, as part of ``transaction``;
+    refused unless the account is still as invited (unverified, same session epoch)."""
+    transaction.update(account, actions=[
+        Account.password_hash.set(password_hash), Account.email_verified.set(True),
+        Account.password_changed_at.set(changed_at),
+        Account.session_epoch.set(account.session_epoch + 1)],
+        condition=(Account.email_verified == False)  # noqa: E712 (PynamoDB DSL)
+        & (Account.session_epoch == account.session_epoch))
+
+
 def confirm_pending_phone(account: Account, phone: str) -> bool:
     """Make ``phone`` the account's verified number if it is still the pending one."""
     return written(lambda: account.update(
