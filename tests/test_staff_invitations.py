@@ -237,3 +237,14 @@ def test_the_demo_seed_creates_its_accounts_through_the_invitation_service(api, 
     assert store.account_by_email("admin@demo.example").full_name == "Demo Admin"
     source = (seed.__file__ and open(seed.__file__).read())
     assert ".save(" not in source and "create_account" not in source
+
+
+def test_a_reset_link_token_cannot_accept_an_invitation(api, admin, make_family):
+    email, _, _ = make_family()
+    assert api.post("/v1/auth/password/forgot", {"email": email}).status_code == 202
+    body = html.unescape(sent_emails(email)[-1].body)
+    reset_token = unquote(re.search(r"/reset-password#token=([^\"&<\s]+)", body).group(1))
+    refused = accept(api, reset_token)
+    assert refused.status_code == 400 and refused.json["code"] == "invalid_token"
+    assert api.post("/v1/auth/password/reset", {"token": reset_token,
+                                                "new_password": NEW_PASSWORD}).status_code == 200
