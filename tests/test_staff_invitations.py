@@ -13,12 +13,13 @@ import pytest
 
 from chalicelib.accounts import invitations, seed, store
 from chalicelib.config import reset_settings
-from chalicelib.core import clock
+from chalicelib.core import clock, notify
 from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
 from tests.conftest import STRONG_PASSWORD, sent_emails
 from tests.mfa_helpers import (create_staff, kms_key, next_step, staff_sign_in,  # noqa: F401
                                totp_code)
 from tests.security_support import all_items
+from tests.test_password_reset import FailingNotifier
 
 INVITEE = "new.officer@demo-county.example"
 NEW_PASSWORD = "juniper lantern quarry 2031"
@@ -248,3 +249,15 @@ def test_a_reset_link_token_cannot_accept_an_invitation(api, admin, make_family)
     assert refused.status_code == 400 and refused.json["code"] == "invalid_token"
     assert api.post("/v1/auth/password/reset", {"token": reset_token,
                                                 "new_password": NEW_PASSWORD}).status_code == 200
+
+
+def test_an_invitation_that_could_not_be_queued_says_so_and_leaves_no_live_link(api, admin):
+    notify.use_notifier(FailingNotifier())
+    failed = invite(api, admin)
+    assert failed.status_code == 201
+    assert failed.json["invitation_sent"] is False and failed.json["invitation_expires_at"] is None
+    assert all_items()[store.OneTimeCode.Meta.table_name] == []
+    notify.use_notifier(None)
+    again = invite(api, admin)  # the admin simply invites again
+    assert again.status_code == 201 and again.json["invitation_sent"] is True
+    assert accept(api, token_of()).status_code == 200
