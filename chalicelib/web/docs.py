@@ -25,6 +25,7 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Kinlink API reference</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="$base/docs/swagger-ui.css">
 </head>
 <body>
@@ -51,8 +52,8 @@ def page(base_path: str) -> Reply:
             .replace("$nonce", nonce))
     # Swagger UI sets style attributes and loads its icons as data: images; it fetches the
     # document (and, with "Try it out", calls the API) on this origin only.
-    policy = (f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' "
-              "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+    policy = (f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self'"
+              "; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'none'")
     return Reply(200, body, content_type="text/html; charset=utf-8",
                  headers={"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer",

@@ -12,6 +12,7 @@ import re
 
 from chalicelib.config import get_settings
 from chalicelib.web.endpoint import ENDPOINTS, EndpointSpec
+from chalicelib.web.problems import PROBLEM_TYPE_BASE
 
 PROBLEM = {
     "type": "object",
@@ -28,7 +29,7 @@ PROBLEM = {
         "errors": {"type": "array", "items": {"type": "object", "properties": {
             "field": {"type": "string"}, "problem": {"type": "string"}}}},
     },
-    "examples": [{"type": "https://kinlink.example/problems/invalid_request",
+    "examples": [{"type": PROBLEM_TYPE_BASE + "invalid_request",
                   "title": "Invalid request", "status": 400, "code": "invalid_request",
                   "detail": "amount_cents must be at least 1.",
                   "errors": [{"field": "amount_cents", "problem": "must be at least 1"}]}],
