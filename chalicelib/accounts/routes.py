@@ -1,4 +1,4 @@
-"""HTTP routes of the accounts capability (api.md "Accounts and sign-in")."""
+"""HTTP routes of the accounts capability (docs/api.md "Accounts and sign-in")."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""HTTP routes of the password lifecycle (api.md "Password reset", "Account"): forgot, reset,
+"""HTTP routes of the password lifecycle (docs/api.md "Accounts and sign-in", "The account"): forgot, reset,
 change, phone verification, and the reset page the emailed link opens.
 
 The reset page is plain HTML served with a strict CSP (``web.pages``).  The token is never

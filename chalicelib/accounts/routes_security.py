@@ -1,4 +1,4 @@
-"""HTTP routes of the signed-in account's security settings (api.md "Account"): two-factor
+"""HTTP routes of the signed-in account's security settings (docs/api.md "The account"): two-factor
 enrolment and recovery codes, the email address, sessions, activity and preferences (incl. the
 opt-in password-age reminder).
 
@@ -119,7 +119,7 @@ def confirm_totp(request: ApiRequest):
                     "mfa_required_for_role"),
           description=(
               'Turns 2FA off with the password and a current code. Refused for staff and admins, '
-              'who must keep it (422 `mfa_required_for_role`).'),
+              'who must keep it (403 `mfa_required_for_role`).'),
           example=Example(request={"password": "Harbor-Lantern-Quill-88", "code": "271828"}))
 def disable_totp(request: ApiRequest):
     signin.disable_second_factor(request.principal.account_id, request.body["password"],

@@ -1,4 +1,4 @@
-"""HTTP routes of contacts (api.md "Facilities, inmates, contacts").
+"""HTTP routes of contacts (docs/api.md "Facilities, inmates and contacts").
 
 Families ask and see their own contacts; staff decide for their own facility; inmates (kiosk
 sessions) see their approved contacts.  Another family's contact id answers 404.

@@ -1,5 +1,5 @@
-"""HTTP routes of facilities, inmate search (api.md "Facilities, inmates, contacts"), the
-facility's kiosks and the inmates' kiosk sign-in (api.md "Kiosks and inmates")."""
+"""HTTP routes of facilities, inmate search (docs/api.md "Facilities, inmates and contacts"), the
+facility's kiosks and the inmates' kiosk sign-in (docs/api.md "Kiosks and inmates")."""
 from __future__ import annotations
 
 from chalice import Blueprint

@@ -1,4 +1,4 @@
-"""HTTP routes of eMessaging (api.md "eMessaging").
+"""HTTP routes of eMessaging (docs/api.md "Messages").
 
 Who may call what: families their own threads; staff their own facility's queue and decisions;
 inmates (kiosk sessions, from a registered kiosk) their own inbox and replies.  Any other role

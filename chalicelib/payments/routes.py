@@ -1,5 +1,5 @@
 """HTTP routes of money: deposits, stamp purchases, staff balances, refunds and review flags
-(api.md "Deposits", the stamps part of "eMessaging").
+(docs/api.md "Deposits", the stamps part of "eMessaging").
 
 Every payments request is screened for card numbers before anything else reads it; money-moving
 POSTs require an ``Idempotency-Key`` and replay the stored response for a repeated key (with an
@@ -309,7 +309,7 @@ def inmate_balance(request: ApiRequest, inmate_id: str):
           description=(
               'Staff reverse a deposit of their facility, at most once: the ledger entry is '
               'reversed and the card refunded. Refused when the inmate has already spent the money '
-              '(422 `insufficient_balance`).'),
+              '(409 `insufficient_balance`).'),
           example=Example(
               params={"deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f"},
               request={"reason": "Sent to the wrong inmate"},

@@ -166,7 +166,7 @@ def _answer(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Respo
 
 
 def speaking(response: Response) -> Response:
-    """Says which language the words of ``response`` are in (api.md "Languages")."""
+    """Says which language the words of ``response`` are in (docs/api.md "Conventions")."""
     response.headers["Content-Language"] = i18n.current()
     response.headers["Vary"] = "Accept-Language"
     return response
@@ -282,7 +282,8 @@ def _describe(found: list[dict]) -> str:
 
 
 PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}
-# Staff act in their own facility; admins may call a staff endpoint naming one (api.md "Roles").
+# Staff act in their own facility; admins may call a staff endpoint naming one
+# (docs/api.md "Signing in, tokens and roles").
 STAFF_OR_ADMIN = ("staff", "admin")
 FACILITY_QUERY = {"facility_id": schemas.string(1, 64)}
 KIOSK_KEY = Header("X-Kiosk-Key", True, description="The key of the registered kiosk making "
