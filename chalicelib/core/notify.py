@@ -71,7 +71,7 @@ class QueuedNotifier:
     """Puts each email or SMS on the notification queue; ``delivery`` renders and sends it.
 
     The request only pays for one SQS ``SendMessage``, whoever the recipient is, so how long a
-    request takes says nothing about whether anything was sent (docs/api.md: forgot, reset and
+    request takes says nothing about whether anything was sent (api.md: forgot, reset and
     verify answer in the same time for registered and unknown addresses).  ``True`` means
     queued; a failed enqueue is logged and answered ``False``, never raised."""
 
