@@ -334,6 +334,7 @@ def main() -> int:
         print(f"""
 Kinlink local stack (stage {STAGE})
   API:          {api_url}   (try {api_url}/v1/health)
+  Reference:    {api_url}/docs   (guide: docs/api.md)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
   Outbox:       {outbox_command}   (emails and SMS sent so far; queued, sent within 1 s)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)
