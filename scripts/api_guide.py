@@ -1,7 +1,7 @@
 """Regenerate the endpoint table of docs/api.md from the ``@endpoint`` declarations.
 
 The guide's prose is written by hand; the table between its two markers is not: run
-``python scripts/api_guide.py`` (or ``make api-guide``) after adding or changing an endpoint.
+``python scripts/api_guide.py`` after adding or changing an endpoint.
 ``--check`` only says whether the table is current (tests/test_api_guide.py runs the same check).
 """
 from __future__ import annotations
