@@ -50,10 +50,10 @@ def page(base_path: str) -> Reply:
     nonce = secrets.new_id()
     body = (PAGE.replace("$base", html.escape(base_path, quote=True))
             .replace("$nonce", nonce))
-    # Swagger UI sets style attributes and loads its icons as data: images; it fetches the
-    # document (and, with "Try it out", calls the API) on this origin only.
+    # Its stylesheet draws a few icons as data: images; it fetches the document (and, with
+    # "Try it out", calls the API) on this origin only.  Checked in Chromium: nothing refused.
     policy = (f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self'"
-              "; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+              "; img-src data:; connect-src 'self'; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'none'")
     return Reply(200, body, content_type="text/html; charset=utf-8",
                  headers={"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer",
