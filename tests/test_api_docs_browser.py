@@ -19,7 +19,7 @@ from chalicelib.web.endpoint import ENDPOINTS  # noqa: E402
 from tests.live_stack import running_stack  # noqa: E402
 from tests.test_reset_page_browser import BROWSER_ARGS  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 def test_reference_page_renders_every_operation_from_this_origin_only():
