@@ -185,3 +185,14 @@ def test_the_package_ships_only_the_swagger_files_the_page_serves(name, kept):
 
     assert SWAGGER_UI_FILES == set(ASSETS)
     assert needed(name) is kept
+
+
+def test_a_named_request_schema_keeps_its_request_rules_in_components():
+    """A request body may be named too (a rules document): its component keeps the limits and
+    ``additionalProperties: false`` the validator enforces."""
+    body = schema.named("RulesExample", schema.obj({"fee_cents": schema.integer(0, 500)}))
+    components: dict = {}
+    assert openapi._hoisted(openapi._public(body), components) == {
+        "$ref": "#/components/schemas/RulesExample"}
+    assert components["RulesExample"]["additionalProperties"] is False
+    assert components["RulesExample"]["properties"]["fee_cents"]["maximum"] == 500

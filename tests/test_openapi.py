@@ -34,7 +34,7 @@ def test_request_schemas_refuse_unknown_fields():
         for method, operation in operations.items():
             body = operation.get("requestBody")
             if body:
-                schema = body["content"]["application/json"]["schema"]
+                schema = _resolved(body["content"]["application/json"]["schema"])
                 assert schema.get("additionalProperties") is False, (method, path)
 
 
