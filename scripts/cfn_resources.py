@@ -530,7 +530,7 @@ def placeholder_warning(environment: dict[str, str]) -> str | None:
         return None
     return (f"warning: the prod stage still uses the placeholder domain {PLACEHOLDER_DOMAIN} in "
             f"{', '.join(named)}: set your own in .chalice/config.json and "
-            ".chalice/policy-prod-notifications.json (README \"Deploy\", step 1)")
+            ".chalice/policy-prod-notifications.json (README \"Deploy, step by step\", step 1)")
 
 
 if __name__ == "__main__":
