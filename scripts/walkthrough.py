@@ -124,6 +124,14 @@ def staff_sign_in(who: tuple[str, str, str]) -> str:
 
 def accounts_and_sign_in() -> dict:
     check(call("GET", "/v1/health").json == {"status": "ok"}, "health answers ok")
+    docs = call("GET", "/docs")
+    page = docs.raw.decode()
+    check(docs.status == 200 and "/docs/swagger-ui-bundle.js" in page and "https://" not in page
+          and "connect-src 'self'" in docs.headers["Content-Security-Policy"],
+          "GET /docs serves the reference page, loading nothing from elsewhere")
+    script = call("GET", "/docs/swagger-ui-bundle.js")
+    check(script.status == 200 and script.headers["Content-Type"].startswith("text/javascript"),
+          f"and its script from the API itself ({len(script.raw) // 1024} KiB)")
     email = f"rosa.{RUN}@example.com"
     new = call("POST", "/v1/auth/signup", {"email": email, "password": PASSWORD,
                                            "full_name": "Rosa Family"})
@@ -381,6 +389,9 @@ def money_and_messages() -> str:
     stamps = call("GET", "/v1/stamps", token=token).json["items"]
     check(any(s.get("balance", s.get("stamps")) == 5 for s in stamps),
           f"the rejection refunded the stamp ({stamps})")
+    rejected_mail = emails_to(f"money.{RUN}@example.com")[-1]["body"]
+    check(f"#/contacts/{contact_id}/messages" in rejected_mail,
+          "the rejection email links to the thread in the family app (PUBLIC_APP_URL)")
     return staff_token
 
 

@@ -1,6 +1,6 @@
 """Sign-up, e-mail verification, sign-in and the profile (admin actions: ``admin``).
 
-Enumeration resistance (api.md): sign-up answers the same whether or not the email has an
+Enumeration resistance (docs/api.md): sign-up answers the same whether or not the email has an
 account, and sign-in fails with one error for an unknown email and a wrong password.  Both paths
 do the same bcrypt work.  Lockout is counted per email, known or not, and is checked before the
 password, so a locked email costs no bcrypt time and reveals nothing.

@@ -211,7 +211,7 @@ STAND_IN_ACCOUNT_ID = "stand-in"
 
 def account_by_email(email: str) -> Account | None:
     """Two consistent reads of the same items' shapes whether or not the email has an account,
-    so the time this takes says nothing about the address (api.md: forgot, reset and verify
+    so the time this takes says nothing about the address (docs/api.md: forgot, reset and verify
     answer in equal time).  ``None`` for an unknown email."""
     claim = get_or_none(EmailClaim, email)
     if claim is None:
