@@ -6,9 +6,9 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.facilities import admin, caps, policies, roster, rulebook, service
-from chalicelib.web.endpoint import (FACILITY_QUERY, STAFF_OR_ADMIN, ApiRequest, Reply,
-                                     endpoint)
-from chalicelib.web.schema import NULLABLE_STRING, integer, obj, string, written_text
+from chalicelib.web.endpoint import (FACILITY_QUERY, STAFF_OR_ADMIN, ApiRequest, Example,
+                                     Reply, endpoint)
+from chalicelib.web.schema import NULLABLE_STRING, integer, named, obj, string, written_text
 
 bp = Blueprint(__name__)
 
@@ -39,6 +39,26 @@ IMPORT = obj({"import_id": string(), "facility_id": string(), "status": string()
               "finished_at": NULLABLE_STRING})
 ROSTER_BYTES = 5 * 1024 * 1024  # 20,000 rows of CSV fit; under API Gateway's 10 MB
 
+# Examples for the document (docs/api.md, GET /docs).
+LAKE = {"facility_id": "lake-county", "name": "Lake County Jail", "state": "IL",
+        "timezone": "America/Chicago", "kind": "jail", "average_daily_population": 420}
+LAKE_VIEW = {**LAKE, "size_tier": "medium_jail", "listed": False,
+             "rules_version": 0, "roster_generation": 0}
+RULES_EXAMPLE = {
+    "deposit_min_cents": 100, "deposit_max_cents": 30000, "daily_cap_cents_per_sender": 100000,
+    "fee_tiers": [{"up_to_cents": 2000, "fee_cents": 30}, {"up_to_cents": 30000, "fee_cents": 90}],
+    "processor_cost": {"percent": 2.9, "fixed_cents": 30}, "stamp_price_cents": 39,
+    "watch_words": {"en": ["escape"], "es": ["fuga"]},
+    "rejection_reasons": [{"code": "safety", "en": "Threatens safety or security",
+                           "es": "Amenaza la seguridad"}],
+    "calls_paid_by": "family", "call_rate_cents_per_minute": 10, "call_max_minutes": 15,
+    "visit_policy": {"video": {"price_cents_per_minute": 15}}}
+IMPORT_EXAMPLE = {"import_id": "imp_8fJ2kQ", "facility_id": "lake-county", "status": "applied",
+                  "generation": 3, "counts": {"rows": 412, "admitted": 9, "returned": 1,
+                                              "updated": 4, "unchanged": 390, "released": 7,
+                                              "held": 404},
+                  "created_at": "2026-12-01T14:00:00Z", "finished_at": "2026-12-01T14:00:02Z"}
+
 
 @endpoint(bp, "POST", "/v1/admin/facilities", summary="Create a facility", tag="admin",
           roles=ADMIN, status=201, response=FACILITY, problems=("facility_exists",),
@@ -46,22 +66,37 @@ ROSTER_BYTES = 5 * 1024 * 1024  # 20,000 rows of CSV fit; under API Gateway's 10
               "x-pattern-problem": "must be lower-case letters, digits and hyphens"}),
               **FACILITY_FIELDS, "state": string(2, 2, pattern="^[A-Z]{2}$"),
               "kind": {"type": "string", "enum": list(caps.KINDS)},
-              "average_daily_population": POPULATION}))
+              "average_daily_population": POPULATION}),
+          description="Creates an unlisted facility; its legal size tier follows from kind and "
+                      "average daily population. It is listed once its rules are put.",
+          example=Example(request=LAKE, response=LAKE_VIEW))
 def create_facility(request: ApiRequest):
     return admin.create(request.body, by=request.principal.account_id)
 
 
 @endpoint(bp, "PATCH", "/v1/admin/facilities/{facility_id}", summary="Change a facility",
           tag="admin", roles=ADMIN, response=FACILITY, problems=("not_found",),
-          body=obj(optional={**FACILITY_FIELDS, "average_daily_population": POPULATION}))
+          body=obj(optional={**FACILITY_FIELDS, "average_daily_population": POPULATION}),
+          description="Changes the name, time zone or average daily population (recomputed "
+                      "yearly: the size tier, hence the legal caps, follow it).",
+          example=Example(params={"facility_id": "lake-county"},
+                          request={"average_daily_population": 1200},
+                          response={**LAKE_VIEW, "average_daily_population": 1200,
+                                    "size_tier": "large_jail"}))
 def update_facility(request: ApiRequest, facility_id: str):
     return admin.update(facility_id, request.body, by=request.principal.account_id)
 
 
 @endpoint(bp, "PUT", "/v1/admin/facilities/{facility_id}/rules",
           summary="Replace a facility's rules", tag="admin", roles=ADMIN,
-          body=rulebook.FACILITY_RULES, response=rulebook.FACILITY_RULES,
-          problems=("not_found", "rule_not_allowed"), max_body_bytes=256 * 1024)
+          body=named("FacilityRules", rulebook.FACILITY_RULES), response=rulebook.FACILITY_RULES,
+          problems=("not_found", "rule_not_allowed"), max_body_bytes=256 * 1024,
+          description="Replaces the whole rules document. A fee on phone, calling or video "
+                      "accounts, a per-minute rate above the legal cap for the facility's tier, "
+                      "or a trust fee above processor_cost is refused: 422 rule_not_allowed, "
+                      "with rule naming the field.",
+          example=Example(params={"facility_id": "lake-county"}, request=RULES_EXAMPLE,
+                          response=RULES_EXAMPLE))
 def put_rules(request: ApiRequest, facility_id: str):
     return rulebook.put_rules(facility_id, request.body, by=request.principal.account_id)
 
@@ -69,7 +104,22 @@ def put_rules(request: ApiRequest, facility_id: str):
 @endpoint(bp, "GET", "/v1/facilities/{facility_id}/policies",
           summary="A facility's fees, limits, rates with their legal caps, rejection reasons "
                   "and visit rules, in the caller's language", tag="facilities",
-          response=POLICIES, problems=("not_found",))
+          response=POLICIES, problems=("not_found",),
+          description="No sign-in. Labels and rejection reasons come in the caller's language "
+                      "(Accept-Language); codes never change.",
+          example=Example(params={"facility_id": "demo-county"}, response={
+              "facility_id": "demo-county", "name": "Demo County Jail", "state": "MD",
+              "timezone": "America/New_York", "size_tier": "medium_jail", "language": "en",
+              "fees": [{"account": "trust", "up_to_cents": 2000, "fee_cents": 30,
+                        "label": "Trust account deposit up to $20.00"}],
+              "limits": [{"code": "deposit_min_cents", "label": "Smallest deposit",
+                          "cents": 100}],
+              "rates": [{"code": "audio_call", "label": "Phone call, per minute",
+                         "cents_per_minute": 10, "legal_cap_cents_per_minute": 12,
+                         "legal_basis": "FCC 25-75", "paid_by": "family", "max_minutes": 15}],
+              "stamps": {"stamp_price_cents": 39},
+              "rejection_reasons": [{"code": "harassment", "text": "Harassment"}],
+              "visit_rules": {"policy": {}}}))
 def facility_policies(request: ApiRequest, facility_id: str):
     return policies.published(facility_id)
 
@@ -77,7 +127,11 @@ def facility_policies(request: ApiRequest, facility_id: str):
 @endpoint(bp, "GET", "/v1/staff/rejection-reasons",
           summary="The facility's message rejection reasons (send the code as the reason)",
           tag="staff", roles=STAFF_OR_ADMIN, query=obj(optional=FACILITY_QUERY),
-          response=REASONS, problems=("not_found",))
+          response=REASONS, problems=("not_found",),
+          description="The reasons staff pick from when rejecting a message: send the code as "
+                      "the decision's reason. text is in the caller's language.",
+          example=Example(response={"items": [{"code": "harassment", "en": "Harassment",
+                                               "es": "Acoso", "text": "Harassment"}]}))
 def rejection_reasons(request: ApiRequest):
     facility_id = service.facility_in_charge(request.principal, request.query.get("facility_id"))
     return policies.reasons_for_staff(facility_id)
@@ -89,7 +143,14 @@ def rejection_reasons(request: ApiRequest):
           query=obj(optional={"confirm_releases": integer(0, roster.MAX_ROWS)}),
           response=obj({"import_id": string()}), max_body_bytes=ROSTER_BYTES,
           problems=("not_found", "roster_invalid", "mass_release_suspected",
-                    "import_in_progress"))
+                    "import_in_progress"),
+          description="The full list of people held, as text/csv (header inmate_number,"
+                      "first_name,last_name,status,housing_unit) or JSON. Validated whole, then "
+                      "applied as one generation; people missing or released are released.",
+          example=Example(params={"facility_id": "lake-county"}, request={"inmates": [
+              {"inmate_number": "L2001", "first_name": "Ana", "last_name": "Diaz",
+               "status": "in_custody", "housing_unit": "B-4"}]},
+              response={"import_id": "imp_8fJ2kQ"}))
 def import_roster(request: ApiRequest, facility_id: str):
     rows = (roster.rows_from_csv(request.text) if request.text is not None
             else request.body.get("inmates", []))
@@ -100,6 +161,10 @@ def import_roster(request: ApiRequest, facility_id: str):
 
 @endpoint(bp, "GET", "/v1/admin/facilities/{facility_id}/roster/imports/{import_id}",
           summary="A roster import's status and counts", tag="admin", roles=ADMIN,
-          response=IMPORT, problems=("import_not_found",))
+          response=IMPORT, problems=("import_not_found",),
+          description="Where a roster import stands (applying, applied, failed) and what it "
+                      "changed.",
+          example=Example(params={"facility_id": "lake-county", "import_id": "imp_8fJ2kQ"},
+                          response=IMPORT_EXAMPLE))
 def roster_import(request: ApiRequest, facility_id: str, import_id: str):
     return roster.import_status(facility_id, import_id)

@@ -46,7 +46,7 @@ VISIT_MODE = {"type": "object", "additionalProperties": True,
               "properties": {"price_cents_per_minute": {"type": "integer", "minimum": 0,
                                                         "maximum": 10_000}}}
 FACILITY_RULES = {
-    "type": "object", "x-name": "FacilityRules", "additionalProperties": False,
+    "type": "object", "additionalProperties": False,
     "description": "A facility's whole rules document (PUT replaces it; fields left out take "
                    "their defaults).",
     "required": ["stamp_price_cents", "fee_tiers", "processor_cost", "rejection_reasons",
