@@ -1,4 +1,4 @@
-"""Creating and changing facilities (api.md "Operating a facility"): an admin names the
+"""Creating and changing facilities (docs/api.md "Operating a facility"): an admin names the
 facility, its state, IANA time zone, kind and average daily population (ADP); the legal size
 tier follows from kind and ADP (``caps.size_tier``).  A new facility is not listed in the public
 directory until its rules are put.

@@ -1,4 +1,4 @@
-"""A facility's policies as the public reads them (api.md "Operating a facility"): fees, limits,
+"""A facility's policies as the public reads them (docs/api.md "Operating a facility"): fees, limits,
 per-minute rates with the legal cap beside each, rejection reasons in plain words and visit
 rules, labelled in the caller's language.  No sign-in: hidden fee schedules are what the CFPB
 fined an incumbent for.  Staff read the same rejection reasons before deciding.

@@ -1,4 +1,4 @@
-"""Roster imports (api.md "Operating a facility"): the full list of people held, validated whole,
+"""Roster imports (docs/api.md "Operating a facility"): the full list of people held, validated whole,
 applied as one new generation that readers see at once.
 
 Readers ask ``held(inmate, facility)``: an inmate item lists the generations that admitted and

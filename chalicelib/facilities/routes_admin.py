@@ -1,4 +1,4 @@
-"""HTTP routes of operating a facility (api.md "Operating a facility"): admins create and change
+"""HTTP routes of operating a facility (docs/api.md "Operating a facility"): admins create and change
 facilities, put their rules and import their rosters; anyone reads a facility's policies; staff
 read their facility's rejection reasons."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``FacilityRules`` document an admin puts (api.md "Operating a facility"): its schema, the
+"""The ``FacilityRules`` document an admin puts (docs/api.md "Operating a facility"): its schema, the
 rules the law or the contract forbids (422 ``rule_not_allowed`` naming each), and the write.
 Keys are the ones the readers already use (``MoneyRules.from_map``, message review), so nothing
 stored needed migrating; defaults fill what the document leaves out.
