@@ -91,7 +91,8 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None,
         log_event("signup_email_not_sent", reason="rate_limited")
         return
     if existing is not None and existing.email_verified:
-        notifier().email(email, "signup_attempt", full_name=existing.full_name)
+        notifier().email(email, "signup_attempt", language=existing.language,
+                         full_name=existing.full_name)
         return
     account = existing or _new_unverified_account(email, full_name, phone, password_hash, language)
     try:
@@ -101,7 +102,8 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None,
         return
     code = _save_attempt(store.SignupAttempt(account.account_id, password_hash=password_hash,
                                              full_name=full_name, phone=phone, language=language))
-    notifier().email(email, "verify_email", full_name=full_name, code=code)
+    notifier().email(email, "verify_email", language=language, full_name=full_name, code=code,
+                     minutes=get_settings().verification_code_seconds // 60)
 
 
 def _new_unverified_account(email: str, full_name: str, phone: str | None, password_hash: str,

@@ -73,3 +73,9 @@ def money_rules_of(inmate: store.Inmate) -> MoneyRules:
         return MoneyRules.from_map(inmate.facility_rules.as_dict())
     facility = store.facility(inmate.facility_id)
     return MoneyRules.from_map(facility.rules.as_dict() if facility else {})
+
+
+def time_zone_of(facility_id: str) -> str | None:
+    """The facility's IANA time zone (``timezone``, api.md v2), None while it has none: the
+    zone its notices give times in."""
+    return getattr(store.facility(facility_id), "timezone", None)

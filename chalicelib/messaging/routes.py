@@ -25,7 +25,8 @@ ID = string(1, 64)
 REASON = written_text(1, 500)
 MESSAGE = obj({"message_id": string(), "status": string(enum=list(states.MESSAGE_STATUSES))},
               {"contact_id": string(), "direction": string(), "body": string(),
-               "rejection_reason": NULLABLE_STRING, "sent_at": string(),
+               "rejection_reason": NULLABLE_STRING, "rejection_reason_code": NULLABLE_STRING,
+               "sent_at": string(),
                "decided_at": NULLABLE_STRING, "read_at": NULLABLE_STRING,
                "family_name": string(), "inmate_id": string(), "inmate_name": string(),
                "facility_id": string(), "account_id": string(), "flagged": {"type": "boolean"},

@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib import facilities
 from chalicelib.accounts import Account, record_activity_in
-from chalicelib.core import clock
+from chalicelib.core import clock, dependencies
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
@@ -236,11 +236,24 @@ def _daily_cap_reached(rules: MoneyRules) -> Unprocessable:
 
 def _send_receipt(sender: Account | None, inmate: facilities.Inmate, account: str,
                   response: dict) -> None:
+    """In the sender's language, amounts and time formatted for it (at delivery)."""
     if sender is None:
         return
-    notifier().email(sender.email, "deposit_receipt", full_name=sender.full_name,
-                     inmate_name=inmate.full_name, inmate_number=inmate.inmate_number,
-                     account="trust account" if account == "trust" else "phone account",
-                     amount=dollars(response["amount_cents"]), fee=dollars(response["fee_cents"]),
-                     total=dollars(response["total_cents"]), deposit_id=response["deposit_id"],
-                     created_at=response["created_at"])
+    notifier().email(sender.email, "deposit_receipt", language=sender.language,
+                     full_name=sender.full_name, inmate_name=inmate.full_name,
+                     inmate_number=inmate.inmate_number, account=account,
+                     amount_cents=response["amount_cents"], fee_cents=response["fee_cents"],
+                     total_cents=response["total_cents"], deposit_id=response["deposit_id"],
+                     created_at=response["created_at"], timezone=_time_zone(inmate.facility_id))
+
+
+def _time_zone(facility_id: str) -> str | None:
+    """The facility's zone for the receipt; None (UTC) when it cannot be read just now: the
+    deposit is committed and a receipt never fails it."""
+    try:
+        return facilities.time_zone_of(facility_id)
+    except Exception as error:
+        if not dependencies.is_transient(error):
+            raise
+        log_event("receipt_time_zone_unread", logging.WARNING, **dependencies.describe(error))
+        return None
