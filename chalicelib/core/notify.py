@@ -50,7 +50,7 @@ def render_email(to: str, template: str, context: dict[str, object],
 
 def render_sms(template: str, context: dict[str, object], language: str | None = None) -> str:
     with i18n.using(language):
-        return " ".join(rendering.render(SMS, f"{template}.txt", False, context).split())
+        return rendering.one_line(rendering.render(SMS, f"{template}.txt", False, context))
 
 
 def recipient_language(chosen: str | None, requester: bool) -> str:

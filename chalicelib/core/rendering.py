@@ -10,6 +10,7 @@ Why: docs/decisions/languages.md
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,8 +51,13 @@ def render(folder: Path, name: str, html: bool, context: dict[str, object]) -> s
 def render_block(folder: Path, name: str, block: str, context: dict[str, object]) -> str:
     """One block of a text template (an email's subject), on one line."""
     template = environment(folder, False).get_template(name)
-    text = "".join(template.blocks[block](template.new_context(context)))
-    return " ".join(text.split())
+    return one_line("".join(template.blocks[block](template.new_context(context))))
+
+
+def one_line(text: str) -> str:
+    """Line breaks and runs of spaces made one space; no-break spaces (``1.250,50\xa0US$``)
+    kept."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 def _plural(singular: str, plural: str, n: int) -> str:
