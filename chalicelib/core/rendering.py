@@ -104,13 +104,13 @@ def url(eval_ctx, address: object) -> str:
 
 
 def rows(eval_ctx, pairs: list[tuple[object, object]]) -> str:
-    """Label and value lines (a receipt): a table in HTML, aligned lines in text."""
+    """Label and value lines (a receipt): a list in HTML, aligned lines in text."""
     if _escaping(eval_ctx):
         from markupsafe import Markup
 
-        cells = Markup("").join(Markup("<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n")
-                                .format(label, value) for label, value in pairs)
-        return Markup("<table>\n{}</table>\n").format(cells)
+        items = Markup("").join(Markup("<li>{}: {}</li>\n").format(label, value)
+                                for label, value in pairs)
+        return Markup("<ul>\n{}</ul>\n").format(items)
     width = max(len(str(label)) for label, _value in pairs) + 2
     return "".join(f"  {str(label) + ':':<{width}}{value}\n" for label, value in pairs)
 
