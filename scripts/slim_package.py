@@ -9,8 +9,10 @@ package of sources only is compiled on every cold start.  This rewrites the zip:
 * what Lambda never reads left out: test suites shipped inside libraries, wheel bookkeeping
   (`RECORD`, `INSTALLER`, `WHEEL`, licences: `METADATA` stays for `importlib.metadata`),
   botocore's API models of services this app does not call, phonenumbers' geocoding,
-  carrier and time-zone data (the app only parses and formats numbers), Babel's CLDR data of
-  languages Kinlink does not speak (it keeps ``root``, English and each language whose
+  carrier and time-zone data (the app only parses and formats numbers), every file of
+  Swagger UI but the script and stylesheet ``GET /docs`` serves (source maps, other builds:
+  9 of its 11 MB; its licence stays, as the script is handed to browsers), Babel's CLDR data
+  of languages Kinlink does not speak (it keeps ``root``, English and each language whose
   compiled catalog ``chalicelib/locales/<lang>/LC_MESSAGES/*.mo`` ships), and the catalogs'
   sources (``.po``, ``.pot``: the runtime reads the ``.mo`` files).
 
@@ -35,6 +37,10 @@ BOTOCORE_SERVICES = frozenset({
 UNNEEDED_DIRECTORIES = frozenset({"tests", "test", "__pycache__"})
 UNNEEDED_PHONENUMBERS_DATA = ("phonenumbers/geodata", "phonenumbers/carrierdata",
                               "phonenumbers/tzdata")
+# chalicelib.web.docs.ASSETS (tests/test_api_docs.py checks they agree).
+SWAGGER_UI_VENDOR = "swagger_ui_bundle/vendor/"
+SWAGGER_UI_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
+SWAGGER_UI_DIST_INFO = "swagger_ui_bundle_v2-"
 WHEEL_BOOKKEEPING = frozenset({"RECORD", "INSTALLER", "WHEEL", "REQUESTED", "direct_url.json"})
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # reproducible archives
 # CLDR locales always kept: the root every locale inherits from, and the source language.
@@ -59,7 +65,11 @@ def needed(name: str, locales: frozenset[str] = BASE_LOCALES) -> bool:
     if UNNEEDED_DIRECTORIES.intersection(parts[:-1]):
         return False
     if parts[0].endswith(".dist-info"):
+        if name.startswith(SWAGGER_UI_DIST_INFO) and "licen" in name.lower():
+            return True
         return not (path.name in WHEEL_BOOKKEEPING or "licen" in name.lower())
+    if name.startswith(SWAGGER_UI_VENDOR):
+        return path.name in SWAGGER_UI_FILES
     if name.startswith(UNNEEDED_PHONENUMBERS_DATA):
         return False
     if parts[:2] == ("botocore", "data") and len(parts) > 3:

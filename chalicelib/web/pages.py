@@ -1,4 +1,4 @@
-"""The few HTML pages the API serves (the pages emailed links open: reset, unlock).
+"""The few HTML pages the API serves (the pages emailed links open: reset, unlock, invitation).
 
 Each page is a Jinja2 template (``core.rendering``) in the request's language (``lang``, every
 word from the catalogs; its script's sentences come as a JSON data block) with its CSS and
@@ -16,13 +16,14 @@ from chalicelib.web.endpoint import Reply
 HTML = {"type": "string", "x-media-type": "text/html"}
 
 
-def page(path: Path) -> Reply:
-    """The page at ``path`` (a template), in the current language."""
+def page(path: Path, **values: str) -> Reply:
+    """The page at ``path`` (a template) in the current language; ``values``: words or data
+    the template shows (it escapes them)."""
     nonce = secrets.new_id()
     policy = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
     body = rendering.render(path.parent, path.name, True,
-                            {"nonce": nonce, "language": i18n.current()})
+                            {**values, "nonce": nonce, "language": i18n.current()})
     return Reply(200, body,
                  content_type="text/html; charset=utf-8",
                  headers={"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer",
