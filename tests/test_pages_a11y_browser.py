@@ -1,4 +1,4 @@
-"""The reset and unlock pages in each language, in headless Chromium, checked by axe-core
+"""The reset, unlock and invitation pages in each language, in headless Chromium, checked by axe-core
 (WCAG 2.0/2.1/2.2 A and AA rules) with zero violations, in their first state and with a field
 error shown; a screenshot of each (``SAVE_SCREENSHOTS=1`` writes them to docs/screenshots).
 
@@ -27,7 +27,9 @@ AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 HEADINGS = {("reset-password", "en"): "Choose a new password",
             ("reset-password", "es"): "Elija una contraseña nueva",
-            ("unlock", "en"): "Unlock your account", ("unlock", "es"): "Desbloquee su cuenta"}
+            ("unlock", "en"): "Unlock your account", ("unlock", "es"): "Desbloquee su cuenta",
+            ("accept-invitation", "en"): "Set up your staff account",
+            ("accept-invitation", "es"): "Configure su cuenta de personal"}
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +116,18 @@ def test_the_unlock_page_speaks_the_language_and_axe_finds_nothing(live_app, bro
     expected = {"en": "This unlock link has expired", "es": "Este enlace de desbloqueo venció"}
     page.get_by_role("status").get_by_text(expected[language]).wait_for()
     assert _violations(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_invitation_page_speaks_the_language_and_axe_finds_nothing(live_app, browser,
+                                                                       language, tmp_path):
+    context, page = _open(browser, live_app + "/accept-invitation#token=acc_x.y", language)
+    assert page.get_attribute("html", "lang") == language
+    assert page.get_by_role("heading", level=1).inner_text() == HEADINGS["accept-invitation",
+                                                                         language]
+    assert _violations(page) == []
+    _screenshot(page, f"accept-invitation-{language}", tmp_path)
     context.close()
 
 
