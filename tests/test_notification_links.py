@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from app import app
+from chalicelib.accounts import invite_staff
 from chalicelib.config import get_settings
+from chalicelib.core.identity import Client
 from chalicelib.core.links import app_link
 from chalicelib.core.notify import TEMPLATES
 from tests.conftest import STRONG_PASSWORD, last_code, sent_emails, sent_sms
@@ -23,7 +25,7 @@ URL = re.compile(r"https?://[^\s\"'<>]+")
 LINK_PLACEHOLDER = re.compile(r"\$link\b|\{\{\s*link\b")
 # The templates whose emails the flow below makes: every template with a link is among them.
 EXERCISED = {"message_delivered", "message_rejected", "reply_received", "deposit_receipt",
-             "password_reset", "account_locked"}
+             "password_reset", "account_locked", "staff_invitation"}
 
 
 def documented_patterns() -> list[str]:
@@ -116,3 +118,13 @@ def test_every_link_sent_leads_to_a_route_or_the_app_and_is_documented(world, ca
     assert [link for link in links if not any(p.match(link) for p in patterns)] == []
     for page in ("/reset-password#token=", "/unlock#token="):
         assert any(link.startswith(get_settings().public_base_url + page) for link in links)
+
+
+def test_the_staff_invitation_link_opens_the_invitation_page_and_is_documented(api):
+    invite_staff("new.officer@demo-county.example", "Dana Officer", "demo-county",
+                 "Demo County Jail", Client("203.0.113.9", "pytest"), by="acc_admin")
+    [email] = sent_emails("new.officer@demo-county.example")
+    [link] = {html.unescape(url) for url in URL.findall(email.body)}
+    assert link.startswith(get_settings().public_base_url + "/accept-invitation#token=")
+    assert where_it_leads(link) == "api"
+    assert any(_as_regex(pattern).match(link) for pattern in documented_patterns())
