@@ -1,4 +1,4 @@
-"""Opt-in reminders that a password is getting old (api.md "Account"; nothing ever forces a
+"""Opt-in reminders that a password is getting old (docs/api.md "The account"; nothing ever forces a
 change, NIST SP 800-63B).  ``reminder_due_day`` feeds the sparse ``by_reminder_due`` index, so
 the daily job Queries the days since its last run, never Scans; each account is claimed by a
 conditional remove, so one reminder per password.  Call ``schedule_for(account)`` whenever the
@@ -82,9 +82,9 @@ def _remind(account_id: str, bucket: str) -> int:
                                           condition=Account.reminder_due_day == bucket)):
         return 0  # another run claimed it
     changed = _parse(account.password_changed_at)
-    notifier().email(account.email, "password_reminder", full_name=account.full_name,
-                     changed_on=changed.strftime("%Y-%m-%d"),
-                     age_days=(_now() - changed).days)
+    notifier().email(account.email, "password_reminder", language=account.language,
+                     requester=False, full_name=account.full_name,
+                     changed_at=clock.iso(changed.timestamp()), age_days=(_now() - changed).days)
     return 1
 
 

@@ -6,6 +6,7 @@ Why: docs/decisions/web-edge.md
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import cache
@@ -101,6 +102,16 @@ def _integer(schema, value, name):
     return []
 
 
+def _number(schema, value, name):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return [{"field": name, "problem": "must be a number"}]
+    if "minimum" in schema and value < schema["minimum"]:
+        return [{"field": name, "problem": f"must be at least {schema['minimum']}"}]
+    if "maximum" in schema and value > schema["maximum"]:
+        return [{"field": name, "problem": f"must be at most {schema['maximum']}"}]
+    return []
+
+
 def _boolean(schema, value, name):
     return [] if isinstance(value, bool) else [{"field": name, "problem": "must be true or false"}]
 
@@ -117,8 +128,8 @@ def _array(schema, value, name):
 
 
 
-_CHECKERS = {"object": _object, "string": _string, "integer": _integer, "boolean": _boolean,
-             "array": _array}
+_CHECKERS = {"object": _object, "string": _string, "integer": _integer, "number": _number,
+             "boolean": _boolean, "array": _array}
 
 
 def _join(parent: str, key: str) -> str:
@@ -173,6 +184,12 @@ PHONE = string(2, 32, pattern=r"^[+0-9(][0-9 ().-]{1,31}$", **{
     "x-pattern-problem": "must be a phone number like +15035550142 or 503-555-0142"})
 
 
+def named(name: str, schema: dict) -> dict:
+    """``schema`` published once, as ``components/schemas/<name>``, and referred to by name
+    wherever it is used (response schemas: requests keep their own limits inline)."""
+    return {**schema, "x-schema-name": name}
+
+
 # Response schemas only (requests spell "absent" by leaving a field out or sending null).
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -183,5 +200,6 @@ def page_of(item: dict) -> dict:
     return obj({"items": {"type": "array", "items": item}, "next_cursor": NULLABLE_STRING})
 
 # The tokens of a new session (sign-in, refresh, kiosk sign-in).
-TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-              "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN})
+TOKENS = named("Tokens", obj(
+    {"access_token": string(), "refresh_token": string(), "token_type": string(),
+     "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN}))
