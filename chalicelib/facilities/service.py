@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from chalicelib.core.errors import Forbidden, InvalidRequest, NotFound
+from chalicelib.core.i18n import _
 from chalicelib.core.identity import Principal
 from chalicelib.core.store import decode_cursor, page
 from chalicelib.facilities import store
@@ -31,9 +32,9 @@ def search_inmates(principal: Principal, facility_id: str, query: str, limit: in
     """A query holding a digit is an inmate-number prefix ("A10"); anything else is a name
     prefix, last name first as rosters list people ("johnson m", "Johnson, Marcus")."""
     if principal.role == "staff" and principal.facility_id != facility_id:
-        raise Forbidden("Staff can search only their own facility.")
+        raise Forbidden(_("Staff can search only their own facility."))
     if store.facility(facility_id) is None:
-        raise NotFound("No such facility.")
+        raise NotFound(_("No such facility."))
     scope = f"inmates:{facility_id}:{query}"
     decoded = decode_cursor(cursor, scope)
     if any(ch.isdigit() for ch in query):
@@ -52,13 +53,13 @@ def facility_in_charge(principal: Principal, requested: str | None) -> str:
     name one with ``?facility_id=``."""
     if principal.role == "admin":
         if not requested:
-            raise InvalidRequest("facility_id is required for admins.",
-                                 errors=[{"field": "query.facility_id", "problem": "required"}])
+            raise InvalidRequest(_("facility_id is required for admins."), errors=[
+                {"field": "query.facility_id", "problem": _("is required")}])
         if store.facility(requested) is None:
-            raise NotFound("No such facility.")
+            raise NotFound(_("No such facility."))
         return requested
     if requested and requested != principal.facility_id:
-        raise Forbidden("Staff act only within their own facility.")
+        raise Forbidden(_("Staff act only within their own facility."))
     return principal.facility_id
 
 

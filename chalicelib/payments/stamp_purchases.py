@@ -13,6 +13,7 @@ from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import read_together, resolved
+from chalicelib.core.i18n import _
 from chalicelib.facilities import Facility
 from chalicelib.payments import ledger, stamps
 from chalicelib.payments.charging import charge
@@ -39,7 +40,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
         return replay
     facility = resolved(futures["facility"])
     if facility is None:
-        raise NotFound("No such facility.")
+        raise NotFound(_("No such facility."))
     price = int(facility.stamp_price_cents)
     total = price * quantity
     purchase_id, now = new_journal_id("stp_"), clock.iso()
@@ -58,8 +59,8 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
                            total_cents=total)
 
     stored = charge(attempt, body["payment_method_token"], total, purchase_id, write,
-                          response, refusal=lambda: Conflict("The purchase could not be recorded; "
-                                                             "nothing was charged."))
+                          response, refusal=lambda: Conflict(_("The purchase could not be recorded; "
+                                                               "nothing was charged.")))
     if not stored.replayed:
         log_event("stamps_purchased", purchase_id=purchase_id, quantity=quantity)
     return stored

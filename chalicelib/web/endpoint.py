@@ -217,7 +217,7 @@ def client_of(raw) -> Client:
 
 def _bearer(headers) -> str | None:
     value = headers.get("authorization") or ""
-    scheme, _, token = value.partition(" ")
+    scheme, _space, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
@@ -226,14 +226,14 @@ def _parse_body(raw, body_schema: dict | None, max_bytes: int = MAX_BODY_BYTES) 
     if body_schema is None:
         return {}
     if len(data) > max_bytes:
-        raise InvalidRequest(f"The request body is larger than {max_bytes} bytes.",
-                             code="request_too_large")
+        raise InvalidRequest(_("The request body is larger than %(limit)s bytes.",
+                               limit=max_bytes), code="request_too_large")
     try:
         parsed = json.loads(data.decode("utf-8")) if data.strip() else None
     except UnicodeDecodeError:
-        raise InvalidRequest("The request body is not UTF-8.") from None
+        raise InvalidRequest(_("The request body is not UTF-8.")) from None
     except (ValueError, RecursionError):
-        raise InvalidRequest("The request body is not valid JSON.") from None
+        raise InvalidRequest(_("The request body is not valid JSON.")) from None
     if parsed is None:
         parsed = {} if not body_schema.get("required") else None
     found = schemas.problems(body_schema, parsed)
@@ -263,7 +263,9 @@ def _parse_query(params: dict, query_schema: dict | None) -> dict:
 
 
 def _describe(found: list[dict]) -> str:
-    return "; ".join(f"{item['field']} {item['problem']}" for item in found[:5]) + "."
+    """The first few field problems as one sentence; each ``problem`` is already translated."""
+    return "; ".join(_("%(field)s %(problem)s", field=item["field"], problem=item["problem"])
+                     for item in found[:5]) + "."
 
 
 PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}

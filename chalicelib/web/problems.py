@@ -62,22 +62,22 @@ def from_domain_error(error: DomainError) -> Response:
 
 
 # Chalice answers some requests itself with ``{"Code": ..., "Message": ...}``; these become
-# problems with our own codes and wording.
+# problems with our own codes and wording (translated when rendered).
 _CHALICE_ERRORS = {
-    405: ("method_not_allowed", "This method is not supported on this resource."),
-    415: ("unsupported_media_type", "Send the request body as application/json."),
-    400: ("invalid_request", "The request could not be understood."),
-    404: ("not_found", "No such resource."),
-    500: ("internal_error", "Something went wrong on our side; nothing was changed."),
+    405: ("method_not_allowed", N_("This method is not supported on this resource.")),
+    415: ("unsupported_media_type", N_("Send the request body as application/json.")),
+    400: ("invalid_request", N_("The request could not be understood.")),
+    404: ("not_found", N_("No such resource.")),
+    500: ("internal_error", N_("Something went wrong on our side; nothing was changed.")),
 }
 
 
 def from_chalice_error(response: Response) -> Response:
     status = response.status_code
     code, detail = _CHALICE_ERRORS.get(status, ("internal_error" if status >= 500 else
-                                                "invalid_request", "The request failed."))
+                                                "invalid_request", N_("The request failed.")))
     extra = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
-    return problem(status, code, detail, headers=extra)
+    return problem(status, code, _(detail), headers=extra)
 
 
 def is_chalice_error(response: Response) -> bool:
