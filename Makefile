@@ -15,7 +15,7 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES)
 	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
-.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench audit walkthrough clean
+.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench audit walkthrough walkthrough-es clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -79,3 +79,8 @@ audit: $(STAMP)
 # across sign-in, lockout, reset, 2FA, deposits and messaging, reading codes from the outbox.
 walkthrough: $(STAMP)
 	@$(BIN)/python scripts/walkthrough.py
+
+# The same in Spanish: Accept-Language: es on every request; every problem's words are checked
+# against the Spanish catalog.
+walkthrough-es: $(STAMP)
+	@WALKTHROUGH_LANGUAGE=es $(BIN)/python scripts/walkthrough.py
