@@ -245,6 +245,16 @@ def test_the_template_holds_what_the_code_says(extracted):
     assert sorted(ids - set(extracted)) == [], "run `make catalogs` (ids no longer used)"
 
 
+def test_every_id_the_code_marks_is_extracted(extracted):
+    """pybabel does not see an id marked inside another marked call (``_(x or N_("..."))``):
+    every literal given to ``_``, ``N_`` or ``ngettext`` in chalicelib must reach the catalog."""
+    marked = {node.args[0].value for _path, module in _modules() for node in ast.walk(module)
+              if isinstance(node, ast.Call) and _name(node.func) in {"_", "N_", "ngettext"}
+              and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)}
+    assert sorted(marked - set(extracted)) == [], "mark it outside the other call"
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_each_language_has_every_id_translated(extracted, language):
     catalog = _catalog(_po(language), language)

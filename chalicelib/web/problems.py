@@ -35,13 +35,14 @@ TITLE_BY_STATUS = {
     500: N_("Internal error"),
     503: N_("Service temporarily unavailable"),
 }
+OTHER_TITLE = N_("Error")  # (an id marked inside a _() call would not be extracted)
 
 
 def problem(status: int, code: str, detail: str, title: str | None = None,
             headers: dict[str, str] | None = None, **extensions) -> Response:
     body = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": _(title or TITLE_BY_STATUS.get(status, N_("Error"))),
+        "title": _(title or TITLE_BY_STATUS.get(status, OTHER_TITLE)),
         "status": status,
         "detail": detail,
         "code": code,

@@ -59,12 +59,12 @@ def _string(schema, value, name):
                                                     "must be at most %(n)s characters",
                                                     schema["maxLength"])}]
     if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
-        return [{"field": name, "problem": _(schema.get("x-pattern-problem",
-                                                        N_("has the wrong format")))}]
+        return [{"field": name, "problem": _(schema.get("x-pattern-problem", WRONG_FORMAT))}]
     format_problem = _FORMATS.get(schema.get("format"), _no_problem)(value)
     return [{"field": name, "problem": format_problem}] if format_problem else []
 
 
+WRONG_FORMAT = N_("has the wrong format")  # marked outside _(): pybabel misses nested ids
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Bidirectional embeddings, overrides (U+202A-U+202E) and isolates (U+2066-U+2069).  The plain
 # marks (U+200E, U+200F) stay allowed: right-to-left text needs them and they reorder nothing.
