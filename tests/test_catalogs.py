@@ -118,6 +118,12 @@ def _violations() -> list[str]:
         def _inside_error_class(call: ast.Call) -> bool:
             return id(call) in inside
 
+        # Examples in the OpenAPI document are for developers, in English like the rest of it.
+        documented = {id(inner) for node in ast.walk(module) if isinstance(node, ast.Dict)
+                      for key, value in zip(node.keys, node.values)
+                      if isinstance(key, ast.Constant) and key.value in ("example", "examples")
+                      for inner in ast.walk(value)}
+
         for cls in classes:
             for statement in cls.body:
                 if isinstance(statement, ast.Assign) and any(
@@ -148,7 +154,7 @@ def _violations() -> list[str]:
                                 keyword == "title" and isinstance(argument, ast.Call)
                                 and _name(argument.func) == "N_"):
                             report(node, f"problem(...): {keyword} is not translated")
-            if isinstance(node, ast.Dict):  # errors=[{"field": ..., "problem": ...}]
+            if isinstance(node, ast.Dict) and id(node) not in documented:  # errors=[{"problem": ...}]
                 for key, value in zip(node.keys, node.values):
                     if isinstance(key, ast.Constant) and key.value == "problem" \
                             and _untranslated(value):
@@ -198,6 +204,7 @@ def test_the_check_catches_each_kind_of_bare_literal(tmp_path, monkeypatch):
         "problem(500, 'x', _('Words.'), title=N_('Title'))\n"
         "raise Oops(ngettext('%(n)s minute', '%(n)s minutes', n), retry_after_seconds=1)\n"
         "T = {'x-pattern-problem': N_('must look right')}\n"
+        "U = {'examples': [{'errors': [{'field': 'a', 'problem': 'is bad'}]}]}\n"
     )
     expected = [number for number, line in enumerate(bad.read_text().splitlines(), 1)
                 for _mark in (line.rpartition("  # ")[2].split() if "  # bad" in line else ())]
