@@ -11,6 +11,7 @@ from chalicelib.contacts import routes as contacts
 from chalicelib.core import delivery, housekeeping
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
+from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
 from chalicelib.messaging import routes as messaging
@@ -23,6 +24,7 @@ app.register_blueprint(password.bp)
 app.register_blueprint(invitations.bp)
 app.register_blueprint(account_security.bp)
 app.register_blueprint(facilities.bp)
+app.register_blueprint(facility_admin.bp)
 app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)

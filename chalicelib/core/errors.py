@@ -118,6 +118,13 @@ class ServiceUnavailable(DomainError):
     title = N_("Service temporarily unavailable")
 
 
+def listing(found: list[dict]) -> str:
+    """The detail of a request refused for its fields: their first five problems, each
+    ``{"field", "problem"}`` already in the reader's language."""
+    return "; ".join(_("%(field)s %(problem)s", field=item["field"], problem=item["problem"])
+                     for item in found[:5]) + "."
+
+
 def minutes_to_wait(retry_after_seconds: int) -> int:
     """Whole minutes, rounded up and at least one: what "try again in N minutes" says."""
     return max(1, -(-retry_after_seconds // 60))

@@ -23,10 +23,15 @@ class ReviewRules:
 
     @classmethod
     def from_facility_rules(cls, rules: dict) -> ReviewRules:
+        words = rules.get("watch_words") or ()
+        if isinstance(words, dict):  # {"en": [...], "es": [...]}: every language's words
+            words = [word for listed in words.values() for word in listed]
+        reasons = [reason["en"] if isinstance(reason, dict) else reason
+                   for reason in rules.get("rejection_reasons") or ()]
         return cls(
-            watch_words=tuple(str(w) for w in rules.get("watch_words") or () if str(w).strip()),
+            watch_words=tuple(str(w) for w in words if str(w).strip()),
             auto_approve_clean_messages=bool(rules.get("auto_approve_clean_messages", False)),
-            rejection_reasons=tuple(rules.get("rejection_reasons") or DEFAULT_REJECTION_REASONS),
+            rejection_reasons=tuple(reasons or DEFAULT_REJECTION_REASONS),
             inmate_replies_free=bool(rules.get("inmate_replies_free", False)),
         )
 

@@ -42,11 +42,11 @@ def new_journal_id(prefix: str) -> str:
 
 
 def quote(inmate_id: str, account: str, amount_cents: int) -> dict:
-    """One read: the inmate, which carries its facility's rules."""
+    """Two reads: the inmate, then its facility's rules."""
     inmate = facilities.inmate(inmate_id)
     if inmate is None:
         raise NotFound(_("No such inmate."))
-    rules = money_rules_of(inmate)
+    rules = money_rules_of(facilities.facility(inmate.facility_id))
     _check_limits(rules, amount_cents, sender_total_today=0)
     fee = rules.fee_cents(account, amount_cents)
     return {"amount_cents": amount_cents, "fee_cents": fee, "total_cents": amount_cents + fee}
@@ -76,7 +76,9 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
         raise NotFound(_("No such inmate."))
     sender_day = resolved(futures["sender_day"]) or DailyTally(sender_tally_key)
     inmate_day = resolved(futures["inmate_day"]) or DailyTally(inmate_tally_key)
-    rules = money_rules_of(inmate)
+    # The fee comes from the rules read here; the transaction checks they are still in force.
+    facility = facilities.facility(inmate.facility_id, consistent=True)
+    rules = money_rules_of(facility)
     _check_limits(rules, amount, sender_total_today=int(sender_day.total_cents or 0))
 
     fee = rules.fee_cents(account, amount)
@@ -96,6 +98,9 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                          status=DepositStatus.COMPLETED, created_at=now,
                          authorization_id=authorization.authorization_id)
         transaction.save(record, condition=Deposit.deposit_id.does_not_exist())
+        if facility is not None:
+            transaction.condition_check(facilities.Facility, inmate.facility_id,
+                                        condition=facilities.rules_unchanged(facility))
         ledger.post(transaction, deposit_id, "deposit", now, [
             ledger.Posting(ledger.card_clearing(), -total),
             ledger.Posting(ledger.inmate_account(inmate_id, account), amount),
@@ -116,7 +121,7 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                            amount_cents=amount, fee_cents=fee)
 
     stored = charge(attempt, body["payment_method_token"], total, deposit_id, write,
-                          response, refusal=lambda: _daily_cap_reached(rules))
+                          response, refusal=lambda: _refusal(rules, facility))
     if not stored.replayed:
         log_event("deposit_completed", deposit_id=deposit_id, amount_cents=amount,
                   flagged=bool(rule_codes))
@@ -229,6 +234,15 @@ def _check_limits(rules: MoneyRules, amount_cents: int, sender_total_today: int)
     problem = rules.limit_problem(amount_cents, sender_total_today)
     if problem is not None:
         raise Unprocessable(problem, code="limit_exceeded")
+
+
+def _refusal(rules: MoneyRules, facility: facilities.Facility | None):
+    """Why the deposit's transaction was refused: new rules, else the day's cap."""
+    if facility is not None:
+        now = facilities.facility(facility.facility_id, consistent=True)
+        if now is not None and int(now.rules_version or 0) != int(facility.rules_version or 0):
+            return facilities.rules_changed()
+    return _daily_cap_reached(rules)
 
 
 def _daily_cap_reached(rules: MoneyRules) -> Unprocessable:

@@ -8,12 +8,13 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.accounts import record_activity_in
 from chalicelib.core import clock
-from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.errors import NotFound
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import read_together, resolved
 from chalicelib.core.i18n import _
+from chalicelib import facilities
 from chalicelib.facilities import Facility
 from chalicelib.payments import ledger, stamps
 from chalicelib.payments.charging import charge
@@ -39,7 +40,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
     if replay is not None:
         return replay
     facility = resolved(futures["facility"])
-    if facility is None:
+    if facility is None or facility.stamp_price_cents is None:  # no rules yet: sells nothing
         raise NotFound(_("No such facility."))
     price = int(facility.stamp_price_cents)
     total = price * quantity
@@ -49,6 +50,9 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
                 "created_at": now}
 
     def write(transaction: TransactWrite, authorization: Authorization) -> None:
+        # Charged at the price read above only while the facility's rules are unchanged.
+        transaction.condition_check(Facility, facility_id,
+                                    condition=facilities.rules_unchanged(facility))
         ledger.post(transaction, purchase_id, "stamps", now, [
             ledger.Posting(ledger.card_clearing(), -total),
             ledger.Posting(ledger.stamp_sales(facility_id), total),
@@ -59,8 +63,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
                            total_cents=total)
 
     stored = charge(attempt, body["payment_method_token"], total, purchase_id, write,
-                          response, refusal=lambda: Conflict(_("The purchase could not be recorded; "
-                                                               "nothing was charged.")))
+                          response, refusal=lambda: facilities.rules_changed())
     if not stored.replayed:
         log_event("stamps_purchased", purchase_id=purchase_id, quantity=quantity)
     return stored

@@ -7,6 +7,7 @@ Why: docs/decisions/web-edge.md
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import cache
@@ -111,6 +112,18 @@ def _integer(schema, value, name):
     return []
 
 
+def _number(schema, value, name):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return [{"field": name, "problem": _("must be a number")}]
+    if "minimum" in schema and value < schema["minimum"]:
+        return [{"field": name, "problem": _("must be at least %(minimum)s",
+                                             minimum=schema["minimum"])}]
+    if "maximum" in schema and value > schema["maximum"]:
+        return [{"field": name, "problem": _("must be at most %(maximum)s",
+                                             maximum=schema["maximum"])}]
+    return []
+
+
 def _boolean(schema, value, name):
     return [] if isinstance(value, bool) else [{"field": name,
                                                 "problem": _("must be true or false")}]
@@ -130,8 +143,8 @@ def _array(schema, value, name):
 
 
 
-_CHECKERS = {"object": _object, "string": _string, "integer": _integer, "boolean": _boolean,
-             "array": _array}
+_CHECKERS = {"object": _object, "string": _string, "integer": _integer, "number": _number,
+             "boolean": _boolean, "array": _array}
 
 
 def _join(parent: str, key: str) -> str:
