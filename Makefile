@@ -75,7 +75,7 @@ clean:
 audit: $(STAMP)
 	@$(BIN)/python scripts/audit.py
 
-# Use the running local stack (`make run` in another terminal) as a client would: 121 checks
+# Use the running local stack (`make run` in another terminal) as a client would: 131 checks
 # across sign-in, lockout, reset, 2FA, deposits and messaging, reading codes from the outbox.
 walkthrough: $(STAMP)
 	@$(BIN)/python scripts/walkthrough.py

@@ -622,7 +622,7 @@ def facility_operations(token: str) -> None:
     check(guarded.status == 422 and guarded.json["code"] == "mass_release_suspected",
           "releasing 2 of 10 needs ?confirm_releases=2")
     policies = call("GET", f"/v1/facilities/{facility_id}/policies",
-                    headers={"Accept-Language": "es"})
+                    headers={"Accept-Language": "es"}, speaks="es")
     rate = policies.json["rates"][0]
     check(policies.status == 200 and rate["legal_cap_cents_per_minute"] == 15
           and policies.json["rejection_reasons"][0]["text"] == "Amenaza la seguridad",
