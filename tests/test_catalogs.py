@@ -28,7 +28,7 @@ TRANSLATED = [language for language in i18n.LANGUAGES if language != i18n.DEFAUL
 # The Makefile's `catalogs` keywords (pybabel's defaults and -k N_ -k _ -k ngettext:1,2).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "N_": None, "ngettext": (1, 2)}
 # Words that are written the same in a language and in English (a translator's decision).
-SAME_AS_ENGLISH = {"es": {"No", "PIN", "Error"}}
+SAME_AS_ENGLISH = {"es": {"No", "PIN", "Error", "Total"}}
 
 TRANSLATING_CALLS = {"_", "ngettext"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

@@ -71,6 +71,6 @@ def test_staff_read_their_facilitys_rejection_reasons_before_deciding(world):
     as_admin = api.get(f"/v1/staff/rejection-reasons?facility_id={DEMO_FACILITY_ID}",
                        token=world.admin)
     assert [r["code"] for r in as_admin.json["items"]] == [
-        "safety", "contraband", "coded", "harassment", "other"]
+        "safety", "contraband", "coded_content", "harassment", "other"]
     assert api.get("/v1/staff/rejection-reasons").status_code == 401
     assert api.get("/v1/staff/rejection-reasons", token=world.family().token).status_code == 403

@@ -43,16 +43,18 @@ DEMO_RULES = {
     "photo_price_stamps": 1,
     "videogram_price_stamps": 2,
     "auto_approve_clean_messages": False,
-    "watch_words": {"en": ["escape", "contraband", "drugs", "weapon"],
-                    "es": ["fuga", "contrabando", "drogas", "arma"]},
+    # Checked in every listed language, case and accents aside (facilities.review_rules).
+    "watch_words": {"en": ["escape", "contraband", "drugs", "weapon", "weapons"],
+                    "es": ["fuga", "escapar", "contrabando", "droga", "drogas", "arma", "armas"]},
+    # Staff send the code; the family reads the words in their language.
     "rejection_reasons": [
         {"code": "safety", "en": "Threatens safety or security",
-         "es": "Amenaza la seguridad"},
+         "es": "Amenaza la seguridad o el orden"},
         {"code": "contraband", "en": "Discusses contraband", "es": "Habla de contrabando"},
-        {"code": "coded", "en": "Coded or unreadable content",
+        {"code": "coded_content", "en": "Coded or unreadable content",
          "es": "Contenido en clave o ilegible"},
         {"code": "harassment", "en": "Harassment", "es": "Acoso"},
-        {"code": "other", "en": "Other", "es": "Otro"},
+        {"code": "other", "en": "Other", "es": "Otro motivo"},
     ],
     # Inmates reply without a stamp; when false a reply spends one of the family's stamps.
     "inmate_replies_free": True,

@@ -89,3 +89,10 @@ def rules_unchanged(facility: store.Facility):
 def rules_changed() -> Conflict:
     return Conflict(_("The facility's fees or prices changed a moment ago. Nothing was "
                       "charged; check the new amounts and try again."), code="rules_changed")
+
+
+def time_zone_of(facility_id: str) -> str | None:
+    """The facility's IANA time zone (``timezone``, api.md v2), None while it has none: the
+    zone its notices give times in."""
+    found = store.facility(facility_id)
+    return found.timezone if found else None

@@ -25,7 +25,7 @@ from chalicelib.core.notify import notifier
 from chalicelib.core.store import (decode_cursor, expiry_update_actions, get_or_none, page,
                                    read_together, resolved, write_together, written)
 from chalicelib.core.i18n import _
-from chalicelib.facilities import MoneyRules, dollars, money_rules_of
+from chalicelib.facilities import MoneyRules, money_rules_of
 from chalicelib.payments import flags, ledger
 from chalicelib.payments.charging import charge
 from chalicelib.payments.processor import Authorization, processor
@@ -125,7 +125,8 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
     if not stored.replayed:
         log_event("deposit_completed", deposit_id=deposit_id, amount_cents=amount,
                   flagged=bool(rule_codes))
-        _send_receipt(resolved(futures["sender"]), inmate, account, response)
+        _send_receipt(resolved(futures["sender"]), inmate, account, response,
+                      facility.timezone if facility else None)
     return stored
 
 
@@ -250,13 +251,16 @@ def _daily_cap_reached(rules: MoneyRules) -> Unprocessable:
 
 
 def _send_receipt(sender: Account | None, inmate: facilities.Inmate, account: str,
-                  response: dict) -> None:
+                  response: dict, time_zone: str | None) -> None:
+    """In the sender's language, amounts and time formatted for it and for the facility's
+    ``time_zone`` (at delivery)."""
     if sender is None:
         return
-    notifier().email(sender.email, "deposit_receipt", full_name=sender.full_name,
-                     inmate_name=inmate.full_name, inmate_number=inmate.inmate_number,
-                     account="trust account" if account == "trust" else "phone account",
-                     amount=dollars(response["amount_cents"]), fee=dollars(response["fee_cents"]),
-                     total=dollars(response["total_cents"]), deposit_id=response["deposit_id"],
-                     created_at=response["created_at"],
+    notifier().email(sender.email, "deposit_receipt", language=sender.language,
+                     full_name=sender.full_name, inmate_name=inmate.full_name,
+                     inmate_number=inmate.inmate_number, account=account,
+                     amount_cents=response["amount_cents"], fee_cents=response["fee_cents"],
+                     total_cents=response["total_cents"], deposit_id=response["deposit_id"],
+                     created_at=response["created_at"], timezone=time_zone,
                      link=app_link("deposits", response["deposit_id"]))
+
