@@ -154,3 +154,52 @@ def _unbalanced(transaction, posting: ledger.Posting) -> None:
     transaction.update(LedgerBalance(posting.account),
                        actions=[LedgerBalance.balance_cents.add(posting.amount_cents),
                                 LedgerBalance.entry_count.add(1)])
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_threads_over_http_across_facilities_keep_balances_equal_to_entries(api):
+    """Ten families deposit at once, over HTTP against the live stack, to inmates of two
+    facilities; afterwards every balance equals its entries and the roll-up equals them too.
+    (``api`` empties the emulator first: the live stack shares its state.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.facilities.seed import seed_demo_facility
+    from chalicelib.facilities.store import Facility
+    from chalicelib.facilities.seed import DEMO_RULES
+    from tests.conftest import STRONG_PASSWORD, last_code
+    from tests.live_stack import post_json, running_stack
+    from tests.money_fixtures import admit
+
+    with running_stack() as base_url:
+        seed_demo_facility()
+        Facility(OTHER_FACILITY_ID, name="Other County", state="VA", stamp_price_cents=50,
+                 rules=DEMO_RULES).save()
+        admit("inm_B2001", OTHER_FACILITY_ID, "B2001", "Dana Lee")
+        tokens = []
+        for n in range(10):
+            email = f"house.{n}@example.com"
+            post_json(base_url, "/v1/auth/signup", {"email": email, "password": STRONG_PASSWORD,
+                                                    "full_name": f"Family {n}"})
+            post_json(base_url, "/v1/auth/verify-email", {"email": email, "code": last_code(email)})
+            tokens.append(post_json(base_url, "/v1/auth/login", {
+                "email": email, "password": STRONG_PASSWORD})[1]["access_token"])
+        inmates = ["inm_A1001", "inm_A1002", "inm_B2001"]
+
+        def deposit_over_http(n: int) -> int:
+            return post_json(base_url, "/v1/deposits", deposit_body(inmates[n % 3], 100 + n),
+                             headers={"Authorization": f"Bearer {tokens[n % 10]}",
+                                      "Idempotency-Key": uuid.uuid4().hex}, timeout=60)[0]
+
+        with ThreadPoolExecutor(10) as pool:
+            statuses = list(pool.map(deposit_over_http, range(30)))
+        assert statuses == [201] * 30
+        roll_up_recent()
+        report = audit()
+        assert report.ok, report.mismatches
+        assert report.journals == 30 and report.entries == 90
+        assert house_totals() == dict(entries_by_kind())
+        assert house_totals()["card_clearing"] == -sum(100 + n + 295 for n in range(30))
+        facilities_by_house = {parse_house_account(b.account).facility_id
+                               for b in LedgerBalance.scan() if parse_house_account(b.account)}
+        assert facilities_by_house == {DEMO_FACILITY_ID, OTHER_FACILITY_ID}
