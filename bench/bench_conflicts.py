@@ -30,7 +30,7 @@ from bench.conflicts import WINDOW_SECONDS, ConflictingEmulator
 
 FACILITIES = 5
 WRITERS_PER_FACILITY = 4
-DEPOSITS_PER_WRITER = int(os.environ.get("BENCH_CONFLICT_DEPOSITS", "15"))
+DEPOSITS_PER_WRITER = int(os.environ.get("BENCH_CONFLICT_DEPOSITS", "10"))
 # What twenty clients send in AWS, each waiting about a second for the card authorization
 # (about 1.1 s a deposit): 18 deposits a second, about the whole peak hour (8.3
 # deposits/s and as many stamp purchases), here on five facilities instead of 3,000.

@@ -369,7 +369,7 @@ def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
     from chalicelib.core import secrets
 
     address = secrets.keyed_digest(SOURCE_IP, "source-address")
-    seen = [{(t.table, t.index, _house_stripe(t.partition)[0]) for c in run for t in c.touches}
+    seen = [{(t.table, t.index, _timeless(t.partition)) for c in run for t in c.touches}
             for run in runs]
     kinds = {}
     for key in seen[0]:
@@ -388,6 +388,15 @@ def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
         else:
             kinds[key] = "family account"
     return kinds
+
+
+def _timeless(partition: str) -> str:
+    """The partition with its stripe, hour and day left out: runs a second apart across an hour
+    or a day share the same keys."""
+    partition = _house_stripe(partition)[0]
+    for regex, placeholder in _PATTERNS[:2]:
+        partition = regex.sub(placeholder, partition)
+    return partition
 
 
 def share_of(kind: str) -> float:
@@ -435,8 +444,8 @@ def hot_keys(flows: dict[str, list[list[Call]]], surge: float = 1.0) -> dict[tup
         kinds = classify(runs)
         for call in runs[0]:
             for touch in call.touches:
-                partition, stripe_share = _house_stripe(touch.partition)
-                kind = kinds[(touch.table, touch.index, partition)]
+                stripe_share = _house_stripe(touch.partition)[1]
+                kind = kinds[(touch.table, touch.index, _timeless(touch.partition))]
                 key = (touch.table, touch.index, pattern(touch.partition, kind))
                 hot = found.setdefault(key, HotKey(*key, kind))
                 rate = peak_rate(flow) * surge * share_of(kind) * stripe_share
@@ -727,7 +736,11 @@ def main(argv: list[str]) -> int:
         print(f"wrote {DOC.relative_to(ROOT)}")
     elif "--check" in argv:
         if not DOC.exists() or DOC.read_text() != page:
+            import difflib
+
             print(f"{DOC.relative_to(ROOT)} is stale: run `make scale-doc`")
+            print("".join(difflib.unified_diff(DOC.read_text().splitlines(True) if DOC.exists()
+                                               else [], page.splitlines(True), n=0)))
             return 1
     else:
         print(page)
