@@ -375,7 +375,7 @@ def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
     for key in seen[0]:
         if address in key[2]:
             kinds[key] = "source address"
-        elif key not in seen[1]:
+        elif not any(key in later for later in seen[1:]):  # no other run met it: a new id
             kinds[key] = "request"
         elif len(seen) == 3:  # sign-in: the family is all that varies
             kinds[key] = "everyone" if key in seen[2] else "family account"
