@@ -539,15 +539,16 @@ def _schema_rows(hot: dict[tuple, HotKey]) -> list[list]:
                                          if a.is_hash_key))
             for index in model._indexes.values()] if hasattr(model, "_indexes") else [(None, key)]
         for index_name, partition_key in targets:
-            found = [h for (t, i, _), h in hot.items() if t == table and i == index_name
-                     and h.kind != "request"]
+            found = [h for (t, i, _), h in hot.items() if t == table and i == index_name]
             name = table.split("-", 2)[2] + (f" / {index_name}" if index_name else "")
             if not found:
                 rows.append([name, partition_key, "not on these flows", "", "", ""])
                 continue
-            top = max(found, key=lambda h: h.load)
-            rows.append([name, partition_key, f"`{top.key}` ({top.kind})", f"{top.wcu:.2f}",
-                         f"{top.rcu:.2f}", f"{100 * top.load:.2f}%"])
+            shared = [h for h in found if h.kind != "request"]
+            top = max(shared or found, key=lambda h: h.load)
+            who = "one per request" if top.kind == "request" else f"shared by: {top.kind}"
+            rows.append([name, partition_key, f"`{top.key}` ({who})", f"{top.wcu:.3g}",
+                         f"{top.rcu:.3g}", f"{100 * top.load:.2f}%" if top.load >= 1e-4 else "< 0.01%"])
     return rows
 
 
@@ -592,7 +593,7 @@ def render(flows: dict[str, list[list[Call]]]) -> str:
             "units once); `load` is the larger share of the two limits. A key shared by "
             "everyone grows with the whole traffic; one per facility with the busiest "
             "facility's.", ""]
-    out += _table(["table / index", "partition key", "hottest key (shared by)", "WCU/s",
+    out += _table(["table / index", "partition key", "hottest key", "WCU/s",
                    "RCU/s", "load"], _schema_rows(hot))
     hottest = max((h for h in hot.values() if h.kind != "request"), key=lambda h: h.load)
     out += ["", f"Hottest of all: `{hottest.key}` in {hottest.table.split('-', 2)[2]}"
