@@ -18,9 +18,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import BaseMeta, TableName, append_only, get_or_none, register
 
-# Stripes per facility and day: keeps the busiest facility under 1% transaction conflicts in a
-# 20x retry storm (docs/scale.md, "House accounts").
-HOUSE_STRIPES = 16
+# Stripes per facility and day: the busiest facility stays well under 1% transaction conflicts
+# in a 20x retry storm, and so do 20 writers on 5 facilities, retries and bunched arrivals
+# included (docs/scale.md, "House accounts"; bench/bench_conflicts.py).
+HOUSE_STRIPES = 32
 
 
 @register
