@@ -15,7 +15,7 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES)
 	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
-.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench audit walkthrough walkthrough-es onboard-demo clean
+.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench scale-doc audit walkthrough walkthrough-es onboard-demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -66,6 +66,10 @@ package: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# docs/scale.md from the code's own AWS calls, scaled to issue 13's volumes (bench/scale_model.py).
+scale-doc: $(STAMP)
+	$(BIN)/python -m bench.scale_model --write
 
 clean:
 	rm -rf build

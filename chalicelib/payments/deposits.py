@@ -102,9 +102,9 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
             transaction.condition_check(facilities.Facility, inmate.facility_id,
                                         condition=facilities.rules_unchanged(facility))
         ledger.post(transaction, deposit_id, "deposit", now, [
-            ledger.Posting(ledger.card_clearing(), -total),
+            ledger.Posting(ledger.card_clearing(inmate.facility_id, deposit_id, now), -total),
             ledger.Posting(ledger.inmate_account(inmate_id, account), amount),
-            ledger.Posting(ledger.fee_revenue(inmate.facility_id), fee),
+            ledger.Posting(ledger.fee_revenue(inmate.facility_id, deposit_id, now), fee),
         ], memo=f"deposit by {sender_id}")
         transaction.update(DailyTally(sender_tally_key),
                            actions=[DailyTally.total_cents.add(amount),
@@ -168,8 +168,8 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
                            condition=Deposit.status == DepositStatus.COMPLETED)
         ledger.post(transaction, refund_id, "refund", now, [
             ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
-            ledger.Posting(ledger.fee_revenue(found.facility_id), -fee),
-            ledger.Posting(ledger.card_clearing(), total),
+            ledger.Posting(ledger.fee_revenue(found.facility_id, refund_id, now), -fee),
+            ledger.Posting(ledger.card_clearing(found.facility_id, refund_id, now), total),
         ], memo=f"refund of {deposit_id}")
         record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
                            deposit_id=deposit_id, amount_cents=amount, fee_cents=fee)

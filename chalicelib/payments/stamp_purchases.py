@@ -54,8 +54,8 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
         transaction.condition_check(Facility, facility_id,
                                     condition=facilities.rules_unchanged(facility))
         ledger.post(transaction, purchase_id, "stamps", now, [
-            ledger.Posting(ledger.card_clearing(), -total),
-            ledger.Posting(ledger.stamp_sales(facility_id), total),
+            ledger.Posting(ledger.card_clearing(facility_id, purchase_id, now), -total),
+            ledger.Posting(ledger.stamp_sales(facility_id, purchase_id, now), total),
         ], memo=f"{quantity} stamps for {buyer.account_id} ({authorization.authorization_id})")
         stamps.credit(transaction, buyer.account_id, facility_id, quantity)
         record_activity_in(transaction, buyer.account_id, "stamps_purchased", client,
