@@ -2,7 +2,7 @@
 web edge its authenticator, nothing else."""
 from chalice import Chalice, Rate
 
-from chalicelib import accounts
+from chalicelib import accounts, payments as money
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
@@ -42,6 +42,12 @@ def clean_up_expired_records(event):
 def send_password_reminders(event):
     """Email opted-in accounts whose password has reached the reminder age."""
     return accounts.send_due_reminders().sent
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def roll_up_house_accounts(event):
+    """Sum each day's house accounts (every facility's) into the operator's house totals."""
+    return [record.day for record in money.roll_up_house_accounts()]
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event
