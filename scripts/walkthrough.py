@@ -44,7 +44,9 @@ problems_read = 0
 
 
 def _language() -> str:
-    arguments = sys.argv[1:]
+    """``--language`` when run as a script; a script importing this module (onboard_demo)
+    keeps its own arguments and speaks ``WALKTHROUGH_LANGUAGE`` or English."""
+    arguments = sys.argv[1:] if __name__ == "__main__" else []
     if arguments[:1] == ["--language"] and len(arguments) == 2:
         return arguments[1]
     if arguments:
