@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import logging
 import uuid
 
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -24,9 +23,9 @@ from chalicelib.core.notify import notifier
 from chalicelib.core.store import (decode_cursor, expiry_update_actions, get_or_none, page,
                                    read_together, resolved, write_together, written)
 from chalicelib.facilities import MoneyRules, dollars, money_rules_of
-from chalicelib.payments import flags, ledger
+from chalicelib.payments import flags, ledger, settlement
 from chalicelib.payments.charging import charge
-from chalicelib.payments.processor import Authorization, processor
+from chalicelib.payments.processor import Authorization
 from chalicelib.payments.states import CardRefund, DepositStatus
 from chalicelib.payments.store import DailyTally, Deposit
 
@@ -113,8 +112,9 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                            deposit_id=deposit_id, inmate_id=inmate_id, account=account,
                            amount_cents=amount, fee_cents=fee)
 
-    stored = charge(attempt, body["payment_method_token"], total, deposit_id, write,
-                          response, refusal=lambda: _daily_cap_reached(rules))
+    stored = charge(attempt, body["payment_method_token"], total, deposit_id, "deposit",
+                    inmate.facility_id, write, response,
+                    refusal=lambda: _daily_cap_reached(rules))
     if not stored.replayed:
         log_event("deposit_completed", deposit_id=deposit_id, amount_cents=amount,
                   flagged=bool(rule_codes))
@@ -144,7 +144,7 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     refused (409 ``insufficient_balance``): inmate accounts never go negative."""
     found = _staff_deposit(staff, deposit_id)
     if found.status == DepositStatus.REFUNDED:
-        if found.card_refund == CardRefund.SENT:
+        if found.card_refund != CardRefund.PENDING:
             raise Conflict("This deposit was already refunded.", code="already_refunded")
         return _send_card_refund(found)
     now = clock.iso()
@@ -165,6 +165,7 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
         ], memo=f"refund of {deposit_id}")
         record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
                            deposit_id=deposit_id, amount_cents=amount, fee_cents=fee)
+        settlement.refund_due_in(transaction, found, now)
 
     if not written(lambda: write_together(write)):
         current = get_or_none(Deposit, deposit_id)
@@ -201,7 +202,7 @@ def render(found: Deposit) -> dict:
             "amount_cents": int(found.amount_cents), "fee_cents": int(found.fee_cents),
             "total_cents": int(found.total_cents), "status": found.status,
             "created_at": found.created_at, "refunded_at": found.refunded_at,
-            "card_refund": found.card_refund}
+            "card_refund": found.card_refund, "dispute": found.dispute}
 
 
 def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
@@ -212,15 +213,7 @@ def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
 
 
 def _send_card_refund(found: Deposit) -> dict:
-    try:
-        processor().refund(found.authorization_id, int(found.total_cents),
-                           reference=f"{found.deposit_id}:refund")
-    except Exception as error:  # the ledger is already reversed; the card refund is retried
-        log_event("card_refund_failed", logging.ERROR, deposit_id=found.deposit_id,
-                  error=type(error).__name__)
-        return render(found)
-    found.update(actions=[Deposit.card_refund.set(CardRefund.SENT)])
-    return render(found)
+    return render(settlement.send_deposit_refund(found))
 
 
 def _check_limits(rules: MoneyRules, amount_cents: int, sender_total_today: int) -> None:

@@ -34,7 +34,8 @@ DEPOSIT_RECEIPT = obj({"deposit_id": string(), "amount_cents": INTEGER, "fee_cen
 DEPOSIT = obj({"deposit_id": string(), "inmate_id": string(), "facility_id": string(),
                "account": string(), "amount_cents": INTEGER, "fee_cents": INTEGER,
                "total_cents": INTEGER, "status": string(), "created_at": string(),
-               "refunded_at": NULLABLE_STRING, "card_refund": NULLABLE_STRING})
+               "refunded_at": NULLABLE_STRING, "card_refund": NULLABLE_STRING,
+               "dispute": NULLABLE_STRING})
 STAMP_PURCHASE = obj({"purchase_id": string(), "facility_id": string(), "quantity": INTEGER,
                       "unit_price_cents": INTEGER, "total_cents": INTEGER, "status": string(),
                       "created_at": string()})
