@@ -1,8 +1,10 @@
 """Kinlink API: the Chalice app. It registers the Blueprints and the scheduled jobs and hands the
 web edge its authenticator, nothing else."""
+import os
+
 from chalice import Chalice, Rate
 
-from chalicelib import accounts
+from chalicelib import accounts, config
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
@@ -11,7 +13,15 @@ from chalicelib.core import delivery, housekeeping
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.payments import routes as payments
+from chalicelib.payments import settle_card_payments as settle_payments
 from chalicelib.messaging import routes as messaging
+
+# On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
+# sentence saying what to set in the function's log: no request is ever half served.  Settings
+# are environment variables only, so this makes no AWS call; `chalice package` imports this
+# file without the template's ARNs, hence the Lambda-only check (devserver checks too).
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    config.check_start_up()
 
 app = Chalice(app_name="kinlink")
 endpoint.use_authenticator(accounts.authenticate)
@@ -36,6 +46,12 @@ def clean_up_expired_records(event):
 def send_password_reminders(event):
     """Email opted-in accounts whose password has reached the reminder age."""
     return accounts.send_due_reminders().sent
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def settle_card_payments(event):
+    """Retry the card captures and refunds still pending at the processor."""
+    return settle_payments()
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event

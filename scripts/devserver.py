@@ -110,6 +110,17 @@ def load_app(api_url: str):
     return factory, config, app_obj
 
 
+def stage_problem() -> str | None:
+    """The sentence saying what to set when the stage cannot run (no card processor, ...)."""
+    from chalicelib.config import ConfigurationError, check_start_up
+
+    try:
+        check_start_up()
+    except ConfigurationError as error:
+        return f"Cannot start: {error}"
+    return None
+
+
 def demo_kiosk() -> tuple[str, str]:
     """The demo inmates' PIN and the demo kiosk's key: the shell's, else the defaults."""
     from chalicelib.facilities.seed import DEMO_INMATE_PIN, DEMO_KIOSK_KEY
@@ -316,6 +327,10 @@ def main() -> int:
     server = None
     try:
         factory, config, app_obj = load_app(api_url)
+        problem = stage_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
         staff_password, admin_password, staff_totp, admin_totp = prepare_data()
         inmate_pin, kiosk_key = demo_kiosk()
         jobs = start_scheduler(app_obj, stop)

@@ -148,23 +148,11 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
             raise Conflict("This deposit was already refunded.", code="already_refunded")
         return _send_card_refund(found)
     now = clock.iso()
-    amount, fee, total = int(found.amount_cents), int(found.fee_cents), int(found.total_cents)
     refund_id = new_journal_id("rfd_")
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(found, actions=[Deposit.status.set(DepositStatus.REFUNDED),
-                                           Deposit.refunded_at.set(now),
-                                           Deposit.refunded_by.set(staff.account_id),
-                                           Deposit.refund_reason.set(reason),
-                                           Deposit.card_refund.set(CardRefund.PENDING)],
-                           condition=Deposit.status == DepositStatus.COMPLETED)
-        ledger.post(transaction, refund_id, "refund", now, [
-            ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
-            ledger.Posting(ledger.fee_revenue(found.facility_id), -fee),
-            ledger.Posting(ledger.card_clearing(), total),
-        ], memo=f"refund of {deposit_id}")
-        record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
-                           deposit_id=deposit_id, amount_cents=amount, fee_cents=fee)
+        reverse_in(transaction, found, refund_id, now, staff.account_id, reason,
+                   CardRefund.PENDING)
         settlement.refund_due_in(transaction, found, now)
 
     if not written(lambda: write_together(write)):
@@ -177,6 +165,25 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     found.status, found.refunded_at, found.refunded_by = DepositStatus.REFUNDED, now, staff.account_id
     found.refund_reason, found.card_refund = reason, CardRefund.PENDING
     return _send_card_refund(found)
+
+
+def reverse_in(transaction: TransactWrite, found: Deposit, journal_id: str, now: str, by: str,
+               reason: str, card_refund: CardRefund) -> None:
+    """The reversal of a whole deposit, fee included, once (conditioned on ``completed``; the
+    inmate's balance must still hold the amount)."""
+    amount, fee, total = int(found.amount_cents), int(found.fee_cents), int(found.total_cents)
+    transaction.update(found, actions=[Deposit.status.set(DepositStatus.REFUNDED),
+                                       Deposit.refunded_at.set(now), Deposit.refunded_by.set(by),
+                                       Deposit.refund_reason.set(reason),
+                                       Deposit.card_refund.set(card_refund)],
+                       condition=Deposit.status == DepositStatus.COMPLETED)
+    ledger.post(transaction, journal_id, "refund", now, [
+        ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
+        ledger.Posting(ledger.fee_revenue(found.facility_id), -fee),
+        ledger.Posting(ledger.card_clearing(), total),
+    ], memo=f"refund of {found.deposit_id}")
+    record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
+                       deposit_id=found.deposit_id, amount_cents=amount, fee_cents=fee)
 
 
 def inmate_balance(staff: Principal, inmate_id: str, recent: int = 20) -> dict:

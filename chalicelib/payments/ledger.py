@@ -27,7 +27,7 @@ class LedgerEntry(Model):
     account = UnicodeAttribute(hash_key=True)
     entry_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<journal id>": newest sorts last
     journal_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # deposit | refund | stamps
+    kind = UnicodeAttribute()  # deposit | refund | stamps | dispute* | outside_refund
     amount_cents = NumberAttribute()
     at = UnicodeAttribute()
     memo = UnicodeAttribute(default="")
@@ -64,6 +64,17 @@ def fee_revenue(facility_id: str) -> str:
 
 def stamp_sales(facility_id: str) -> str:
     return _house(f"facility:{facility_id}:stamp_sales")
+
+
+def disputed(facility_id: str) -> str:
+    """Card payments the card network took back while a dispute is open (a receivable)."""
+    return _house(f"facility:{facility_id}:disputed")
+
+
+def card_losses(facility_id: str) -> str:
+    """Money the house lost to cards: disputes lost, refunds made outside the API that the
+    inmate's account could not give back."""
+    return _house(f"facility:{facility_id}:card_losses")
 
 
 def _house(name: str) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.payments import deposits, flags, stamp_purchases
+from chalicelib.payments import deposits, flags, stamp_purchases, webhooks
 from chalicelib.payments.cards import refuse_card_numbers
 from chalicelib.payments.stamp_purchases import MAX_STAMPS_PER_PURCHASE
-from chalicelib.web.endpoint import PAGINATION, ApiRequest, endpoint
+from chalicelib.web.endpoint import PAGINATION, ApiRequest, Header, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
@@ -140,3 +140,18 @@ def list_flags(request: ApiRequest):
 def decide_flag(request: ApiRequest, flag_id: str):
     return flags.decide(request.principal, flag_id, request.body["decision"],
                         request.body["reason"])
+
+
+@endpoint(bp, "POST", "/v1/webhooks/stripe",
+          summary="Stripe's events about refunds and disputes (signed by Stripe)", tag="webhooks",
+          body={"type": "object", "additionalProperties": True,
+                "description": "A Stripe event, as Stripe sends it."},
+          max_body_bytes=webhooks.MAX_EVENT_BYTES,
+          headers=(Header("Stripe-Signature", True,
+                          description="Stripe's signature of the body: t=<time>,v1=<HMAC>"),),
+          response=obj({"received": {"type": "boolean"}, "applied": {"type": "boolean"}}),
+          problems=("invalid_signature",))
+def stripe_webhook(request: ApiRequest):
+    """No bearer token: the signature, checked over the exact bytes received, is the proof."""
+    return webhooks.receive(bp.current_request.raw_body or b"",
+                            request.headers.get("stripe-signature"))

@@ -9,6 +9,7 @@ Why: docs/decisions/stripe.md
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from pynamodb.transactions import TransactWrite
 
@@ -84,13 +85,17 @@ def send_deposit_refund(found: Deposit) -> Deposit:
     return record_refund(found, result)
 
 
-def record_refund(found: Deposit, result: CardRefundResult) -> Deposit:
-    """What the processor said about a deposit's refund (here or by webhook), written once."""
+def record_refund(found: Deposit, result: CardRefundResult,
+                  also: Callable[[TransactWrite], None] | None = None) -> Deposit:
+    """What the processor said about a deposit's refund (here or by webhook: ``also`` adds the
+    event's record to the same transaction)."""
     if not result.settled:
         _postpone(found.authorization_id, CardPayment.refund_id.set(result.refund_id))
         return found
     state = CardRefund.SENT if result.status == "succeeded" else CardRefund.FAILED
-    payment_actions = [CardPayment.refund_id.set(result.refund_id), CardPayment.attempts.set(0)]
+    payment_actions = [CardPayment.attempts.set(0)]
+    if result.refund_id:
+        payment_actions.append(CardPayment.refund_id.set(result.refund_id))
     if state == CardRefund.SENT:
         payment_actions += [CardPayment.unsettled.remove(), CardPayment.retry_at.remove()]
     else:
@@ -98,10 +103,14 @@ def record_refund(found: Deposit, result: CardRefundResult) -> Deposit:
         log_event("card_refund_refused", logging.ERROR, deposit_id=found.deposit_id)
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(found, actions=[Deposit.card_refund.set(state)])
+        transaction.update(found, actions=[Deposit.card_refund.set(state)],
+                           condition=Deposit.card_refund == CardRefund.PENDING)
         transaction.update(CardPayment(found.authorization_id), actions=payment_actions)
+        if also is not None:
+            also(transaction)
 
-    write_together(write)
+    if not written(lambda: write_together(write)):  # settled meanwhile (webhook or job)
+        return get_or_none(Deposit, found.deposit_id) or found
     found.card_refund = state
     return found
 

@@ -149,10 +149,11 @@ class StripeProcessor:
         try:
             return request()
         except stripe.CardError as error:
-            log_event("card_declined", operation=operation, decline_code=error.code)
+            log_event("card_declined", operation=operation, stripe_error=error.code)
             raise PaymentDeclined() from None
         except stripe.InvalidRequestError as error:
-            log_event("processor_refused", logging.WARNING, operation=operation, code=error.code)
+            log_event("processor_refused", logging.WARNING, operation=operation,
+                      stripe_error=error.code)
             if operation == "authorize":  # an unknown or unusable PaymentMethod
                 raise PaymentDeclined() from None
             raise ProcessorRefused(_("The payment processor refused this operation.")) from None
