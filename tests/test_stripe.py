@@ -327,3 +327,65 @@ def test_make_run_on_the_prod_stage_without_stripe_stops_with_the_sentence():
     assert result.returncode == 1
     assert result.stderr.startswith("Cannot start: The prod stage takes card payments through "
                                     "Stripe: set STRIPE_SECRET_KEY_ARN"), result.stderr
+
+
+def test_a_stage_without_a_webhook_secret_accepts_no_event(api):
+    """The test processor's stage has no secret: an HMAC with an empty key proves nothing."""
+    body = event("charge.dispute.created", dispute("pi_x", 100))
+    response = send(api, body, secret="")
+    assert (response.status_code, response.json["code"]) == (400, "invalid_signature")
+    assert list(ProcessorEvent.scan()) == []
+
+
+# --- the template ------------------------------------------------------------------------------
+
+def test_stripes_secrets_are_kept_and_only_the_api_and_the_job_may_read_them(template):
+    from tests.test_security_review_hardening import _allowed, _policy_of
+
+    resources = template["Resources"]
+    arns = {}
+    for logical_id, name in (("StripeSecretKey", "stripe-secret-key"),
+                             ("StripeWebhookSecret", "stripe-webhook-secret")):
+        secret = resources[logical_id]
+        assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == ("Retain", "Retain")
+        assert "put-secret-value" in secret["Properties"]["SecretString"]
+        arns[logical_id] = f"arn:aws:secretsmanager:us-east-1:123456789012:secret:kinlink-prod/{name}-AbCdEf"
+    functions = [n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    for function in functions:
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["STRIPE_SECRET_KEY_ARN"] == {"Ref": "StripeSecretKey"}
+        assert variables["STRIPE_WEBHOOK_SECRET_ARN"] == {"Ref": "StripeWebhookSecret"}
+        readable = {name for name, arn in arns.items()
+                    if _allowed(_policy_of(template, function), "secretsmanager:GetSecretValue",
+                                arn)}
+        assert readable == {"APIHandler": set(arns), "SettleCardPayments": {"StripeSecretKey"}}.get(
+            function, set()), function
+
+
+def test_the_settlement_jobs_role_allows_every_call_it_makes(template, api, family, fake,
+                                                             monkeypatch):
+    from pynamodb.connection.base import Connection
+
+    from tests.test_security_review_hardening import _allowed, _iam_requests, _policy_of
+
+    _, token = family
+    refunded = pay(api, token).json
+    fake.refund_status = "pending"
+    api.post(f"/v1/staff/deposits/{refunded['deposit_id']}/refund", {"reason": "x"},
+             token=staff_token(api, "demo-county"))
+    fake.fail_captures(2)
+    assert pay(api, token).status_code == 201
+    for refund in fake.refunds.values():
+        refund["status"] = "succeeded"
+    calls: list[tuple[str, str]] = []
+    real_dispatch = Connection.dispatch
+
+    def recording(self, operation_name, operation_kwargs):
+        calls.extend(_iam_requests(operation_name, operation_kwargs))
+        return real_dispatch(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", recording)
+    clock.advance(61)
+    assert settlement.reconcile() == {"captured": 1, "refunds_settled": 1, "still_pending": 0}
+    policy = _policy_of(template, "SettleCardPayments")
+    assert calls and sorted({c for c in calls if not _allowed(policy, *c)}) == []

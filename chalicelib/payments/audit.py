@@ -1,5 +1,6 @@
 """Recompute every ledger balance from its entries and compare (``make audit``, tests).
-An offline tool: it Scans the small balances table, then Queries each account's entries.
+An offline tool: it Scans the small balances table, then Queries each account's entries;
+then lists the card payments still unsettled at the processor (Queries of a sparse index).
 Run it: ``python -m chalicelib.payments.audit``; exit status 1 when anything disagrees.
 Why: docs/decisions/ledger.md
 """
@@ -8,7 +9,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
+from chalicelib.payments import settlement
 from chalicelib.payments.ledger import LedgerBalance, LedgerEntry
+from chalicelib.payments.states import Unsettled
+
+RETRIED = (Unsettled.CAPTURE, Unsettled.REFUND)  # the reconciliation job works these
 
 
 @dataclass
@@ -46,12 +51,21 @@ def audit() -> AuditReport:
 
 
 def main() -> int:
+    """Exit 1 when a balance disagrees or a card payment needs a person (captures and refunds
+    the job is still retrying are listed, not failures)."""
     report = audit()
     print(f"accounts={report.accounts} entries={report.entries} "
           f"sum_of_balances_cents={report.total_cents} mismatches={len(report.mismatches)}")
     for mismatch in report.mismatches:
         print(mismatch)
-    return 0 if report.ok else 1
+    pending = settlement.unsettled()
+    stuck = [item for item in pending if item.unsettled not in RETRIED]
+    print(f"unsettled_card_payments={len(pending)} needing_a_person={len(stuck)}")
+    for item in pending:
+        print({"payment_id": item.payment_id, "journal_id": item.journal_id,
+               "left_to_do": item.unsettled, "amount_cents": int(item.amount_cents),
+               "attempts": int(item.attempts or 0), "next_try": item.retry_at})
+    return 0 if report.ok and not stuck else 1
 
 
 if __name__ == "__main__":

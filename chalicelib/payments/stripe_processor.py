@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.config import ConfigurationError, get_settings
+from chalicelib.config import get_settings
 from chalicelib.core import aws
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
@@ -33,14 +33,17 @@ def idempotency_key(reference: str) -> str:
     return "kinlink-" + hashlib.sha256(reference.encode("utf-8")).hexdigest()
 
 
-def secret_value(arn: str, plain: str, name: str) -> str:
+def secret_value(arn: str, plain: str, name: str, prefix: str | tuple[str, ...]) -> str:
     """``name``'s value: from Secrets Manager when ``arn`` is set (read once per container),
-    else the plain setting.  Never logged."""
-    if not arn:
-        return plain
-    value = _secret(arn)
-    if not value:
-        raise ConfigurationError(f"The secret {name}_ARN names is empty")
+    else the plain setting.  One still holding the stack's placeholder (or not looking like
+    Stripe's) is logged with what to do and answered as an unavailable processor (503).
+    Never logged itself."""
+    value = _secret(arn) if arn else plain
+    if not value.startswith(prefix):
+        log_event("stripe_secret_not_set", logging.ERROR, setting=name,
+                  action="Put Stripe's value into the secret {name}_ARN names "
+                         "(aws secretsmanager put-secret-value), or set " + name)
+        raise ProcessorUnavailable()
     return value
 
 
@@ -53,7 +56,7 @@ def _secret(arn: str) -> str:
 def webhook_secret() -> str:
     settings = get_settings()
     return secret_value(settings.stripe_webhook_secret_arn, settings.stripe_webhook_secret,
-                        "STRIPE_WEBHOOK_SECRET")
+                        "STRIPE_WEBHOOK_SECRET", "whsec_")
 
 
 @dataclass
@@ -76,7 +79,7 @@ class StripeProcessor:
         logging.getLogger("stripe").setLevel(logging.WARNING)  # its DEBUG lines carry bodies
         settings = get_settings()
         api_key = secret_value(settings.stripe_secret_key_arn, settings.stripe_secret_key,
-                               "STRIPE_SECRET_KEY")
+                               "STRIPE_SECRET_KEY", ("sk_", "rk_"))
         return stripe.StripeClient(
             api_key, base_addresses={"api": self.api_base}, max_network_retries=self.max_retries,
             http_client=stripe.RequestsClient(timeout=self.timeout_seconds))

@@ -22,7 +22,7 @@ from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import get_or_none, write_together, written
 from chalicelib.payments import deposits, ledger, settlement
-from chalicelib.payments.processor import CardRefundResult
+from chalicelib.payments.processor import CardRefundResult, ProcessorUnavailable
 from chalicelib.payments.states import CardRefund, DepositStatus, DisputeStatus
 from chalicelib.payments.store import CardPayment, Deposit, ProcessorEvent
 from chalicelib.payments.stripe_processor import webhook_secret
@@ -39,13 +39,13 @@ def verified_event(payload: bytes, signature: str | None) -> dict:
     try:
         if len(payload) > MAX_EVENT_BYTES:
             raise ValueError("too large")
-        text = payload.decode("utf-8")
-        stripe.WebhookSignature.verify_header(text, signature or "", webhook_secret(),
+        text, secret = payload.decode("utf-8"), webhook_secret()
+        stripe.WebhookSignature.verify_header(text, signature or "", secret,
                                               tolerance=SIGNATURE_TOLERANCE_SECONDS)
         event = json.loads(text)
         if not isinstance(event, dict) or not isinstance(event.get("id"), str):
             raise ValueError("not an event")
-    except (stripe.SignatureVerificationError, ValueError):
+    except (stripe.SignatureVerificationError, ValueError, ProcessorUnavailable):
         log_event("webhook_refused", logging.WARNING)
         raise InvalidRequest(_("This request does not carry a valid Stripe signature."),
                              code="invalid_signature") from None
