@@ -110,8 +110,9 @@ class Settings:
     # test one.  Stripe's keys come from Secrets Manager in AWS (``STRIPE_*_ARN``, read on first
     # use) or from the plain variables locally.  ``STRIPE_API_BASE`` points the library at
     # another server (the fake in tests and ``scripts/fake_stripe.py``).  Each Stripe call waits
-    # at most ``stripe_timeout_seconds`` and is retried ``stripe_max_retries`` times with the
-    # same idempotency key, so a payment stays well under API Gateway's 29 s.
+    # at most ``stripe_timeout_seconds``; an authorization is retried ``stripe_max_retries``
+    # times with the same idempotency key (a capture is left to the settlement job), so a
+    # payment stays well under API Gateway's 29 s (docs/decisions/stripe.md).
     payment_processor: str = ""
     stripe_secret_key: str = ""
     stripe_secret_key_arn: str = ""
@@ -119,7 +120,7 @@ class Settings:
     stripe_webhook_secret_arn: str = ""
     stripe_api_base: str = ""
     stripe_currency: str = "usd"
-    stripe_timeout_seconds: int = 6
+    stripe_timeout_seconds: int = 5
     stripe_max_retries: int = 1
     # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
     idempotency_key_seconds: int = 24 * 60 * 60

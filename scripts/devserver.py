@@ -110,6 +110,17 @@ def load_app(api_url: str):
     return factory, config, app_obj
 
 
+def stage_name() -> str:
+    """The stage's name as the app sees it (``STAGE=prod make run``), with its card processor."""
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    processor = settings.card_processor
+    if processor == "stripe":
+        processor += f" at {settings.stripe_api_base or 'api.stripe.com'}"
+    return f"{settings.stage}, card processor {processor}"
+
+
 def stage_problem() -> str | None:
     """The sentence saying what to set when the stage cannot run (no card processor, ...)."""
     from chalicelib.config import ConfigurationError, check_start_up
@@ -344,7 +355,7 @@ def main() -> int:
         outbox_command = ("make outbox" if endpoint == outbox.DEFAULT_ENDPOINT
                           else f"AWS_ENDPOINT_URL={endpoint} make outbox")
         print(f"""
-Kinlink local stack (stage {STAGE})
+Kinlink local stack (stage {stage_name()})
   API:          {api_url}   (try {api_url}/v1/health)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
   Outbox:       {outbox_command}   (emails and SMS sent so far; queued, sent within 1 s)

@@ -1,7 +1,7 @@
 """A local stand-in for Stripe's API, for the tests and for trying the prod stage by hand (moto
 has no Stripe).  It answers the few endpoints the API uses, as the ``stripe`` library calls
 them (form-encoded bodies, ``Idempotency-Key`` replays with ``Idempotent-Replayed: true``):
-PaymentIntents create (confirmed, manual capture) / retrieve / capture / cancel, and refunds
+PaymentIntents create (confirmed, manual capture) / retrieve / list / capture / cancel, and refunds
 create / retrieve.  ``pm_card_visa`` (any ``pm_`` id) is authorized; ``pm_card_chargeDeclined``
 is declined (402 card_error); ``fail_captures(n)`` makes the next n captures answer 500,
 ``down = True`` every call 503, ``refund_status = "pending"`` leaves refunds pending.
@@ -128,6 +128,8 @@ class FakeStripe:
         if parts[:2] == ["v1", "payment_intents"]:
             if len(parts) == 2 and method == "POST":
                 return self._create_intent(params)
+            if len(parts) == 2 and method == "GET":  # newest first, as Stripe lists
+                return 200, {"object": "list", "data": list(reversed(self.intents.values()))}
             intent = self.intents.get(parts[2]) if len(parts) > 2 else None
             if intent is None:
                 return _error(404, "invalid_request_error", "resource_missing")
