@@ -160,6 +160,19 @@ def test_a_capture_failing_after_commit_is_retried_by_the_job_until_it_settles(a
     assert CardPayment.get(intent["id"]).capture == "captured" and not settlement.unsettled()
 
 
+def test_a_deposit_reversed_before_its_capture_releases_the_hold(api, family, fake):
+    _, token = family
+    fake.fail_captures(1)
+    deposit = pay(api, token).json
+    refunded = api.post(f"/v1/staff/deposits/{deposit['deposit_id']}/refund",
+                        {"reason": "duplicate"}, token=staff_token(api, "demo-county"))
+    assert refunded.json["card_refund"] == "sent"
+    [intent] = fake.intents.values()
+    assert intent["status"] == "canceled" and fake.refunds == {} and fake.captured_cents() == 0
+    assert CardPayment.get(intent["id"]).capture == "voided" and not settlement.unsettled()
+    assert settlement.reconcile() == {"captured": 0, "refunds_settled": 0, "still_pending": 0}
+
+
 def test_refund_goes_back_through_stripe_once(api, family, fake):
     _, token = family
     deposit = pay(api, token).json

@@ -90,7 +90,8 @@ class TestProcessor:
         with self._lock:  # one live authorization per reference (as stripe_processor does)
             authorization = self._authorized.setdefault(
                 reference, Authorization(secrets.new_id("auth_"), amount_cents))
-        self._log("authorize", authorization.authorization_id, amount_cents, reference)
+        self._log("authorize", authorization.authorization_id, amount_cents,
+                  f"{reference}>{authorization.authorization_id}")  # a new one after a void
         return authorization
 
     def capture(self, authorization: Authorization, reference: str) -> None:

@@ -71,6 +71,10 @@ def send_deposit_refund(found: Deposit) -> Deposit:
     so repeating it never returns the money twice; returns the deposit as it now stands."""
     payment = get_or_none(CardPayment, found.authorization_id)
     card = processor()
+    if payment is not None and payment.capture == CaptureStatus.PENDING:
+        released = _release(found, payment)
+        if released is not None:
+            return released
     try:
         if payment is not None and payment.refund_id:
             result = card.refund_state(payment.refund_id)
@@ -85,7 +89,24 @@ def send_deposit_refund(found: Deposit) -> Deposit:
     return record_refund(found, result)
 
 
-def record_refund(found: Deposit, result: CardRefundResult,
+def _release(found: Deposit, payment: CardPayment) -> Deposit | None:
+    """A deposit reversed before its capture went through: cancel the authorization instead
+    (nothing was taken, the hold goes).  ``None`` when it was captured meanwhile: refund it."""
+    try:
+        processor().void(Authorization(payment.payment_id, int(payment.amount_cents)),
+                         reference=f"{payment.payment_id}:cancel")
+    except ProcessorRefused:
+        return None
+    except DomainError as error:
+        log_event("card_release_failed", logging.ERROR, deposit_id=found.deposit_id,
+                  error=error.code)
+        _postpone(found.authorization_id)
+        return found
+    return record_refund(found, CardRefundResult("", "succeeded"),
+                         CardPayment.capture.set(CaptureStatus.VOIDED))
+
+
+def record_refund(found: Deposit, result: CardRefundResult, *payment_actions,
                   also: Callable[[TransactWrite], None] | None = None) -> Deposit:
     """What the processor said about a deposit's refund (here or by webhook: ``also`` adds the
     event's record to the same transaction)."""
@@ -93,7 +114,7 @@ def record_refund(found: Deposit, result: CardRefundResult,
         _postpone(found.authorization_id, CardPayment.refund_id.set(result.refund_id))
         return found
     state = CardRefund.SENT if result.status == "succeeded" else CardRefund.FAILED
-    payment_actions = [CardPayment.attempts.set(0)]
+    payment_actions = [*payment_actions, CardPayment.attempts.set(0)]
     if result.refund_id:
         payment_actions.append(CardPayment.refund_id.set(result.refund_id))
     if state == CardRefund.SENT:
@@ -110,7 +131,12 @@ def record_refund(found: Deposit, result: CardRefundResult,
             also(transaction)
 
     if not written(lambda: write_together(write)):  # settled meanwhile (webhook or job)
-        return get_or_none(Deposit, found.deposit_id) or found
+        current = get_or_none(Deposit, found.deposit_id) or found
+        if current.card_refund != CardRefund.PENDING:  # out of the index, if still in it
+            written(lambda: CardPayment(found.authorization_id).update(
+                actions=[CardPayment.unsettled.remove(), CardPayment.retry_at.remove()],
+                condition=CardPayment.unsettled == Unsettled.REFUND))
+        return current
     found.card_refund = state
     return found
 

@@ -24,6 +24,7 @@ class CaptureStatus(StrEnum):
     PENDING = "pending"  # authorized, ledger committed, capture not confirmed yet
     CAPTURED = "captured"
     REFUSED = "refused"  # the authorization expired or was cancelled: a person must look
+    VOIDED = "voided"  # the deposit was reversed before its capture: the hold was released
 
 
 class DisputeStatus(StrEnum):

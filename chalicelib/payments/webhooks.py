@@ -56,15 +56,17 @@ def receive(payload: bytes, signature: str | None) -> dict:
     """Apply one verified event; events of other types, or about payments that are not ours,
     are acknowledged and ignored (Stripe stops sending them again)."""
     event = verified_event(payload, signature)
-    handler = HANDLERS.get(event.get("type", ""))
-    found = event.get("data", {}).get("object", {})
+    handler = HANDLERS.get(str(event.get("type")))
+    data = event.get("data")
+    found = data.get("object") if isinstance(data, dict) else None
+    found = found if isinstance(found, dict) else {}
     payment = None
     if handler is not None and isinstance(found.get("payment_intent"), str):
         payment = get_or_none(CardPayment, found["payment_intent"])
     applied = False
     if payment is not None:
         applied = handler(Event(event["id"], event["type"], found, payment))
-    log_event("webhook_received", event_type=event.get("type"), applied=applied)
+    log_event("webhook_received", event_type=str(event.get("type")), applied=applied)
     return {"received": True, "applied": applied}
 
 
