@@ -6,12 +6,14 @@ from chalice import Chalice, Rate
 
 from chalicelib import accounts, config
 from chalicelib.accounts import routes as account_routes
+from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
 from chalicelib.contacts import routes as contacts
 from chalicelib.core import delivery, housekeeping
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
+from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
 from chalicelib.payments import settle_card_payments as settle_payments
 from chalicelib.messaging import routes as messaging
@@ -28,8 +30,10 @@ endpoint.use_authenticator(accounts.authenticate)
 app.register_blueprint(platform.bp)
 app.register_blueprint(account_routes.bp)
 app.register_blueprint(password.bp)
+app.register_blueprint(invitations.bp)
 app.register_blueprint(account_security.bp)
 app.register_blueprint(facilities.bp)
+app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(messaging.bp)

@@ -27,13 +27,17 @@ class Settings:
     # use (``core.secrets.secret_key``); locally and in tests the stage's ``SECRET_KEY`` serves.
     secret_key: str = ""
     secret_key_arn: str = ""
+    # Where this API is reached from outside (emailed reset and unlock links open its pages).
     public_base_url: str = "http://127.0.0.1:8000"
+    # The family web app (a separate front end); emails deep-link into it with a fragment,
+    # ``<PUBLIC_APP_URL>#/deposits/<id>`` (core.links.app_link, docs/api.md "Links we send").
+    public_app_url: str = "http://127.0.0.1:8000/app/"
     cors_allow_origin: str = ""
     email_sender: str = "no-reply@kinlink.example"
     # Every email and SMS goes through this SQS queue (core.notify queues, core.delivery sends).
     notification_queue: str = "kinlink-dev-notifications"
     bcrypt_cost: int = 12
-    # Lockout (api.md "Lockout").
+    # Lockout (docs/api.md "Limits").
     lockout_threshold: int = 5
     lockout_base_seconds: int = 15 * 60
     lockout_max_seconds: int = 24 * 60 * 60
@@ -46,10 +50,12 @@ class Settings:
     session_absolute_seconds: int = 12 * 60 * 60
     verification_code_seconds: int = 10 * 60
     code_max_attempts: int = 5
-    # Password reset (api.md "Password reset"): how long a reset link/code lives.
+    # Password reset (docs/api.md "Accounts and sign-in"): how long a reset link/code lives.
     password_reset_code_seconds: int = 10 * 60
     # The single-use unlock link emailed to the owner of a locked account.
     unlock_link_seconds: int = 60 * 60
+    # The single-use link of a staff invitation (api.md "Operating a facility": 72 h).
+    staff_invitation_seconds: int = 72 * 60 * 60
     # Named rate-limit policies (``core.ratelimit.RatePolicy.configured(name)`` reads
     # ``<name>_per_window`` and ``<name>_window_seconds``).  Reset messages per account (over the
     # limit the request still answers 202 and sends nothing); phone verification SMS per account.
@@ -68,7 +74,7 @@ class Settings:
     # Email verification codes tried per address, right or wrong, across re-sends (F6).
     verification_code_guesses_per_window: int = 10
     verification_code_guesses_window_seconds: int = 24 * 60 * 60
-    # Wrong PINs per kiosk (api.md "Kiosks and inmates"): the window starts at the kiosk's first
+    # Wrong PINs per kiosk (docs/api.md "Kiosks and inmates"): the window starts at the kiosk's first
     # failure; past the limit the kiosk is refused for the rest of the window.
     kiosk_pin_failures_per_window: int = 20
     kiosk_pin_failures_window_seconds: int = 60 * 60

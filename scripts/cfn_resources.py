@@ -22,7 +22,11 @@ and the schedule rules.  This adds what Chalice does not know about, for the ``p
   raised before the Lambda runs (unknown route, throttling, oversized body) match the app's own;
 * the notification queue (``NOTIFICATION_QUEUE``: encrypted, one hour of retention) with its
   dead-letter queue, and what the worker Lambda's event source needs beyond Chalice's
-  (``notification_*``).
+  (``notification_*``);
+* CloudWatch alarms on the API's 5xx answers and on any message in the dead-letter queue,
+  publishing to an SNS topic (``AlarmEmail`` subscribes an address to it);
+* when ``ApiDomainName`` and ``ApiCertificateArn`` are given, the API's custom domain (regional,
+  TLS 1.2) with an empty base path mapping to the stage, so paths have no ``/api`` prefix.
 
 Usage: ``python scripts/cfn_resources.py > build/resources.json``.
 """
@@ -213,6 +217,101 @@ def notification_worker_event(app) -> dict:
     }}
 
 
+# --- alarms (README "Deploy", step 8) ---------------------------------------------------------
+
+ALARM_TOPIC = "AlarmTopic"
+API_NAME = APP_PREFIX  # the REST API's name (``RestAPI.Name``), the alarms' dimension
+API_STAGE = "api"  # .chalice/config.json api_gateway_stage
+# 5xx answers in a 5-minute period that raise the alarm (a bug or a failing dependency: 503s
+# count too); a lone 5xx is in the logs, not a page.
+DEFAULT_5XX_THRESHOLD = 5
+
+
+def alarm_resources() -> dict:
+    actions = [{"Ref": ALARM_TOPIC}]
+    return {
+        ALARM_TOPIC: {
+            "Type": "AWS::SNS::Topic",
+            # CloudWatch publishes only when the topic's key lets it: SNS's AWS-managed key does
+            # not, and alarms carry no secret, so the topic is not encrypted.
+            "Properties": {"TopicName": f"{APP_PREFIX}-alarms",
+                           "DisplayName": "Kinlink prod alarms"},
+        },
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {"TopicArn": {"Ref": ALARM_TOPIC}, "Protocol": "email",
+                           "Endpoint": {"Ref": "AlarmEmail"}},
+        },
+        "Api5xxAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmName": f"{APP_PREFIX}-api-5xx",
+                "AlarmDescription": "The API answered 5xx (500 bugs, 502/503/504 dependencies or "
+                                    "timeouts): read /aws/apigateway/kinlink-prod-access and the "
+                                    "API's log group by request id.",
+                "Namespace": "AWS/ApiGateway", "MetricName": "5XXError",
+                "Dimensions": [{"Name": "ApiName", "Value": API_NAME},
+                               {"Name": "Stage", "Value": API_STAGE}],
+                "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1,
+                "Threshold": {"Ref": "Api5xxAlarmThreshold"},
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": actions, "OKActions": actions,
+            },
+        },
+        "NotificationDeadLetterAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmName": f"{APP_PREFIX}-notifications-dead-letter",
+                "AlarmDescription": "An email or SMS failed 3 deliveries and sits in the "
+                                    "dead-letter queue (kept one day): see README \"Email and "
+                                    "SMS go out of band\".",
+                "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {
+                    "Fn::GetAtt": [NOTIFICATION_DEAD_LETTER_RESOURCE, "QueueName"]}}],
+                "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1,
+                "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": actions, "OKActions": actions,
+            },
+        },
+    }
+
+
+# --- custom domain (README "Deploy", step 6) -------------------------------------------------
+
+def custom_domain_resources() -> dict:
+    """The API under ``ApiDomainName`` (no stage prefix); DNS points the name at the output
+    ``ApiDomainTarget``.  Without the two parameters nothing is created."""
+    return {
+        "ApiDomain": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Condition": "HasApiDomain",
+            "Properties": {
+                "DomainName": {"Ref": "ApiDomainName"},
+                "RegionalCertificateArn": {"Ref": "ApiCertificateArn"},
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiBasePathMapping": {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Condition": "HasApiDomain",
+            "Properties": {"DomainName": {"Ref": "ApiDomain"}, "RestApiId": {"Ref": "RestAPI"},
+                           "Stage": {"Ref": "RestAPI.Stage"}},
+        },
+    }
+
+
+CONDITIONS = {
+    "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+    "HasApiDomain": {"Fn::And": [
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiDomainName"}, ""]}]},
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiCertificateArn"}, ""]}]}]},
+}
+
+
 # --- functions, key, API ---------------------------------------------------------------------
 
 def function_names(app) -> dict[str, str]:
@@ -374,6 +473,16 @@ PARAMETERS = {
                              "Description": "Steady requests per second across the API stage"},
     "ApiThrottleBurstLimit": {"Type": "Number", "Default": DEFAULT_BURST_LIMIT, "MinValue": 1,
                               "Description": "Burst of requests the API stage absorbs"},
+    "Api5xxAlarmThreshold": {"Type": "Number", "Default": DEFAULT_5XX_THRESHOLD, "MinValue": 1,
+                             "Description": "5xx answers in 5 minutes that raise the alarm"},
+    "AlarmEmail": {"Type": "String", "Default": "",
+                   "Description": "An address the alarms are emailed to (confirm the "
+                                  "subscription email); empty: subscribe yourself to the topic"},
+    "ApiDomainName": {"Type": "String", "Default": "",
+                      "Description": "The API's own domain (api.example.org); empty: none"},
+    "ApiCertificateArn": {"Type": "String", "Default": "",
+                          "Description": "ACM certificate for ApiDomainName, in the stack's "
+                                         "region (regional endpoint)"},
 }
 
 
@@ -397,6 +506,8 @@ def build_template() -> dict:
     functions = function_names(app_module.app)
     resources.update(function_log_groups(functions))
     resources.update(access_log_resources())
+    resources.update(alarm_resources())
+    resources.update(custom_domain_resources())
     function_environment = {"Variables": {"SECRET_KEY_ARN": {"Ref": "AppSecret"},
                                           "KMS_KEY_ID": {"Ref": "TotpKey"},
                                           **STRIPE_ENVIRONMENT}}
@@ -411,6 +522,7 @@ def build_template() -> dict:
     resources["RestAPI"] = {
         "DependsOn": ["ApiGatewayAccount"],
         "Properties": {
+            "Name": API_NAME,
             "MethodSettings": [{
                 "ResourcePath": "/*",
                 "HttpMethod": "*",
@@ -426,14 +538,36 @@ def build_template() -> dict:
     }
     return {
         "Parameters": PARAMETERS,
+        "Conditions": CONDITIONS,
         "Resources": resources,
         "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}},
                     "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
                     "NotificationDeadLetterQueueUrl": {
-                        "Value": {"Ref": NOTIFICATION_DEAD_LETTER_RESOURCE}}},
+                        "Value": {"Ref": NOTIFICATION_DEAD_LETTER_RESOURCE}},
+                    "AlarmTopicArn": {"Value": {"Ref": ALARM_TOPIC}},
+                    "ApiDomainTarget": {
+                        "Condition": "HasApiDomain",
+                        "Description": "Point ApiDomainName here (CNAME, or a Route 53 alias)",
+                        "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}}},
     }
 
 
+PLACEHOLDER_DOMAIN = "kinlink.example"  # RFC 2606: stands for the deployment's own domain
+
+
+def placeholder_warning(environment: dict[str, str]) -> str | None:
+    """A sentence for ``make package`` while the prod stage still names the placeholder."""
+    named = sorted(key for key, value in environment.items() if PLACEHOLDER_DOMAIN in value)
+    if not named:
+        return None
+    return (f"warning: the prod stage still uses the placeholder domain {PLACEHOLDER_DOMAIN} in "
+            f"{', '.join(named)}: set your own in .chalice/config.json and "
+            ".chalice/policy-prod-notifications.json (README \"Deploy, step by step\", step 1)")
+
+
 if __name__ == "__main__":
+    warning = placeholder_warning(stage_environment())
+    if warning:
+        print(warning, file=sys.stderr)
     json.dump(build_template(), sys.stdout, indent=2)
     sys.stdout.write("\n")

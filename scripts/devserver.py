@@ -5,9 +5,9 @@
 2. The ``dev`` stage's configuration is loaded the way ``chalice local`` loads it.  Chalice copies
    the stage's ``environment_variables`` into the process environment, which would silently
    override the shell; variables set in the shell are put back afterwards, so the shell wins
-   (``BCRYPT_COST=4 make run`` works).  ``PUBLIC_BASE_URL`` defaults to the address served here,
-   so emailed links open the local API whatever ``API_PORT`` is.
-3. Tables are created (idempotent), the SES sender identity verified and the demo data of api.md
+   (``BCRYPT_COST=4 make run`` works).  ``PUBLIC_BASE_URL`` defaults to the address served here
+   (and ``PUBLIC_APP_URL`` to its ``/app/``), so emailed links follow ``API_PORT``.
+3. Tables are created (idempotent), the SES sender identity verified and the demo data of docs/api.md
    seeded (facility demo-county with two inmates, a staff and an admin account, both enrolled
    in TOTP with the secrets ``DEMO_STAFF_TOTP_SECRET`` / ``DEMO_ADMIN_TOTP_SECRET``).
 4. The API is served by Chalice's local server on ``API_HOST``:``API_PORT`` (127.0.0.1:8000), in
@@ -43,7 +43,7 @@ STAGE = "dev"
 
 DEMO_STAFF_EMAIL = "staff@demo-county.example"
 DEMO_ADMIN_EMAIL = "admin@demo.example"
-# Strong by zxcvbn (score >= 3) and free of the email's local part, as api.md requires.
+# Strong by zxcvbn (score >= 3) and free of the email's local part, as docs/api.md requires.
 DEFAULT_STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
 DEFAULT_ADMIN_PASSWORD = "Cobalt-Meadow-Falcon-2026"
 # Base32 TOTP secrets the demo staff and admin are enrolled with (staff and admins must use
@@ -100,10 +100,13 @@ def load_app(api_url: str):
     config = factory.create_config_obj(chalice_stage_name=STAGE)
     shell = {key: os.environ[key] for key in config.environment_variables if key in os.environ}
     shell_sets_base_url = "PUBLIC_BASE_URL" in os.environ
+    shell_sets_app_url = "PUBLIC_APP_URL" in os.environ
     app_obj = config.chalice_app  # imports app.py and copies the stage variables into os.environ
     os.environ.update(shell)
     if not shell_sets_base_url:
         os.environ["PUBLIC_BASE_URL"] = api_url
+    if not shell_sets_app_url:
+        os.environ["PUBLIC_APP_URL"] = api_url + "/app/"
     from chalicelib.config import reset_settings
 
     reset_settings()
@@ -357,6 +360,7 @@ def main() -> int:
         print(f"""
 Kinlink local stack (stage {stage_name()})
   API:          {api_url}   (try {api_url}/v1/health)
+  Reference:    {api_url}/docs   (guide: docs/api.md)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
   Outbox:       {outbox_command}   (emails and SMS sent so far; queued, sent within 1 s)
   Demo staff:   {DEMO_STAFF_EMAIL} / {staff_password}   (DEMO_STAFF_PASSWORD)

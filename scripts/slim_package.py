@@ -9,7 +9,9 @@ package of sources only is compiled on every cold start.  This rewrites the zip:
 * what Lambda never reads left out: test suites shipped inside libraries, wheel bookkeeping
   (`RECORD`, `INSTALLER`, `WHEEL`, licences: `METADATA` stays for `importlib.metadata`),
   botocore's API models of services this app does not call, and phonenumbers' geocoding,
-  carrier and time-zone data (the app only parses and formats numbers).
+  carrier and time-zone data (the app only parses and formats numbers), and every file of
+  Swagger UI but the script and stylesheet ``GET /docs`` serves (source maps, other builds:
+  9 of its 11 MB; its licence stays, as the script is handed to browsers).
 
 Usage: python scripts/slim_package.py build/package  (prints the sizes before and after).
 """
@@ -32,6 +34,10 @@ BOTOCORE_SERVICES = frozenset({
 UNNEEDED_DIRECTORIES = frozenset({"tests", "test", "__pycache__"})
 UNNEEDED_PHONENUMBERS_DATA = ("phonenumbers/geodata", "phonenumbers/carrierdata",
                               "phonenumbers/tzdata")
+# chalicelib.web.docs.ASSETS (tests/test_api_docs.py checks they agree).
+SWAGGER_UI_VENDOR = "swagger_ui_bundle/vendor/"
+SWAGGER_UI_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
+SWAGGER_UI_DIST_INFO = "swagger_ui_bundle_v2-"
 WHEEL_BOOKKEEPING = frozenset({"RECORD", "INSTALLER", "WHEEL", "REQUESTED", "direct_url.json"})
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # reproducible archives
 
@@ -42,7 +48,11 @@ def needed(name: str) -> bool:
     if UNNEEDED_DIRECTORIES.intersection(parts[:-1]):
         return False
     if parts[0].endswith(".dist-info"):
+        if name.startswith(SWAGGER_UI_DIST_INFO) and "licen" in name.lower():
+            return True
         return not (path.name in WHEEL_BOOKKEEPING or "licen" in name.lower())
+    if name.startswith(SWAGGER_UI_VENDOR):
+        return path.name in SWAGGER_UI_FILES
     if name.startswith(UNNEEDED_PHONENUMBERS_DATA):
         return False
     if parts[:2] == ("botocore", "data") and len(parts) > 3:

@@ -7,6 +7,7 @@ It creates fresh accounts on every run, so it can be run again against the same 
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -88,28 +89,49 @@ def signed_up(email: str) -> dict:
     return call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
 
 
-def staff_sign_in(who: tuple[str, str, str]) -> str:
-    """Staff and admins must use TOTP: password, then a code from the demo secret.  A code is
-    good once, so a second sign-in within the same 30 seconds waits for the next one."""
+def totp_sign_in(email: str, password: str, secret: str) -> tuple[Response, Response | None]:
+    """(sign-in answer, second-factor answer) for an account enrolled in TOTP with ``secret``.
+    A code is good once; when this step's code was used already (an earlier sign-in within the
+    same 30 seconds), the next step's code is sent: the server accepts one step of clock skew,
+    so nobody waits."""
     import pyotp
 
+    totp = pyotp.TOTP(secret)
+    challenge = call("POST", "/v1/auth/login", {"email": email, "password": password})
+    if not (challenge.json or {}).get("mfa_required"):
+        return challenge, None
+    for attempt in range(3):
+        if attempt == 2:  # the next step's code was used too: wait for the step after
+            time.sleep(30 - time.time() % 30 + 1)
+        code = totp.now() if attempt == 0 else totp.at(time.time() + 30)
+        done = call("POST", "/v1/auth/mfa", {"challenge_id": challenge.json["challenge_id"],
+                                             "method": "totp", "code": code})
+        if done.status == 200 or (done.json or {}).get("code") != "totp_code_reused":
+            break
+    return challenge, done
+
+
+def staff_sign_in(who: tuple[str, str, str]) -> str:
+    """Staff and admins must use TOTP: password, then a code from the demo secret."""
     email, password, secret = who
-    for _ in range(2):
-        challenge = call("POST", "/v1/auth/login", {"email": email, "password": password}).json
-        check(challenge.get("mfa_required") is True and challenge["methods"] == ["totp",
-                                                                                 "recovery_code"],
-              f"{email} is asked for a TOTP code (and nothing by email)")
-        done = call("POST", "/v1/auth/mfa", {"challenge_id": challenge["challenge_id"],
-                                             "method": "totp", "code": pyotp.TOTP(secret).now()})
-        if done.status == 200:
-            return done.json["access_token"]
-        time.sleep(30 - time.time() % 30 + 1)
-    check(False, f"{email} signs in with a TOTP code", done.json)
-    return ""
+    challenge, done = totp_sign_in(email, password, secret)
+    check(challenge.json.get("mfa_required") is True
+          and challenge.json["methods"] == ["totp", "recovery_code"],
+          f"{email} is asked for a TOTP code (and nothing by email)")
+    check(done.status == 200, f"{email} signs in with a TOTP code", done.json)
+    return done.json["access_token"]
 
 
 def accounts_and_sign_in() -> dict:
     check(call("GET", "/v1/health").json == {"status": "ok"}, "health answers ok")
+    docs = call("GET", "/docs")
+    page = docs.raw.decode()
+    check(docs.status == 200 and "/docs/swagger-ui-bundle.js" in page and "https://" not in page
+          and "connect-src 'self'" in docs.headers["Content-Security-Policy"],
+          "GET /docs serves the reference page, loading nothing from elsewhere")
+    script = call("GET", "/docs/swagger-ui-bundle.js")
+    check(script.status == 200 and script.headers["Content-Type"].startswith("text/javascript"),
+          f"and its script from the API itself ({len(script.raw) // 1024} KiB)")
     email = f"rosa.{RUN}@example.com"
     new = call("POST", "/v1/auth/signup", {"email": email, "password": PASSWORD,
                                            "full_name": "Rosa Family"})
@@ -371,6 +393,9 @@ def money_and_messages() -> str:
     stamps = call("GET", "/v1/stamps", token=token).json["items"]
     check(any(s.get("balance", s.get("stamps")) == 5 for s in stamps),
           f"the rejection refunded the stamp ({stamps})")
+    rejected_mail = emails_to(f"money.{RUN}@example.com")[-1]["body"]
+    check(f"#/contacts/{contact_id}/messages" in rejected_mail,
+          "the rejection email links to the thread in the family app (PUBLIC_APP_URL)")
     return staff_token
 
 
@@ -446,6 +471,68 @@ def administration(email: str) -> None:
           "an admin cannot turn its own TOTP off")
 
 
+def invitation_token(address: str) -> str:
+    """The token of the newest invitation link emailed to ``address`` (it rides in the
+    fragment of ``<PUBLIC_BASE_URL>/accept-invitation#token=...``)."""
+    body = html.unescape(emails_to(address)[-1]["body"])
+    link = re.search(r"(http[^\s\"<]+/accept-invitation#token=[^\s\"<&]+)", body)
+    return urllib.parse.unquote(link.group(1).split("#token=", 1)[1]) if link else ""
+
+
+def enrol_totp(access_token: str, password: str) -> str:
+    """Turn TOTP on for the signed-in account with a fresh secret; returns the secret."""
+    import pyotp
+
+    setup = call("POST", "/v1/account/mfa/totp/setup", {"current_password": password},
+                 token=access_token).json
+    confirm = call("POST", "/v1/account/mfa/totp/confirm",
+                   {"code": pyotp.TOTP(setup["secret"]).now()}, token=access_token)
+    return setup["secret"] if confirm.status == 200 else ""
+
+
+def staff_onboarding() -> None:
+    token = staff_sign_in(ADMIN)
+    email = f"officer.{RUN}@demo-county.example"
+    invited = call("POST", "/v1/admin/staff", {"email": email, "full_name": "Nia Officer",
+                                               "facility_id": "demo-county"}, token=token)
+    check(invited.status == 201 and invited.json["role"] == "staff",
+          "an admin invites a staff member by email")
+    again = call("POST", "/v1/admin/staff", {"email": email, "full_name": "Nia Officer",
+                                             "facility_id": "demo-county"}, token=token)
+    check(again.status == 201, "inviting a pending address again sends a new link")
+    taken = call("POST", "/v1/admin/staff", {"email": ADMIN[0], "full_name": "Someone",
+                                             "facility_id": "demo-county"}, token=token)
+    check(taken.status == 409 and taken.json["code"] == "email_taken",
+          "an address that has an account: 409 email_taken")
+    invitation = invitation_token(email)
+    check(bool(invitation), "the invitation email holds an /accept-invitation#token= link")
+    page = urllib.request.urlopen(API + "/accept-invitation", timeout=30)  # noqa: S310
+    check(page.status == 200 and "default-src 'none'" in page.headers["Content-Security-Policy"],
+          "the link opens the set-password page with a strict CSP")
+    accepted = call("POST", "/v1/auth/invitations/accept",
+                    {"token": invitation, "new_password": PASSWORD})
+    check(accepted.status == 200, "the page's token sets the first password")
+    used = call("POST", "/v1/auth/invitations/accept",
+                {"token": invitation, "new_password": PASSWORD})
+    check(used.status == 400 and used.json["code"] == "invalid_token", "the link works once")
+    first = call("POST", "/v1/auth/login", {"email": email, "password": PASSWORD}).json
+    check(first.get("mfa_enrollment_required") is True,
+          "the first sign-in asks for TOTP enrolment")
+    check(call("GET", "/v1/staff/kiosks", token=first["access_token"]).status == 403,
+          "until then the session can do nothing else")
+    secret = enrol_totp(first["access_token"], PASSWORD)
+    _, done = totp_sign_in(email, PASSWORD, secret)
+    check(done is not None and done.status == 200, "the new staff member signs in with TOTP")
+    keys = "/v1/admin/facilities/demo-county/platform-keys"
+    issued = call("POST", keys, {"label": f"Walkthrough platform {RUN}"}, token=token)
+    check(issued.status == 201 and issued.json["key"].startswith(issued.json["key_id"] + "."),
+          "an admin issues a call platform key (shown once)")
+    listed = call("GET", keys, token=token).json["items"]
+    check(all("key" not in item for item in listed), "the list of platform keys holds no key")
+    check(call("DELETE", f"{keys}/{issued.json['key_id']}", token=token).status == 204,
+          "the admin revokes it")
+
+
 if __name__ == "__main__":
     outbox_reader.require_stack({"API_URL": API, "AWS_ENDPOINT_URL": EMULATOR})
     state = accounts_and_sign_in()
@@ -454,4 +541,5 @@ if __name__ == "__main__":
     account_settings()
     kiosks_and_inmates(money_and_messages())
     administration(f"money.{RUN}@example.com")
+    staff_onboarding()
     print(f"\n{checks} checks passed against {API}")

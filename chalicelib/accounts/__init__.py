@@ -8,6 +8,7 @@ from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.activity import new_event as new_activity_event
 from chalicelib.accounts.activity import record as record_activity
 from chalicelib.accounts.activity import record_in as record_activity_in
+from chalicelib.accounts.invitations import invite as invite_staff
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.accounts.passwords import hash_password, verify_password
 from chalicelib.accounts.reminders import send_due_reminders
@@ -21,6 +22,8 @@ from chalicelib.accounts.store import (Account, Reservation, Session, account_by
 __all__ = [
     # who people are
     "Account", "account_by_id", "hash_password", "verify_password",
+    # staff onboarding (the admin's invitation; the facility is checked by the caller)
+    "invite_staff",
     # sessions (the web edge's authenticator; other holders such as kiosk inmates plug in)
     "Session", "authenticate", "current_session", "open_session", "revoke_session",
     "register_holder_loader", "register_session_guard",

@@ -1,5 +1,5 @@
 """Account activity: an append-only log of authentication decisions and security changes
-(api.md "Account": ``GET /v1/account/activity``).
+(docs/api.md "The account": ``GET /v1/account/activity``).
 
 Events are written with a condition that the item does not exist and never updated, so history
 cannot be rewritten through this module.  ``detail`` holds only non-secret facts (method names,
@@ -25,6 +25,7 @@ TYPES = frozenset({
     "refresh_token_reuse", "deposit_completed", "deposit_refunded", "stamps_purchased",
     "message_sent", "contact_requested",
     "email_change_requested", "email_changed", "recovery_codes_regenerated",
+    "staff_invited", "invitation_accepted",
 })
 
 

@@ -1,4 +1,4 @@
-"""What an admin does to other accounts (api.md "Account", "Roles"): find one by email, unlock,
+"""What an admin does to other accounts (docs/api.md "Administration"): find one by email, unlock,
 disable, enable, and reset a lost authenticator.  Disabling ends every session; the
 enabled-admin tally moves in the disable's own transaction, so the last enabled admin cannot be
 disabled even by two admins at once.  Each action is written to the target's activity.

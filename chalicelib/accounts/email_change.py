@@ -1,4 +1,4 @@
-"""Changing the account's email address (api.md "Account", v2).
+"""Changing the account's email address (docs/api.md "The account", v2).
 Needs the current password; a code goes to the new address and a notice to the current one at
 once.  The code is bound to the address it was sent to; the switch moves the email claim in
 the transaction that uses the code up.

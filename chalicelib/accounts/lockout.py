@@ -1,4 +1,4 @@
-"""Lockout arithmetic (api.md "Lockout"), free of storage and HTTP.
+"""Lockout arithmetic (docs/api.md "Limits"), free of storage and HTTP.
 
 After ``threshold`` consecutive failures an email is locked for ``base`` seconds; each further
 lock of the same email doubles the wait, up to ``cap``.  The escalation is remembered for

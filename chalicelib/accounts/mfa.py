@@ -163,7 +163,8 @@ def status(account_id: str) -> dict:
     return {"totp": on, "recovery_codes_left": mfa_store.recovery_codes_left(account_id) if on else 0}
 
 
-# Roles that must sign in with TOTP (api.md "Roles"); without it they can only enrol.
+# Roles that must sign in with TOTP (docs/api.md "Signing in, tokens and roles"); without it
+# they can only enrol.
 REQUIRED_FOR_ROLES = ("staff", "admin")
 
 # The second factors a sign-in accepts.  Never the mailbox or the phone: whoever controls the

@@ -1,4 +1,4 @@
-"""Password policy and hashing (api.md "Passwords"; NIST SP 800-63B; ASVS 2.1, 2.4.4).
+"""Password policy and hashing (docs/api.md "Accounts and sign-in"; NIST SP 800-63B; ASVS 2.1, 2.4.4).
 
 Policy: NFKC first, then 12–128 characters, no composition rules, refused when zxcvbn scores it
 below 3 or when it contains the email's local part.  zxcvbn is a maintained estimator that knows

@@ -1,5 +1,5 @@
 """The password lifecycle: forgotten-password reset, password change, phone verification
-(api.md "Password reset", "Passwords", "Account").  ``request_reset`` always returns normally
+(docs/api.md "Accounts and sign-in", "The account").  ``request_reset`` always returns normally
 (same 202 whatever happened, so it tells no one whether an email has an account);
 ``set_new_password`` is the one way a password changes, in one transaction that ends every
 session.  Changing the password or the phone needs the current one (a stolen session must not
@@ -35,7 +35,7 @@ RESET_PAGE_PATH = "/reset-password"
 def request_reset(email: str, channel: str, client: Client) -> None:
     """Send a reset code (and link) if the email belongs to an active account; else nothing.
     An address without an active account costs the same reads and writes, on the subject
-    ``service.stand_in_owner``, so timing reveals nothing either (api.md, F8 of issue 9)."""
+    ``service.stand_in_owner``, so timing reveals nothing either (docs/api.md, F8 of issue 9)."""
     email = service.canonical_email(email)
     account = store.account_by_email(email)
     active = account is not None and not account.disabled and account.email_verified

@@ -1,4 +1,4 @@
-"""Opt-in reminders that a password is getting old (api.md "Account"; nothing ever forces a
+"""Opt-in reminders that a password is getting old (docs/api.md "The account"; nothing ever forces a
 change, NIST SP 800-63B).  ``reminder_due_day`` feeds the sparse ``by_reminder_due`` index, so
 the daily job Queries the days since its last run, never Scans; each account is claimed by a
 conditional remove, so one reminder per password.  Call ``schedule_for(account)`` whenever the

@@ -1,4 +1,4 @@
-"""HTTP routes of the password lifecycle (api.md "Password reset", "Account"): forgot, reset,
+"""HTTP routes of the password lifecycle (docs/api.md "Accounts and sign-in", "The account"): forgot, reset,
 change, phone verification, and the reset page the emailed link opens.
 
 The reset page is plain HTML served with a strict CSP (``web.pages``).  The token is never
@@ -15,19 +15,27 @@ from chalice import Blueprint
 from chalicelib.accounts import recovery
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.web import pages
-from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, endpoint
-from chalicelib.web.schema import CODE, PHONE, EMAIL, PASSWORD, obj, string as text
+from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Example, endpoint
+from chalicelib.web.schema import CODE, PHONE, EMAIL, PASSWORD, named, obj, string as text
 
 bp = Blueprint(__name__)
 
-STATUS = obj({"status": text()})
+STATUS = named("Status", obj({"status": text()}))
 TOKEN = text(1, 512)
 RESET_PAGE = pages.template(Path(__file__).parent / "pages" / "reset_password.html")
 
 
 @endpoint(bp, "POST", "/v1/auth/password/forgot", summary="Ask for a password reset code",
           tag="auth", body=obj({"email": EMAIL}, {"channel": text(enum=["email", "sms"])}),
-          status=202, response=STATUS, source_limit="forgot")
+          status=202, response=STATUS, source_limit="forgot",
+          description=(
+              'Sends a reset code and link by email (or the code by SMS to a confirmed phone with '
+              '`channel: sms`). Always 202, registered address or not, in the same time; resets '
+              'sent per account are limited and the extra ones are silently not sent.'),
+          example=Example(
+              request={"email": "dana.lee@example.com", "channel": "email"},
+              response={"status": "sent_if_registered"},
+          ))
 def forgot_password(request: ApiRequest):
     body = request.body
     recovery.request_reset(body["email"], body.get("channel") or "email", request.client)
@@ -38,7 +46,19 @@ def forgot_password(request: ApiRequest):
           tag="auth",
           body=obj({"new_password": PASSWORD}, {"token": TOKEN, "email": EMAIL, "code": CODE}),
           response=STATUS, problems=("invalid_or_expired_code", "weak_password"),
-          source_limit="reset")
+          source_limit="reset",
+          description=(
+              "Sets a new password with the emailed link's `token`, or with `email` and `code`. "
+              'Every session of the account ends and the owner is told by email. The new password '
+              'follows the usual rules (422 `weak_password`).'),
+          example=Example(
+              request={
+                  "email": "dana.lee@example.com",
+                  "code": "730514",
+                  "new_password": "Copper-Meadow-Falcon-41",
+              },
+              response={"status": "password_reset"},
+          ))
 def reset_password(request: ApiRequest):
     body = request.body
     if body.get("token") and not (body.get("email") or body.get("code")):
@@ -55,7 +75,17 @@ def reset_password(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/account/password", summary="Change the password", tag="account",
           roles=ANY_ROLE, body=obj({"current_password": PASSWORD, "new_password": PASSWORD}),
           response=STATUS,
-          problems=("reauthentication_required", "weak_password", "account_locked"))
+          problems=("reauthentication_required", "weak_password", "account_locked"),
+          description=(
+              'Changes the password of the signed-in account; the current password is asked again. '
+              'Other sessions end, this one stays.'),
+          example=Example(
+              request={
+                  "current_password": "Harbor-Lantern-Quill-88",
+                  "new_password": "Copper-Meadow-Falcon-41",
+              },
+              response={"status": "password_changed"},
+          ))
 def change_password(request: ApiRequest):
     body = request.body
     recovery.change_password(request.principal, body["current_password"], body["new_password"],
@@ -66,7 +96,14 @@ def change_password(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/account/phone", summary="Send a code to confirm a phone number",
           tag="account", roles=ANY_ROLE,
           body=obj({"phone": PHONE, "current_password": PASSWORD}), status=202, response=STATUS,
-          problems=("reauthentication_required", "account_locked", "too_many_codes_sent"))
+          problems=("reauthentication_required", "account_locked", "too_many_codes_sent"),
+          description=(
+              'Texts a 6-digit code to a new phone number (E.164 or a US national format); the '
+              'number is used only once confirmed. The current password is asked again.'),
+          example=Example(
+              request={"phone": "503-555-0142", "current_password": "Harbor-Lantern-Quill-88"},
+              response={"status": "code_sent"},
+          ))
 def start_phone_verification(request: ApiRequest):
     recovery.start_phone_verification(request.principal.account_id, request.body["phone"],
                                       request.body["current_password"])
@@ -75,7 +112,11 @@ def start_phone_verification(request: ApiRequest):
 
 @endpoint(bp, "POST", "/v1/account/phone/verify", summary="Confirm a phone number with its code",
           tag="account", roles=ANY_ROLE, body=obj({"code": CODE}), response=STATUS,
-          problems=("invalid_or_expired_code",))
+          problems=("invalid_or_expired_code",),
+          description=(
+              'Confirms the pending phone number with the texted code; it then serves for SMS codes '
+              'and resets.'),
+          example=Example(request={"code": "551209"}, response={"status": "phone_verified"}))
 def verify_phone(request: ApiRequest):
     recovery.verify_phone(request.principal.account_id, request.body["code"], request.client)
     return {"status": "phone_verified"}
@@ -89,6 +130,13 @@ RESET_PAGE_QUERY = {**obj(optional={"token": TOKEN}), "additionalProperties": Tr
 
 @endpoint(bp, "GET", recovery.RESET_PAGE_PATH, summary="The page a reset link opens (HTML)",
           tag="pages", query=RESET_PAGE_QUERY,
-          response={"type": "string", "x-media-type": "text/html"})
+          response={"type": "string", "x-media-type": "text/html"},
+          description=(
+              'The HTML page the emailed reset link opens (`/reset-password#token=...`). Its script '
+              'reads the token from the fragment, clears it from the address bar and posts it with '
+              'the new password to `POST /v1/auth/password/reset`.'),
+          example=Example(
+              response='<!doctype html><html lang="en">...<h1>Choose a new password</h1>...</html>'
+          ))
 def reset_page(request: ApiRequest):
     return pages.page(RESET_PAGE)

@@ -1,6 +1,6 @@
 """Sign-up, e-mail verification, sign-in and the profile (admin actions: ``admin``).
 
-Enumeration resistance (api.md): sign-up answers the same whether or not the email has an
+Enumeration resistance (docs/api.md): sign-up answers the same whether or not the email has an
 account, and sign-in fails with one error for an unknown email and a wrong password.  Both paths
 do the same bcrypt work.  Lockout is counted per email, known or not, and is checked before the
 password, so a locked email costs no bcrypt time and reveals nothing.
@@ -90,7 +90,8 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None,
     if not RatePolicy.configured("signup_emails").hit(_address_subject(email, "signup")).allowed:
         log_event("signup_email_not_sent", reason="rate_limited")
         return
-    if existing is not None and existing.email_verified:
+    # An invited staff address (unverified until its link is used) is taken, like a verified one.
+    if existing is not None and (existing.email_verified or existing.role != "family"):
         notifier().email(email, "signup_attempt", full_name=existing.full_name)
         return
     account = existing or _new_unverified_account(email, full_name, phone, password_hash, language)
@@ -141,7 +142,7 @@ def verify_email(email: str, code: str) -> None:
     if not guess.allowed:
         raise InvalidOrExpiredCode()
     account = store.account_by_email(email)
-    pending = account is not None and not account.email_verified
+    pending = account is not None and not account.email_verified and account.role == "family"
     owner = account.account_id if pending else stand_in_owner(email)
     attempt = get_or_none(store.SignupAttempt, owner,
                                 codes.digest(VERIFY_EMAIL, owner, code.strip()))

@@ -211,7 +211,7 @@ STAND_IN_ACCOUNT_ID = "stand-in"
 
 def account_by_email(email: str) -> Account | None:
     """Two consistent reads of the same items' shapes whether or not the email has an account,
-    so the time this takes says nothing about the address (api.md: forgot, reset and verify
+    so the time this takes says nothing about the address (docs/api.md: forgot, reset and verify
     answer in equal time).  ``None`` for an unknown email."""
     claim = get_or_none(EmailClaim, email)
     if claim is None:
@@ -297,6 +297,18 @@ def set_disabled(account: Account, disabled: bool) -> None:
         if refused[:1] == [True]:
             raise ConcurrentChange() from None
         raise
+
+
+def activate_in(transaction: TransactWrite, account: Account, password_hash: str,
+                changed_at: str) -> None:
+    """An invited account's first password, its address verified, as part of ``transaction``;
+    refused unless the account is still as invited (unverified, same session epoch)."""
+    transaction.update(account, actions=[
+        Account.password_hash.set(password_hash), Account.email_verified.set(True),
+        Account.password_changed_at.set(changed_at),
+        Account.session_epoch.set(account.session_epoch + 1)],
+        condition=(Account.email_verified == False)  # noqa: E712 (PynamoDB DSL)
+        & (Account.session_epoch == account.session_epoch))
 
 
 def confirm_pending_phone(account: Account, phone: str) -> bool:

@@ -13,7 +13,7 @@ def now() -> float:
 
 
 def iso(epoch_seconds: float | None = None) -> str:
-    """ISO 8601 UTC, second precision, with a ``Z`` suffix (api.md: times are UTC strings)."""
+    """ISO 8601 UTC, second precision, with a ``Z`` suffix (docs/api.md: times are UTC strings)."""
     moment = now() if epoch_seconds is None else epoch_seconds
     return datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -1,6 +1,6 @@
 """Domain errors: what went wrong, in the domain's words.
 
-Each error carries a stable ``code`` (api.md's snake_case codes), a human ``detail`` and a
+Each error carries a stable ``code`` (docs/api.md's snake_case codes), a human ``detail`` and a
 ``kind`` that says what sort of failure it is.  The web layer maps ``kind`` to an HTTP status in
 one place (``chalicelib.web.problems``); nothing below the routes speaks HTTP.
 """

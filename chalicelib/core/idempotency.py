@@ -1,4 +1,4 @@
-"""Idempotency keys (api.md "Conventions"): a retried request replays the first response
+"""Idempotency keys (docs/api.md "Conventions"): a retried request replays the first response
 instead of acting twice.  The one implementation for everything that charges a card or spends
 stamps or a balance.  The key's record is written in the same DynamoDB transaction as the
 effect, conditioned on no live record, so at most one of two racing requests commits and the

@@ -330,14 +330,14 @@ def decode_cursor(cursor: str | None, scope: str) -> dict | None:
 
 
 def page(results: Iterable[Any], scope: str, render) -> dict:
-    """Turn a PynamoDB ``ResultIterator`` into api.md's ``{items, next_cursor}``."""
+    """Turn a PynamoDB ``ResultIterator`` into docs/api.md's ``{items, next_cursor}``."""
     items = [render(item) for item in results]
     return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key, scope)}
 
 
 def index_page(index, hash_value: str, limit: int, cursor: str | None, render, *,
                newest_first: bool) -> dict:
-    """One page of an index partition as api.md's ``{items, next_cursor}``."""
+    """One page of an index partition as docs/api.md's ``{items, next_cursor}``."""
     scope = f"{index.Meta.index_name}:{hash_value}"
     results = index.query(hash_value, scan_index_forward=not newest_first, limit=limit,
                           last_evaluated_key=decode_cursor(cursor, scope))

@@ -1,4 +1,4 @@
-"""The facility's registered kiosks (api.md "Kiosks and inmates").
+"""The facility's registered kiosks (docs/api.md "Kiosks and inmates").
 
 Staff issue a key per device; the key, ``<kiosk_id>.<secret>`` with 256 random bits, is shown
 once and stored as a SHA-256 digest.  Kiosk sign-in and every request of a kiosk session must

@@ -1,5 +1,5 @@
 """A facility's published money rules, read from ``Facility.rules`` (a plain map).
-Pure logic, no storage: fees, deposit bounds and abuse thresholds, with api.md's defaults for
+Pure logic, no storage: fees, deposit bounds and abuse thresholds, with docs/api.md's defaults for
 missing keys.  Fees are flat per tier, so always whole cents; phone-account deposits have their
 own schedule, empty by default (FCC 24-75).
 Why: docs/decisions/deposits.md

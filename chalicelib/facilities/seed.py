@@ -1,4 +1,4 @@
-"""The demo facility of api.md's "Local demo": Demo County Jail with inmates A1001 and A1002
+"""The demo facility of the README's demo: Demo County Jail with inmates A1001 and A1002
 and one registered kiosk.
 
 Fee tiers follow what county jails publish (Baltimore County's TouchPay schedule: $2.95 up to

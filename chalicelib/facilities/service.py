@@ -1,4 +1,4 @@
-"""Facility directory and inmate search (api.md "Facilities, inmates, contacts").
+"""Facility directory and inmate search (docs/api.md "Facilities, inmates and contacts").
 
 The directory is public: a family picks a facility and sees its fees and limits before creating
 an account (hidden fee schedules are what the CFPB fined an incumbent for).  Inmate search needs
@@ -48,8 +48,8 @@ def name_key(text: str) -> str:
 
 
 def facility_in_charge(principal: Principal, requested: str | None) -> str:
-    """The facility a staff action applies to (api.md "Roles"): staff act in their own; admins
-    name one with ``?facility_id=``."""
+    """The facility a staff action applies to (docs/api.md "Signing in, tokens and roles"):
+    staff act in their own; admins name one with ``?facility_id=``."""
     if principal.role == "admin":
         if not requested:
             raise InvalidRequest("facility_id is required for admins.",

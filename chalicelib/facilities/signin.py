@@ -1,5 +1,5 @@
 """The inmate's side: sign-in at a registered kiosk with facility, inmate number and PIN, and
-what staff do about it (api.md "Kiosks and inmates"). Why it works this way:
+what staff do about it (docs/api.md "Kiosks and inmates"). Why it works this way:
 ``docs/decisions/kiosk-sign-in.md``."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DynamoDB tables of facilities, inmates and kiosks.
+"""DynamoDB tables of facilities, inmates, kiosks and call platform keys.
 Every list is a Query on an index.  Each inmate carries ``facility_rules``, a copy of its
 facility's rules, so a deposit quote costs one read and agrees with the deposit (changing a
 facility's rules must rewrite the copies; no endpoint does that yet).
@@ -111,6 +111,33 @@ class Kiosk(Model):
     by_facility = KiosksByFacility()
 
 
+class PlatformKeysByFacility(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_facility"
+        projection = AllProjection()
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+@register
+class PlatformKey(Model):
+    """A call platform's key (api.md "Calls"): like a kiosk's, stored as a digest only."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("platform-keys")
+
+    key_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    label = UnicodeAttribute()
+    key_digest = UnicodeAttribute()
+    created_at = UnicodeAttribute()  # precise ISO time: orders the listing
+    created_by = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+    by_facility = PlatformKeysByFacility()
+
+
 def facility(facility_id: str) -> Facility | None:
     return get_or_none(Facility, facility_id, consistent=False)
 
@@ -121,6 +148,15 @@ def inmate(inmate_id: str, consistent: bool = False) -> Inmate | None:
 
 def kiosk(kiosk_id: str) -> Kiosk | None:
     return get_or_none(Kiosk, kiosk_id)
+
+
+def platform_key(key_id: str) -> PlatformKey | None:
+    return get_or_none(PlatformKey, key_id)
+
+
+def platform_keys_of(facility_id: str, limit: int, cursor: dict | None):
+    return PlatformKey.by_facility.query(facility_id, scan_index_forward=False, limit=limit,
+                                         last_evaluated_key=cursor)
 
 
 def kiosks_of(facility_id: str, limit: int, cursor: dict | None):

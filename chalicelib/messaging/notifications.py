@@ -3,15 +3,16 @@
 The family hears when a message to the inmate is delivered or rejected (with the staff's
 reason) and when an approved reply arrives.  ``Account.preferences["notify_messages"]``
 (default on) turns these off.  Emails carry no message text (it was written for a monitored
-channel, not for a mailbox) and no ids: the link opens the app, which shows the thread.
+channel, not for a mailbox); the link opens the thread in the family app
+(``<PUBLIC_APP_URL>#/contacts/<contact id>/messages``: the id rides in the fragment).
 """
 from __future__ import annotations
 
 import logging
 
 from chalicelib.accounts import account_by_id
-from chalicelib.config import get_settings
 from chalicelib.core import dependencies
+from chalicelib.core.links import app_link
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.messaging import states
@@ -48,4 +49,9 @@ def message_decided(message: Message) -> None:
     notifier().email(account.email, template, full_name=account.full_name,
                      inmate_name=message.inmate_name, sent_at=message.sent_at,
                      reason=message.rejection_reason or "",
-                     link=f"{get_settings().public_base_url}/messages")
+                     link=thread_link(message.contact_id))
+
+
+def thread_link(contact_id: str) -> str:
+    """The family app's page of one thread (the API's ``GET /v1/contacts/{id}/messages``)."""
+    return app_link("contacts", contact_id, "messages")

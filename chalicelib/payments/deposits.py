@@ -1,4 +1,4 @@
-"""Deposits to an inmate's trust or phone account (api.md "Deposits").
+"""Deposits to an inmate's trust or phone account (docs/api.md "Deposits").
 One ``TransactGetItems`` and one ``TransactWriteItems`` per deposit; the sender's day tally is
 conditioned on the facility's cap, so concurrent deposits cannot together exceed it.  An abuse
 rule flags a deposit, it never blocks it.  A refund reverses the whole deposit, fee included.
@@ -17,6 +17,7 @@ from chalicelib.accounts import Account, record_activity_in
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.idempotency import Attempt, StoredResponse
+from chalicelib.core.links import app_link
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
@@ -243,4 +244,5 @@ def _send_receipt(sender: Account | None, inmate: facilities.Inmate, account: st
                      account="trust account" if account == "trust" else "phone account",
                      amount=dollars(response["amount_cents"]), fee=dollars(response["fee_cents"]),
                      total=dollars(response["total_cents"]), deposit_id=response["deposit_id"],
-                     created_at=response["created_at"])
+                     created_at=response["created_at"],
+                     link=app_link("deposits", response["deposit_id"]))

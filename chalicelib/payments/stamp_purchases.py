@@ -1,4 +1,4 @@
-"""Stamp purchases (api.md "eMessaging"): stamps are priced per facility and credited to the
+"""Stamp purchases (docs/api.md "Messages"): stamps are priced per facility and credited to the
 family account's balance for that facility in the same transaction as the charge's journal
 (card clearing -total, the facility's stamp sales +total), through ``stamps.credit``.
 One ``TransactGetItems`` (idempotency record and facility) and one ``TransactWriteItems``."""

@@ -40,6 +40,7 @@ def secret_value(arn: str, plain: str, name: str, prefix: str | tuple[str, ...])
     Never logged itself."""
     value = _secret(arn) if arn else plain
     if not value.startswith(prefix):
+        _secret.cache_clear()  # read again next time: the operator may have just put it
         log_event("stripe_secret_not_set", logging.ERROR, setting=name,
                   action="Put Stripe's value into the secret {name}_ARN names "
                          "(aws secretsmanager put-secret-value), or set " + name)

@@ -74,6 +74,16 @@ def idempotency_key(required: bool) -> Header:
 
 
 @dataclass(frozen=True)
+class Example:
+    """One call as a client makes it, for the document (docs/api.md and ``GET /docs`` show it):
+    the request body, path and query parameter values, and the success response's body.
+    tests/test_api_docs.py checks each against the schemas the endpoint declares."""
+    request: dict | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    response: Any = None
+
+
+@dataclass(frozen=True)
 class EndpointSpec:
     method: str
     path: str
@@ -90,6 +100,8 @@ class EndpointSpec:
     during_mfa_enrollment: bool = False
     source_limit: str | None = None
     idempotent: bool = False
+    description: str = ""
+    example: Example | None = None
 
 
 IDEMPOTENCY_PROBLEMS = ("idempotency_key_required", "invalid_idempotency_key",
@@ -102,8 +114,10 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
              response: dict | None = None, problems: tuple[str, ...] = (), tag: str = "",
              max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = (),
              during_mfa_enrollment: bool = False, source_limit: str | None = None,
-             idempotent: bool = False) -> Callable:
-    """``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
+             idempotent: bool = False, description: str = "",
+             example: Example | None = None) -> Callable:
+    """``description`` and ``example`` are for the document (every endpoint has both);
+    ``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
     declares the request headers the view reads (for the document); ``during_mfa_enrollment``
     lets a staff or admin session that has not enrolled TOTP yet call it (every other endpoint
     refuses it: the allow-list is these declarations); ``source_limit`` names the
@@ -116,7 +130,8 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
         headers = (*headers, idempotency_key(True))
         problems = (*problems, *(code for code in IDEMPOTENCY_PROBLEMS if code not in problems))
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
-                        max_body_bytes, headers, during_mfa_enrollment, source_limit, idempotent)
+                        max_body_bytes, headers, during_mfa_enrollment, source_limit, idempotent,
+                        description, example)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -151,7 +166,7 @@ def _answer(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Respo
 
 
 def speaking(response: Response) -> Response:
-    """Says which language the words of ``response`` are in (api.md "Languages")."""
+    """Says which language the words of ``response`` are in (docs/api.md "Conventions")."""
     response.headers["Content-Language"] = i18n.current()
     response.headers["Vary"] = "Accept-Language"
     return response
@@ -267,7 +282,8 @@ def _describe(found: list[dict]) -> str:
 
 
 PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}
-# Staff act in their own facility; admins may call a staff endpoint naming one (api.md "Roles").
+# Staff act in their own facility; admins may call a staff endpoint naming one
+# (docs/api.md "Signing in, tokens and roles").
 STAFF_OR_ADMIN = ("staff", "admin")
 FACILITY_QUERY = {"facility_id": schemas.string(1, 64)}
 KIOSK_KEY = Header("X-Kiosk-Key", True, description="The key of the registered kiosk making "

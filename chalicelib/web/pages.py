@@ -20,11 +20,13 @@ def template(path: Path) -> string.Template:
     return string.Template(path.read_text(encoding="utf-8"))
 
 
-def page(page_template: string.Template) -> Reply:
+def page(page_template: string.Template, **values: str) -> Reply:
+    """The page with its nonce and ``values`` (already HTML-escaped: the page's words in the
+    request's language, for the pages that take them)."""
     nonce = secrets.new_id()
     policy = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-    return Reply(200, page_template.substitute(nonce=nonce),
+    return Reply(200, page_template.substitute(values, nonce=nonce),
                  content_type="text/html; charset=utf-8",
                  headers={"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer",
                           "X-Frame-Options": "DENY", "Cache-Control": "no-store"})

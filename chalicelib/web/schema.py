@@ -172,6 +172,12 @@ PHONE = string(2, 32, pattern=r"^[+0-9(][0-9 ().-]{1,31}$", **{
     "x-pattern-problem": "must be a phone number like +15035550142 or 503-555-0142"})
 
 
+def named(name: str, schema: dict) -> dict:
+    """``schema`` published once, as ``components/schemas/<name>``, and referred to by name
+    wherever it is used (response schemas: requests keep their own limits inline)."""
+    return {**schema, "x-schema-name": name}
+
+
 # Response schemas only (requests spell "absent" by leaving a field out or sending null).
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -182,5 +188,6 @@ def page_of(item: dict) -> dict:
     return obj({"items": {"type": "array", "items": item}, "next_cursor": NULLABLE_STRING})
 
 # The tokens of a new session (sign-in, refresh, kiosk sign-in).
-TOKENS = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-              "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN})
+TOKENS = named("Tokens", obj(
+    {"access_token": string(), "refresh_token": string(), "token_type": string(),
+     "expires_in": {"type": "integer"}}, {"mfa_enrollment_required": BOOLEAN}))
