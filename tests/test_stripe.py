@@ -402,3 +402,26 @@ def test_the_settlement_jobs_role_allows_every_call_it_makes(template, api, fami
     assert settlement.reconcile() == {"captured": 1, "refunds_settled": 1, "still_pending": 0}
     policy = _policy_of(template, "SettleCardPayments")
     assert calls and sorted({c for c in calls if not _allowed(policy, *c)}) == []
+
+
+def test_keys_come_from_secrets_manager_once_and_a_placeholder_is_a_503(api, family, fake,
+                                                                        monkeypatch):
+    """In AWS the key is read from Secrets Manager on first use and kept; the stack's
+    placeholder answers 503 (nothing recorded) and is read again once the operator put it."""
+    from chalicelib.core import aws
+    from chalicelib.payments import stripe_processor
+
+    _, token = family
+    secrets = aws.client("secretsmanager")
+    arn = secrets.create_secret(Name="kinlink-test/stripe-secret-key",
+                                SecretString="not set yet: aws secretsmanager ...")["ARN"]
+    use_stripe(monkeypatch, fake.url, STRIPE_SECRET_KEY="", STRIPE_SECRET_KEY_ARN=arn)
+    stripe_processor._secret.cache_clear()
+    waiting = pay(api, token)
+    assert (waiting.status_code, waiting.json["code"]) == (503, "processor_unavailable")
+    assert list(Deposit.scan()) == [] and fake.intents == {}
+    secrets.put_secret_value(SecretId=arn, SecretString=API_KEY)
+    processors.use_processor(None)
+    assert pay(api, token).status_code == 201 and pay(api, token).status_code == 201
+    # The placeholder was dropped from the cache (which clears its counts): one read since.
+    assert stripe_processor._secret.cache_info().misses == 1, "the key is read once"
