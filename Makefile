@@ -15,7 +15,7 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES)
 	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
-.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench audit walkthrough onboard-demo clean \
+.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench scale-doc audit walkthrough onboard-demo clean \
 	fake-stripe stripe-walkthrough
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -67,6 +67,10 @@ package: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# docs/scale.md from the code's own AWS calls, scaled to issue 13's volumes (bench/scale_model.py).
+scale-doc: $(STAMP)
+	$(BIN)/python -m bench.scale_model --write
 
 clean:
 	rm -rf build

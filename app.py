@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib import accounts, config
+from chalicelib import accounts, config, payments as money
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
@@ -13,9 +13,9 @@ from chalicelib.contacts import routes as contacts
 from chalicelib.core import delivery, housekeeping
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
+from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
-from chalicelib.payments import settle_card_payments as settle_payments
 from chalicelib.messaging import routes as messaging
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
@@ -33,6 +33,7 @@ app.register_blueprint(password.bp)
 app.register_blueprint(invitations.bp)
 app.register_blueprint(account_security.bp)
 app.register_blueprint(facilities.bp)
+app.register_blueprint(facility_admin.bp)
 app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
@@ -52,10 +53,16 @@ def send_password_reminders(event):
     return accounts.send_due_reminders().sent
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def roll_up_house_accounts(event):
+    """Sum each day's house accounts (every facility's) into the operator's house totals."""
+    return [record.day for record in money.roll_up_house_accounts()]
+
+
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def settle_card_payments(event):
     """Retry the card captures and refunds still pending at the processor."""
-    return settle_payments()
+    return money.settle_card_payments()
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event

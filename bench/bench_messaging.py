@@ -86,14 +86,14 @@ def _family_account() -> str:
     return "acc_bench_msg"
 
 
-def _approved_contact(account_id: str, inmate_id: str) -> str:
+def _approved_contact(account_id: str, inmate_id: str, contact_id: str | None = None) -> str:
     from chalicelib.facilities.store import Inmate
     from chalicelib.contacts import states as contact_states
     from chalicelib.contacts.store import Contact
     from chalicelib.core.audit import review_key
 
     inmate = Inmate.get(inmate_id)
-    contact_id = f"con_bench_{inmate_id}"
+    contact_id = contact_id or f"con_bench_{inmate_id}"
     Contact(contact_id, account_id=account_id, inmate_id=inmate_id,
             facility_id=inmate.facility_id, status=contact_states.CONTACT_APPROVED,
             review_key=review_key(inmate.facility_id, contact_states.CONTACT_APPROVED),

@@ -32,10 +32,14 @@ class SerialMotoServer(ThreadedMotoServer):
 
     _failure: BaseException | None = None
 
+    def application(self):
+        """The WSGI app served (the conflict benchmark wraps it: bench/conflicts.py)."""
+        return one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+
     def _server_entry(self) -> None:
         from moto.server import MotoRequestHandler
 
-        app = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+        app = self.application()
         try:
             self._server = make_server(self._ip_address, self._port, app, True,
                                        request_handler=MotoRequestHandler)

@@ -8,10 +8,13 @@ package of sources only is compiled on every cold start.  This rewrites the zip:
   the same Python version as the template's Lambda runtime (checked: a mismatch is an error);
 * what Lambda never reads left out: test suites shipped inside libraries, wheel bookkeeping
   (`RECORD`, `INSTALLER`, `WHEEL`, licences: `METADATA` stays for `importlib.metadata`),
-  botocore's API models of services this app does not call, and phonenumbers' geocoding,
-  carrier and time-zone data (the app only parses and formats numbers), and every file of
+  botocore's API models of services this app does not call, phonenumbers' geocoding,
+  carrier and time-zone data (the app only parses and formats numbers), every file of
   Swagger UI but the script and stylesheet ``GET /docs`` serves (source maps, other builds:
-  9 of its 11 MB; its licence stays, as the script is handed to browsers).
+  9 of its 11 MB; its licence stays, as the script is handed to browsers), Babel's CLDR data
+  of languages Kinlink does not speak (it keeps ``root``, English and each language whose
+  compiled catalog ``chalicelib/locales/<lang>/LC_MESSAGES/*.mo`` ships), and the catalogs'
+  sources (``.po``, ``.pot``: the runtime reads the ``.mo`` files).
 
 Usage: python scripts/slim_package.py build/package  (prints the sizes before and after).
 """
@@ -40,11 +43,25 @@ SWAGGER_UI_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
 SWAGGER_UI_DIST_INFO = "swagger_ui_bundle_v2-"
 WHEEL_BOOKKEEPING = frozenset({"RECORD", "INSTALLER", "WHEEL", "REQUESTED", "direct_url.json"})
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # reproducible archives
+# CLDR locales always kept: the root every locale inherits from, and the source language.
+BASE_LOCALES = frozenset({"root", "en"})
+CATALOGS = "chalicelib/locales/"
 
 
-def needed(name: str) -> bool:
+def spoken_locales(names: list[str]) -> frozenset[str]:
+    """``root``, English and every language the package has a compiled catalog for."""
+    found = {PurePosixPath(name).parts[2] for name in names
+             if name.startswith(CATALOGS) and name.endswith(".mo")}
+    return BASE_LOCALES | found
+
+
+def needed(name: str, locales: frozenset[str] = BASE_LOCALES) -> bool:
     path = PurePosixPath(name)
     parts = path.parts
+    if parts[:2] == ("babel", "locale-data"):
+        return path.suffix != ".dat" or path.stem in locales
+    if name.startswith(CATALOGS) and path.suffix in (".po", ".pot"):
+        return False
     if UNNEEDED_DIRECTORIES.intersection(parts[:-1]):
         return False
     if parts[0].endswith(".dist-info"):
@@ -82,8 +99,9 @@ def slim(package_dir: Path) -> tuple[tuple[int, int], tuple[int, int]]:
         tree = Path(tmp)
         modes = {}
         with zipfile.ZipFile(archive) as source:
+            locales = spoken_locales(source.namelist())
             for info in source.infolist():
-                if info.is_dir() or not needed(info.filename):
+                if info.is_dir() or not needed(info.filename, locales):
                     continue
                 source.extract(info, tree)
                 modes[info.filename] = info.external_attr

@@ -447,7 +447,8 @@ def kiosks_and_inmates(staff_token: str) -> None:
           "the one-time PIN is used up")
 
 
-def administration(email: str) -> None:
+def administration(email: str) -> str:
+    """Returns the admin's token for the facility steps."""
     token = staff_sign_in(ADMIN)
     found = call("GET", f"/v1/admin/accounts?email={email.upper()}", token=token).json["items"]
     check(len(found) == 1 and found[0]["email"] == email, "an admin finds an account by email")
@@ -469,6 +470,60 @@ def administration(email: str) -> None:
                    token=token)
     check(removal.status == 403 and removal.json["code"] == "mfa_required_for_role",
           "an admin cannot turn its own TOTP off")
+    return token
+
+
+def facility_operations(token: str) -> None:
+    """An admin opens a facility through the API: create, rules, roster; anyone reads its
+    policies."""
+    facility_id = f"walk-{RUN}"
+    base = f"/v1/admin/facilities/{facility_id}"
+    created = call("POST", "/v1/admin/facilities", {
+        "facility_id": facility_id, "name": "Walkthrough County Jail", "state": "TX",
+        "timezone": "America/Chicago", "kind": "jail", "average_daily_population": 75},
+        token=token)
+    check(created.status == 201 and created.json["size_tier"] == "very_small_jail",
+          "an admin creates a facility; its size tier follows from kind and population")
+    rules = {"stamp_price_cents": 35, "processor_cost": {"percent": 2.9, "fixed_cents": 30},
+             "fee_tiers": [{"up_to_cents": 5000, "fee_cents": 33}],
+             "watch_words": {"en": ["escape"], "es": ["fuga"]},
+             "rejection_reasons": [{"code": "safety", "en": "Threatens safety",
+                                    "es": "Amenaza la seguridad"}],
+             "calls_paid_by": "family", "call_rate_cents_per_minute": 14, "call_max_minutes": 20}
+    illegal = call("PUT", f"{base}/rules", {**rules, "phone_fee_tiers": [
+        {"up_to_cents": 5000, "fee_cents": 100}]}, token=token)
+    check(illegal.status == 422 and illegal.json["rule"] == "phone_fee_tiers[0].fee_cents",
+          "a fee on phone accounts is refused by name (rule_not_allowed)")
+    too_dear = call("PUT", f"{base}/rules", {**rules, "call_rate_cents_per_minute": 16},
+                    token=token)
+    check(too_dear.status == 422 and too_dear.json["rule"] == "call_rate_cents_per_minute",
+          "a call rate above the tier's legal cap is refused")
+    check(call("PUT", f"{base}/rules", rules, token=token).status == 200, "the rules are put")
+    csv_headers = {"Content-Type": "text/csv"}
+    bad = call("PUT", f"{base}/roster", token=token, headers=csv_headers,
+               raw=b"inmate_number,first_name,last_name,status,housing_unit\nW1,,Doe,in_custody,\n")
+    check(bad.status == 422 and bad.json["errors"][0]["row"] == 1, "a bad row names itself")
+    rows = "".join(f"W{n},Pat,Doe{n},in_custody,D-{n}\n" for n in range(10))
+    imported = call("PUT", f"{base}/roster", token=token, headers=csv_headers,
+                    raw=("inmate_number,first_name,last_name,status,housing_unit\n" + rows).encode())
+    check(imported.status == 202, "the roster CSV is imported", imported.json)
+    status = call("GET", f"{base}/roster/imports/{imported.json['import_id']}", token=token)
+    check(status.json["status"] == "applied" and status.json["counts"]["admitted"] == 10,
+          "the import is applied as one generation", status.json)
+    fewer = "".join(f"W{n},Pat,Doe{n},in_custody,D-{n}\n" for n in range(8))
+    guarded = call("PUT", f"{base}/roster", token=token, headers=csv_headers,
+                   raw=("inmate_number,first_name,last_name,status,housing_unit\n" + fewer).encode())
+    check(guarded.status == 422 and guarded.json["code"] == "mass_release_suspected",
+          "releasing 2 of 10 needs ?confirm_releases=2")
+    policies = call("GET", f"/v1/facilities/{facility_id}/policies",
+                    headers={"Accept-Language": "es"})
+    rate = policies.json["rates"][0]
+    check(policies.status == 200 and rate["legal_cap_cents_per_minute"] == 15
+          and policies.json["rejection_reasons"][0]["text"] == "Amenaza la seguridad",
+          "anyone reads its policies, in Spanish, with the legal cap beside the rate")
+    reasons = call("GET", f"/v1/staff/rejection-reasons?facility_id={facility_id}", token=token)
+    check(reasons.status == 200 and reasons.json["items"][0]["code"] == "safety",
+          "staff (here an admin naming the facility) read the rejection reasons")
 
 
 def invitation_token(address: str) -> str:
@@ -540,6 +595,6 @@ if __name__ == "__main__":
     two_factor()
     account_settings()
     kiosks_and_inmates(money_and_messages())
-    administration(f"money.{RUN}@example.com")
+    facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
     print(f"\n{checks} checks passed against {API}")

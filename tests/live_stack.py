@@ -47,12 +47,12 @@ def forget_aws_connections() -> None:
 
 
 @contextlib.contextmanager
-def running_stack() -> Iterator[str]:
-    """Yield the base URL of the app, served over empty tables on a fresh emulator."""
+def running_stack(emulator: type[SerialMotoServer] = SerialMotoServer) -> Iterator[str]:
+    """Yield the base URL of the app, served over empty tables on a fresh ``emulator``."""
     saved_env = {name: os.environ.get(name) for name in RESTORED_ENVIRONMENT}
     saved_class = app.__class__
     moto_port, app_port = free_port(), free_port()
-    moto = SerialMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto = emulator(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     base_url = f"http://127.0.0.1:{app_port}"
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
@@ -88,12 +88,12 @@ def running_stack() -> Iterator[str]:
 
 
 def post_json(base_url: str, path: str, body: dict,
-              headers: dict[str, str] | None = None) -> tuple[int, dict]:
+              headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, dict]:
     request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json", **(headers or {})},
                                      method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")

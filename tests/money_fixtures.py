@@ -31,9 +31,9 @@ def facilities(api):
     admit("inm_B2001", OTHER_FACILITY_ID, "B2001", "Dana Lee")
 
 
-def admit(inmate_id: str, facility_id: str, number: str, name: str, rules: dict | None = None):
+def admit(inmate_id: str, facility_id: str, number: str, name: str):
     Inmate(inmate_id, facility_id=facility_id, inmate_number=number, full_name=name,
-           search_key=search_key(name), facility_rules=rules or DEMO_RULES).save()
+           search_key=search_key(name)).save()
 
 
 def staff_token(api, facility_id: str) -> str:

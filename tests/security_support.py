@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 
 from chalicelib.core import aws
 from chalicelib.core.store import MODELS
-from chalicelib.facilities.seed import DEMO_RULES
 from tests.conftest import STRONG_PASSWORD
-from tests.messaging_support import DEMO_FACILITY_ID, ELENA, MARCUS, World
+from tests.messaging_support import DEMO_FACILITY_ID, ELENA, MARCUS, World, set_rules
 from tests.money_fixtures import admit, deposit_body, post_deposit
 
 ROLES = ("anonymous", "owner", "other_family", "staff", "other_staff", "admin", "inmate",
          "other_inmate")
-FLAGGED_INMATE = "inm_A1009"  # an inmate whose rules flag the first deposit of a sender
+FLAGGED_INMATE = "inm_A1009"  # the second inmate the owner pays, under a threshold of one
 
 
 @dataclass
@@ -44,8 +43,8 @@ def build_cast(world: World) -> Cast:
     assert world.decide(delivered, "approve").status_code == 200
     deposit = post_deposit(api, owner.token)
     assert deposit.status_code == 201, deposit.json
-    admit(FLAGGED_INMATE, DEMO_FACILITY_ID, "A1009", "Flag Person",
-          {**DEMO_RULES, "flag_sender_distinct_inmates_per_day": 1})
+    admit(FLAGGED_INMATE, DEMO_FACILITY_ID, "A1009", "Flag Person")
+    set_rules(flag_sender_distinct_inmates_per_day=1)  # flags the owner's second inmate today
     assert post_deposit(api, owner.token, deposit_body(FLAGGED_INMATE)).status_code == 201
     [flag] = api.get("/v1/staff/flags", token=world.staff).json["items"]
     kiosk = api.post("/v1/staff/kiosks", {"label": "Matrix tablet"}, token=world.staff)

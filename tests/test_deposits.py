@@ -21,7 +21,7 @@ QUOTE = "/v1/deposits/quote?inmate_id=inm_A1001&account={account}&amount_cents={
 
 def test_quote_shows_the_fee_from_the_facility_schedule(api, family):
     _, token = family
-    for amount, fee in [(100, 295), (2000, 295), (2001, 495), (10000, 495), (30000, 995)]:
+    for amount, fee in [(100, 30), (2000, 30), (2001, 90), (10000, 90), (30000, 620)]:
         response = api.get(QUOTE.format(account="trust", amount=amount), token=token)
         assert response.status_code == 200
         assert response.json == {"amount_cents": amount, "fee_cents": fee,
@@ -62,7 +62,7 @@ def test_deposit_sends_a_receipt_and_records_activity(api, family):
     email, token = family
     deposit_id = post_deposit(api, token).json["deposit_id"]
     [receipt] = [m for m in sent_emails(email) if "Receipt" in m.subject]
-    assert "$20.00" in receipt.body and "$2.95" in receipt.body and deposit_id in receipt.body
+    assert "$20.00" in receipt.body and "$0.30" in receipt.body and deposit_id in receipt.body
     assert "Marcus Johnson" in receipt.body
     account_id = api.get("/v1/account", token=token).json["account_id"]
     types = [item["type"] for item in newest_first(account_id, 20, None)["items"]]
@@ -150,7 +150,7 @@ def test_limits_per_deposit_and_per_sender_per_day(api, family, card):
     assert over.status_code == 422 and over.json["code"] == "limit_exceeded"
     assert "$1,000.00" in over.json["detail"]
     assert post_deposit(api, token, deposit_body(amount_cents=10000)).status_code == 201
-    assert card.net_cents() == 3 * (30000 + 995) + 10000 + 495
+    assert card.net_cents() == 3 * (30000 + 620) + 10000 + 90
     clock.advance(24 * 3600)
     assert post_deposit(api, log_in(api, email), deposit_body(amount_cents=30000)).status_code == 201
 

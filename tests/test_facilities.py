@@ -14,7 +14,7 @@ def test_facility_directory_is_public_and_publishes_fees_and_limits(api, facilit
     assert demo["stamp_price_cents"] == 39
     assert demo["deposit_limits"] == {"min_cents": 100, "max_cents": 30000,
                                       "daily_cap_cents": 100000}
-    assert {"account": "trust", "up_to_cents": 2000, "fee_cents": 295} in demo["fee_schedule"]
+    assert {"account": "trust", "up_to_cents": 2000, "fee_cents": 30} in demo["fee_schedule"]
     assert not [tier for tier in demo["fee_schedule"] if tier["account"] == "phone"]
     assert response.json["next_cursor"] is None
 
@@ -66,7 +66,7 @@ def test_staff_search_only_their_own_facility(api, facilities):
     assert api.get(f"/v1/facilities/{OTHER_FACILITY_ID}/inmates", token=token).status_code == 403
 
 
-def test_inmate_without_a_rules_copy_uses_the_facility_rules(api, family):
+def test_an_inmate_is_charged_by_the_rules_of_its_facility(api, family):
     from chalicelib.facilities.store import Inmate
 
     _, token = family

@@ -14,7 +14,7 @@ RULES = MoneyRules.from_map(DEMO_RULES)
 
 def test_fee_is_the_flat_fee_of_the_first_covering_tier():
     assert [RULES.fee_cents("trust", a) for a in (100, 2000, 2001, 10000, 10001, 30000)] == [
-        295, 295, 495, 495, 795, 995]
+        30, 30, 90, 90, 325, 620]
     assert RULES.fee_cents("phone", 30000) == 0
     assert MoneyRules.from_map({}).fee_cents("trust", 500) == 0
 

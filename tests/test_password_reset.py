@@ -347,7 +347,7 @@ class FailingNotifier:
     def email(self, to, template, **context):
         return False
 
-    def sms(self, phone, text):
+    def sms(self, phone, template, **context):
         return False
 
 

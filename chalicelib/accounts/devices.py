@@ -85,6 +85,6 @@ def note_sign_in(account: Account, client: Client, remembered: bool) -> bool:
     if not added or mfa_store.known_device_count(account.account_id, at_most=2) < 2:
         return False  # lost a race with the same device, or this is the account's first device
     activity.record(account.account_id, "new_device_login", client, device=device_label)
-    notifier().email(account.email, "new_sign_in", full_name=account.full_name, time=now,
-                     ip=client.ip, device=device_label)
+    notifier().email(account.email, "new_sign_in", language=account.language,
+                     full_name=account.full_name, time=now, ip=client.ip, device=device_label)
     return True

@@ -40,12 +40,12 @@ def request_change(account_id: str, new_email: str, current_password: str,
                              errors=[{"field": "new_email", "problem": "is the current email"}])
     issued = codes.issue(EMAIL_CHANGE, _code_owner(account_id, new_email), account_id=account_id)
     account.update(actions=[store.Account.pending_email.set(new_email)])
-    if not notifier().email(new_email, "email_change_code", full_name=account.full_name,
-                            code=issued.code,
+    if not notifier().email(new_email, "email_change_code", language=account.language,
+                            full_name=account.full_name, code=issued.code,
                             minutes=get_settings().verification_code_seconds // 60):
         codes.withdraw(EMAIL_CHANGE, _code_owner(account_id, new_email), issued)
-    notifier().email(account.email, "email_change_requested", full_name=account.full_name,
-                     new_email=new_email)
+    notifier().email(account.email, "email_change_requested", language=account.language,
+                     full_name=account.full_name, new_email=new_email)
     activity.record(account_id, "email_change_requested", client)
 
 
@@ -70,8 +70,8 @@ def confirm_change(account_id: str, code: str, client: Client) -> None:
         if failed_conditions(error):  # the code was used, or another address asked for, meanwhile
             raise InvalidOrExpiredCode() from None
         raise
-    notifier().email(old_email, "email_changed", full_name=account.full_name,
-                     new_email=new_email, changed_at=clock.iso())
+    notifier().email(old_email, "email_changed", language=account.language,
+                     full_name=account.full_name, new_email=new_email, changed_at=clock.iso())
     log_event("email_changed", account_id=account_id)
 
 

@@ -105,7 +105,9 @@ def invite(email: str, full_name: str, facility_id: str, facility_name: str, cli
     seconds = get_settings().staff_invitation_seconds
     issued = codes.issue(INVITATION, account.account_id, account_id=None,  # a link, no code
                          with_token=True, ttl_seconds=seconds)
-    sent = notifier().email(account.email, "staff_invitation", full_name=full_name,
+    # The admin's language is not the new staff member's: theirs if chosen, else English.
+    sent = notifier().email(account.email, "staff_invitation", language=account.language,
+                            requester=False, full_name=full_name,
                             facility_name=facility_name, link=invitation_link(issued.token),
                             hours=seconds // 3600)
     if not sent:

@@ -148,7 +148,8 @@ def _new_recovery_codes(account_id: str) -> list[str]:
 
 
 def _tell_owner(account: Account, template: str) -> None:
-    notifier().email(account.email, template, full_name=account.full_name, changed_at=clock.iso())
+    notifier().email(account.email, template, language=account.language,
+                     full_name=account.full_name, changed_at=clock.iso())
 
 
 # --- state ---------------------------------------------------------------------------------

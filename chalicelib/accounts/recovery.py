@@ -66,13 +66,12 @@ def request_reset(email: str, channel: str, client: Client) -> None:
         return
     minutes = get_settings().password_reset_code_seconds // 60
     if by_sms:
-        delivered = notifier().sms(account.phone, (
-            f"Kinlink password reset code: {issued.code}. It expires in {minutes} minutes. "
-            "Kinlink never asks for this code or your password."))
+        delivered = notifier().sms(account.phone, "password_reset", language=account.language,
+                                   code=issued.code, minutes=minutes)
     else:
-        delivered = notifier().email(account.email, "password_reset", full_name=account.full_name,
-                                     code=issued.code, link=reset_link(issued.token),
-                                     minutes=minutes)
+        delivered = notifier().email(account.email, "password_reset", language=account.language,
+                                     full_name=account.full_name, code=issued.code,
+                                     link=reset_link(issued.token), minutes=minutes)
     if not delivered:
         codes.withdraw(PASSWORD_RESET, account.account_id, issued)
     activity.record(account.account_id, "password_reset_requested", client,
@@ -162,8 +161,8 @@ def set_new_password(account: store.Account, password: str, client: Client, *, e
                              password_hash=passwords.hash_password(password),
                              password_changed_at=changed_at,
                              reminder_due_day=reminders.due_day(account, changed_at))
-    notifier().email(account.email, "password_changed", full_name=account.full_name,
-                     changed_at=clock.iso())
+    notifier().email(account.email, "password_changed", language=account.language,
+                     full_name=account.full_name, changed_at=clock.iso())
     log_event(event, account_id=account.account_id)
 
 
@@ -175,7 +174,7 @@ def _acceptable_password(new_password: str, account: store.Account) -> str:
 
 def start_phone_verification(account_id: str, phone: str, current_password: str) -> None:
     phone = service.validated_phone(phone)
-    service.reauthenticate(account_id, current_password)
+    account = service.reauthenticate(account_id, current_password)
     decision = RatePolicy.configured("phone_verification_sends").hit(account_id)
     if not decision.allowed:
         raise RateLimited("Too many codes were sent to confirm a phone. Try again later.",
@@ -183,9 +182,9 @@ def start_phone_verification(account_id: str, phone: str, current_password: str)
                           code="too_many_codes_sent")
     store.account_by_id(account_id).update(actions=[store.Account.pending_phone.set(phone)])
     issued = codes.issue(PHONE_VERIFICATION, account_id, account_id=account_id)
-    delivered = notifier().sms(phone, (
-        f"Kinlink code to confirm this phone: {issued.code}. It expires in "
-        f"{get_settings().verification_code_seconds // 60} minutes."))
+    delivered = notifier().sms(phone, "phone_verification", language=account.language,
+                               code=issued.code,
+                               minutes=get_settings().verification_code_seconds // 60)
     if not delivered:
         codes.withdraw(PHONE_VERIFICATION, account_id, issued)
 
@@ -197,5 +196,5 @@ def verify_phone(account_id: str, code: str, client: Client) -> None:
             or not store.confirm_pending_phone(account, phone)):
         raise InvalidOrExpiredCode()
     activity.record(account_id, "phone_verified", client)
-    notifier().email(account.email, "phone_changed", full_name=account.full_name, phone=phone,
-                     changed_at=clock.iso())
+    notifier().email(account.email, "phone_changed", language=account.language,
+                     full_name=account.full_name, phone=phone, changed_at=clock.iso())

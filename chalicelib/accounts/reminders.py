@@ -83,9 +83,9 @@ def _remind(account_id: str, bucket: str) -> int:
                                           condition=Account.reminder_due_day == bucket)):
         return 0  # another run claimed it
     changed = _parse(account.password_changed_at)
-    notifier().email(account.email, "password_reminder", full_name=account.full_name,
-                     changed_on=changed.strftime("%Y-%m-%d"),
-                     age_days=(_now() - changed).days)
+    notifier().email(account.email, "password_reminder", language=account.language,
+                     requester=False, full_name=account.full_name,
+                     changed_at=clock.iso(changed.timestamp()), age_days=(_now() - changed).days)
     return 1
 
 

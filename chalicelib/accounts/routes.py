@@ -12,7 +12,7 @@ from chalicelib.web.schema import (BOOLEAN, CODE, PHONE, EMAIL, NULLABLE_STRING,
                                    integer, named, obj, person_name, string)
 
 bp = Blueprint(__name__)
-UNLOCK_PAGE = pages.template(Path(__file__).parent / "pages" / "unlock.html")
+UNLOCK_PAGE = Path(__file__).parent / "pages" / "unlock.html"
 
 STATUS = named("Status", obj({"status": string()}))
 MFA_METHOD = string(enum=["totp", "recovery_code", "email", "sms"])

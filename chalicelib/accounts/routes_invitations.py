@@ -5,20 +5,18 @@ request's language; its script reads the token from the fragment and posts it in
 """
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from chalice import Blueprint
 
 from chalicelib.accounts import invitations
-from chalicelib.core import i18n
 from chalicelib.core.i18n import _
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ApiRequest, Example, endpoint
 from chalicelib.web.schema import PASSWORD, obj, string
 
 bp = Blueprint(__name__)
-ACCEPT_PAGE = pages.template(Path(__file__).parent / "pages" / "accept_invitation.html")
+ACCEPT_PAGE = Path(__file__).parent / "pages" / "accept_invitation.html"
 
 
 @endpoint(bp, "POST", "/v1/auth/invitations/accept",
@@ -40,7 +38,8 @@ def accept_invitation(request: ApiRequest):
 
 
 def _words() -> dict[str, str]:
-    words = {
+    """The page's words in the request's language (the template escapes them)."""
+    return {
         "title": _("Set up your staff account"),
         "intro": _("Choose the password for your new Kinlink staff account. You will set up an "
                    "authenticator app the first time you sign in."),
@@ -63,7 +62,6 @@ def _words() -> dict[str, str]:
         "failed": _("Something went wrong. Please try again."),
         "offline": _("We could not reach Kinlink. Check your connection and try again."),
     }
-    return {"lang": i18n.current(), **{key: html.escape(text) for key, text in words.items()}}
 
 
 @endpoint(bp, "GET", invitations.ACCEPT_PAGE_PATH,

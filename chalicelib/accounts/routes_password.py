@@ -22,7 +22,7 @@ bp = Blueprint(__name__)
 
 STATUS = named("Status", obj({"status": text()}))
 TOKEN = text(1, 512)
-RESET_PAGE = pages.template(Path(__file__).parent / "pages" / "reset_password.html")
+RESET_PAGE = Path(__file__).parent / "pages" / "reset_password.html"
 
 
 @endpoint(bp, "POST", "/v1/auth/password/forgot", summary="Ask for a password reset code",

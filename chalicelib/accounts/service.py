@@ -92,7 +92,8 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None,
         return
     # An invited staff address (unverified until its link is used) is taken, like a verified one.
     if existing is not None and (existing.email_verified or existing.role != "family"):
-        notifier().email(email, "signup_attempt", full_name=existing.full_name)
+        notifier().email(email, "signup_attempt", language=existing.language,
+                         full_name=existing.full_name)
         return
     account = existing or _new_unverified_account(email, full_name, phone, password_hash, language)
     try:
@@ -102,7 +103,8 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None,
         return
     code = _save_attempt(store.SignupAttempt(account.account_id, password_hash=password_hash,
                                              full_name=full_name, phone=phone, language=language))
-    notifier().email(email, "verify_email", full_name=full_name, code=code)
+    notifier().email(email, "verify_email", language=language, full_name=full_name, code=code,
+                     minutes=get_settings().verification_code_seconds // 60)
 
 
 def _new_unverified_account(email: str, full_name: str, phone: str | None, password_hash: str,

@@ -28,9 +28,9 @@ def send_link(account: store.Account, locked_until: float) -> None:
     seconds = get_settings().unlock_link_seconds
     issued = codes.issue(UNLOCK, account.account_id, account_id=None,  # a link, no code
                          with_token=True, ttl_seconds=seconds)
-    delivered = notifier().email(account.email, "account_locked", full_name=account.full_name,
-                                 link=unlock_link(issued.token), minutes=seconds // 60,
-                                 lock_minutes=max(1, round((locked_until - clock.now()) / 60)))
+    delivered = notifier().email(account.email, "account_locked", language=account.language,
+                                 full_name=account.full_name, link=unlock_link(issued.token),
+                                 minutes=seconds // 60, locked_until=clock.iso(locked_until))
     if not delivered:
         codes.withdraw(UNLOCK, account.account_id, issued)
 

@@ -1,4 +1,5 @@
 """The other end of the notification queue: render each queued email or SMS and send it.
+Each is rendered in the recipient's language, carried by the queued message.
 In AWS the worker Lambda hands batches to ``deliver_records`` (failures go back to SQS, then
 the dead-letter queue); under ``make run`` a thread calls ``drain``.  Messages carry one-time
 codes, so nothing here logs a body: only the template name and the outcome.
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from chalicelib.config import get_settings
 from chalicelib.core import aws
 from chalicelib.core.logs import log_event
-from chalicelib.core.notify import queue_url, render_email
+from chalicelib.core.notify import Email, queue_url, render_email, render_sms
 
 # Local and test queues mirror the template's (scripts/cfn_resources.py).
 DEAD_LETTER_SUFFIX = "-dead-letter"
@@ -28,9 +29,10 @@ def deliver(body: str) -> None:
         return
     try:
         if kind == "email":
-            _send_email(message["to"], message["template"], message["context"])
+            _send_email(render_email(message["to"], message["template"], message["context"],
+                                     message.get("language")))
         else:
-            aws.client("sns").publish(PhoneNumber=message["phone"], Message=message["text"])
+            aws.client("sns").publish(PhoneNumber=message["phone"], Message=_sms_text(message))
     except Exception as error:
         log_event(f"{kind}_failed", logging.ERROR, template=message.get("template"),
                   error=type(error).__name__)
@@ -38,8 +40,14 @@ def deliver(body: str) -> None:
     log_event(f"{kind}_sent", template=message.get("template"))
 
 
-def _send_email(to: str, template: str, context: dict[str, str]) -> None:
-    email = render_email(to, template, context)
+def _sms_text(message: dict) -> str:
+    """Rendered in the recipient's language; a message queued before templates (``text``) as is."""
+    if "text" in message:
+        return message["text"]
+    return render_sms(message["template"], message["context"], message.get("language"))
+
+
+def _send_email(email: Email) -> None:
     aws.client("ses").send_email(
         Source=get_settings().email_sender,
         Destination={"ToAddresses": [email.to]},

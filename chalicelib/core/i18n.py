@@ -93,6 +93,11 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return _catalog(current()).ngettext(singular, plural, n) % {"n": n, **params}
 
 
+def plural(singular: str, plural: str, n: int) -> str:
+    """The plural form for ``n``, placeholders left unfilled (Jinja2's i18n extension fills them)."""
+    return _catalog(current()).ngettext(singular, plural, n)
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it now; pass it to ``_`` later."""
     return message

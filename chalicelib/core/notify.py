@@ -1,30 +1,29 @@
-"""Outbound email and SMS behind one small interface: ``notifier().email(to, template, **context)``
-and ``notifier().sms(phone, text)``.
+"""Outbound email and SMS behind one small interface: ``notifier().email(to, template,
+language=..., **context)`` and ``notifier().sms(phone, template, language=..., **context)``.
 
-The notifier only queues (SQS); ``core.delivery`` renders and sends (SES, SNS) out of band, in
-the worker Lambda in AWS, on a background thread under ``make run``.  Each email is a folder
-``templates/email/<name>/`` holding ``subject.txt``, ``body.txt`` and ``body.html`` with
-``$placeholders`` (``string.Template``); HTML values are escaped.  Queueing never raises: a
-failure is logged and reported as ``False`` so the caller can answer as the contract says (a
-sign-up still answers 202 when the queue is down; the code can be re-sent).
+The notifier only queues (SQS) the template's name, its values and the recipient's language;
+``core.delivery`` renders and sends (SES, SNS) out of band, in the worker Lambda in AWS, on a
+background thread under ``make run``.  Each email is one Jinja2 template
+``templates/email/<name>.html`` (subject, HTML and plain text), each SMS one
+``templates/sms/<name>.txt``, their words from the catalogs (``core.rendering``).  Queueing
+never raises: a failure is logged and reported as ``False`` so the caller can answer as the
+contract says (a sign-up still answers 202 when the queue is down; the code can be re-sent).
 """
 from __future__ import annotations
 
 import functools
-import html
 import json
 import logging
 import os
-import string
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from chalicelib.config import get_settings
-from chalicelib.core import aws
+from chalicelib.core import aws, i18n, rendering
 from chalicelib.core.logs import log_event
 
-TEMPLATES = Path(__file__).parent / "templates" / "email"
+EMAILS = rendering.TEMPLATES / "email"
+SMS = rendering.TEMPLATES / "sms"
 
 
 @dataclass(frozen=True)
@@ -35,20 +34,36 @@ class Email:
     html: str
 
 
-def render_email(to: str, template: str, context: dict[str, object]) -> Email:
-    folder = TEMPLATES / template
-    plain = {key: str(value) for key, value in context.items()}
-    escaped = {key: html.escape(value) for key, value in plain.items()}
+def render_email(to: str, template: str, context: dict[str, object],
+                 language: str | None = None) -> Email:
+    """The email in ``language`` (the recipient's; English when None)."""
+    name = f"{template}.html"
+    with i18n.using(language) as spoken:
+        values = {**context, "language": spoken}
+        return Email(
+            to=to,
+            subject=rendering.render_block(EMAILS, name, "subject", values),
+            text=rendering.render(EMAILS, name, False, values).strip() + "\n",
+            html=rendering.render(EMAILS, name, True, values),
+        )
 
-    def fill(name: str, values: dict[str, str]) -> str:
-        return string.Template((folder / name).read_text(encoding="utf-8")).substitute(values)
 
-    return Email(
-        to=to,
-        subject=fill("subject.txt", plain).strip(),
-        text=fill("body.txt", plain),
-        html=fill("body.html", escaped),
-    )
+def render_sms(template: str, context: dict[str, object], language: str | None = None) -> str:
+    with i18n.using(language):
+        return rendering.one_line(rendering.render(SMS, f"{template}.txt", False, context))
+
+
+def recipient_language(chosen: str | None, requester: bool) -> str:
+    """Who reads decides (api.md "Languages"): the recipient's account language, else the
+    language of the request that caused the message when the recipient made it, else English
+    (staff deciding a family's message speak their own language, not the family's)."""
+    return i18n.supported(chosen) or (i18n.current() if requester else i18n.DEFAULT_LANGUAGE)
+
+
+def _values(context: dict[str, object]) -> dict[str, object]:
+    """What the queue carries: JSON scalars as they are (amounts stay numbers), the rest as text."""
+    return {key: value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+            for key, value in context.items()}
 
 
 def queue_url() -> str:
@@ -62,9 +77,11 @@ def _queue_url(name: str, endpoint: str | None) -> str:
 
 
 class Notifier(Protocol):
-    def email(self, to: str, template: str, **context: object) -> bool: ...
+    def email(self, to: str, template: str, *, language: str | None = None,
+              requester: bool = True, **context: object) -> bool: ...
 
-    def sms(self, phone: str, text: str) -> bool: ...
+    def sms(self, phone: str, template: str, *, language: str | None = None,
+            requester: bool = True, **context: object) -> bool: ...
 
 
 class QueuedNotifier:
@@ -73,15 +90,21 @@ class QueuedNotifier:
     The request only pays for one SQS ``SendMessage``, whoever the recipient is, so how long a
     request takes says nothing about whether anything was sent (api.md: forgot, reset and
     verify answer in the same time for registered and unknown addresses).  ``True`` means
-    queued; a failed enqueue is logged and answered ``False``, never raised."""
+    queued; a failed enqueue is logged and answered ``False``, never raised.  ``language`` is
+    the recipient's account language (None: not chosen); ``requester`` says whether the
+    recipient is the person whose request causes the message (``recipient_language``)."""
 
-    def email(self, to: str, template: str, **context: object) -> bool:
+    def email(self, to: str, template: str, *, language: str | None = None,
+              requester: bool = True, **context: object) -> bool:
         return self._enqueue({"kind": "email", "to": to, "template": template,
-                              "context": {key: str(value) for key, value in context.items()}},
-                             template=template)
+                              "language": recipient_language(language, requester),
+                              "context": _values(context)}, template=template)
 
-    def sms(self, phone: str, text: str) -> bool:
-        return self._enqueue({"kind": "sms", "phone": phone, "text": text})
+    def sms(self, phone: str, template: str, *, language: str | None = None,
+            requester: bool = True, **context: object) -> bool:
+        return self._enqueue({"kind": "sms", "phone": phone, "template": template,
+                              "language": recipient_language(language, requester),
+                              "context": _values(context)}, template=template)
 
     @staticmethod
     def _enqueue(message: dict, **log_fields: str) -> bool:

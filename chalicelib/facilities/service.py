@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.core.errors import Forbidden, InvalidRequest, NotFound
+from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chalicelib.core.i18n import _
 from chalicelib.core.identity import Principal
-from chalicelib.core.store import decode_cursor, page
-from chalicelib.facilities import store
+from chalicelib.core.store import decode_cursor, encode_cursor, page
+from chalicelib.facilities import roster, store
 from chalicelib.facilities.rules import MoneyRules
 
 
@@ -22,7 +23,7 @@ def list_facilities(limit: int, cursor: str | None) -> dict:
 
 def render_facility(facility: store.Facility) -> dict:
     return {"facility_id": facility.facility_id, "name": facility.name, "state": facility.state,
-            "stamp_price_cents": int(facility.stamp_price_cents),
+            "stamp_price_cents": int(facility.stamp_price_cents or 0),
             **MoneyRules.from_map(facility.rules.as_dict()).published()}
 
 
@@ -32,7 +33,8 @@ def search_inmates(principal: Principal, facility_id: str, query: str, limit: in
     prefix, last name first as rosters list people ("johnson m", "Johnson, Marcus")."""
     if principal.role == "staff" and principal.facility_id != facility_id:
         raise Forbidden("Staff can search only their own facility.")
-    if store.facility(facility_id) is None:
+    facility = store.facility(facility_id)
+    if facility is None:
         raise NotFound("No such facility.")
     scope = f"inmates:{facility_id}:{query}"
     decoded = decode_cursor(cursor, scope)
@@ -40,7 +42,10 @@ def search_inmates(principal: Principal, facility_id: str, query: str, limit: in
         results = store.inmates_by_number(facility_id, query.strip().upper(), limit, decoded)
     else:
         results = store.inmates_by_name(facility_id, name_key(query), limit, decoded)
-    return page(results, scope, render_inmate)
+    # People released by the current roster generation are read and left out: a page may hold
+    # fewer than ``limit`` (those released since the previous import, at most).
+    items = [render_inmate(inmate) for inmate in results if roster.held(inmate, facility)]
+    return {"items": items, "next_cursor": encode_cursor(results.last_evaluated_key, scope)}
 
 
 def name_key(text: str) -> str:
@@ -67,9 +72,27 @@ def render_inmate(inmate: store.Inmate) -> dict:
             "inmate_number": inmate.inmate_number, "facility_id": inmate.facility_id}
 
 
-def money_rules_of(inmate: store.Inmate) -> MoneyRules:
-    """The inmate's copy of the facility rules (one read already paid for), else the facility."""
-    if inmate.facility_rules is not None:
-        return MoneyRules.from_map(inmate.facility_rules.as_dict())
-    facility = store.facility(inmate.facility_id)
+def money_rules_of(facility: store.Facility | None) -> MoneyRules:
+    """The money part of the facility's rules (its defaults when there is no facility)."""
     return MoneyRules.from_map(facility.rules.as_dict() if facility else {})
+
+
+def rules_unchanged(facility: store.Facility):
+    """The condition that ``facility``'s rules are still those read: a deposit or purchase adds
+    it to its transaction (``condition_check``), so it never charges by rules changed meanwhile."""
+    version = int(facility.rules_version or 0)
+    attribute = store.Facility.rules_version
+    return attribute.does_not_exist() | (attribute == version) if version == 0 \
+        else attribute == version
+
+
+def rules_changed() -> Conflict:
+    return Conflict(_("The facility's fees or prices changed a moment ago. Nothing was "
+                      "charged; check the new amounts and try again."), code="rules_changed")
+
+
+def time_zone_of(facility_id: str) -> str | None:
+    """The facility's IANA time zone (``timezone``, api.md v2), None while it has none: the
+    zone its notices give times in."""
+    found = store.facility(facility_id)
+    return found.timezone if found else None

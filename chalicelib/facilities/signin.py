@@ -17,7 +17,7 @@ from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import condition_failed
-from chalicelib.facilities import kiosks
+from chalicelib.facilities import kiosks, roster
 from chalicelib.facilities import store as facilities
 
 INMATE_ROLE = "inmate"
@@ -144,6 +144,10 @@ def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> di
         log_event("kiosk_paused", kiosk_id=kiosk.kiosk_id, facility_id=facility_id)
         raise KioskPaused(decision.retry_after_seconds)
     inmate = facilities.inmate_by_number(facility_id, inmate_number)
+    if inmate is not None:
+        facility = facilities.facility(facility_id)
+        if facility is None or not roster.held(inmate, facility):
+            inmate = None  # released: signs in no more, and is told nothing else
     matches, needs_rehash = accounts.verify_password(pin, inmate.pin_hash if inmate else None)
     if not (matches and re.fullmatch(PIN_PATTERN, pin)):
         attempt_failed(reservation)
@@ -222,6 +226,16 @@ def issue_one_time_pin(facility_id: str, inmate_id: str, by: Principal) -> dict:
     log_event("inmate_one_time_pin_issued", inmate_id=inmate_id, facility_id=facility_id,
               by=by.account_id, by_role=by.role)
     return {"pin": pin}
+
+
+def set_pin(inmate_id: str, pin: str) -> None:
+    """Give an inmate a known PIN (the demo seed: its PIN is configuration)."""
+    if not re.fullmatch(PIN_PATTERN, pin):
+        raise ValueError("a PIN has 6 to 12 digits")
+    facilities.Inmate(inmate_id).update(
+        actions=[facilities.Inmate.pin_hash.set(accounts.hash_password(pin)),
+                 facilities.Inmate.pin_change_required.set(False)],
+        condition=facilities.Inmate.inmate_id.exists())
 
 
 def revoke_sessions(facility_id: str, inmate_id: str, by: Principal) -> None:

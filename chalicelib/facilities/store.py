@@ -1,18 +1,19 @@
-"""DynamoDB tables of facilities, inmates, kiosks and call platform keys.
-Every list is a Query on an index.  Each inmate carries ``facility_rules``, a copy of its
-facility's rules, so a deposit quote costs one read and agrees with the deposit (changing a
-facility's rules must rewrite the copies; no endpoint does that yet).
-Why: docs/decisions/tables.md
+"""DynamoDB tables of facilities, inmates, kiosks, roster imports and call platform keys.
+Every list is a Query on an index.  Rules live on the facility item only (``rules``, with
+``rules_version`` bumped by each change); readers read the facility.  Who is held is decided by
+the facility's current roster generation (``roster.py``).
+Why: docs/decisions/tables.md, docs/decisions/facility-operations.md
 """
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
+                                 NumberSetAttribute, UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.store import BaseMeta, TableName, get_or_none, register
 
-LISTED = "listed"
+LISTED, UNLISTED = "listed", "unlisted"
 
 
 class FacilityDirectory(GlobalSecondaryIndex):
@@ -34,12 +35,25 @@ class Facility(Model):
     facility_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     state = UnicodeAttribute()
-    stamp_price_cents = NumberAttribute()
-    # Rules the facility publishes (deposit limits, fee tiers, review settings); each
-    # capability reads its own part.
+    timezone = UnicodeAttribute(null=True)  # IANA zone
+    kind = UnicodeAttribute(null=True)  # jail | prison (caps.KINDS)
+    average_daily_population = NumberAttribute(null=True)
+    # Written with ``rules`` (the FacilityRules document) in the same update; None until then.
+    stamp_price_cents = NumberAttribute(null=True)
+    # The FacilityRules document (rulebook.py); each capability reads its own part.
     rules = MapAttribute(default=dict)
+    rules_version = NumberAttribute(default=0)  # bumped by every rules change
+    # Listed in the public directory once it has rules (``UNLISTED`` until then).
     directory = UnicodeAttribute(default=LISTED)
     by_directory = FacilityDirectory()
+    # The roster (roster.py): the generation readers see, the counter new imports draw from,
+    # the running import's lease, and generations of imports that never finished.
+    roster_generation = NumberAttribute(default=0)
+    roster_next_generation = NumberAttribute(default=0)
+    roster_lock_import_id = UnicodeAttribute(null=True)
+    roster_lock_until = NumberAttribute(null=True)  # epoch seconds
+    roster_lock_generation = NumberAttribute(null=True)
+    roster_abandoned = NumberSetAttribute(null=True)
 
 
 class InmatesByFacility(GlobalSecondaryIndex):
@@ -79,9 +93,11 @@ class Inmate(Model):
     pin_change_required = BooleanAttribute(default=False)
     # Bumped to end every kiosk session of the inmate at once (staff revoke, PIN reset).
     session_epoch = NumberAttribute(default=0)
-    # Copy of the facility's rules (see the module docstring); None on inmates admitted by code
-    # that did not copy them, in which case readers fall back to the facility item.
-    facility_rules = MapAttribute(null=True)
+    housing_unit = UnicodeAttribute(null=True)
+    # Roster generations that admitted / released the person (roster.held); both empty on
+    # people admitted before rosters existed, who count as held.
+    admitted_in = NumberSetAttribute(null=True)
+    released_in = NumberSetAttribute(null=True)
     by_facility_search = InmatesByFacility()
     by_facility_number = InmatesByNumber()
 
@@ -138,8 +154,39 @@ class PlatformKey(Model):
     by_facility = PlatformKeysByFacility()
 
 
-def facility(facility_id: str) -> Facility | None:
-    return get_or_none(Facility, facility_id, consistent=False)
+@register
+class RosterManifest(Model):
+    """Who a roster generation holds: one line per person (number, id, names, housing unit,
+    tab-separated; names hold no control characters), in parts of ``roster.MANIFEST_PART``
+    lines (an item holds at most 400 KB)."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("roster-manifests")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True)  # "<generation, 10 digits>#<part, 4 digits>"
+    entries = UnicodeAttribute()  # newline-separated lines
+
+
+@register
+class RosterImport(Model):
+    """One roster import: status ``applying`` → ``applied`` | ``failed``, with its counts."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("roster-imports")
+
+    import_id = UnicodeAttribute(hash_key=True)
+    facility_id = UnicodeAttribute()
+    generation = NumberAttribute()
+    status = UnicodeAttribute()
+    counts = MapAttribute(default=dict)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+
+
+def facility(facility_id: str, consistent: bool = False) -> Facility | None:
+    return get_or_none(Facility, facility_id, consistent=consistent)
 
 
 def inmate(inmate_id: str, consistent: bool = False) -> Inmate | None:

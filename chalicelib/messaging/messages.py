@@ -7,7 +7,7 @@ from chalicelib import facilities
 from chalicelib.accounts import new_activity_event
 from chalicelib.contacts import (CONTACT_APPROVED, AlreadyDecided, Contact, contact_by_id,
                                  contact_not_found)
-from chalicelib.core import audit, clock, secrets
+from chalicelib.core import audit, clock, i18n, secrets
 from chalicelib.core.errors import (Forbidden, InvalidRequest, NotFound, PaymentRequired,
                                     ServiceUnavailable)
 from chalicelib.core.idempotency import Attempt, StoredResponse
@@ -156,20 +156,23 @@ def decide(principal: Principal, message_id: str, decision: str, reason: str | N
            note: str | None) -> dict:
     message = _facility_message(principal, message_id)
     to_status = states.MESSAGE_DECISIONS[decision]
+    code = texts = None
     if to_status == states.REJECTED:
-        allowed = ReviewRules.from_facility_rules(
-            _rules_of(facilities.facility(message.facility_id))).rejection_reasons
-        if reason not in allowed:
+        rules = _rules_of(facilities.facility(message.facility_id))
+        code = facilities.reason_code(rules, reason)
+        allowed = [known["code"] for known in facilities.rejection_reasons(rules)]
+        if code is None:
             raise InvalidRequest("reason must be one of the facility's rejection reasons.",
                                  code="invalid_rejection_reason", allowed_reasons=list(allowed),
                                  errors=[{"field": "reason",
                                           "problem": "must be one of " + "; ".join(allowed)}])
+        texts = facilities.reason_texts(rules, code)
     if message.status != states.PENDING_REVIEW:
         raise AlreadyDecided(f"This message was already reviewed ({message.status}).")
     entry = audit.entry(f"message#{message_id}", principal, decision, message.status, to_status,
                         reason=reason, note=note, watch_words=list(message.watch_words))
     try:
-        store.decide_message(message, to_status, entry)
+        store.decide_message(message, to_status, entry, code, texts)
     except store.StateChanged:
         raise AlreadyDecided("Someone reviewed this message a moment ago.") from None
     decided = store.message(message_id)
@@ -214,7 +217,8 @@ def inmate_open(principal: Principal, message_id: str) -> dict:
 def render_for_family(message: Message) -> dict:
     return {"message_id": message.message_id, "contact_id": message.contact_id,
             "direction": message.direction, "body": message.body, "status": message.status,
-            "rejection_reason": message.rejection_reason, "sent_at": message.sent_at,
+            "rejection_reason": message.reason_in(i18n.current()),
+            "rejection_reason_code": message.rejection_reason_code, "sent_at": message.sent_at,
             "decided_at": message.decided_at, "read_at": message.read_at}
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 
+from chalicelib import facilities
 from chalicelib.accounts import account_by_id
 from chalicelib.core import dependencies
 from chalicelib.core.links import app_link
 from chalicelib.core.logs import log_event
-from chalicelib.core.notify import notifier
+from chalicelib.core.notify import notifier, recipient_language
 from chalicelib.messaging import states
 from chalicelib.messaging.store import Message
 
@@ -36,6 +37,7 @@ def message_decided(message: Message) -> None:
         return
     try:
         account = account_by_id(message.account_id)
+        timezone = facilities.time_zone_of(message.facility_id) if account else None
     except Exception as error:
         # Called after the message's transaction committed: like sending itself, telling the
         # family never fails the request (a 503 would invite a duplicate send).
@@ -46,9 +48,12 @@ def message_decided(message: Message) -> None:
         return
     if account is None or not wants_message_emails(account.preferences):
         return
-    notifier().email(account.email, template, full_name=account.full_name,
-                     inmate_name=message.inmate_name, sent_at=message.sent_at,
-                     reason=message.rejection_reason or "",
+    # The family reads it in their language, whoever decided (staff, an inmate's reply).
+    language = recipient_language(account.language, requester=False)
+    notifier().email(account.email, template, language=language, requester=False,
+                     full_name=account.full_name, inmate_name=message.inmate_name,
+                     sent_at=message.sent_at, timezone=timezone,
+                     reason=message.reason_in(language) or "",
                      link=thread_link(message.contact_id))
 
 

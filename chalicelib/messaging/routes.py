@@ -32,6 +32,7 @@ MESSAGE = named(
             "direction": string(),
             "body": string(),
             "rejection_reason": NULLABLE_STRING,
+            "rejection_reason_code": NULLABLE_STRING,
             "sent_at": string(),
             "decided_at": NULLABLE_STRING,
             "read_at": NULLABLE_STRING,

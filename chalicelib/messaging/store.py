@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
@@ -81,9 +81,18 @@ class Message(Model):
     family_thread_id = UnicodeAttribute(null=True)
     inbox_inmate_id = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
-    rejection_reason = UnicodeAttribute(null=True)
+    rejection_reason = UnicodeAttribute(null=True)  # the reason's English words
+    # The reason's code and its words in every language, as the rules said when it was given.
+    rejection_reason_code = UnicodeAttribute(null=True)
+    rejection_reason_texts = MapAttribute(null=True)
     read_at = UnicodeAttribute(null=True)
     by_family_thread = MessagesByFamilyThread()
+
+    def reason_in(self, language: str) -> str | None:
+        """The rejection's reason in ``language``, else its words as first stored."""
+        texts = self.rejection_reason_texts
+        texts = texts.as_dict() if hasattr(texts, "as_dict") else dict(texts or {})
+        return texts.get(language) or self.rejection_reason
     by_review_queue = MessagesByReviewQueue()
     by_inbox = MessagesByInbox()
 
@@ -160,13 +169,18 @@ def store_sent_message(message: Message, *, expected_balance: int | None,
     return stored[0] if attempt is not None else StoredResponse(201, serialise(response))
 
 
-def decide_message(message: Message, to_status: str, entry: ReviewEntry) -> None:
-    """Move a message out of review; a rejection refunds its stamps in the same transaction."""
+def decide_message(message: Message, to_status: str, entry: ReviewEntry,
+                   reason_code: str | None = None, reason_texts: dict | None = None) -> None:
+    """Move a message out of review; a rejection refunds its stamps in the same transaction and
+    keeps its reason's code and words (``reason_texts``: language -> words)."""
     actions = [Message.status.set(to_status),
                Message.review_key.set(audit.review_key(message.facility_id, to_status)),
                Message.decided_at.set(entry.at)]
     if to_status == states.REJECTED:
-        actions.append(Message.rejection_reason.set(entry.reason))
+        texts = reason_texts or {}
+        actions += [Message.rejection_reason.set(texts.get("en", entry.reason)),
+                    Message.rejection_reason_code.set(reason_code),
+                    Message.rejection_reason_texts.set(texts)]
     elif message.direction == states.TO_INMATE:
         actions.append(Message.inbox_inmate_id.set(message.inmate_id))
     else:

@@ -1,16 +1,20 @@
-"""Recompute every ledger balance from its entries and compare (``make audit``, tests).
-An offline tool: it Scans the small balances table, then Queries each account's entries;
-then lists the card payments still unsettled at the processor (Queries of a sparse index).
+"""Recompute every ledger balance from its entries and compare (``make audit``, tests); check
+that every journal sums to zero and that each closed day of the house roll-up equals the
+entries of that day's house accounts; list the card payments still unsettled at the processor.
+An offline tool: it Scans the small balances table, then Queries each account's entries (and a
+sparse index for the card payments).
 Run it: ``python -m chalicelib.payments.audit``; exit status 1 when anything disagrees.
-Why: docs/decisions/ledger.md
+Why: docs/decisions/ledger.md, docs/scale.md ("House accounts")
 """
 from __future__ import annotations
 
 import sys
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from chalicelib.payments import settlement
-from chalicelib.payments.ledger import LedgerBalance, LedgerEntry
+from chalicelib.payments.house import house_totals, rolled_up_days
+from chalicelib.payments.ledger import LedgerBalance, LedgerEntry, parse_house_account
 from chalicelib.payments.states import Unsettled
 
 RETRIED = (Unsettled.CAPTURE, Unsettled.REFUND)  # the reconciliation job works these
@@ -20,42 +24,64 @@ RETRIED = (Unsettled.CAPTURE, Unsettled.REFUND)  # the reconciliation job works 
 class AuditReport:
     accounts: int = 0
     entries: int = 0
+    journals: int = 0
     total_cents: int = 0
     mismatches: list[dict] = field(default_factory=list)
+    house_totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.mismatches and self.total_cents == 0
 
 
-def recompute(account: str) -> tuple[int, int]:
-    """(sum of the account's entries, number of entries)."""
-    amounts = [int(entry.amount_cents) for entry in LedgerEntry.query(account, consistent_read=True)]
-    return sum(amounts), len(amounts)
-
-
 def audit() -> AuditReport:
     report = AuditReport()
+    journals: Counter = Counter()
+    house_days: dict[str, Counter] = defaultdict(Counter)
     for stored in LedgerBalance.scan(consistent_read=True):
-        recomputed, count = recompute(stored.account)
+        entries = list(LedgerEntry.query(stored.account, consistent_read=True))
+        recomputed = sum(int(entry.amount_cents) for entry in entries)
+        for entry in entries:
+            journals[entry.journal_id] += int(entry.amount_cents)
         report.accounts += 1
-        report.entries += count
+        report.entries += len(entries)
         report.total_cents += recomputed
-        if recomputed != int(stored.balance_cents) or count != int(stored.entry_count):
+        house = parse_house_account(stored.account)
+        if house is not None:
+            house_days[house.day][house.kind] += recomputed
+        if recomputed != int(stored.balance_cents) or len(entries) != int(stored.entry_count):
             report.mismatches.append({"account": stored.account,
                                       "stored_cents": int(stored.balance_cents),
                                       "recomputed_cents": recomputed,
                                       "stored_entries": int(stored.entry_count),
-                                      "entries": count})
+                                      "entries": len(entries)})
+    report.journals = len(journals)
+    report.mismatches += [{"journal_id": journal_id, "sum_cents": cents}
+                          for journal_id, cents in journals.items() if cents != 0]
+    report.mismatches += _roll_up_mismatches(house_days)
+    report.house_totals = house_totals()
     return report
+
+
+def _roll_up_mismatches(house_days: dict[str, Counter]) -> list[dict]:
+    """Closed days of the roll-up whose totals differ from their house accounts' entries
+    (an open day is only as fresh as its last run)."""
+    found = []
+    for record in rolled_up_days():
+        expected = dict(house_days.get(record.day, {}))
+        if record.closed and record.cents() != expected:
+            found.append({"house_day": record.day, "rolled_up_cents": record.cents(),
+                          "recomputed_cents": expected})
+    return found
 
 
 def main() -> int:
     """Exit 1 when a balance disagrees or a card payment needs a person (captures and refunds
     the job is still retrying are listed, not failures)."""
     report = audit()
-    print(f"accounts={report.accounts} entries={report.entries} "
+    print(f"accounts={report.accounts} entries={report.entries} journals={report.journals} "
           f"sum_of_balances_cents={report.total_cents} mismatches={len(report.mismatches)}")
+    print(f"house totals (rolled up): {report.house_totals}")
     for mismatch in report.mismatches:
         print(mismatch)
     pending = settlement.unsettled()

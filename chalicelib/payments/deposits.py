@@ -40,11 +40,11 @@ def new_journal_id(prefix: str) -> str:
 
 
 def quote(inmate_id: str, account: str, amount_cents: int) -> dict:
-    """One read: the inmate, which carries its facility's rules."""
+    """Two reads: the inmate, then its facility's rules."""
     inmate = facilities.inmate(inmate_id)
     if inmate is None:
         raise NotFound("No such inmate.")
-    rules = money_rules_of(inmate)
+    rules = money_rules_of(facilities.facility(inmate.facility_id))
     _check_limits(rules, amount_cents, sender_total_today=0)
     fee = rules.fee_cents(account, amount_cents)
     return {"amount_cents": amount_cents, "fee_cents": fee, "total_cents": amount_cents + fee}
@@ -74,7 +74,9 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
         raise NotFound("No such inmate.")
     sender_day = resolved(futures["sender_day"]) or DailyTally(sender_tally_key)
     inmate_day = resolved(futures["inmate_day"]) or DailyTally(inmate_tally_key)
-    rules = money_rules_of(inmate)
+    # The fee comes from the rules read here; the transaction checks they are still in force.
+    facility = facilities.facility(inmate.facility_id, consistent=True)
+    rules = money_rules_of(facility)
     _check_limits(rules, amount, sender_total_today=int(sender_day.total_cents or 0))
 
     fee = rules.fee_cents(account, amount)
@@ -94,10 +96,13 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                          status=DepositStatus.COMPLETED, created_at=now,
                          authorization_id=authorization.authorization_id)
         transaction.save(record, condition=Deposit.deposit_id.does_not_exist())
+        if facility is not None:
+            transaction.condition_check(facilities.Facility, inmate.facility_id,
+                                        condition=facilities.rules_unchanged(facility))
         ledger.post(transaction, deposit_id, "deposit", now, [
-            ledger.Posting(ledger.card_clearing(), -total),
+            ledger.Posting(ledger.card_clearing(inmate.facility_id, deposit_id, now), -total),
             ledger.Posting(ledger.inmate_account(inmate_id, account), amount),
-            ledger.Posting(ledger.fee_revenue(inmate.facility_id), fee),
+            ledger.Posting(ledger.fee_revenue(inmate.facility_id, deposit_id, now), fee),
         ], memo=f"deposit by {sender_id}")
         transaction.update(DailyTally(sender_tally_key),
                            actions=[DailyTally.total_cents.add(amount),
@@ -115,11 +120,12 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
 
     stored = charge(attempt, body["payment_method_token"], total, deposit_id, "deposit",
                     inmate.facility_id, write, response,
-                    refusal=lambda: _daily_cap_reached(rules))
+                    refusal=lambda: _refusal(rules, facility))
     if not stored.replayed:
         log_event("deposit_completed", deposit_id=deposit_id, amount_cents=amount,
                   flagged=bool(rule_codes))
-        _send_receipt(resolved(futures["sender"]), inmate, account, response)
+        _send_receipt(resolved(futures["sender"]), inmate, account, response,
+                      facility.timezone if facility else None)
     return stored
 
 
@@ -180,8 +186,8 @@ def reverse_in(transaction: TransactWrite, found: Deposit, journal_id: str, now:
                        condition=Deposit.status == DepositStatus.COMPLETED)
     ledger.post(transaction, journal_id, "refund", now, [
         ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
-        ledger.Posting(ledger.fee_revenue(found.facility_id), -fee),
-        ledger.Posting(ledger.card_clearing(), total),
+        ledger.Posting(ledger.fee_revenue(found.facility_id, journal_id, now), -fee),
+        ledger.Posting(ledger.card_clearing(found.facility_id, journal_id, now), total),
     ], memo=f"refund of {found.deposit_id}")
     record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
                        deposit_id=found.deposit_id, amount_cents=amount, fee_cents=fee)
@@ -230,19 +236,31 @@ def _check_limits(rules: MoneyRules, amount_cents: int, sender_total_today: int)
         raise Unprocessable(problem, code="limit_exceeded")
 
 
+def _refusal(rules: MoneyRules, facility: facilities.Facility | None):
+    """Why the deposit's transaction was refused: new rules, else the day's cap."""
+    if facility is not None:
+        now = facilities.facility(facility.facility_id, consistent=True)
+        if now is not None and int(now.rules_version or 0) != int(facility.rules_version or 0):
+            return facilities.rules_changed()
+    return _daily_cap_reached(rules)
+
+
 def _daily_cap_reached(rules: MoneyRules) -> Unprocessable:
     return Unprocessable(f"This facility allows {dollars(rules.daily_cap_cents)} per sender per "
                          "day, and today's deposits have reached it.", code="limit_exceeded")
 
 
 def _send_receipt(sender: Account | None, inmate: facilities.Inmate, account: str,
-                  response: dict) -> None:
+                  response: dict, time_zone: str | None) -> None:
+    """In the sender's language, amounts and time formatted for it and for the facility's
+    ``time_zone`` (at delivery)."""
     if sender is None:
         return
-    notifier().email(sender.email, "deposit_receipt", full_name=sender.full_name,
-                     inmate_name=inmate.full_name, inmate_number=inmate.inmate_number,
-                     account="trust account" if account == "trust" else "phone account",
-                     amount=dollars(response["amount_cents"]), fee=dollars(response["fee_cents"]),
-                     total=dollars(response["total_cents"]), deposit_id=response["deposit_id"],
-                     created_at=response["created_at"],
+    notifier().email(sender.email, "deposit_receipt", language=sender.language,
+                     full_name=sender.full_name, inmate_name=inmate.full_name,
+                     inmate_number=inmate.inmate_number, account=account,
+                     amount_cents=response["amount_cents"], fee_cents=response["fee_cents"],
+                     total_cents=response["total_cents"], deposit_id=response["deposit_id"],
+                     created_at=response["created_at"], timezone=time_zone,
                      link=app_link("deposits", response["deposit_id"]))
+

@@ -1,21 +1,27 @@
 """The ledger: double-entry, integer cents, append-only.
 A journal's postings sum to zero; each balance changes with ``ADD`` in the same transaction as
 its entries, so it always equals their sum; inmate accounts never go negative.  House accounts
-are split into ``HOUSE_SHARDS`` sub-accounts so concurrent payments do not conflict.
-Why: docs/decisions/ledger.md
+belong to one facility and one UTC day, on one of ``HOUSE_STRIPES`` stripes picked by the
+journal, so no balance item is shared by transactions of many facilities; ``house`` rolls
+them up off the request path.
+Why: docs/decisions/ledger.md, docs/scale.md
 """
 from __future__ import annotations
 
-import random
+import hashlib
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import BaseMeta, TableName, append_only, get_or_none, register
 
-HOUSE_SHARDS = 16
+# Stripes per facility and day: the busiest facility stays well under 1% transaction conflicts
+# in a 20x retry storm, and so do 20 writers on 5 facilities, retries and bunched arrivals
+# included (docs/scale.md, "House accounts"; bench/bench_conflicts.py).
+HOUSE_STRIPES = 32
 
 
 @register
@@ -33,6 +39,18 @@ class LedgerEntry(Model):
     memo = UnicodeAttribute(default="")
 
 
+class HouseAccountsByDay(GlobalSecondaryIndex):
+    """Sparse, keys only: the house accounts of one UTC day, for the roll-up.  Written once per
+    account, when its first journal sets ``house_day``; later ``ADD``s change no projected
+    attribute."""
+
+    class Meta:
+        index_name = "house_by_day"
+        projection = KeysOnlyProjection()
+
+    house_day = UnicodeAttribute(hash_key=True)
+
+
 @register
 class LedgerBalance(Model):
     class Meta(BaseMeta):
@@ -41,6 +59,8 @@ class LedgerBalance(Model):
     account = UnicodeAttribute(hash_key=True)
     balance_cents = NumberAttribute(default=0)
     entry_count = NumberAttribute(default=0)
+    house_day = UnicodeAttribute(null=True)  # house accounts only
+    house_by_day = HouseAccountsByDay()
 
 
 @dataclass(frozen=True)
@@ -53,32 +73,51 @@ def inmate_account(inmate_id: str, account: str) -> str:
     return f"inmate:{inmate_id}:{account}"
 
 
-def card_clearing() -> str:
-    """Money the card processor owes us (negative as cards are charged)."""
-    return _house("card_clearing")
+def card_clearing(facility_id: str, journal_id: str, at: str) -> str:
+    """Money the card processor owes us for this facility's payments (negative as cards are
+    charged)."""
+    return house_account("card_clearing", facility_id, journal_id, at)
 
 
-def fee_revenue(facility_id: str) -> str:
-    return _house(f"facility:{facility_id}:deposit_fees")
+def fee_revenue(facility_id: str, journal_id: str, at: str) -> str:
+    return house_account("deposit_fees", facility_id, journal_id, at)
 
 
-def stamp_sales(facility_id: str) -> str:
-    return _house(f"facility:{facility_id}:stamp_sales")
+def stamp_sales(facility_id: str, journal_id: str, at: str) -> str:
+    return house_account("stamp_sales", facility_id, journal_id, at)
 
 
-def disputed(facility_id: str) -> str:
+def disputed(facility_id: str, journal_id: str, at: str) -> str:
     """Card payments the card network took back while a dispute is open (a receivable)."""
-    return _house(f"facility:{facility_id}:disputed")
+    return house_account("disputed", facility_id, journal_id, at)
 
 
-def card_losses(facility_id: str) -> str:
+def card_losses(facility_id: str, journal_id: str, at: str) -> str:
     """Money the house lost to cards: disputes lost, refunds made outside the API that the
     inmate's account could not give back."""
-    return _house(f"facility:{facility_id}:card_losses")
+    return house_account("card_losses", facility_id, journal_id, at)
 
 
-def _house(name: str) -> str:
-    return f"{name}#{random.randrange(HOUSE_SHARDS):02d}"  # noqa: S311 (load spreading, not security)
+def house_account(kind: str, facility_id: str, journal_id: str, at: str) -> str:
+    """``<kind>#<facility>#<UTC day>#<stripe>``.  The stripe comes from the journal id, so one
+    journal's house accounts share it: two transactions meet on all of them or on none."""
+    digest = hashlib.blake2b(journal_id.encode(), digest_size=4).digest()
+    return f"{kind}#{facility_id}#{at[:10]}#{int.from_bytes(digest) % HOUSE_STRIPES:02d}"
+
+
+@dataclass(frozen=True)
+class HouseAccount:
+    kind: str
+    facility_id: str
+    day: str
+
+
+def parse_house_account(account: str) -> HouseAccount | None:
+    """The parts of a house account's name; None for an inmate account."""
+    parts = account.split("#")
+    if is_inmate_account(account) or len(parts) < 4:
+        return None
+    return HouseAccount(parts[0], "#".join(parts[1:-2]), parts[-2])
 
 
 def is_inmate_account(account: str) -> bool:
@@ -99,12 +138,14 @@ def post(transaction: TransactWrite, journal_id: str, kind: str, at: str,
                             kind=kind, amount_cents=posting.amount_cents, at=at, memo=memo)
         transaction.save(entry, condition=LedgerEntry.entry_key.does_not_exist())
         condition = None
+        actions = [LedgerBalance.balance_cents.add(posting.amount_cents),
+                   LedgerBalance.entry_count.add(1)]
+        house = parse_house_account(posting.account)
+        if house is not None:  # listed under its day once; the value never changes afterwards
+            actions.append(LedgerBalance.house_day.set(LedgerBalance.house_day | house.day))
         if posting.amount_cents < 0 and is_inmate_account(posting.account):
             condition = LedgerBalance.balance_cents >= -posting.amount_cents
-        transaction.update(LedgerBalance(posting.account),
-                           actions=[LedgerBalance.balance_cents.add(posting.amount_cents),
-                                    LedgerBalance.entry_count.add(1)],
-                           condition=condition)
+        transaction.update(LedgerBalance(posting.account), actions=actions, condition=condition)
 
 
 def balance_of(account: str) -> int:

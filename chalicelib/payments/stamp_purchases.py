@@ -8,11 +8,12 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.accounts import record_activity_in
 from chalicelib.core import clock
-from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.errors import NotFound
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import read_together, resolved
+from chalicelib import facilities
 from chalicelib.facilities import Facility
 from chalicelib.payments import ledger, stamps
 from chalicelib.payments.charging import charge
@@ -38,7 +39,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
     if replay is not None:
         return replay
     facility = resolved(futures["facility"])
-    if facility is None:
+    if facility is None or facility.stamp_price_cents is None:  # no rules yet: sells nothing
         raise NotFound("No such facility.")
     price = int(facility.stamp_price_cents)
     total = price * quantity
@@ -48,9 +49,12 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
                 "created_at": now}
 
     def write(transaction: TransactWrite, authorization: Authorization) -> None:
+        # Charged at the price read above only while the facility's rules are unchanged.
+        transaction.condition_check(Facility, facility_id,
+                                    condition=facilities.rules_unchanged(facility))
         ledger.post(transaction, purchase_id, "stamps", now, [
-            ledger.Posting(ledger.card_clearing(), -total),
-            ledger.Posting(ledger.stamp_sales(facility_id), total),
+            ledger.Posting(ledger.card_clearing(facility_id, purchase_id, now), -total),
+            ledger.Posting(ledger.stamp_sales(facility_id, purchase_id, now), total),
         ], memo=f"{quantity} stamps for {buyer.account_id} ({authorization.authorization_id})")
         stamps.credit(transaction, buyer.account_id, facility_id, quantity)
         record_activity_in(transaction, buyer.account_id, "stamps_purchased", client,
@@ -58,9 +62,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
                            total_cents=total)
 
     stored = charge(attempt, body["payment_method_token"], total, purchase_id, "stamps",
-                    facility_id, write, response,
-                    refusal=lambda: Conflict("The purchase could not be recorded; "
-                                             "nothing was charged."))
+                    facility_id, write, response, refusal=lambda: facilities.rules_changed())
     if not stored.replayed:
         log_event("stamps_purchased", purchase_id=purchase_id, quantity=quantity)
     return stored

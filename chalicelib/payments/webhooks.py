@@ -103,9 +103,10 @@ def dispute_created(event: Event) -> bool:
                      CardPayment.dispute.does_not_exist(),
                      CardPayment.dispute_id.set(event.data.get("id")),
                      CardPayment.dispute_cents.set(amount))
-        ledger.post(transaction, f"dsp_{event.event_id}", "dispute", event.now, [
-            ledger.Posting(ledger.card_clearing(), amount),
-            ledger.Posting(ledger.disputed(facility), -amount),
+        journal = f"dsp_{event.event_id}"
+        ledger.post(transaction, journal, "dispute", event.now, [
+            ledger.Posting(ledger.card_clearing(facility, journal, event.now), amount),
+            ledger.Posting(ledger.disputed(facility, journal, event.now), -amount),
         ], memo=f"dispute on {event.payment.journal_id}")
 
     return event.apply(fill)
@@ -117,10 +118,13 @@ def dispute_closed(event: Event) -> bool:
     won = event.data.get("status") in ("won", "warning_closed")
     facility, was_open = event.payment.facility_id, event.payment.dispute == DisputeStatus.OPEN
     amount = int(event.payment.dispute_cents or 0) if was_open else int(event.data.get("amount") or 0)
-    source = ledger.disputed(facility) if was_open else ledger.card_clearing()
+    journal = f"dsp_{event.event_id}"
+    house = (facility, journal, event.now)
+    source = ledger.disputed(*house) if was_open else ledger.card_clearing(*house)
     postings = [] if won and not was_open else [
         ledger.Posting(source, amount),
-        ledger.Posting(ledger.card_clearing() if won else ledger.card_losses(facility), -amount)]
+        ledger.Posting(ledger.card_clearing(*house) if won else ledger.card_losses(*house),
+                       -amount)]
 
     def fill(transaction: TransactWrite) -> None:
         _set_dispute(transaction, event, DisputeStatus.WON if won else DisputeStatus.LOST,
@@ -129,8 +133,8 @@ def dispute_closed(event: Event) -> bool:
                      CardPayment.dispute_id.set(event.data.get("id")),
                      CardPayment.dispute_cents.set(amount))
         if postings:
-            ledger.post(transaction, f"dsp_{event.event_id}",
-                        "dispute_won" if won else "dispute_lost", event.now, postings,
+            ledger.post(transaction, journal, "dispute_won" if won else "dispute_lost",
+                        event.now, postings,
                         memo=f"dispute on {event.payment.journal_id} closed")
 
     return event.apply(fill)
@@ -183,8 +187,8 @@ def charge_refunded(event: Event) -> bool:
         transaction.update(CardPayment(event.payment.payment_id), actions=[track],
                            condition=unchanged)
         ledger.post(transaction, journal, "outside_refund", event.now, [
-            ledger.Posting(ledger.card_clearing(), new),
-            ledger.Posting(ledger.card_losses(facility), -new),
+            ledger.Posting(ledger.card_clearing(facility, journal, event.now), new),
+            ledger.Posting(ledger.card_losses(facility, journal, event.now), -new),
         ], memo=f"refunded outside the API: {event.payment.journal_id}")
 
     applied = event.apply(loss)

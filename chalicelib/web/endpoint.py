@@ -37,6 +37,7 @@ class ApiRequest:
     headers: Any
     client: Client
     principal: Principal | None = None
+    text: str | None = None  # a body sent as the endpoint's ``text_body`` type (e.g. CSV)
 
     @property
     def idempotency_key(self) -> str:
@@ -102,6 +103,7 @@ class EndpointSpec:
     idempotent: bool = False
     description: str = ""
     example: Example | None = None
+    text_body: str | None = None
 
 
 IDEMPOTENCY_PROBLEMS = ("idempotency_key_required", "invalid_idempotency_key",
@@ -115,7 +117,7 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
              max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = (),
              during_mfa_enrollment: bool = False, source_limit: str | None = None,
              idempotent: bool = False, description: str = "",
-             example: Example | None = None) -> Callable:
+             example: Example | None = None, text_body: str | None = None) -> Callable:
     """``description`` and ``example`` are for the document (every endpoint has both);
     ``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
     declares the request headers the view reads (for the document); ``during_mfa_enrollment``
@@ -123,7 +125,9 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
     refuses it: the allow-list is these declarations); ``source_limit`` names the
     per-source-address policy (``core.ratelimit.limit_source``) every request counts against,
     before anything else is done (429 ``rate_limited``); ``idempotent`` requires an
-    ``Idempotency-Key`` (``request.idempotency_key``) and sends the view's ``StoredResponse``."""
+    ``Idempotency-Key`` (``request.idempotency_key``) and sends the view's ``StoredResponse``;
+    ``text_body`` names a text type (``text/csv``) accepted besides JSON, handed to the view
+    as ``request.text`` (the JSON schema then does not apply)."""
     if source_limit is not None and "rate_limited" not in problems:
         problems = (*problems, "rate_limited")
     if idempotent:
@@ -131,7 +135,7 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
         problems = (*problems, *(code for code in IDEMPOTENCY_PROBLEMS if code not in problems))
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
                         max_body_bytes, headers, during_mfa_enrollment, source_limit, idempotent,
-                        description, example)
+                        description, example, text_body)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:
@@ -144,7 +148,8 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
             with i18n.using(i18n.negotiate(raw.headers.get("accept-language"))):
                 return speaking(_answer(spec, view, raw, path_params))
 
-        blueprint.route(path, methods=[method])(handler)
+        content_types = ["application/json", *([text_body] if text_body else [])]
+        blueprint.route(path, methods=[method], content_types=content_types)(handler)
         return view
 
     return decorator
@@ -200,12 +205,14 @@ def _run(spec: EndpointSpec, view: Callable, raw, path_params: dict) -> Response
                  if spec.roles is not None else None)
     if principal is not None:
         i18n.switch(principal.language)
+    as_text = spec.text_body is not None and _media_type(raw.headers) == spec.text_body
     request = ApiRequest(
-        body=_parse_body(raw, spec.body, spec.max_body_bytes),
+        body={} if as_text else _parse_body(raw, spec.body, spec.max_body_bytes),
         query=_parse_query(raw.query_params or {}, spec.query),
         headers=raw.headers,
         client=client,
         principal=principal,
+        text=_text_body(raw, spec.max_body_bytes) if as_text else None,
     )
     result = view(request, **path_params)
     if isinstance(result, StoredResponse):
@@ -256,6 +263,21 @@ def _parse_body(raw, body_schema: dict | None, max_bytes: int = MAX_BODY_BYTES) 
         raise InvalidRequest(_describe(found), errors=found)
     # An optional field sent as null means "not given": views never see the null.
     return {key: value for key, value in parsed.items() if value is not None}
+
+
+def _media_type(headers) -> str:
+    return (headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def _text_body(raw, max_bytes: int) -> str:
+    data = raw.raw_body or b""
+    if len(data) > max_bytes:
+        raise InvalidRequest(_("The request body is larger than %(n)s bytes.", n=max_bytes),
+                             code="request_too_large")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest(_("The request body is not UTF-8.")) from None
 
 
 def _parse_query(params: dict, query_schema: dict | None) -> dict:

@@ -75,6 +75,6 @@ def _add_headers(event, response: Response) -> None:
         headers["Access-Control-Allow-Origin"] = origin if allowed != "*" else "*"
         headers["Vary"] = "Origin"
         if event.method == "OPTIONS":
-            headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
+            headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
             headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
             headers["Access-Control-Max-Age"] = "600"

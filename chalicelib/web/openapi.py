@@ -138,10 +138,13 @@ def _operation(spec: EndpointSpec) -> dict:
             "required": bool(spec.body.get("required")),
             "content": {"application/json": {"schema": _public(spec.body)}},
         }
+        if spec.text_body:
+            operation["requestBody"]["content"][spec.text_body] = {"schema": {"type": "string"}}
         if spec.example is not None and spec.example.request is not None:
             operation["requestBody"]["content"]["application/json"]["example"] = \
                 spec.example.request
     return operation
+
 
 
 def _parameters(spec: EndpointSpec) -> list[dict]:

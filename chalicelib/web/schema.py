@@ -6,6 +6,7 @@ Why: docs/decisions/web-edge.md
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import cache
@@ -100,6 +101,16 @@ def _integer(schema, value, name):
     return []
 
 
+def _number(schema, value, name):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return [{"field": name, "problem": "must be a number"}]
+    if "minimum" in schema and value < schema["minimum"]:
+        return [{"field": name, "problem": f"must be at least {schema['minimum']}"}]
+    if "maximum" in schema and value > schema["maximum"]:
+        return [{"field": name, "problem": f"must be at most {schema['maximum']}"}]
+    return []
+
+
 def _boolean(schema, value, name):
     return [] if isinstance(value, bool) else [{"field": name, "problem": "must be true or false"}]
 
@@ -116,8 +127,8 @@ def _array(schema, value, name):
 
 
 
-_CHECKERS = {"object": _object, "string": _string, "integer": _integer, "boolean": _boolean,
-             "array": _array}
+_CHECKERS = {"object": _object, "string": _string, "integer": _integer, "number": _number,
+             "boolean": _boolean, "array": _array}
 
 
 def _join(parent: str, key: str) -> str:

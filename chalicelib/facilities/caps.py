@@ -1,0 +1,43 @@
+"""Legal per-minute rate caps (FCC 24-75, then 25-75) by facility size tier, read from
+``data/rate_caps.json`` (dated data, never constants): the tier follows from the facility's kind
+and average daily population (ADP), the table from the day.  Why:
+docs/decisions/facility-operations.md
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+KINDS = ("jail", "prison")
+MODES = ("audio", "video")
+_DATA = Path(__file__).resolve().parent / "data" / "rate_caps.json"
+# Jails by ADP, largest first (FCC 25-75's tiers; 24-75 joins the two smallest).
+_JAIL_TIERS = ((1000, "large_jail"), (350, "medium_jail"), (100, "small_jail"),
+               (50, "very_small_jail"), (0, "extremely_small_jail"))
+
+
+def size_tier(kind: str, average_daily_population: int) -> str:
+    if kind == "prison":
+        return "prison"
+    return next(tier for floor, tier in _JAIL_TIERS if average_daily_population >= floor)
+
+
+@dataclass(frozen=True)
+class Cap:
+    cents_per_minute: int
+    basis: str  # the rule it comes from, e.g. "FCC 25-75"
+    effective: str  # ISO date
+
+
+@cache
+def _tables() -> tuple[dict, ...]:
+    tables = json.loads(_DATA.read_text())["tables"]
+    return tuple(sorted(tables, key=lambda table: table["effective"]))
+
+
+def cap(tier: str, mode: str, on: str) -> Cap:
+    """The cap for ``tier`` and ``mode`` in force on the ISO date ``on``."""
+    table = [t for t in _tables() if t["effective"] <= on[:10]][-1]
+    return Cap(int(table[mode][tier]), table["basis"], table["effective"])

@@ -1,0 +1,208 @@
+"""The ``FacilityRules`` document an admin puts (docs/api.md "Operating a facility"): its schema, the
+rules the law or the contract forbids (422 ``rule_not_allowed`` naming each), and the write.
+Keys are the ones the readers already use (``MoneyRules.from_map``, message review), so nothing
+stored needed migrating; defaults fill what the document leaves out.
+Why: docs/decisions/facility-operations.md
+"""
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, Decimal
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.core import clock
+from chalicelib.core.errors import InvalidRequest, NotFound, Unprocessable
+from chalicelib.core.i18n import _
+from chalicelib.core.logs import log_event
+from chalicelib.core.store import condition_failed
+from chalicelib.facilities import caps, store
+from chalicelib.facilities.rules import MoneyRules, dollars
+
+LANGUAGES = ("en", "es")
+PAYERS = ("family", "inmate", "agency")
+CENTS = {"type": "integer", "minimum": 0, "maximum": 10_000_000}
+
+
+def _tiers(description: str) -> dict:
+    tier = {"type": "object", "additionalProperties": False, "required": ["up_to_cents", "fee_cents"],
+            "properties": {"up_to_cents": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+                           "fee_cents": CENTS}}
+    return {"type": "array", "maxItems": 20, "items": tier, "description": description}
+
+
+def _text(max_length: int) -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "format": "written-text"}
+
+
+REASON = {"type": "object", "additionalProperties": False, "required": ["code", "en", "es"],
+          "properties": {"code": {"type": "string", "minLength": 1, "maxLength": 64,
+                                  "pattern": "^[a-z0-9_]+$",
+                                  "x-pattern-problem": "must be lower-case letters, digits and _"},
+                         "en": _text(200), "es": _text(200)}}
+WORDS = {"type": "array", "maxItems": 500, "items": _text(100)}
+# Visits arrive with a later issue: accepted as an object, checked loosely now (only the video
+# price per minute, which the law caps).
+VISIT_MODE = {"type": "object", "additionalProperties": True,
+              "properties": {"price_cents_per_minute": {"type": "integer", "minimum": 0,
+                                                        "maximum": 10_000}}}
+FACILITY_RULES = {
+    "type": "object", "additionalProperties": False,
+    "description": "A facility's whole rules document (PUT replaces it; fields left out take "
+                   "their defaults).",
+    "required": ["stamp_price_cents", "fee_tiers", "processor_cost", "rejection_reasons",
+                 "watch_words", "calls_paid_by", "call_rate_cents_per_minute", "call_max_minutes"],
+    "properties": {
+        "deposit_min_cents": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+        "deposit_max_cents": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+        "daily_cap_cents_per_sender": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+        "fee_tiers": _tiers("Trust-deposit fees: the first tier whose up_to_cents covers the "
+                            "amount applies; never above processor_cost for that amount."),
+        "phone_fee_tiers": _tiers("Must be empty or free: no fee on phone accounts (FCC)."),
+        "calling_fee_tiers": _tiers("Must be empty or free: no fee on calling balances."),
+        "video_fee_tiers": _tiers("Must be empty or free: no fee on video accounts (FCC)."),
+        "processor_cost": {"type": "object", "additionalProperties": False,
+                           "required": ["percent", "fixed_cents"],
+                           "properties": {"percent": {"type": "number", "minimum": 0,
+                                                      "maximum": 20},
+                                          "fixed_cents": {"type": "integer", "minimum": 0,
+                                                          "maximum": 1000}}},
+        "flag_sender_distinct_inmates_per_day": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "flag_inmate_distinct_senders_per_day": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "stamp_price_cents": {"type": "integer", "minimum": 1, "maximum": 10_000},
+        "photo_price_stamps": {"type": "integer", "minimum": 0, "maximum": 100},
+        "videogram_price_stamps": {"type": "integer", "minimum": 0, "maximum": 100},
+        "auto_approve_clean_messages": {"type": "boolean"},
+        "inmate_replies_free": {"type": "boolean"},
+        "watch_words": {"type": "object", "additionalProperties": False,
+                        "properties": {language: WORDS for language in LANGUAGES}},
+        "rejection_reasons": {"type": "array", "maxItems": 50, "items": REASON},
+        "calls_paid_by": {"type": "string", "enum": list(PAYERS)},
+        "call_rate_cents_per_minute": {"type": "integer", "minimum": 0, "maximum": 10_000},
+        "call_max_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+        "visit_policy": {"type": "object", "additionalProperties": True,
+                         "description": "Visit rules per mode (onsite, video); checked loosely "
+                                        "until visits exist (a later issue).",
+                         "properties": {"onsite": VISIT_MODE, "video": VISIT_MODE}},
+    },
+}
+DEFAULTS = {
+    "deposit_min_cents": MoneyRules.min_cents, "deposit_max_cents": MoneyRules.max_cents,
+    "daily_cap_cents_per_sender": MoneyRules.daily_cap_cents,
+    "phone_fee_tiers": [], "calling_fee_tiers": [], "video_fee_tiers": [],
+    "flag_sender_distinct_inmates_per_day": MoneyRules.flag_sender_inmates_per_day,
+    "flag_inmate_distinct_senders_per_day": MoneyRules.flag_inmate_senders_per_day,
+    "photo_price_stamps": 1, "videogram_price_stamps": 2,
+    "auto_approve_clean_messages": False, "inmate_replies_free": True, "visit_policy": {},
+}
+FEE_FREE_ACCOUNTS = {"phone_fee_tiers": "phone", "calling_fee_tiers": "calling",
+                     "video_fee_tiers": "video"}
+
+
+class RuleNotAllowed(Unprocessable):
+    code = "rule_not_allowed"
+
+    def __init__(self, found: list[dict]) -> None:
+        super().__init__(_("This rule is not allowed: %(problem)s", problem=found[0]["problem"]),
+                         rule=found[0]["field"], errors=found)
+
+
+def complete(document: dict) -> dict:
+    """The document with every default filled in (what is stored and shown)."""
+    return {**DEFAULTS, **document}
+
+
+def processor_cost_cents(amount_cents: int, fee_cents: int, cost: dict) -> int:
+    """What the processor charges for a card payment of amount + fee, rounded up to the cent."""
+    percent = Decimal(str(cost["percent"])) * (amount_cents + fee_cents) / 100
+    return int(percent.to_integral_value(rounding=ROUND_CEILING)) + int(cost["fixed_cents"])
+
+
+def forbidden(document: dict, kind: str | None, population: int | None, today: str) -> list[dict]:
+    """Each rule the law or the contract forbids, as ``{field, problem}`` (empty: allowed)."""
+    found = []
+    for field, account in FEE_FREE_ACCOUNTS.items():
+        for index, tier in enumerate(document.get(field, [])):
+            if tier["fee_cents"] > 0:
+                found.append({"field": f"{field}[{index}].fee_cents", "problem": _(
+                    "no fee may be charged on %(account)s accounts.", account=account)})
+    found += _fees_above_processor_cost(document)
+    tier = caps.size_tier(kind, population) if kind and population is not None else "large_jail"
+    rates = [("call_rate_cents_per_minute", "audio", document.get("call_rate_cents_per_minute")),
+             ("visit_policy.video.price_cents_per_minute", "video",
+              ((document.get("visit_policy") or {}).get("video") or {}).get(
+                  "price_cents_per_minute"))]
+    for field, mode, rate in rates:
+        legal = caps.cap(tier, mode, today)
+        if isinstance(rate, int) and rate > legal.cents_per_minute:
+            found.append({"field": field, "problem": _(
+                "%(rate)s cents a minute is above the legal cap of %(cap)s cents for this "
+                "facility's size (%(basis)s).", rate=rate, cap=legal.cents_per_minute,
+                basis=legal.basis)})
+    return found
+
+
+def _fees_above_processor_cost(document: dict) -> list[dict]:
+    found = []
+    tiers = sorted(enumerate(document.get("fee_tiers", [])), key=lambda t: t[1]["up_to_cents"])
+    lowest = document.get("deposit_min_cents", MoneyRules.min_cents)
+    cost = document.get("processor_cost") or {"percent": 0, "fixed_cents": 0}
+    for index, tier in tiers:
+        # The fee must cover no more than the processor's cost at the tier's smallest amount.
+        allowed = processor_cost_cents(lowest, tier["fee_cents"], cost)
+        if tier["fee_cents"] > allowed:
+            found.append({"field": f"fee_tiers[{index}].fee_cents", "problem": _(
+                "a trust-deposit fee of %(fee)s is above the processor's cost of %(cost)s for "
+                "a deposit of %(amount)s.", fee=dollars(tier["fee_cents"]),
+                cost=dollars(allowed), amount=dollars(lowest))})
+        lowest = max(lowest, tier["up_to_cents"] + 1)
+    return found
+
+
+def _inconsistent(document: dict) -> list[dict]:
+    """Shapes the schema cannot say: bounds in order, codes unique."""
+    found = []
+    if document["deposit_min_cents"] > document["deposit_max_cents"]:
+        found.append({"field": "deposit_min_cents", "problem": "must not exceed deposit_max_cents"})
+    codes = [reason["code"] for reason in document["rejection_reasons"]]
+    if not codes:
+        found.append({"field": "rejection_reasons", "problem": "must list at least one reason"})
+    if len(set(codes)) != len(codes):
+        found.append({"field": "rejection_reasons", "problem": "codes must be unique"})
+    for field in ("fee_tiers", *FEE_FREE_ACCOUNTS):
+        bounds = [tier["up_to_cents"] for tier in document[field]]
+        if len(set(bounds)) != len(bounds):
+            found.append({"field": field, "problem": "up_to_cents must differ between tiers"})
+    return found
+
+
+def put_rules(facility_id: str, document: dict, by: str) -> dict:
+    """Replace the facility's rules in one write (rules, stamp price, version, listing)."""
+    facility = store.facility(facility_id, consistent=True)
+    if facility is None:
+        raise NotFound(_("No such facility."))
+    document = complete(document)
+    found = _inconsistent(document)
+    if found:
+        raise InvalidRequest("; ".join(f"{f['field']} {f['problem']}" for f in found) + ".",
+                             errors=found)
+    found = forbidden(document, facility.kind, _population(facility), clock.iso())
+    if found:
+        raise RuleNotAllowed(found)
+    try:
+        facility.update(actions=[store.Facility.rules.set(document),
+                                 store.Facility.stamp_price_cents.set(document["stamp_price_cents"]),
+                                 store.Facility.rules_version.add(1),
+                                 store.Facility.directory.set(store.LISTED)],
+                        condition=store.Facility.facility_id.exists())
+    except UpdateError as error:
+        if condition_failed(error):
+            raise NotFound(_("No such facility.")) from None
+        raise
+    log_event("facility_rules_put", facility_id=facility_id, by=by,
+              rules_version=int(facility.rules_version))
+    return document
+
+
+def _population(facility: store.Facility) -> int | None:
+    value = facility.average_daily_population
+    return None if value is None else int(value)
