@@ -4,6 +4,11 @@ Every step is an HTTP call to the API; codes and links are read from the emails 
 stack sent through the emulator (``/moto-api/data.json``), exactly as a person would read them
 with ``make outbox``.  Each check prints one line; the script exits 1 at the first surprise.
 It creates fresh accounts on every run, so it can be run again against the same stack.
+
+``--language es`` (or ``WALKTHROUGH_LANGUAGE=es``; ``make walkthrough-es``) sends
+``Accept-Language: es`` on every request.  In every language, each answer must say
+``Content-Language`` and each problem's words (title, detail, field problems, suggestions) must
+be sentences of that language's catalog, never the English ids of another.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import urllib.request
 import uuid
 
 import outbox as outbox_reader  # scripts/ is on sys.path when run as a script
+from babel.messages.pofile import read_po
 
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
 EMULATOR = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
@@ -32,7 +38,76 @@ KIOSK = {"X-Kiosk-Key": os.environ.get("DEMO_KIOSK_KEY",
 INMATE_PIN = os.environ.get("DEMO_INMATE_PIN", "482613")
 RUN = uuid.uuid4().hex[:8]
 PASSWORD = "correct horse battery staple 42"
+LOCALES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "chalicelib", "locales")
 checks = 0
+problems_read = 0
+
+
+def _language() -> str:
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--language"] and len(arguments) == 2:
+        return arguments[1]
+    if arguments:
+        sys.exit("usage: walkthrough.py [--language en|es]")
+    return os.environ.get("WALKTHROUGH_LANGUAGE") or "en"
+
+
+class Sentences:
+    """The sentences of one language's catalog, as patterns (a ``%(name)s`` matches any text),
+    to tell whether a problem's words are that language's."""
+
+    def __init__(self, language: str) -> None:
+        path = (os.path.join(LOCALES, "messages.pot") if language == "en"
+                else os.path.join(LOCALES, language, "LC_MESSAGES", "messages.po"))
+        if not os.path.exists(path):
+            sys.exit(f"No catalog for language {language!r} ({path})")
+        with open(path, "rb") as stream:
+            catalog = read_po(stream)
+        texts = []
+        self.sentence = {}  # English id -> this language's sentence
+        for message in catalog:
+            if not message.id:
+                continue
+            if language == "en":
+                texts += [message.id] if isinstance(message.id, str) else list(message.id)
+            else:
+                texts += [message.string] if isinstance(message.string, str) else list(message.string)
+            if isinstance(message.id, str):
+                self.sentence[message.id] = message.string if language != "en" else message.id
+        self.exact = set(texts)
+        # Pure placeholders ("%(field)s %(problem)s") would match anything: they are the shape
+        # of a field's line in a detail, and read as such.
+        shapes = [text for text in texts if re.search(r"[^\W\d_]", re.sub(r"%\(\w+\)s", "", text))]
+        self.patterns = [self._pattern(text) for text in shapes]
+        line = next(text for message in catalog if message.id == "%(field)s %(problem)s"
+                    for text in [message.id if language == "en" else message.string])
+        self.field_line = re.compile(re.escape(line).replace(re.escape("%(field)s"), r"\S+")
+                                     .replace(re.escape("%(problem)s"), "(.+)"))
+
+    @staticmethod
+    def _pattern(text: str) -> re.Pattern:
+        return re.compile(re.sub(r"%\\\(\w+\\\)s", ".+?", re.escape(text)), re.DOTALL)
+
+    def says(self, text: str) -> bool:
+        return text in self.exact or any(p.fullmatch(text) for p in self.patterns)
+
+    def says_detail(self, text: str) -> bool:
+        """A sentence, or the fields' problems joined ("email is required; ...")."""
+        if self.says(text):
+            return True
+        lines = text.removesuffix(".").split("; ")
+        return all((m := self.field_line.fullmatch(line)) and self.says(m.group(1)) for line in lines)
+
+
+LANGUAGE = _language()
+SPOKEN = {language: Sentences(language) for language in
+          {"en", LANGUAGE, *(name for name in os.listdir(LOCALES) if "." not in name)}}
+
+
+def said(english: str) -> str:
+    """An email's words as the run's language says them (accounts without a language of their
+    own are written to in the language of the request that caused the email)."""
+    return SPOKEN[LANGUAGE].sentence[english]
 
 
 class Response:
@@ -42,10 +117,13 @@ class Response:
 
 
 def call(method: str, path: str, body=None, token: str | None = None, headers=None,
-         raw: bytes | None = None) -> Response:
+         raw: bytes | None = None, speaks: str | None = None) -> Response:
+    """``speaks``: the language the answer must be in (the walkthrough's, unless the account
+    chose another; "" for the gateway's own 404, which is English in AWS too)."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     request = urllib.request.Request(API + path, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    request.add_header("Accept-Language", LANGUAGE)
     request.add_header("User-Agent", "kinlink-walkthrough/1.0 (X11; Linux x86_64) Firefox/140.0")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -53,9 +131,36 @@ def call(method: str, path: str, body=None, token: str | None = None, headers=No
         request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (local stack)
-            return Response(response.status, response.headers, response.read())
+            answer = Response(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
-        return Response(error.code, error.headers, error.read())
+        answer = Response(error.code, error.headers, error.read())
+    if speaks != "":
+        _check_words(method, path, answer, speaks or LANGUAGE)
+    return answer
+
+
+def _check_words(method: str, path: str, answer: Response, language: str) -> None:
+    """The answer is in ``language``, and so is every word of a problem."""
+    global problems_read
+    where = f"{method} {path.split('?')[0]} ({answer.status})"
+    said = answer.headers.get("Content-Language")
+    if said != language:
+        check(False, f"{where} answers in {language}", f"Content-Language: {said}")
+    if not (answer.headers.get("Content-Type") or "").startswith("application/problem+json"):
+        return
+    problems_read += 1
+    spoken, english = SPOKEN[language], SPOKEN["en"]
+    body = answer.json
+    words = [body["title"], *(item["problem"] for item in body.get("errors", [])),
+             *body.get("suggestions", [])]
+    strange = [text for text in words if not spoken.says(text)]
+    if not spoken.says_detail(body["detail"]):
+        strange.append(body["detail"])
+    if language != "en":
+        strange += [text for text in [*words, body["detail"]]
+                    if text in english.exact and text not in spoken.exact]
+    if strange:
+        check(False, f"{where}: every word of the problem is in {language}", strange)
 
 
 def check(condition: bool, what: str, detail: object = "") -> None:
@@ -142,7 +247,9 @@ def accounts_and_sign_in() -> dict:
     again = call("POST", "/v1/auth/signup", {"email": email, "password": PASSWORD,
                                              "full_name": "Someone Else"})
     check(again.status == 202 and again.json == new.json, "sign-up with a taken email looks the same")
-    check("tried to create" in emails_to(email)[-1]["body"], "the owner is warned by email")
+    check(emails_to(email)[-1]["subject"]
+          == said("Someone tried to create a Kinlink account with your email"),
+          "the owner is warned by email")
     wrong = call("POST", "/v1/auth/login", {"email": email, "password": "wrong password entirely"})
     unknown = call("POST", "/v1/auth/login", {"email": f"ghost.{RUN}@example.com",
                                               "password": "wrong password entirely"})
@@ -172,7 +279,7 @@ def accounts_and_sign_in() -> dict:
         odd = call("POST", "/v1/auth/login", raw=raw)
         check(odd.status == 400 and odd.headers["Content-Type"] == "application/problem+json",
               f"{label} gets a 400 problem")
-    missing = call("GET", "/v1/no-such-thing")
+    missing = call("GET", "/v1/no-such-thing", speaks="")  # the gateway's own answer
     check(missing.status == 404 and missing.json["code"] == "not_found", "unknown route: 404 problem")
     return {"email": email}
 
@@ -223,8 +330,8 @@ def lockout_and_reset(email: str) -> None:
                ).status == 400, "the link works once")
     check(call("POST", "/v1/auth/login", {"email": email, "password": new_password}).status == 200,
           "the reset cleared the lockout")
-    subjects = [m["subject"].lower() for m in emails_to(email)[-3:]]
-    check(any("password" in s and "changed" in s for s in subjects),
+    subjects = [m["subject"] for m in emails_to(email)[-3:]]
+    check(said("Your Kinlink password was changed") in subjects,
           f"a 'password changed' email was sent ({subjects})")
     unknown = call("POST", "/v1/auth/password/forgot", {"email": f"ghost.{RUN}@example.com"})
     check(unknown.json == forgot.json, "forgot answers the same for unknown emails")
@@ -281,27 +388,42 @@ def two_factor() -> None:
 def account_settings() -> None:
     email, moved = f"settings.{RUN}@example.com", f"settings.moved.{RUN}@example.com"
     token = signed_up(email)["access_token"]
-    patched = call("PATCH", "/v1/account", {"full_name": "Rosa María Family", "language": "es"},
-                   token=token)
-    check(patched.status == 200 and patched.json["language"] == "es"
-          and patched.json["role"] == "family", "PATCH /v1/account sets the name and language")
-    link = call("PATCH", "/v1/account", {"full_name": "Win at evil.example"}, token=token)
-    check(link.status == 400 and link.json["errors"][0]["field"] == "full_name",
-          "a name with a link is refused")
-    wrong = call("POST", "/v1/account/phone", {"phone": "+12025550142",
-                                               "current_password": "not my password at all"},
-                 token=token)
-    check(wrong.status == 403 and wrong.json["code"] == "reauthentication_required",
-          "changing the phone needs the current password")
     started = call("POST", "/v1/account/email", {"new_email": moved, "current_password": PASSWORD},
                    token=token)
-    check(started.status == 202 and "change the email" in emails_to(email)[-1]["subject"],
+    check(started.status == 202 and emails_to(email)[-1]["subject"]
+          == said("Someone asked to change the email of your Kinlink account"),
           "an email change sends a code to the new address and a notice to the old one")
     switched = call("POST", "/v1/account/email/verify", {"code": last_code(moved)}, token=token)
     check(switched.status == 200 and call("GET", "/v1/account", token=token).json["email"] == moved,
           "the code from the new address switches the email")
     check(call("POST", "/v1/auth/login", {"email": moved, "password": PASSWORD}).status == 200,
           "sign-in works with the new address")
+    # The account chooses the other language: from then on its answers are in that one,
+    # whatever Accept-Language says (the account's language wins).
+    other = "es" if LANGUAGE == "en" else "en"
+    patched = call("PATCH", "/v1/account", {"full_name": "Rosa María Family", "language": other},
+                   token=token, speaks=other)
+    check(patched.status == 200 and patched.json["language"] == other
+          and patched.json["role"] == "family",
+          f"PATCH /v1/account sets the name and the language ({other}), and answers in it")
+    tag = {"es": "es-MX", "en": "en-US"}[other]
+    regional = call("PATCH", "/v1/account", {"language": tag}, token=token, speaks=other)
+    check(regional.status == 200 and regional.json["language"] == other,
+          f"a regional tag ({tag}) is stored as its language")
+    unspoken = call("PATCH", "/v1/account", {"language": "fr"}, token=token, speaks=other)
+    check(unspoken.status == 400 and unspoken.json["errors"][0]["field"] == "language",
+          "a language we do not speak is refused, naming the field")
+    link = call("PATCH", "/v1/account", {"full_name": "Win at evil.example"}, token=token,
+                speaks=other)
+    check(link.status == 400 and link.json["errors"][0]["field"] == "full_name",
+          f"a name with a link is refused (in {other}, the account's language)")
+    wrong = call("POST", "/v1/account/phone", {"phone": "+12025550142",
+                                               "current_password": "not my password at all"},
+                 token=token, speaks=other)
+    check(wrong.status == 403 and wrong.json["code"] == "reauthentication_required",
+          "changing the phone needs the current password")
+    check(call("GET", "/v1/account", token=token, speaks=other).json["language"] == other,
+          f"GET /v1/account shows the chosen language ({other})")
 
 
 def money_and_messages() -> str:
@@ -516,7 +638,7 @@ def facility_operations(token: str) -> None:
     check(guarded.status == 422 and guarded.json["code"] == "mass_release_suspected",
           "releasing 2 of 10 needs ?confirm_releases=2")
     policies = call("GET", f"/v1/facilities/{facility_id}/policies",
-                    headers={"Accept-Language": "es"})
+                    headers={"Accept-Language": "es"}, speaks="es")
     rate = policies.json["rates"][0]
     check(policies.status == 200 and rate["legal_cap_cents_per_minute"] == 15
           and policies.json["rejection_reasons"][0]["text"] == "Amenaza la seguridad",
@@ -597,4 +719,5 @@ if __name__ == "__main__":
     kiosks_and_inmates(money_and_messages())
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
-    print(f"\n{checks} checks passed against {API}")
+    print(f"\n{checks} checks passed against {API} in {LANGUAGE} "
+          f"({problems_read} problems read, every word in its language)")

@@ -61,10 +61,11 @@ def test_staff_read_their_facilitys_rejection_reasons_before_deciding(world):
                    headers={"Accept-Language": "es"})
     assert mine.status_code == 200
     assert mine.json["items"][0] == {"code": "safety", "en": "Threatens safety or security",
-                                     "es": "Amenaza la seguridad", "text": "Amenaza la seguridad"}
+                                     "es": "Amenaza la seguridad o el orden",
+                                     "text": "Amenaza la seguridad o el orden"}
     # The other facility still has its old-shape list: it reads as codes made of the text.
     other = api.get("/v1/staff/rejection-reasons", token=world.other_staff).json["items"]
-    assert other == [{"code": "other", "en": "Other", "es": "Other", "text": "Other"}]
+    assert other == [{"code": "other", "en": "Other", "text": "Other"}]  # no Spanish given: English
     assert api.get(f"/v1/staff/rejection-reasons?facility_id={DEMO_FACILITY_ID}",
                    token=world.other_staff).status_code == 403
     assert api.get("/v1/staff/rejection-reasons", token=world.admin).status_code == 400

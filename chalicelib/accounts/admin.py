@@ -10,21 +10,22 @@ from chalicelib.accounts import activity, mfa, service, store
 from chalicelib.core.errors import Conflict
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
+from chalicelib.core.i18n import _
 
 
 class CannotDisableSelf(Conflict):
     code = "cannot_disable_self"
 
     def __init__(self) -> None:
-        super().__init__("You cannot disable your own account. Ask another administrator.")
+        super().__init__(_("You cannot disable your own account. Ask another administrator."))
 
 
 class LastAdmin(Conflict):
     code = "last_admin"
 
     def __init__(self) -> None:
-        super().__init__("This is the last enabled administrator account; enable or create "
-                         "another administrator first.")
+        super().__init__(_("This is the last enabled administrator account; enable or create "
+                           "another administrator first."))
 
 
 def find_by_email(email: str) -> list[dict]:
@@ -69,7 +70,7 @@ def _set_disabled(account: store.Account, disabled: bool) -> None:
     except store.LastAdmin:
         raise LastAdmin() from None
     except store.ConcurrentChange:
-        raise Conflict("The account was changed at the same moment. Try again.") from None
+        raise Conflict(_("The account was changed at the same moment. Try again.")) from None
 
 
 def _record(account_id: str, event: str, client: Client, by: str) -> None:

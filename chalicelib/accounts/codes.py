@@ -16,6 +16,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest, RateLimited
 from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import get_or_none, written
+from chalicelib.core.i18n import N_, _
 from chalicelib.accounts.store import LinkToken, OneTimeCode
 
 
@@ -23,16 +24,16 @@ class InvalidOrExpiredCode(InvalidRequest):
     code = "invalid_or_expired_code"
 
     def __init__(self) -> None:
-        super().__init__("The code is wrong or has expired. Ask for a new one.")
+        super().__init__(_("The code is wrong or has expired. Ask for a new one."))
 
 
 class TooManyCodesSent(RateLimited):
     code = "too_many_codes_sent"
-    title = "Too many codes sent"
+    title = N_("Too many codes sent")
 
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__("Too many codes were sent to this account lately. Use the last one, or "
-                         "try again later.", retry_after_seconds=retry_after_seconds)
+        super().__init__(_("Too many codes were sent to this account lately. Use the last one, or "
+                           "try again later."), retry_after_seconds=retry_after_seconds)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def owner_of(record: OneTimeCode) -> str:
 
 def live_token(purpose: str, token: str) -> OneTimeCode | None:
     """The live record whose link token ``token`` is, not used up yet (see ``use_in``)."""
-    link_id, _, secret = token.partition(".")
+    link_id, _dot, secret = token.partition(".")
     if not link_id or not secret:
         return None
     pointer = get_or_none(LinkToken, _LINK_PREFIX + link_id)

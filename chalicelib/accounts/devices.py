@@ -12,6 +12,7 @@ from chalicelib.accounts import activity, mfa_store
 from chalicelib.accounts.store import Account
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
+from chalicelib.core.i18n import _
 from chalicelib.core.identity import Client
 from chalicelib.core.notify import notifier
 from chalicelib.core.store import get_or_none
@@ -28,16 +29,17 @@ _APP = re.compile(r"^([A-Za-z][\w.-]{0,40})/[\w.]+")
 
 
 def label(user_agent: str | None) -> str:
-    """A short, human device name such as "Firefox on Windows" (best effort, never fails)."""
+    """A short, human device name such as "Firefox on Windows", in the current language (best
+    effort, never fails)."""
     user_agent = user_agent or ""
     browser = next((name for marker, name in _BROWSERS if marker in user_agent), None)
     system = next((name for marker, name in _SYSTEMS if marker in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
     if browser or system:
-        return browser or f"Browser on {system}"
+        return browser or _("Browser on %(system)s", system=system)
     app = _APP.match(user_agent)
-    return app.group(1) if app else "Unknown device"
+    return app.group(1) if app else _("Unknown device")
 
 
 def device_digest(account_id: str, user_agent: str) -> str:

@@ -18,17 +18,18 @@ from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.core.store import failed_conditions
+from chalicelib.core.i18n import N_, _
 
 EMAIL_CHANGE = "email_change"
 
 
 class EmailTaken(Conflict):
     code = "email_taken"
-    title = "Email address taken"
+    title = N_("Email address taken")
 
     def __init__(self) -> None:
-        super().__init__("Another Kinlink account uses this email address now, so yours was not "
-                         "changed.")
+        super().__init__(_("Another Kinlink account uses this email address now, so yours was not "
+                           "changed."))
 
 
 def request_change(account_id: str, new_email: str, current_password: str,
@@ -36,8 +37,8 @@ def request_change(account_id: str, new_email: str, current_password: str,
     new_email = service.validated_email(new_email, field="new_email")
     account = service.reauthenticate(account_id, current_password)
     if new_email == account.email:
-        raise InvalidRequest("new_email is already this account's email.",
-                             errors=[{"field": "new_email", "problem": "is the current email"}])
+        raise InvalidRequest(_("new_email is already this account's email."),
+                             errors=[{"field": "new_email", "problem": _("is the current email")}])
     issued = codes.issue(EMAIL_CHANGE, _code_owner(account_id, new_email), account_id=account_id)
     account.update(actions=[store.Account.pending_email.set(new_email)])
     if not notifier().email(new_email, "email_change_code", language=account.language,

@@ -15,56 +15,57 @@ from chalicelib.core.errors import Conflict, Forbidden, Unauthenticated
 from chalicelib.core.identity import Client
 from chalicelib.core.notify import notifier
 from chalicelib.core.store import get_or_none
+from chalicelib.core.i18n import N_, _
 
 
 class MfaAlreadyEnabled(Conflict):
     code = "mfa_already_enabled"
 
     def __init__(self) -> None:
-        super().__init__("Two-factor authentication is already on. Turn it off first to "
-                         "enrol a new authenticator.")
+        super().__init__(_("Two-factor authentication is already on. Turn it off first to "
+                           "enrol a new authenticator."))
 
 
 class MfaNotPending(Conflict):
     code = "mfa_not_pending"
 
     def __init__(self) -> None:
-        super().__init__("There is no authenticator waiting to be confirmed. Start the setup "
-                         "again.")
+        super().__init__(_("There is no authenticator waiting to be confirmed. Start the setup "
+                           "again."))
 
 
 class MfaNotEnabled(Conflict):
     code = "mfa_not_enabled"
 
     def __init__(self) -> None:
-        super().__init__("Two-factor authentication is not on for this account.")
+        super().__init__(_("Two-factor authentication is not on for this account."))
 
 
 class MfaRequiredForRole(Forbidden):
     code = "mfa_required_for_role"
-    title = "Two-factor authentication is required"
+    title = N_("Two-factor authentication is required")
 
     def __init__(self) -> None:
-        super().__init__("Staff and administrators must keep two-factor authentication on. An "
-                         "administrator can reset it if the authenticator is lost.")
+        super().__init__(_("Staff and administrators must keep two-factor authentication on. An "
+                           "administrator can reset it if the authenticator is lost."))
 
 
 class TotpCodeReused(Unauthenticated):
     code = "totp_code_reused"
-    title = "Code already used"
+    title = N_("Code already used")
 
     def __init__(self) -> None:
-        super().__init__("This code has already been used. Wait for the next code in your "
-                         "authenticator app.")
+        super().__init__(_("This code has already been used. Wait for the next code in your "
+                           "authenticator app."))
 
 
 class RecoveryCodeUsed(Unauthenticated):
     code = "recovery_code_used"
-    title = "Recovery code already used"
+    title = N_("Recovery code already used")
 
     def __init__(self) -> None:
-        super().__init__("This recovery code has already been used. Each code works once; use "
-                         "another one.")
+        super().__init__(_("This recovery code has already been used. Each code works once; use "
+                           "another one."))
 
 
 def _context(account_id: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ import unicodedata
 
 from chalicelib.config import get_settings
 from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.i18n import N_, _, ngettext
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -26,10 +27,44 @@ ALGORITHM = "bcrypt_sha256"
 
 class WeakPassword(InvalidRequest):
     code = "weak_password"
-    title = "Password not accepted"
+    title = N_("Password not accepted")
 
     def __init__(self, detail: str, suggestions: list[str]) -> None:
         super().__init__(detail, suggestions=suggestions)
+
+
+# zxcvbn's feedback is English only (its own gettext calls have no catalog): every sentence it
+# can say is marked here, so ours translate it; one it gains in a later version is left out
+# rather than shown untranslated (tests/test_catalogs.py compares this list with the library).
+ZXCVBN_FEEDBACK = frozenset({
+    N_("Use a few words, avoid common phrases."),
+    N_("No need for symbols, digits, or uppercase letters."),
+    N_("Add another word or two. Uncommon words are better."),
+    N_("Straight rows of keys are easy to guess."),
+    N_("Short keyboard patterns are easy to guess."),
+    N_("Use a longer keyboard pattern with more turns."),
+    N_('Repeats like "aaa" are easy to guess.'),
+    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    N_("Avoid repeated words and characters."),
+    N_('Sequences like "abc" or "6543" are easy to guess.'),
+    N_("Avoid sequences."),
+    N_("Recent years are easy to guess."),
+    N_("Avoid recent years."),
+    N_("Avoid years that are associated with you."),
+    N_("Dates are often easy to guess."),
+    N_("Avoid dates and years that are associated with you."),
+    N_("This is a top-10 common password."),
+    N_("This is a top-100 common password."),
+    N_("This is a very common password."),
+    N_("This is similar to a commonly used password."),
+    N_("A word by itself is easy to guess."),
+    N_("Names and surnames by themselves are easy to guess."),
+    N_("Common names and surnames are easy to guess."),
+    N_("Capitalization doesn't help very much."),
+    N_("All-uppercase is almost as easy to guess as all-lowercase."),
+    N_("Reversed words aren't much harder to guess."),
+    N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+})
 
 
 def normalize(password: str) -> str:
@@ -40,26 +75,29 @@ def check_new_password(password: str, email: str = "", other_inputs: tuple[str, 
     """The normalised password if acceptable; otherwise ``WeakPassword`` with suggestions."""
     password = normalize(password)
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"Use at least {MIN_LENGTH} characters.",
-                           ["A few unrelated words make a long password that is easy to remember."])
+        raise WeakPassword(
+            ngettext("Use at least %(n)s character.", "Use at least %(n)s characters.",
+                     MIN_LENGTH),
+            [_("A few unrelated words make a long password that is easy to remember.")])
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"Use at most {MAX_LENGTH} characters.",
-                           [f"Choose a password of {MAX_LENGTH} characters or fewer."])
+        raise WeakPassword(
+            ngettext("Use at most %(n)s character.", "Use at most %(n)s characters.", MAX_LENGTH),
+            [ngettext("Choose a password of %(n)s character or fewer.",
+                      "Choose a password of %(n)s characters or fewer.", MAX_LENGTH)])
     local_part = email.split("@", 1)[0].casefold()
     if len(local_part) >= 3 and local_part in password.casefold():
-        raise WeakPassword("The password must not contain your email address.",
-                           ["Leave your name and email address out of your password."])
+        raise WeakPassword(_("The password must not contain your email address."),
+                           [_("Leave your name and email address out of your password.")])
     from zxcvbn import zxcvbn  # imported on first use: it is slow to import and cold starts matter
 
     verdict = zxcvbn(password, user_inputs=[i for i in (email, *other_inputs) if i],
                      max_length=MAX_LENGTH)
     if verdict["score"] < MIN_SCORE:
         feedback = verdict["feedback"]
-        suggestions = [s for s in feedback.get("suggestions", []) if s]
-        if feedback.get("warning"):
-            suggestions.insert(0, feedback["warning"])
-        suggestions = suggestions or ["Add more words or characters that are hard to guess."]
-        raise WeakPassword("This password is too easy to guess.", suggestions)
+        said = [feedback.get("warning"), *feedback.get("suggestions", [])]
+        suggestions = [_(text) for text in said if text in ZXCVBN_FEEDBACK]
+        suggestions = suggestions or [_("Add more words or characters that are hard to guess.")]
+        raise WeakPassword(_("This password is too easy to guess."), suggestions)
     return password
 
 

@@ -24,6 +24,7 @@ from chalicelib.core.logs import log_event
 from chalicelib.core.store import failed_conditions
 from chalicelib.core.notify import notifier, queue_decoy
 from chalicelib.core.ratelimit import RatePolicy
+from chalicelib.core.i18n import _
 
 PASSWORD_RESET = "password_reset"
 PHONE_VERIFICATION = "phone_verification"
@@ -177,7 +178,7 @@ def start_phone_verification(account_id: str, phone: str, current_password: str)
     account = service.reauthenticate(account_id, current_password)
     decision = RatePolicy.configured("phone_verification_sends").hit(account_id)
     if not decision.allowed:
-        raise RateLimited("Too many codes were sent to confirm a phone. Try again later.",
+        raise RateLimited(_("Too many codes were sent to confirm a phone. Try again later."),
                           retry_after_seconds=decision.retry_after_seconds,
                           code="too_many_codes_sent")
     store.account_by_id(account_id).update(actions=[store.Account.pending_phone.set(phone)])

@@ -14,6 +14,7 @@ from chalice import Blueprint
 
 from chalicelib.accounts import recovery
 from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.i18n import _
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Example, endpoint
 from chalicelib.web.schema import CODE, PHONE, EMAIL, PASSWORD, named, obj, string as text
@@ -67,8 +68,8 @@ def reset_password(request: ApiRequest):
         recovery.reset_with_code(body["email"], body["code"], body["new_password"], request.client)
     else:
         raise InvalidRequest(
-            "Send either token and new_password, or email, code and new_password.",
-            errors=[{"field": "token", "problem": "give either token, or email and code"}])
+            _("Send either token and new_password, or email, code and new_password."),
+            errors=[{"field": "token", "problem": _("give either token, or email and code")}])
     return {"status": "password_reset"}
 
 

@@ -14,6 +14,7 @@ from chalice import Blueprint
 
 from chalicelib.accounts import activity, email_change, mfa, service, sessions, signin
 from chalicelib.core.errors import NotFound
+from chalicelib.core.i18n import _
 from chalicelib.web.endpoint import ANY_ROLE, PAGINATION, ApiRequest, Example, Reply, endpoint
 from chalicelib.web.schema import (BOOLEAN, CODE, EMAIL, NULLABLE_STRING, PASSWORD, named, obj,
                                    page_of, string)
@@ -230,7 +231,7 @@ def list_sessions(request: ApiRequest):
           example=Example(params={"session_id": "Np4Rt7Yk1Lm9Xz3Cv6Bn8A"}))
 def revoke_session(request: ApiRequest, session_id: str):
     if not sessions.revoke_by_id(request.principal.account_id, session_id, request.client):
-        raise NotFound("You have no such session.")
+        raise NotFound(_("You have no such session."))
     return Reply(204)
 
 

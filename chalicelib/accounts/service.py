@@ -15,7 +15,7 @@ from chalicelib.accounts import activity, codes, mfa, passwords, reminders, stor
 from chalicelib.accounts.codes import InvalidOrExpiredCode
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.config import get_settings
-from chalicelib.core import clock, secrets
+from chalicelib.core import clock, i18n, secrets
 from chalicelib.core.errors import (DomainError, Forbidden, InvalidCredentials, InvalidRequest,
                                     NotFound, ServiceUnavailable)
 from chalicelib.core.identity import Client
@@ -23,6 +23,7 @@ from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import get_or_none
+from chalicelib.core.i18n import N_, _
 
 VERIFY_EMAIL = "verify_email"
 # notify_messages is read by messaging; password_reminder is opt-in (see ``reminders``).
@@ -39,9 +40,12 @@ def validated_email(email: str, field: str = "email") -> str:
 
     try:
         checked = validate_email(canonical_email(email), check_deliverability=False)
-    except EmailNotValidError as error:
-        raise InvalidRequest(f"{field}: {error}",
-                             errors=[{"field": field, "problem": str(error)}]) from None
+    except EmailNotValidError:
+        # The library's reason is English only: our own sentence, in the reader's language.
+        raise InvalidRequest(
+            _("%(field)s must be an email address like name@example.com.", field=field),
+            errors=[{"field": field,
+                     "problem": _("must be an email address like name@example.com")}]) from None
     return checked.normalized.lower()
 
 
@@ -54,8 +58,8 @@ def validated_phone(phone: str) -> str:
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise InvalidRequest("phone must be a valid number, like +15035550142 or 503-555-0142.",
-                             errors=[{"field": "phone", "problem": "not a valid phone number"}])
+        raise InvalidRequest(_("phone must be a valid number, like +15035550142 or 503-555-0142."),
+                             errors=[{"field": "phone", "problem": _("not a valid phone number")}])
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -84,6 +88,7 @@ def sign_up(email: str, password: str, full_name: str, phone: str | None,
     email = validated_email(email)
     full_name = clean_name(full_name)
     phone = validated_phone(phone) if phone else None
+    language = chosen_language(language)
     password = passwords.check_new_password(password, email, (full_name,))
     password_hash = passwords.hash_password(password)  # on every path: equal time
     existing = store.account_by_email(email)
@@ -162,8 +167,8 @@ def _address_subject(email: str, purpose: str) -> str:
 def clean_name(full_name: str) -> str:
     full_name = full_name.strip()
     if not full_name:
-        raise InvalidRequest("full_name must not be empty.",
-                             errors=[{"field": "full_name", "problem": "must not be empty"}])
+        raise InvalidRequest(_("full_name must not be empty."),
+                             errors=[{"field": "full_name", "problem": _("must not be empty")}])
     return full_name
 
 
@@ -171,18 +176,18 @@ def clean_name(full_name: str) -> str:
 
 class EmailNotVerified(Forbidden):
     code = "email_not_verified"
-    title = "Email not verified"
+    title = N_("Email not verified")
 
     def __init__(self) -> None:
-        super().__init__("Confirm your email address with the code we sent before signing in.")
+        super().__init__(_("Confirm your email address with the code we sent before signing in."))
 
 
 class AccountDisabled(Forbidden):
     code = "account_disabled"
-    title = "Account disabled"
+    title = N_("Account disabled")
 
     def __init__(self) -> None:
-        super().__init__("This account has been disabled. Contact support.")
+        super().__init__(_("This account has been disabled. Contact support."))
 
 
 def reserve_attempt(email: str, policy: LockoutPolicy) -> store.Reservation:
@@ -259,11 +264,11 @@ def authenticate_password(email: str, password: str) -> store.Account:
 
 class ReauthenticationRequired(Forbidden):
     code = "reauthentication_required"
-    title = "Current password is wrong"
+    title = N_("Current password is wrong")
 
     def __init__(self) -> None:
-        super().__init__("Your current password is not correct, so nothing was changed.",
-                         errors=[{"field": "current_password", "problem": "is not correct"}])
+        super().__init__(_("Your current password is not correct, so nothing was changed."),
+                         errors=[{"field": "current_password", "problem": _("is not correct")}])
 
 
 def reauthenticate(account_id: str, current_password: str) -> store.Account:
@@ -297,13 +302,27 @@ def profile(account_id: str) -> dict:
     }
 
 
+def chosen_language(tag: str | None) -> str | None:
+    """The language an account chooses: one we speak, a regional tag read as its language
+    (``es-MX`` is ``es``), None when not given; any other is refused naming the field."""
+    if tag is None:
+        return None
+    language = i18n.supported(tag)
+    if language is None:
+        choices = ", ".join(i18n.LANGUAGES)
+        raise InvalidRequest(_("language must be one of %(choices)s.", choices=choices),
+                             errors=[{"field": "language",
+                                      "problem": _("must be one of %(choices)s", choices=choices)}])
+    return language
+
+
 def update_profile(account_id: str, full_name: str | None, language: str | None) -> dict:
     """Change the name and/or the language (what is not given keeps its value)."""
     actions = []
     if full_name is not None:
         actions.append(store.Account.full_name.set(clean_name(full_name)))
     if language is not None:
-        actions.append(store.Account.language.set(language))
+        actions.append(store.Account.language.set(chosen_language(language)))
     if actions:
         existing_account(account_id).update(actions=actions)
     return profile(account_id)
@@ -312,7 +331,7 @@ def update_profile(account_id: str, full_name: str | None, language: str | None)
 def existing_account(account_id: str) -> store.Account:
     account = store.account_by_id(account_id)
     if account is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return account
 
 

@@ -17,6 +17,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Forbidden, Unauthenticated
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.store import decode_cursor, expiry_update_actions, get_or_none, page, written
+from chalicelib.core.i18n import N_, _
 from chalicelib.accounts import activity, devices
 from chalicelib.accounts.store import Account, Session, account_by_id
 
@@ -67,11 +68,11 @@ def _holder(session: Session) -> SessionHolder | None:
 
 class MfaEnrollmentRequired(Forbidden):
     code = "mfa_enrollment_required"
-    title = "Two-factor enrolment required"
+    title = N_("Two-factor enrolment required")
 
     def __init__(self) -> None:
-        super().__init__("Staff and administrators must use an authenticator app. Set it up "
-                         "(TOTP setup, then confirm), then sign in again with a code.")
+        super().__init__(_("Staff and administrators must use an authenticator app. Set it up "
+                           "(TOTP setup, then confirm), then sign in again with a code."))
 
 
 @dataclass(frozen=True)
@@ -132,16 +133,16 @@ def authenticate(token: str | None, roles: tuple[str, ...], client: Client,
     now = clock.now()
     if (session is None or not secrets.same(session.access_digest, secrets.token_digest(secret))
             or session.access_expires_at <= now or not _alive(session, now)):
-        raise Unauthenticated("Sign in again: the access token is missing, invalid or expired.",
+        raise Unauthenticated(_("Sign in again: the access token is missing, invalid or expired."),
                               code="invalid_token")
     holder = _holder(session)
     if holder is None or holder.disabled or holder.session_epoch != session.epoch:
-        raise Unauthenticated("Sign in again: this session has ended.", code="invalid_token")
+        raise Unauthenticated(_("Sign in again: this session has ended."), code="invalid_token")
     _guard(session, client)
     if session.mfa_enrollment_only and not during_mfa_enrollment:
         raise MfaEnrollmentRequired()
     if session.role not in roles:
-        raise Forbidden("This account cannot use this resource.")
+        raise Forbidden(_("This account cannot use this resource."))
     if now - session.last_used_at >= TOUCH_EVERY_SECONDS:
         _touch(session, now)
     return Principal(holder.account_id, session.role, session.session_id, session.facility_id,
@@ -153,7 +154,7 @@ def refresh(token: str, client: Client) -> TokenPair:
     session_id, secret = _split(token)
     session = get_or_none(Session, session_id) if session_id else None
     now = clock.now()
-    invalid = Unauthenticated("The refresh token is invalid or expired. Sign in again.",
+    invalid = Unauthenticated(_("The refresh token is invalid or expired. Sign in again."),
                               code="invalid_token")
     if session is None or not _alive(session, now):
         raise invalid

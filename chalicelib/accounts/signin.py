@@ -19,31 +19,34 @@ from chalicelib.core.errors import Forbidden, InvalidRequest, Unauthenticated
 from chalicelib.core.identity import Client
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import get_or_none
+from chalicelib.core.i18n import N_, _
 
 
 class InvalidChallenge(Unauthenticated):
     code = "invalid_challenge"
-    title = "Sign-in expired"
+    title = N_("Sign-in expired")
 
     def __init__(self) -> None:
-        super().__init__("This sign-in has expired or was already completed. Sign in again "
-                         "with your password.")
+        super().__init__(_("This sign-in has expired or was already completed. Sign in again "
+                           "with your password."))
 
 
 class InvalidSecondFactor(Unauthenticated):
     code = "invalid_second_factor"
-    title = "Wrong code"
+    title = N_("Wrong code")
 
     def __init__(self) -> None:
-        super().__init__("The code is wrong or has expired. Check it and try again.")
+        super().__init__(_("The code is wrong or has expired. Check it and try again."))
 
 
 class MethodUnavailable(InvalidRequest):
     code = "mfa_method_unavailable"
 
     def __init__(self, method: str) -> None:
-        super().__init__(f"The second factor {method!r} is not available for this account.",
-                         errors=[{"field": "method", "problem": "not available for this account"}])
+        super().__init__(_("The second factor %(method)s is not available for this account.",
+                           method=repr(method)),
+                         errors=[{"field": "method",
+                                  "problem": _("is not available for this account")}])
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def disable_second_factor(account_id: str, password: str, code: str, client: Cli
     if account.role in mfa.REQUIRED_FOR_ROLES:
         raise mfa.MfaRequiredForRole()
     reservation = service.reserve_attempt(account.email, LockoutPolicy.from_settings())
-    matches, _ = passwords.verify_password(password, account.password_hash)
+    matches, _rehash = passwords.verify_password(password, account.password_hash)
     try:
         with service.released_on_outage(reservation):
             accepted = matches and mfa.verify_factor(account_id, code, client)
@@ -142,7 +145,7 @@ def disable_second_factor(account_id: str, password: str, code: str, client: Cli
         service.attempt_failed(reservation, account, client)
         activity.record(account_id, "mfa_challenge_failed", client, outcome="failure",
                         action="disable_mfa")
-        raise Forbidden("The password or the code is wrong.", code="invalid_credentials")
+        raise Forbidden(_("The password or the code is wrong."), code="invalid_credentials")
     store.release_attempt(reservation)
     mfa.disable(account, client)
 

@@ -10,22 +10,23 @@ from chalicelib.core import audit, clock, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.store import StateChanged
+from chalicelib.core.i18n import N_, _
 from chalicelib import facilities
 
 
 class AlreadyDecided(Conflict):
     code = "already_decided"
-    title = "Already decided"
+    title = N_("Already decided")
 
 
 def contact_not_found() -> NotFound:
-    return NotFound("No such contact.", code="contact_not_found")
+    return NotFound(_("No such contact."), code="contact_not_found")
 
 
 def request_contact(principal: Principal, inmate_id: str, client: Client) -> dict:
     inmate = facilities.inmate(inmate_id)
     if inmate is None:
-        raise NotFound("No such inmate.", code="inmate_not_found")
+        raise NotFound(_("No such inmate."), code="inmate_not_found")
     account = account_by_id(principal.account_id)
     now = clock.now()
     contact_id = secrets.new_id("con_")
@@ -39,7 +40,7 @@ def request_contact(principal: Principal, inmate_id: str, client: Client) -> dic
     try:
         store.create_contact(contact)
     except store.ContactExists as exists:
-        raise Conflict("You already asked to connect with this person.", code="contact_exists",
+        raise Conflict(_("You already asked to connect with this person."), code="contact_exists",
                        contact_id=exists.contact_id) from None
     record_activity(principal.account_id, "contact_requested", client,
                     contact_id=contact.contact_id, inmate_id=inmate.inmate_id)
@@ -66,16 +67,17 @@ def decide(principal: Principal, contact_id: str, decision: str, reason: str | N
         raise contact_not_found()
     to_status = states.CONTACT_DECISIONS[decision]
     if to_status == states.CONTACT_DENIED and not (reason and reason.strip()):
-        raise InvalidRequest("reason is required to deny a contact.",
-                             errors=[{"field": "reason", "problem": "is required to deny"}])
+        raise InvalidRequest(_("reason is required to deny a contact."),
+                             errors=[{"field": "reason", "problem": _("is required to deny")}])
     if contact.status != states.CONTACT_PENDING:
-        raise AlreadyDecided(f"This contact was already {contact.status}.")
+        raise AlreadyDecided(_("This contact was already decided (%(status)s).",
+                               status=contact.status))
     entry = audit.entry(f"contact#{contact_id}", principal, decision, contact.status, to_status,
                          reason=reason)
     try:
         store.decide_contact(contact, to_status, entry)
     except StateChanged:
-        raise AlreadyDecided("Someone decided on this contact a moment ago.") from None
+        raise AlreadyDecided(_("Someone decided on this contact a moment ago.")) from None
     return render_for_staff(store.contact(contact_id))
 
 

@@ -7,6 +7,7 @@ Why: docs/decisions/dependency-failures.md
 from __future__ import annotations
 
 from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.i18n import _
 
 RETRY_AFTER_SECONDS = 5
 
@@ -38,8 +39,8 @@ def is_transient(error: BaseException | None) -> bool:
 
 
 def unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable("A service we depend on is not answering right now. Nothing was "
-                              "lost; please try again in a few seconds.",
+    return ServiceUnavailable(_("A service we depend on is not answering right now. Nothing was "
+                                "lost; please try again in a few seconds."),
                               retry_after_seconds=RETRY_AFTER_SECONDS)
 
 

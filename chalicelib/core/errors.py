@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.i18n import N_
+from chalicelib.core.i18n import N_, _, ngettext
 
 
 class DomainError(Exception):
@@ -40,7 +40,7 @@ class InvalidCredentials(Unauthenticated):
 
     def __init__(self) -> None:
         # One wording for every failure so the response never tells which part was wrong.
-        super().__init__("The email or password is incorrect.")
+        super().__init__(_("The email or password is incorrect."))
 
 
 class Forbidden(DomainError):
@@ -90,10 +90,12 @@ class AccountLocked(RateLimited):
     title = N_("Account temporarily locked")
 
     def __init__(self, retry_after_seconds: int) -> None:
-        minutes = max(1, -(-retry_after_seconds // 60))
         super().__init__(
-            "Too many failed sign-in attempts. For your protection, sign-in is paused for "
-            f"{minutes} minute{'s' if minutes != 1 else ''}. You can still reset your password.",
+            ngettext("Too many failed sign-in attempts. For your protection, sign-in is paused "
+                     "for %(n)s minute. You can still reset your password.",
+                     "Too many failed sign-in attempts. For your protection, sign-in is paused "
+                     "for %(n)s minutes. You can still reset your password.",
+                     minutes_to_wait(retry_after_seconds)),
             retry_after_seconds=retry_after_seconds,
         )
 
@@ -105,7 +107,7 @@ class AccountHeld(Forbidden):
     title = N_("Locked until unlocked")
 
     def __init__(self) -> None:
-        super().__init__("Sign-in is locked until it is unlocked for you.")
+        super().__init__(_("Sign-in is locked until it is unlocked for you."))
 
 
 class ServiceUnavailable(DomainError):
@@ -114,3 +116,15 @@ class ServiceUnavailable(DomainError):
     kind = "unavailable"
     code = "service_unavailable"
     title = N_("Service temporarily unavailable")
+
+
+def listing(found: list[dict]) -> str:
+    """The detail of a request refused for its fields: their first five problems, each
+    ``{"field", "problem"}`` already in the reader's language."""
+    return "; ".join(_("%(field)s %(problem)s", field=item["field"], problem=item["problem"])
+                     for item in found[:5]) + "."
+
+
+def minutes_to_wait(retry_after_seconds: int) -> int:
+    """Whole minutes, rounded up and at least one: what "try again in N minutes" says."""
+    return max(1, -(-retry_after_seconds // 60))

@@ -20,6 +20,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, InvalidRequest
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
                                    register, resolved)
+from chalicelib.core.i18n import _
 
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -61,15 +62,15 @@ def key_from(headers, required: bool = True) -> str | None:
     key = headers.get(HEADER)
     if key is None or key == "":
         if required:
-            raise InvalidRequest("This request charges or spends: send an Idempotency-Key header "
-                                 "(a unique value per operation, reused only to retry it, so a "
-                                 "retry never acts twice).", code="idempotency_key_required",
-                                 errors=[{"field": "Idempotency-Key", "problem": "is required"}])
+            raise InvalidRequest(_("This request charges or spends: send an Idempotency-Key header "
+                                   "(a unique value per operation, reused only to retry it, so a "
+                                   "retry never acts twice)."), code="idempotency_key_required",
+                                 errors=[{"field": "Idempotency-Key", "problem": _("is required")}])
         return None
     if not _KEY_SHAPE.match(key):
-        raise InvalidRequest("The Idempotency-Key must be 1 to 255 printable ASCII characters "
-                             "without spaces.", code="invalid_idempotency_key",
-                             errors=[{"field": "Idempotency-Key", "problem": "is not a valid key"}])
+        raise InvalidRequest(_("The Idempotency-Key must be 1 to 255 printable ASCII characters "
+                               "without spaces."), code="invalid_idempotency_key",
+                             errors=[{"field": "Idempotency-Key", "problem": _("is not a valid key")}])
     return key
 
 
@@ -102,8 +103,8 @@ class Attempt:
         if record is None or record.is_expired():
             return None
         if record.fingerprint != self.fingerprint:
-            raise Conflict("This Idempotency-Key was already used for a different request. "
-                           "Use a new key for a new operation.", code="idempotency_key_reused")
+            raise Conflict(_("This Idempotency-Key was already used for a different request. "
+                             "Use a new key for a new operation."), code="idempotency_key_reused")
         return StoredResponse(int(record.status_code), record.response_body, replayed=True)
 
     def record(self, transaction: TransactWrite, status: int, body: dict) -> StoredResponse:

@@ -13,6 +13,7 @@ from chalicelib.config import get_settings
 from chalicelib.core import aws, dependencies
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.logs import log_event
+from chalicelib.core.i18n import _
 
 
 def encrypt(plaintext: str, context: dict[str, str]) -> str:
@@ -65,5 +66,5 @@ def _unavailable(operation: str, error: Exception | None = None) -> ServiceUnava
         raise error
     log_event("kms_failed", logging.ERROR, operation=operation,
               error=type(error).__name__ if error is not None else "key_missing")
-    return ServiceUnavailable("Two-factor authentication is unavailable right now. Try again "
-                              "in a minute.", retry_after_seconds=dependencies.RETRY_AFTER_SECONDS)
+    return ServiceUnavailable(_("Two-factor authentication is unavailable right now. Try again "
+                                "in a minute."), retry_after_seconds=dependencies.RETRY_AFTER_SECONDS)

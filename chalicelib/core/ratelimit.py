@@ -13,7 +13,8 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
-from chalicelib.core.errors import RateLimited
+from chalicelib.core.errors import RateLimited, minutes_to_wait
+from chalicelib.core.i18n import ngettext
 from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    expiry_update_actions, register, written)
 
@@ -78,10 +79,11 @@ class RatePolicy:
 
 class SourceRateLimited(RateLimited):
     def __init__(self, retry_after_seconds: int) -> None:
-        minutes = max(1, -(-retry_after_seconds // 60))
         super().__init__(
-            "Too many requests came from your network. Please try again in "
-            f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            ngettext("Too many requests came from your network. Please try again in %(n)s "
+                     "minute.",
+                     "Too many requests came from your network. Please try again in %(n)s "
+                     "minutes.", minutes_to_wait(retry_after_seconds)),
             retry_after_seconds=retry_after_seconds)
 
 

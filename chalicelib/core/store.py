@@ -28,6 +28,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.i18n import _
 
 
 class TableName:
@@ -324,8 +325,8 @@ def decode_cursor(cursor: str | None, scope: str) -> dict | None:
         return None
     payload = secrets.unsign(cursor, f"cursor:{scope}")
     if payload is None:
-        raise InvalidRequest("The cursor is not valid for this list.", errors=[
-            {"field": "cursor", "problem": "not a cursor this list gave out"}])
+        raise InvalidRequest(_("The cursor is not valid for this list."), errors=[
+            {"field": "cursor", "problem": _("not a cursor this list gave out")}])
     return json.loads(payload)
 
 

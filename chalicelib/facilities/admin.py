@@ -25,7 +25,7 @@ def valid_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidRequest(_("timezone must be an IANA time zone such as America/Chicago."),
                              errors=[{"field": "timezone",
-                                      "problem": "must be an IANA time zone"}]) from None
+                                      "problem": _("must be an IANA time zone")}]) from None
     return name
 
 

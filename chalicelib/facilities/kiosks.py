@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import NotFound, Unauthenticated
+from chalicelib.core.i18n import N_, _
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import decode_cursor, page
 from chalicelib.facilities import store
@@ -19,18 +20,18 @@ PIN_PATTERN = r"^[0-9]{6,12}$"  # an inmate's kiosk PIN
 
 class KioskNotRegistered(Unauthenticated):
     code = "kiosk_not_registered"
-    title = "Kiosk not registered"
+    title = N_("Kiosk not registered")
 
     def __init__(self) -> None:
-        super().__init__("This device is not a registered kiosk of this facility. "
-                         "Please ask staff for help.")
+        super().__init__(_("This device is not a registered kiosk of this facility. "
+                           "Please ask staff for help."))
 
 
 class KioskNotFound(NotFound):
     code = "kiosk_not_found"
 
     def __init__(self) -> None:
-        super().__init__("No such kiosk at this facility.")
+        super().__init__(_("No such kiosk at this facility."))
 
 
 def new_key(kiosk_id: str) -> str:

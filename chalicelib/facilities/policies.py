@@ -10,6 +10,7 @@ from chalicelib.core.errors import NotFound
 from chalicelib.core.i18n import _
 from chalicelib.facilities import caps, store
 from chalicelib.facilities.rulebook import DEFAULTS, FEE_FREE_ACCOUNTS
+from chalicelib.facilities.review_rules import rejection_reasons
 from chalicelib.facilities.rules import MoneyRules
 
 
@@ -23,19 +24,6 @@ def _open_facility(facility_id: str) -> store.Facility:
 
 def _rules(facility: store.Facility) -> dict:
     return {**DEFAULTS, **facility.rules.as_dict()}
-
-
-def rejection_reasons(rules: dict) -> list[dict]:
-    """``[{code, en, es}]``; the old shape (English texts) reads as codes made of the text."""
-    reasons = []
-    for entry in rules.get("rejection_reasons") or []:
-        if isinstance(entry, dict):
-            reasons.append({"code": entry["code"], "en": entry["en"],
-                            "es": entry.get("es") or entry["en"]})
-        else:
-            reasons.append({"code": str(entry).strip().lower().replace(" ", "_"),
-                            "en": str(entry), "es": str(entry)})
-    return reasons
 
 
 def _in_language(reason: dict) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.core.i18n import N_
 from chalicelib.facilities import admin, caps, policies, roster, rulebook, service
 from chalicelib.web.endpoint import (FACILITY_QUERY, STAFF_OR_ADMIN, ApiRequest, Example,
                                      Reply, endpoint)
@@ -63,7 +64,7 @@ IMPORT_EXAMPLE = {"import_id": "imp_8fJ2kQ", "facility_id": "lake-county", "stat
 @endpoint(bp, "POST", "/v1/admin/facilities", summary="Create a facility", tag="admin",
           roles=ADMIN, status=201, response=FACILITY, problems=("facility_exists",),
           body=obj({"facility_id": string(1, 64, pattern=admin.FACILITY_ID_PATTERN, **{
-              "x-pattern-problem": "must be lower-case letters, digits and hyphens"}),
+              "x-pattern-problem": N_("must be lower-case letters, digits and hyphens")}),
               **FACILITY_FIELDS, "state": string(2, 2, pattern="^[A-Z]{2}$"),
               "kind": {"type": "string", "enum": list(caps.KINDS)},
               "average_daily_population": POPULATION}),

@@ -11,12 +11,12 @@ from decimal import ROUND_CEILING, Decimal
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
-from chalicelib.core.errors import InvalidRequest, NotFound, Unprocessable
-from chalicelib.core.i18n import _
+from chalicelib.core.errors import InvalidRequest, NotFound, Unprocessable, listing
+from chalicelib.core.i18n import N_, _, format_money
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import condition_failed
 from chalicelib.facilities import caps, store
-from chalicelib.facilities.rules import MoneyRules, dollars
+from chalicelib.facilities.rules import MoneyRules
 
 LANGUAGES = ("en", "es")
 PAYERS = ("family", "inmate", "agency")
@@ -37,7 +37,7 @@ def _text(max_length: int) -> dict:
 REASON = {"type": "object", "additionalProperties": False, "required": ["code", "en", "es"],
           "properties": {"code": {"type": "string", "minLength": 1, "maxLength": 64,
                                   "pattern": "^[a-z0-9_]+$",
-                                  "x-pattern-problem": "must be lower-case letters, digits and _"},
+                                  "x-pattern-problem": N_("must be lower-case letters, digits and _")},
                          "en": _text(200), "es": _text(200)}}
 WORDS = {"type": "array", "maxItems": 500, "items": _text(100)}
 # Visits arrive with a later issue: accepted as an object, checked loosely now (only the video
@@ -152,8 +152,8 @@ def _fees_above_processor_cost(document: dict) -> list[dict]:
         if tier["fee_cents"] > allowed:
             found.append({"field": f"fee_tiers[{index}].fee_cents", "problem": _(
                 "a trust-deposit fee of %(fee)s is above the processor's cost of %(cost)s for "
-                "a deposit of %(amount)s.", fee=dollars(tier["fee_cents"]),
-                cost=dollars(allowed), amount=dollars(lowest))})
+                "a deposit of %(amount)s.", fee=format_money(tier["fee_cents"]),
+                cost=format_money(allowed), amount=format_money(lowest))})
         lowest = max(lowest, tier["up_to_cents"] + 1)
     return found
 
@@ -162,16 +162,18 @@ def _inconsistent(document: dict) -> list[dict]:
     """Shapes the schema cannot say: bounds in order, codes unique."""
     found = []
     if document["deposit_min_cents"] > document["deposit_max_cents"]:
-        found.append({"field": "deposit_min_cents", "problem": "must not exceed deposit_max_cents"})
+        found.append({"field": "deposit_min_cents",
+                      "problem": _("must not exceed deposit_max_cents")})
     codes = [reason["code"] for reason in document["rejection_reasons"]]
     if not codes:
-        found.append({"field": "rejection_reasons", "problem": "must list at least one reason"})
+        found.append({"field": "rejection_reasons", "problem": _("must list at least one reason")})
     if len(set(codes)) != len(codes):
-        found.append({"field": "rejection_reasons", "problem": "codes must be unique"})
+        found.append({"field": "rejection_reasons", "problem": _("codes must be unique")})
     for field in ("fee_tiers", *FEE_FREE_ACCOUNTS):
         bounds = [tier["up_to_cents"] for tier in document[field]]
         if len(set(bounds)) != len(bounds):
-            found.append({"field": field, "problem": "up_to_cents must differ between tiers"})
+            found.append({"field": field,
+                          "problem": _("up_to_cents must differ between tiers")})
     return found
 
 
@@ -183,8 +185,7 @@ def put_rules(facility_id: str, document: dict, by: str) -> dict:
     document = complete(document)
     found = _inconsistent(document)
     if found:
-        raise InvalidRequest("; ".join(f"{f['field']} {f['problem']}" for f in found) + ".",
-                             errors=found)
+        raise InvalidRequest(listing(found), errors=found)
     found = forbidden(document, facility.kind, _population(facility), clock.iso())
     if found:
         raise RuleNotAllowed(found)

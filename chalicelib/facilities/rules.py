@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.core.i18n import _, format_money
+
 ACCOUNTS = ("trust", "phone")
 
 
@@ -56,16 +58,25 @@ class MoneyRules:
         return tiers[-1].fee_cents if tiers else 0
 
     def limit_problem(self, amount_cents: int, sender_total_today_cents: int) -> str | None:
-        """Why this deposit breaks the facility's bounds, in words for the family, or None."""
+        """Why this deposit breaks the facility's bounds, in the family's words and money
+        conventions (the current language), or None."""
         if amount_cents < self.min_cents:
-            return f"The smallest deposit this facility accepts is {dollars(self.min_cents)}."
+            return _("The smallest deposit this facility accepts is %(amount)s.",
+                     amount=format_money(self.min_cents))
         if amount_cents > self.max_cents:
-            return f"The largest deposit this facility accepts is {dollars(self.max_cents)}."
+            return _("The largest deposit this facility accepts is %(amount)s.",
+                     amount=format_money(self.max_cents))
         if sender_total_today_cents + amount_cents > self.daily_cap_cents:
             left = max(0, self.daily_cap_cents - sender_total_today_cents)
-            return (f"This facility allows {dollars(self.daily_cap_cents)} per sender per day; "
-                    f"you can still send {dollars(left)} today.")
+            return _("This facility allows %(cap)s per sender per day; you can still send "
+                     "%(left)s today.", cap=format_money(self.daily_cap_cents),
+                     left=format_money(left))
         return None
+
+    def daily_cap_reached(self) -> str:
+        """The sentence for a deposit refused because today's deposits reached the cap."""
+        return _("This facility allows %(cap)s per sender per day, and today's deposits have "
+                 "reached it.", cap=format_money(self.daily_cap_cents))
 
     def published(self) -> dict:
         """The limits and fee schedule as ``GET /v1/facilities`` shows them."""

@@ -32,10 +32,10 @@ def search_inmates(principal: Principal, facility_id: str, query: str, limit: in
     """A query holding a digit is an inmate-number prefix ("A10"); anything else is a name
     prefix, last name first as rosters list people ("johnson m", "Johnson, Marcus")."""
     if principal.role == "staff" and principal.facility_id != facility_id:
-        raise Forbidden("Staff can search only their own facility.")
+        raise Forbidden(_("Staff can search only their own facility."))
     facility = store.facility(facility_id)
     if facility is None:
-        raise NotFound("No such facility.")
+        raise NotFound(_("No such facility."))
     scope = f"inmates:{facility_id}:{query}"
     decoded = decode_cursor(cursor, scope)
     if any(ch.isdigit() for ch in query):
@@ -57,13 +57,13 @@ def facility_in_charge(principal: Principal, requested: str | None) -> str:
     staff act in their own; admins name one with ``?facility_id=``."""
     if principal.role == "admin":
         if not requested:
-            raise InvalidRequest("facility_id is required for admins.",
-                                 errors=[{"field": "query.facility_id", "problem": "required"}])
+            raise InvalidRequest(_("facility_id is required for admins."), errors=[
+                {"field": "query.facility_id", "problem": _("is required")}])
         if store.facility(requested) is None:
-            raise NotFound("No such facility.")
+            raise NotFound(_("No such facility."))
         return requested
     if requested and requested != principal.facility_id:
-        raise Forbidden("Staff act only within their own facility.")
+        raise Forbidden(_("Staff act only within their own facility."))
     return principal.facility_id
 
 

@@ -12,7 +12,8 @@ from chalicelib import accounts
 from chalicelib.accounts import LockoutPolicy, attempt_failed, reserve_attempt, throttle_subject
 from chalicelib.core import secrets
 from chalicelib.core.errors import (AccountHeld, AccountLocked, Forbidden, InvalidRequest,
-                                    NotFound, RateLimited, Unauthenticated)
+                                    NotFound, RateLimited, Unauthenticated, minutes_to_wait)
+from chalicelib.core.i18n import N_, _, ngettext
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.ratelimit import RatePolicy
@@ -28,48 +29,51 @@ ONE_TIME_PIN_DIGITS = 8
 
 class InvalidKioskCredentials(Unauthenticated):
     code = "invalid_credentials"
-    title = "Invalid credentials"
+    title = N_("Invalid credentials")
 
     def __init__(self) -> None:
-        super().__init__("The facility, inmate number or PIN is incorrect.")
+        super().__init__(_("The facility, inmate number or PIN is incorrect."))
 
 
 class SignInPaused(RateLimited):
     code = "account_locked"
-    title = "Sign-in paused"
+    title = N_("Sign-in paused")
 
     def __init__(self, retry_after_seconds: int) -> None:
-        minutes = max(1, -(-retry_after_seconds // 60))
-        super().__init__(f"Too many wrong PINs. You can try again in {minutes} minute"
-                         f"{'s' if minutes != 1 else ''}, or ask staff for help.",
+        super().__init__(ngettext("Too many wrong PINs. You can try again in %(n)s minute, or "
+                                  "ask staff for help.",
+                                  "Too many wrong PINs. You can try again in %(n)s minutes, or "
+                                  "ask staff for help.", minutes_to_wait(retry_after_seconds)),
                          retry_after_seconds=retry_after_seconds)
 
 
 class InmateLocked(Forbidden):
     code = "inmate_locked"
-    title = "Sign-in locked"
+    title = N_("Sign-in locked")
 
     def __init__(self) -> None:
-        super().__init__("Sign-in is locked after too many wrong PINs. Please ask staff to "
-                         "unlock it.")
+        super().__init__(_("Sign-in is locked after too many wrong PINs. Please ask staff to "
+                           "unlock it."))
 
 
 class KioskPaused(RateLimited):
     code = "rate_limited"
-    title = "Kiosk paused"
+    title = N_("Kiosk paused")
 
     def __init__(self, retry_after_seconds: int) -> None:
-        minutes = max(1, -(-retry_after_seconds // 60))
-        super().__init__(f"This kiosk is paused for {minutes} minute"
-                         f"{'s' if minutes != 1 else ''} after too many wrong PINs. Please ask "
-                         "staff for help.", retry_after_seconds=retry_after_seconds)
+        super().__init__(ngettext("This kiosk is paused for %(n)s minute after too many wrong "
+                                  "PINs. Please ask staff for help.",
+                                  "This kiosk is paused for %(n)s minutes after too many wrong "
+                                  "PINs. Please ask staff for help.",
+                                  minutes_to_wait(retry_after_seconds)),
+                         retry_after_seconds=retry_after_seconds)
 
 
 class InmateNotFound(NotFound):
     code = "inmate_not_found"
 
     def __init__(self) -> None:
-        super().__init__("No such inmate at this facility.")
+        super().__init__(_("No such inmate at this facility."))
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,8 @@ def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> di
     kiosk = kiosks.registered(client.kiosk_key, facility_id)
     inmate_number = normalized_number(inmate_number)
     if not inmate_number:
-        raise InvalidRequest("inmate_number must not be blank.",
-                             errors=[{"field": "inmate_number", "problem": "must not be blank"}])
+        raise InvalidRequest(_("inmate_number must not be blank."),
+                             errors=[{"field": "inmate_number", "problem": _("must not be blank")}])
     reservation = _reserve(facility_id, inmate_number)
     kiosk_failures = _kiosk_failures()
     decision = kiosk_failures.hit(kiosk.kiosk_id)
@@ -179,7 +183,7 @@ def change_pin(principal: Principal, new_pin: str, client: Client) -> dict:
                       condition=facilities.Inmate.pin_change_required == True)  # noqa: E712
     except UpdateError as error:
         if condition_failed(error):
-            raise Unauthenticated("Sign in again: this session has ended.",
+            raise Unauthenticated(_("Sign in again: this session has ended."),
                                   code="invalid_token") from None
         raise
     tokens = accounts.open_session(KioskHolder.of(inmate), client, kiosk_id=session.kiosk_id)

@@ -12,6 +12,7 @@ from chalicelib.core.errors import (Forbidden, InvalidRequest, NotFound, Payment
                                     ServiceUnavailable)
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
+from chalicelib.core.i18n import N_, _
 from chalicelib.messaging import notifications, states, store
 from chalicelib.messaging.review import ReviewRules
 from chalicelib.messaging.store import Message
@@ -24,19 +25,19 @@ SEND_ATTEMPTS = 3
 
 class InsufficientStamps(PaymentRequired):
     code = "insufficient_stamps"
-    title = "Not enough stamps"
+    title = N_("Not enough stamps")
 
 
 class ContactNotApproved(Forbidden):
     code = "contact_not_approved"
-    title = "Contact not approved"
+    title = N_("Contact not approved")
 
     def __init__(self) -> None:
-        super().__init__("Messages can be sent only once the facility has approved this contact.")
+        super().__init__(_("Messages can be sent only once the facility has approved this contact."))
 
 
 def message_not_found() -> NotFound:
-    return NotFound("No such message.", code="message_not_found")
+    return NotFound(_("No such message."), code="message_not_found")
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -60,23 +61,23 @@ def reply_to_family(principal: Principal, contact_id: str, body: str,
 def _send(principal: Principal, contact: Contact, direction: str, body: str,
           idempotency_key: str | None, client: Client) -> StoredResponse:
     if not body.strip():
-        raise InvalidRequest("body must not be blank.",
-                             errors=[{"field": "body", "problem": "must not be blank"}])
+        raise InvalidRequest(_("body must not be blank."),
+                             errors=[{"field": "body", "problem": _("must not be blank")}])
     if contact.status != CONTACT_APPROVED:
         raise ContactNotApproved()
     attempt = Attempt(principal.account_id, idempotency_key, f"send {direction}",
                       {"contact_id": contact.contact_id, "body": body}) \
         if idempotency_key else None
     message = _new_message(contact, direction, body)
-    for _ in range(SEND_ATTEMPTS):
+    for _attempt in range(SEND_ATTEMPTS):
         snapshot = store.send_snapshot(contact.facility_id, contact.account_id, attempt)
         if snapshot.earlier is not None:
             return snapshot.earlier
         rules = ReviewRules.from_facility_rules(_rules_of(snapshot.facility))
         pays = direction == states.TO_INMATE or not rules.inmate_replies_free
         if pays and snapshot.balance < 1:
-            raise InsufficientStamps("You have no stamps left for this facility. Buy stamps "
-                                     "to send this message.", stamps_left=snapshot.balance)
+            raise InsufficientStamps(_("You have no stamps left for this facility. Buy stamps "
+                                       "to send this message."), stamps_left=snapshot.balance)
         message.stamps_spent = 1 if pays else 0
         message.payer_account_id = contact.account_id if pays else None
         auto_entry = _apply_review_rules(message, rules)
@@ -93,8 +94,8 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
         if auto_entry is not None:
             notifications.message_decided(message)
         return stored
-    raise ServiceUnavailable("Your stamp balance changed several times during this send. "
-                             "Nothing was sent; please try again.")
+    raise ServiceUnavailable(_("Your stamp balance changed several times during this send. "
+                               "Nothing was sent; please try again."))
 
 
 def _new_message(contact: Contact, direction: str, body: str) -> Message:
@@ -162,19 +163,20 @@ def decide(principal: Principal, message_id: str, decision: str, reason: str | N
         code = facilities.reason_code(rules, reason)
         allowed = [known["code"] for known in facilities.rejection_reasons(rules)]
         if code is None:
-            raise InvalidRequest("reason must be one of the facility's rejection reasons.",
+            raise InvalidRequest(_("reason must be one of the facility's rejection reasons."),
                                  code="invalid_rejection_reason", allowed_reasons=list(allowed),
-                                 errors=[{"field": "reason",
-                                          "problem": "must be one of " + "; ".join(allowed)}])
+                                 errors=[{"field": "reason", "problem": _(
+                                     "must be one of %(choices)s", choices="; ".join(allowed))}])
         texts = facilities.reason_texts(rules, code)
     if message.status != states.PENDING_REVIEW:
-        raise AlreadyDecided(f"This message was already reviewed ({message.status}).")
+        raise AlreadyDecided(_("This message was already reviewed (%(status)s).",
+                               status=message.status))
     entry = audit.entry(f"message#{message_id}", principal, decision, message.status, to_status,
                         reason=reason, note=note, watch_words=list(message.watch_words))
     try:
         store.decide_message(message, to_status, entry, code, texts)
     except store.StateChanged:
-        raise AlreadyDecided("Someone reviewed this message a moment ago.") from None
+        raise AlreadyDecided(_("Someone reviewed this message a moment ago.")) from None
     decided = store.message(message_id)
     notifications.message_decided(decided)
     return staff_view(principal, message_id)

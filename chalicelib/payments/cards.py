@@ -13,6 +13,7 @@ from typing import Any
 from collections.abc import Iterator
 
 from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.i18n import _
 
 _DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)*")
 
@@ -39,9 +40,9 @@ def refuse_card_numbers(*documents: Any) -> None:
     for field, text in _strings(documents):
         if holds_card_number(text):
             raise InvalidRequest(
-                "Card numbers must not be sent to this API; pay with the payment method token "
-                "your card form returns.", code="card_number_not_allowed",
-                errors=[{"field": field, "problem": "looks like a card number"}])
+                _("Card numbers must not be sent to this API; pay with the payment method token "
+                  "your card form returns."), code="card_number_not_allowed",
+                errors=[{"field": field, "problem": _("looks like a card number")}])
 
 
 def _strings(value: Any, where: str = "") -> Iterator[tuple[str, str]]:

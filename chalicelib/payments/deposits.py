@@ -23,7 +23,8 @@ from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.core.store import (decode_cursor, expiry_update_actions, get_or_none, page,
                                    read_together, resolved, write_together, written)
-from chalicelib.facilities import MoneyRules, dollars, money_rules_of
+from chalicelib.core.i18n import _
+from chalicelib.facilities import MoneyRules, money_rules_of
 from chalicelib.payments import flags, ledger, settlement
 from chalicelib.payments.charging import charge
 from chalicelib.payments.processor import Authorization
@@ -43,7 +44,7 @@ def quote(inmate_id: str, account: str, amount_cents: int) -> dict:
     """Two reads: the inmate, then its facility's rules."""
     inmate = facilities.inmate(inmate_id)
     if inmate is None:
-        raise NotFound("No such inmate.")
+        raise NotFound(_("No such inmate."))
     rules = money_rules_of(facilities.facility(inmate.facility_id))
     _check_limits(rules, amount_cents, sender_total_today=0)
     fee = rules.fee_cents(account, amount_cents)
@@ -71,7 +72,7 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
         return replay
     inmate = resolved(futures["inmate"])
     if inmate is None:
-        raise NotFound("No such inmate.")
+        raise NotFound(_("No such inmate."))
     sender_day = resolved(futures["sender_day"]) or DailyTally(sender_tally_key)
     inmate_day = resolved(futures["inmate_day"]) or DailyTally(inmate_tally_key)
     # The fee comes from the rules read here; the transaction checks they are still in force.
@@ -139,7 +140,7 @@ def list_own(sender: Principal, limit: int, cursor: str | None) -> dict:
 def get_own(sender: Principal, deposit_id: str) -> dict:
     found = get_or_none(Deposit, deposit_id)
     if found is None or found.sender_account_id != sender.account_id:
-        raise NotFound("No such deposit.")  # someone else's deposit does not exist for you
+        raise NotFound(_("No such deposit."))  # someone else's deposit does not exist for you
     return render(found)
 
 
@@ -152,7 +153,7 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     found = _staff_deposit(staff, deposit_id)
     if found.status == DepositStatus.REFUNDED:
         if found.card_refund != CardRefund.PENDING:
-            raise Conflict("This deposit was already refunded.", code="already_refunded")
+            raise Conflict(_("This deposit was already refunded."), code="already_refunded")
         return _send_card_refund(found)
     now = clock.iso()
     refund_id = new_journal_id("rfd_")
@@ -165,9 +166,9 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     if not written(lambda: write_together(write)):
         current = get_or_none(Deposit, deposit_id)
         if current is not None and current.status == DepositStatus.REFUNDED:
-            raise Conflict("This deposit was already refunded.", code="already_refunded") from None
-        raise Conflict("The inmate's account no longer holds this money, so it cannot be "
-                       "refunded.", code="insufficient_balance") from None
+            raise Conflict(_("This deposit was already refunded."), code="already_refunded") from None
+        raise Conflict(_("The inmate's account no longer holds this money, so it cannot be "
+                         "refunded."), code="insufficient_balance") from None
     log_event("deposit_refunded", deposit_id=deposit_id, refund_id=refund_id)
     found.status, found.refunded_at, found.refunded_by = DepositStatus.REFUNDED, now, staff.account_id
     found.refund_reason, found.card_refund = reason, CardRefund.PENDING
@@ -196,7 +197,7 @@ def reverse_in(transaction: TransactWrite, found: Deposit, journal_id: str, now:
 def inmate_balance(staff: Principal, inmate_id: str, recent: int = 20) -> dict:
     inmate = facilities.inmate(inmate_id)
     if inmate is None or inmate.facility_id != staff.facility_id:
-        raise NotFound("No such inmate at your facility.")
+        raise NotFound(_("No such inmate at your facility."))
     accounts = {name: ledger.inmate_account(inmate_id, name) for name in ("trust", "phone")}
     entries = heapq.merge(*(ledger.newest_entries(account, recent) for account in accounts.values()),
                           key=lambda entry: entry.entry_key, reverse=True)
@@ -222,7 +223,7 @@ def render(found: Deposit) -> dict:
 def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
     found = get_or_none(Deposit, deposit_id)
     if found is None or found.facility_id != staff.facility_id:
-        raise NotFound("No such deposit at your facility.")
+        raise NotFound(_("No such deposit at your facility."))
     return found
 
 
@@ -246,8 +247,7 @@ def _refusal(rules: MoneyRules, facility: facilities.Facility | None):
 
 
 def _daily_cap_reached(rules: MoneyRules) -> Unprocessable:
-    return Unprocessable(f"This facility allows {dollars(rules.daily_cap_cents)} per sender per "
-                         "day, and today's deposits have reached it.", code="limit_exceeded")
+    return Unprocessable(rules.daily_cap_reached(), code="limit_exceeded")
 
 
 def _send_receipt(sender: Account | None, inmate: facilities.Inmate, account: str,

@@ -13,6 +13,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.identity import Principal
 from chalicelib.core.store import decode_cursor, get_or_none, page, written
+from chalicelib.core.i18n import _
 from chalicelib.facilities import MoneyRules
 from chalicelib.payments.states import FLAG_DECISIONS, FlagStatus
 from chalicelib.payments.store import ReviewFlag
@@ -68,13 +69,13 @@ def list_flags(staff: Principal, limit: int, cursor: str | None) -> dict:
 def decide(staff: Principal, flag_id: str, decision: str, reason: str) -> dict:
     flag = get_or_none(ReviewFlag, staff.facility_id, flag_id)
     if flag is None:
-        raise NotFound("No such flag at your facility.")
+        raise NotFound(_("No such flag at your facility."))
     if not written(lambda: flag.update(actions=[ReviewFlag.status.set(FlagStatus(decision)),
                                                 ReviewFlag.decided_by.set(staff.account_id),
                                                 ReviewFlag.decided_at.set(clock.iso()),
                                                 ReviewFlag.decision_reason.set(reason)],
                                        condition=ReviewFlag.status == FlagStatus.PENDING)):
-        raise Conflict("This flag was already decided; decisions are final.",
+        raise Conflict(_("This flag was already decided; decisions are final."),
                        code="already_decided") from None
     return render(flag)
 

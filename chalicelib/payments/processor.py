@@ -15,24 +15,24 @@ from typing import Protocol
 from chalicelib.config import get_settings
 from chalicelib.core import secrets
 from chalicelib.core.errors import Conflict, PaymentRequired, ServiceUnavailable
-from chalicelib.core.i18n import N_
+from chalicelib.core.i18n import N_, _
 
 
 class PaymentDeclined(PaymentRequired):
     code = "payment_declined"
-    title = "Payment declined"
+    title = N_("Payment declined")
 
     def __init__(self) -> None:
-        super().__init__("The card was declined. Nothing was charged; try another card.")
+        super().__init__(_("The card was declined. Nothing was charged; try another card."))
 
 
 class ProcessorUnavailable(ServiceUnavailable):
     code = "processor_unavailable"
-    title = "Payment processor unavailable"
+    title = N_("Payment processor unavailable")
 
     def __init__(self) -> None:
-        super().__init__("The payment processor did not answer. Nothing was charged; please "
-                         "try again in a moment with the same Idempotency-Key.",
+        super().__init__(_("The payment processor did not answer. Nothing was charged; please "
+                           "try again in a moment with the same Idempotency-Key."),
                          retry_after_seconds=5)
 
 
@@ -126,7 +126,7 @@ class TestProcessor:
     def net_cents(self) -> int:
         """Money taken from cards minus money returned (tests compare it with the ledger)."""
         signs = {"capture": 1, "refund": -1}
-        return sum(signs.get(op, 0) * cents for op, _, cents in self.operations)
+        return sum(signs.get(op, 0) * cents for op, _ref, cents in self.operations)
 
 
 _processor: CardProcessor | None = None

@@ -13,6 +13,7 @@ from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import read_together, resolved
+from chalicelib.core.i18n import _
 from chalicelib import facilities
 from chalicelib.facilities import Facility
 from chalicelib.payments import ledger, stamps
@@ -40,7 +41,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
         return replay
     facility = resolved(futures["facility"])
     if facility is None or facility.stamp_price_cents is None:  # no rules yet: sells nothing
-        raise NotFound("No such facility.")
+        raise NotFound(_("No such facility."))
     price = int(facility.stamp_price_cents)
     total = price * quantity
     purchase_id, now = new_journal_id("stp_"), clock.iso()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from chalice import Response
 
 from chalicelib.core import dependencies
-from chalicelib.core.errors import DomainError, InvalidRequest
+from chalicelib.core.errors import DomainError, InvalidRequest, listing
 from chalicelib.core import i18n, idempotency
 from chalicelib.core.i18n import _
 from chalicelib.core.idempotency import KEY_PATTERN, StoredResponse
@@ -239,7 +239,7 @@ def client_of(raw) -> Client:
 
 def _bearer(headers) -> str | None:
     value = headers.get("authorization") or ""
-    scheme, _, token = value.partition(" ")
+    scheme, _space, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
@@ -248,19 +248,19 @@ def _parse_body(raw, body_schema: dict | None, max_bytes: int = MAX_BODY_BYTES) 
     if body_schema is None:
         return {}
     if len(data) > max_bytes:
-        raise InvalidRequest(f"The request body is larger than {max_bytes} bytes.",
-                             code="request_too_large")
+        raise InvalidRequest(_("The request body is larger than %(limit)s bytes.",
+                               limit=max_bytes), code="request_too_large")
     try:
         parsed = json.loads(data.decode("utf-8")) if data.strip() else None
     except UnicodeDecodeError:
-        raise InvalidRequest("The request body is not UTF-8.") from None
+        raise InvalidRequest(_("The request body is not UTF-8.")) from None
     except (ValueError, RecursionError):
-        raise InvalidRequest("The request body is not valid JSON.") from None
+        raise InvalidRequest(_("The request body is not valid JSON.")) from None
     if parsed is None:
         parsed = {} if not body_schema.get("required") else None
     found = schemas.problems(body_schema, parsed)
     if found:
-        raise InvalidRequest(_describe(found), errors=found)
+        raise InvalidRequest(listing(found), errors=found)
     # An optional field sent as null means "not given": views never see the null.
     return {key: value for key, value in parsed.items() if value is not None}
 
@@ -295,12 +295,8 @@ def _parse_query(params: dict, query_schema: dict | None) -> dict:
             converted[key] = value
     found = schemas.problems(query_schema, converted, "query")
     if found:
-        raise InvalidRequest(_describe(found), errors=found)
+        raise InvalidRequest(listing(found), errors=found)
     return converted
-
-
-def _describe(found: list[dict]) -> str:
-    return "; ".join(f"{item['field']} {item['problem']}" for item in found[:5]) + "."
 
 
 PAGINATION = {"limit": schemas.integer(1, 100), "cursor": schemas.string(1, 2048)}

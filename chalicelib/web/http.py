@@ -14,8 +14,10 @@ import uuid
 from chalice import Response
 
 from chalicelib.config import get_settings
+from chalicelib.core import i18n
 from chalicelib.core.logs import log_event, request_id
 from chalicelib.web import problems
+from chalicelib.web.endpoint import speaking
 
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 # Browsers that once reached the API (or the reset page) over HTTPS never try plain HTTP again
@@ -59,8 +61,9 @@ def _respond(event, get_response) -> Response:
     # Views turn their own errors into problems (``endpoint``); what arrives here in Chalice's
     # ``{"Code", "Message"}`` shape comes from Chalice's routing (405, 415) and is rewritten.
     response = get_response(event)
-    if problems.is_chalice_error(response):
-        return problems.from_chalice_error(response)
+    if problems.is_chalice_error(response):  # before any view ran: the header's language
+        with i18n.using(i18n.negotiate(event.headers.get("accept-language"))):
+            return speaking(problems.from_chalice_error(response))
     return response
 
 

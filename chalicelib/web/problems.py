@@ -35,13 +35,14 @@ TITLE_BY_STATUS = {
     500: N_("Internal error"),
     503: N_("Service temporarily unavailable"),
 }
+OTHER_TITLE = N_("Error")  # (an id marked inside a _() call would not be extracted)
 
 
 def problem(status: int, code: str, detail: str, title: str | None = None,
             headers: dict[str, str] | None = None, **extensions) -> Response:
     body = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": _(title or TITLE_BY_STATUS.get(status, N_("Error"))),
+        "title": _(title or TITLE_BY_STATUS.get(status, OTHER_TITLE)),
         "status": status,
         "detail": detail,
         "code": code,
@@ -62,22 +63,22 @@ def from_domain_error(error: DomainError) -> Response:
 
 
 # Chalice answers some requests itself with ``{"Code": ..., "Message": ...}``; these become
-# problems with our own codes and wording.
+# problems with our own codes and wording (translated when rendered).
 _CHALICE_ERRORS = {
-    405: ("method_not_allowed", "This method is not supported on this resource."),
-    415: ("unsupported_media_type", "Send the request body as application/json."),
-    400: ("invalid_request", "The request could not be understood."),
-    404: ("not_found", "No such resource."),
-    500: ("internal_error", "Something went wrong on our side; nothing was changed."),
+    405: ("method_not_allowed", N_("This method is not supported on this resource.")),
+    415: ("unsupported_media_type", N_("Send the request body as application/json.")),
+    400: ("invalid_request", N_("The request could not be understood.")),
+    404: ("not_found", N_("No such resource.")),
+    500: ("internal_error", N_("Something went wrong on our side; nothing was changed.")),
 }
 
 
 def from_chalice_error(response: Response) -> Response:
     status = response.status_code
     code, detail = _CHALICE_ERRORS.get(status, ("internal_error" if status >= 500 else
-                                                "invalid_request", "The request failed."))
+                                                "invalid_request", N_("The request failed.")))
     extra = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
-    return problem(status, code, detail, headers=extra)
+    return problem(status, code, _(detail), headers=extra)
 
 
 def is_chalice_error(response: Response) -> bool:
