@@ -15,7 +15,8 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES)
 	$(BIN)/pybabel compile --statistics -d $(LOCALES)
 
-.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench scale-doc audit walkthrough walkthrough-es onboard-demo clean
+.PHONY: catalogs run test test-unit test-api test-live test-fast outbox package bench scale-doc audit walkthrough walkthrough-es onboard-demo clean \
+	fake-stripe stripe-walkthrough
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -93,3 +94,10 @@ walkthrough-es: $(STAMP)
 # facility, rules, roster CSV, an invited staff member with TOTP, a kiosk, a family's deposit.
 onboard-demo: $(STAMP)
 	@$(BIN)/python scripts/onboard_demo.py
+
+# The prod stage's card payments by hand (README "Card payments: Stripe"): a fake Stripe API on
+# 127.0.0.1:12111, then `STAGE=prod STRIPE_API_BASE=... make run`, then the Stripe walkthrough.
+fake-stripe: $(STAMP)
+	@$(BIN)/python scripts/fake_stripe.py serve
+stripe-walkthrough: $(STAMP)
+	@$(BIN)/python scripts/stripe_walkthrough.py

@@ -1,8 +1,10 @@
 """Kinlink API: the Chalice app. It registers the Blueprints and the scheduled jobs and hands the
 web edge its authenticator, nothing else."""
+import os
+
 from chalice import Chalice, Rate
 
-from chalicelib import accounts, payments as money
+from chalicelib import accounts, config, payments as money
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
@@ -15,6 +17,13 @@ from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
 from chalicelib.messaging import routes as messaging
+
+# On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
+# sentence saying what to set in the function's log: no request is ever half served.  Settings
+# are environment variables only, so this makes no AWS call; `chalice package` imports this
+# file without the template's ARNs, hence the Lambda-only check (devserver checks too).
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    config.check_start_up()
 
 app = Chalice(app_name="kinlink")
 endpoint.use_authenticator(accounts.authenticate)
@@ -48,6 +57,12 @@ def send_password_reminders(event):
 def roll_up_house_accounts(event):
     """Sum each day's house accounts (every facility's) into the operator's house totals."""
     return [record.day for record in money.roll_up_house_accounts()]
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def settle_card_payments(event):
+    """Retry the card captures and refunds still pending at the processor."""
+    return money.settle_card_payments()
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event

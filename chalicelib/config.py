@@ -113,15 +113,33 @@ class Settings:
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180
     log_level: str = "INFO"
-    # Money (issue 4). "test" is the local card processor (tok_visa, tok_declined,
-    # tok_processor_error); it is refused on the prod stage.
-    payment_processor: str = "test"
+    # Money (issue 4). The card processor: "test" (tok_visa, tok_declined, tok_processor_error;
+    # refused on the prod stage) or "stripe"; unset, prod uses Stripe and every other stage the
+    # test one.  Stripe's keys come from Secrets Manager in AWS (``STRIPE_*_ARN``, read on first
+    # use) or from the plain variables locally.  ``STRIPE_API_BASE`` points the library at
+    # another server (the fake in tests and ``scripts/fake_stripe.py``).  Each Stripe call waits
+    # at most ``stripe_timeout_seconds``; an authorization is retried ``stripe_max_retries``
+    # times with the same idempotency key (a capture is left to the settlement job), so a
+    # payment stays well under API Gateway's 29 s (docs/decisions/stripe.md).
+    payment_processor: str = ""
+    stripe_secret_key: str = ""
+    stripe_secret_key_arn: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_webhook_secret_arn: str = ""
+    stripe_api_base: str = ""
+    stripe_currency: str = "usd"
+    stripe_timeout_seconds: int = 5
+    stripe_max_retries: int = 1
     # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
     idempotency_key_seconds: int = 24 * 60 * 60
 
     @property
     def is_production(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def card_processor(self) -> str:
+        return self.payment_processor or ("stripe" if self.is_production else "test")
 
     def __init__(self, **values: int | str) -> None:
         self.__dict__.update(values)
@@ -158,7 +176,41 @@ def get_settings() -> Settings:
         raise ConfigurationError("PER_SOURCE_LIMITS must be 'on' or 'off'")
     if settings.is_production and settings.bcrypt_cost < 12:
         raise ConfigurationError("BCRYPT_COST must be at least 12 in production")
+    problem = processor_problem(settings)
+    if problem:
+        raise ConfigurationError(problem)
     return settings
+
+
+def processor_problem(settings: Settings) -> str | None:
+    """What an operator must set for the stage's card processor, or ``None``: a stage without
+    one fails at start-up (``check_start_up``), never with a 500 on a payment."""
+    name = settings.card_processor
+    if name == "test":
+        if settings.is_production:
+            return ("The prod stage cannot take payments with the test card processor: set "
+                    "PAYMENT_PROCESSOR=stripe (or leave it unset) and Stripe's keys.")
+        return None
+    if name != "stripe":
+        return f"PAYMENT_PROCESSOR must be 'stripe' or 'test', not {name!r}."
+    missing = [f"STRIPE_{what}_ARN (in AWS) or STRIPE_{what}"
+               for what, plain, arn in (
+                   ("SECRET_KEY", settings.stripe_secret_key, settings.stripe_secret_key_arn),
+                   ("WEBHOOK_SECRET", settings.stripe_webhook_secret,
+                    settings.stripe_webhook_secret_arn))
+               if not (plain or arn)]
+    if missing:
+        return (f"The {settings.stage} stage takes card payments through Stripe: set "
+                + " and ".join(missing) + " (Stripe's secret API key sk_... and the webhook "
+                "endpoint's signing secret whsec_...), or PAYMENT_PROCESSOR=test outside prod.")
+    return None
+
+
+def check_start_up() -> None:
+    """Read and check the settings once at start-up (``make run``, the Lambda's init), so a
+    misconfigured stage stops there with the sentence saying what to set.  No AWS call."""
+    reset_settings()
+    get_settings()
 
 
 def reset_settings() -> None:

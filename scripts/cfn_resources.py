@@ -13,6 +13,8 @@ and the schedule rules.  This adds what Chalice does not know about, for the ``p
   see ``.chalice/policy-prod*.json``);
 * API Gateway access logs (one JSON line per request, no tokens: no query string, no headers)
   in their own log group, and the account's API Gateway CloudWatch role they need;
+* Stripe's secret key and webhook secret in Secrets Manager (``stripe_secret_resources``),
+  created with a placeholder the operator replaces once, passed as ARNs (``STRIPE_*_ARN``);
 * a KMS key with the alias ``alias/kinlink-prod-totp`` (its id in ``KMS_KEY_ID``); the role
   policy may use only the key carrying that alias (``kms:ResourceAliases``), so the static policy
   file needs no reference to a template resource;
@@ -40,6 +42,10 @@ APP_PREFIX = f"kinlink-{STAGE}"
 TOTP_KEY_ALIAS = "alias/kinlink-prod-totp"
 # The policy files name it (``secret:kinlink-prod/secret-key-??????``, the suffix AWS adds).
 SECRET_NAME = f"{APP_PREFIX}/secret-key"
+# Stripe's secrets (``.chalice/policy-prod*.json`` name them); the app refuses the placeholder.
+STRIPE_SECRET_KEY_NAME = f"{APP_PREFIX}/stripe-secret-key"
+STRIPE_WEBHOOK_SECRET_NAME = f"{APP_PREFIX}/stripe-webhook-secret"
+PLACEHOLDER = "not set yet:"
 # How long function and access logs are kept (CloudWatch's allowed values include 365).
 LOG_RETENTION_DAYS = 365
 # API Gateway access log line: who, what, how it ended; ``resourcePath`` is the route template
@@ -339,6 +345,25 @@ def secret_resources() -> dict:
     }
 
 
+def stripe_secret_resources() -> dict:
+    """Stripe's secret API key and the webhook endpoint's signing secret: Stripe issues them,
+    so the stack creates each with a placeholder saying how to set it; the template never
+    changes that placeholder, so a value put with ``put-secret-value`` stays across deploys."""
+    def secret(name: str, what: str, example: str) -> dict:
+        return {"Type": "AWS::SecretsManager::Secret", "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {"Name": name, "Description": f"Kinlink prod: {what}",
+                               "SecretString": f"{PLACEHOLDER} aws secretsmanager "
+                                               f"put-secret-value --secret-id {name} "
+                                               f"--secret-string {example}"}}
+
+    return {"StripeSecretKey": secret(STRIPE_SECRET_KEY_NAME, "Stripe's secret API key",
+                                      "sk_live_..."),
+            "StripeWebhookSecret": secret(STRIPE_WEBHOOK_SECRET_NAME,
+                                          "the signing secret of Stripe's webhook endpoint "
+                                          "for /v1/webhooks/stripe", "whsec_...")}
+
+
 def log_group(name: str) -> dict:
     # Kept when the stack goes: they are the record of what happened.
     return {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain",
@@ -438,6 +463,11 @@ def gateway_responses(cors_origin: str | None) -> dict:
     }
 
 
+# Every function's settings name them (the start-up check wants a processor); only the API's
+# and the settlement job's roles may read them.
+STRIPE_ENVIRONMENT = {"STRIPE_SECRET_KEY_ARN": {"Ref": "StripeSecretKey"},
+                      "STRIPE_WEBHOOK_SECRET_ARN": {"Ref": "StripeWebhookSecret"}}
+
 PARAMETERS = {
     "ApiThrottleRateLimit": {"Type": "Number", "Default": DEFAULT_RATE_LIMIT, "MinValue": 1,
                              "Description": "Steady requests per second across the API stage"},
@@ -469,6 +499,7 @@ def build_template() -> dict:
             model, environment["TABLE_PREFIX"])
     resources.update(key_resources())
     resources.update(secret_resources())
+    resources.update(stripe_secret_resources())
     resources.update(notification_queue_resources(
         environment["NOTIFICATION_QUEUE"],
         json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_timeout"]))
@@ -478,7 +509,8 @@ def build_template() -> dict:
     resources.update(alarm_resources())
     resources.update(custom_domain_resources())
     function_environment = {"Variables": {"SECRET_KEY_ARN": {"Ref": "AppSecret"},
-                                          "KMS_KEY_ID": {"Ref": "TotpKey"}}}
+                                          "KMS_KEY_ID": {"Ref": "TotpKey"},
+                                          **STRIPE_ENVIRONMENT}}
     for logical_id, name in functions.items():
         resources[logical_id] = {
             "DependsOn": [f"{logical_id}LogGroup"],

@@ -113,6 +113,28 @@ def load_app(api_url: str):
     return factory, config, app_obj
 
 
+def stage_name() -> str:
+    """The stage's name as the app sees it (``STAGE=prod make run``), with its card processor."""
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    processor = settings.card_processor
+    if processor == "stripe":
+        processor += f" at {settings.stripe_api_base or 'api.stripe.com'}"
+    return f"{settings.stage}, card processor {processor}"
+
+
+def stage_problem() -> str | None:
+    """The sentence saying what to set when the stage cannot run (no card processor, ...)."""
+    from chalicelib.config import ConfigurationError, check_start_up
+
+    try:
+        check_start_up()
+    except ConfigurationError as error:
+        return f"Cannot start: {error}"
+    return None
+
+
 def demo_kiosk() -> tuple[str, str]:
     """The demo inmates' PIN and the demo kiosk's key: the shell's, else the defaults."""
     from chalicelib.facilities.seed import DEMO_INMATE_PIN, DEMO_KIOSK_KEY
@@ -319,6 +341,10 @@ def main() -> int:
     server = None
     try:
         factory, config, app_obj = load_app(api_url)
+        problem = stage_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
         staff_password, admin_password, staff_totp, admin_totp = prepare_data()
         inmate_pin, kiosk_key = demo_kiosk()
         jobs = start_scheduler(app_obj, stop)
@@ -332,7 +358,7 @@ def main() -> int:
         outbox_command = ("make outbox" if endpoint == outbox.DEFAULT_ENDPOINT
                           else f"AWS_ENDPOINT_URL={endpoint} make outbox")
         print(f"""
-Kinlink local stack (stage {STAGE})
+Kinlink local stack (stage {stage_name()})
   API:          {api_url}   (try {api_url}/v1/health)
   Reference:    {api_url}/docs   (guide: docs/api.md)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}

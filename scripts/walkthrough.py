@@ -44,7 +44,9 @@ problems_read = 0
 
 
 def _language() -> str:
-    arguments = sys.argv[1:]
+    """``--language`` when run as a script; a script importing this module (onboard_demo)
+    keeps its own arguments and speaks ``WALKTHROUGH_LANGUAGE`` or English."""
+    arguments = sys.argv[1:] if __name__ == "__main__" else []
     if arguments[:1] == ["--language"] and len(arguments) == 2:
         return arguments[1]
     if arguments:
@@ -466,6 +468,10 @@ def money_and_messages() -> str:
     check(refund.status in (200, 201), f"staff refund the deposit ({refund.status})")
     check(call("POST", f"/v1/staff/deposits/{deposit_id}/refund", {"reason": "again"},
                token=staff_token).status == 409, "a deposit is refunded once")
+    forged = call("POST", "/v1/webhooks/stripe", {"id": "evt_x", "type": "charge.refunded"},
+                  headers={"Stripe-Signature": "t=1,v1=00"})
+    check(forged.status == 400 and forged.json["code"] == "invalid_signature",
+          "a processor event without Stripe's signature is refused")
 
     contact = call("POST", "/v1/contacts", {"inmate_id": inmate_id}, token=token)
     check(contact.status == 201 and contact.json["status"] == "pending", "contact request pending")

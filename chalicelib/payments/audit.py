@@ -1,7 +1,8 @@
 """Recompute every ledger balance from its entries and compare (``make audit``, tests); check
 that every journal sums to zero and that each closed day of the house roll-up equals the
-entries of that day's house accounts.
-An offline tool: it Scans the small balances table, then Queries each account's entries.
+entries of that day's house accounts; list the card payments still unsettled at the processor.
+An offline tool: it Scans the small balances table, then Queries each account's entries (and a
+sparse index for the card payments).
 Run it: ``python -m chalicelib.payments.audit``; exit status 1 when anything disagrees.
 Why: docs/decisions/ledger.md, docs/scale.md ("House accounts")
 """
@@ -11,8 +12,12 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from chalicelib.payments import settlement
 from chalicelib.payments.house import house_totals, rolled_up_days
 from chalicelib.payments.ledger import LedgerBalance, LedgerEntry, parse_house_account
+from chalicelib.payments.states import Unsettled
+
+RETRIED = (Unsettled.CAPTURE, Unsettled.REFUND)  # the reconciliation job works these
 
 
 @dataclass
@@ -71,13 +76,22 @@ def _roll_up_mismatches(house_days: dict[str, Counter]) -> list[dict]:
 
 
 def main() -> int:
+    """Exit 1 when a balance disagrees or a card payment needs a person (captures and refunds
+    the job is still retrying are listed, not failures)."""
     report = audit()
     print(f"accounts={report.accounts} entries={report.entries} journals={report.journals} "
           f"sum_of_balances_cents={report.total_cents} mismatches={len(report.mismatches)}")
     print(f"house totals (rolled up): {report.house_totals}")
     for mismatch in report.mismatches:
         print(mismatch)
-    return 0 if report.ok else 1
+    pending = settlement.unsettled()
+    stuck = [item for item in pending if item.unsettled not in RETRIED]
+    print(f"unsettled_card_payments={len(pending)} needing_a_person={len(stuck)}")
+    for item in pending:
+        print({"payment_id": item.payment_id, "journal_id": item.journal_id,
+               "left_to_do": item.unsettled, "amount_cents": int(item.amount_cents),
+               "attempts": int(item.attempts or 0), "next_try": item.retry_at})
+    return 0 if report.ok and not stuck else 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import logging
 import uuid
 
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -26,9 +25,9 @@ from chalicelib.core.store import (decode_cursor, expiry_update_actions, get_or_
                                    read_together, resolved, write_together, written)
 from chalicelib.core.i18n import _
 from chalicelib.facilities import MoneyRules, money_rules_of
-from chalicelib.payments import flags, ledger
+from chalicelib.payments import flags, ledger, settlement
 from chalicelib.payments.charging import charge
-from chalicelib.payments.processor import Authorization, processor
+from chalicelib.payments.processor import Authorization
 from chalicelib.payments.states import CardRefund, DepositStatus
 from chalicelib.payments.store import DailyTally, Deposit
 
@@ -120,8 +119,9 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                            deposit_id=deposit_id, inmate_id=inmate_id, account=account,
                            amount_cents=amount, fee_cents=fee)
 
-    stored = charge(attempt, body["payment_method_token"], total, deposit_id, write,
-                          response, refusal=lambda: _refusal(rules, facility))
+    stored = charge(attempt, body["payment_method_token"], total, deposit_id, "deposit",
+                    inmate.facility_id, write, response,
+                    refusal=lambda: _refusal(rules, facility))
     if not stored.replayed:
         log_event("deposit_completed", deposit_id=deposit_id, amount_cents=amount,
                   flagged=bool(rule_codes))
@@ -152,27 +152,16 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     refused (409 ``insufficient_balance``): inmate accounts never go negative."""
     found = _staff_deposit(staff, deposit_id)
     if found.status == DepositStatus.REFUNDED:
-        if found.card_refund == CardRefund.SENT:
+        if found.card_refund != CardRefund.PENDING:
             raise Conflict(_("This deposit was already refunded."), code="already_refunded")
         return _send_card_refund(found)
     now = clock.iso()
-    amount, fee, total = int(found.amount_cents), int(found.fee_cents), int(found.total_cents)
     refund_id = new_journal_id("rfd_")
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(found, actions=[Deposit.status.set(DepositStatus.REFUNDED),
-                                           Deposit.refunded_at.set(now),
-                                           Deposit.refunded_by.set(staff.account_id),
-                                           Deposit.refund_reason.set(reason),
-                                           Deposit.card_refund.set(CardRefund.PENDING)],
-                           condition=Deposit.status == DepositStatus.COMPLETED)
-        ledger.post(transaction, refund_id, "refund", now, [
-            ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
-            ledger.Posting(ledger.fee_revenue(found.facility_id, refund_id, now), -fee),
-            ledger.Posting(ledger.card_clearing(found.facility_id, refund_id, now), total),
-        ], memo=f"refund of {deposit_id}")
-        record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
-                           deposit_id=deposit_id, amount_cents=amount, fee_cents=fee)
+        reverse_in(transaction, found, refund_id, now, staff.account_id, reason,
+                   CardRefund.PENDING)
+        settlement.refund_due_in(transaction, found, now)
 
     if not written(lambda: write_together(write)):
         current = get_or_none(Deposit, deposit_id)
@@ -184,6 +173,25 @@ def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     found.status, found.refunded_at, found.refunded_by = DepositStatus.REFUNDED, now, staff.account_id
     found.refund_reason, found.card_refund = reason, CardRefund.PENDING
     return _send_card_refund(found)
+
+
+def reverse_in(transaction: TransactWrite, found: Deposit, journal_id: str, now: str, by: str,
+               reason: str, card_refund: CardRefund) -> None:
+    """The reversal of a whole deposit, fee included, once (conditioned on ``completed``; the
+    inmate's balance must still hold the amount)."""
+    amount, fee, total = int(found.amount_cents), int(found.fee_cents), int(found.total_cents)
+    transaction.update(found, actions=[Deposit.status.set(DepositStatus.REFUNDED),
+                                       Deposit.refunded_at.set(now), Deposit.refunded_by.set(by),
+                                       Deposit.refund_reason.set(reason),
+                                       Deposit.card_refund.set(card_refund)],
+                       condition=Deposit.status == DepositStatus.COMPLETED)
+    ledger.post(transaction, journal_id, "refund", now, [
+        ledger.Posting(ledger.inmate_account(found.inmate_id, found.account), -amount),
+        ledger.Posting(ledger.fee_revenue(found.facility_id, journal_id, now), -fee),
+        ledger.Posting(ledger.card_clearing(found.facility_id, journal_id, now), total),
+    ], memo=f"refund of {found.deposit_id}")
+    record_activity_in(transaction, found.sender_account_id, "deposit_refunded",
+                       deposit_id=found.deposit_id, amount_cents=amount, fee_cents=fee)
 
 
 def inmate_balance(staff: Principal, inmate_id: str, recent: int = 20) -> dict:
@@ -209,7 +217,7 @@ def render(found: Deposit) -> dict:
             "amount_cents": int(found.amount_cents), "fee_cents": int(found.fee_cents),
             "total_cents": int(found.total_cents), "status": found.status,
             "created_at": found.created_at, "refunded_at": found.refunded_at,
-            "card_refund": found.card_refund}
+            "card_refund": found.card_refund, "dispute": found.dispute}
 
 
 def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
@@ -220,15 +228,7 @@ def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
 
 
 def _send_card_refund(found: Deposit) -> dict:
-    try:
-        processor().refund(found.authorization_id, int(found.total_cents),
-                           reference=f"{found.deposit_id}:refund")
-    except Exception as error:  # the ledger is already reversed; the card refund is retried
-        log_event("card_refund_failed", logging.ERROR, deposit_id=found.deposit_id,
-                  error=type(error).__name__)
-        return render(found)
-    found.update(actions=[Deposit.card_refund.set(CardRefund.SENT)])
-    return render(found)
+    return render(settlement.send_deposit_refund(found))
 
 
 def _check_limits(rules: MoneyRules, amount_cents: int, sender_total_today: int) -> None:

@@ -33,7 +33,7 @@ class LedgerEntry(Model):
     account = UnicodeAttribute(hash_key=True)
     entry_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<journal id>": newest sorts last
     journal_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # deposit | refund | stamps
+    kind = UnicodeAttribute()  # deposit | refund | stamps | dispute* | outside_refund
     amount_cents = NumberAttribute()
     at = UnicodeAttribute()
     memo = UnicodeAttribute(default="")
@@ -84,6 +84,17 @@ def fee_revenue(facility_id: str, journal_id: str, at: str) -> str:
 
 def stamp_sales(facility_id: str, journal_id: str, at: str) -> str:
     return house_account("stamp_sales", facility_id, journal_id, at)
+
+
+def disputed(facility_id: str, journal_id: str, at: str) -> str:
+    """Card payments the card network took back while a dispute is open (a receivable)."""
+    return house_account("disputed", facility_id, journal_id, at)
+
+
+def card_losses(facility_id: str, journal_id: str, at: str) -> str:
+    """Money the house lost to cards: disputes lost, refunds made outside the API that the
+    inmate's account could not give back."""
+    return house_account("card_losses", facility_id, journal_id, at)
 
 
 def house_account(kind: str, facility_id: str, journal_id: str, at: str) -> str:

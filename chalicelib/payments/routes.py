@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.payments import deposits, flags, stamp_purchases
+from chalicelib.payments import deposits, flags, stamp_purchases, webhooks
 from chalicelib.payments.cards import refuse_card_numbers
 from chalicelib.payments.stamp_purchases import MAX_STAMPS_PER_PURCHASE
-from chalicelib.web.endpoint import PAGINATION, ApiRequest, Example, endpoint
+from chalicelib.web.endpoint import PAGINATION, ApiRequest, Example, Header, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, named, obj, page_of, string, written_text
 
 bp = Blueprint(__name__)
@@ -57,6 +57,7 @@ DEPOSIT = named(
             "created_at": string(),
             "refunded_at": NULLABLE_STRING,
             "card_refund": NULLABLE_STRING,
+            "dispute": NULLABLE_STRING,
         }
     ),
 )
@@ -198,6 +199,7 @@ def make_deposit(request: ApiRequest):
                           "created_at": "2026-12-01T12:30:00Z",
                           "refunded_at": None,
                           "card_refund": None,
+                          "dispute": None,
                       }
                   ],
                   "next_cursor": None,
@@ -227,6 +229,7 @@ def list_deposits(request: ApiRequest):
                   "created_at": "2026-12-01T12:30:00Z",
                   "refunded_at": None,
                   "card_refund": None,
+                  "dispute": None,
               },
           ))
 def get_deposit(request: ApiRequest, deposit_id: str):
@@ -326,6 +329,7 @@ def inmate_balance(request: ApiRequest, inmate_id: str):
                       "created_at": "2026-12-01T12:30:00Z",
                       "refunded_at": None,
                       "card_refund": None,
+                      "dispute": None,
                   },
                   "status": "refunded",
                   "refunded_at": "2026-12-01T14:00:00Z",
@@ -408,3 +412,23 @@ def list_flags(request: ApiRequest):
 def decide_flag(request: ApiRequest, flag_id: str):
     return flags.decide(request.principal, flag_id, request.body["decision"],
                         request.body["reason"])
+
+
+@endpoint(bp, "POST", "/v1/webhooks/stripe",
+          summary="Stripe's events about refunds and disputes (signed by Stripe)", tag="webhooks",
+          headers=(Header("Stripe-Signature", True,
+                          description="Stripe's signature of the body: t=<time>,v1=<HMAC>"),),
+          response=obj({"received": {"type": "boolean"}, "applied": {"type": "boolean"}}),
+          problems=("invalid_signature",),
+          description=(
+              "Called by Stripe, not by clients: the body is a Stripe event as Stripe sends it. "
+              "Accepted only with a valid `Stripe-Signature` (Stripe's scheme, 5 minutes of "
+              "tolerance), else 400 `invalid_signature` and nothing changes. Disputes and refunds "
+              "update the deposit and post the ledger journal; each event is applied once "
+              "(`applied: false` for a replay or an event about another payment)."),
+          example=Example(response={"received": True, "applied": True}))
+def stripe_webhook(request: ApiRequest):
+    """No bearer token: the signature, checked over the exact bytes received, is the proof.
+    The body is a Stripe event as Stripe sends it (any fields), so it has no schema here."""
+    return webhooks.receive(bp.current_request.raw_body or b"",
+                            request.headers.get("stripe-signature"))

@@ -62,8 +62,8 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
                            purchase_id=purchase_id, facility_id=facility_id, quantity=quantity,
                            total_cents=total)
 
-    stored = charge(attempt, body["payment_method_token"], total, purchase_id, write,
-                          response, refusal=lambda: facilities.rules_changed())
+    stored = charge(attempt, body["payment_method_token"], total, purchase_id, "stamps",
+                    facility_id, write, response, refusal=lambda: facilities.rules_changed())
     if not stored.replayed:
         log_event("stamps_purchased", purchase_id=purchase_id, quantity=quantity)
     return stored

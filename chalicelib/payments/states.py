@@ -17,6 +17,29 @@ class DepositStatus(StrEnum):
 class CardRefund(StrEnum):
     PENDING = "pending"  # from the refund transaction until the processor confirms
     SENT = "sent"
+    FAILED = "failed"  # the card network refused it: a person must return the money
+
+
+class CaptureStatus(StrEnum):
+    PENDING = "pending"  # authorized, ledger committed, capture not confirmed yet
+    CAPTURED = "captured"
+    REFUSED = "refused"  # the authorization expired or was cancelled: a person must look
+    VOIDED = "voided"  # the deposit was reversed before its capture: the hold was released
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"  # the money is with the card network; the inmate's account is untouched
+    WON = "won"
+    LOST = "lost"  # a house loss
+
+
+class Unsettled(StrEnum):
+    """What a card payment still owes the processor (the sparse index's partitions); the
+    reconciliation job works ``CAPTURE`` and ``REFUND``, the others wait for a person."""
+    CAPTURE = "capture"
+    REFUND = "refund"
+    CAPTURE_REFUSED = "capture_refused"
+    REFUND_FAILED = "refund_failed"
 
 
 class PurchaseStatus(StrEnum):

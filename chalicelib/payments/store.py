@@ -2,7 +2,7 @@
 ``core.store.write_together``."""
 from __future__ import annotations
 
-from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute,
+from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -45,7 +45,63 @@ class Deposit(Model):
     refund_reason = UnicodeAttribute(null=True)
     # states.CardRefund: pending from the refund transaction until the processor confirms.
     card_refund = UnicodeAttribute(null=True)
+    dispute = UnicodeAttribute(null=True)  # states.DisputeStatus, set by Stripe's webhooks
     by_sender = DepositsBySender()
+
+
+class Unsettled(GlobalSecondaryIndex):
+    """Sparse: only card payments with something left to do at the processor are in it, so
+    the reconciliation job's cost follows what is pending, not how many payments exist."""
+
+    class Meta:
+        index_name = "by_unsettled"
+        projection = AllProjection()
+
+    unsettled = UnicodeAttribute(hash_key=True)  # states.Unsettled: what is left to do
+    retry_at = UnicodeAttribute(range_key=True)  # ISO time of the next attempt
+
+
+@register
+class CardPayment(Model):
+    """One card authorization and what became of it at the processor (capture, refund,
+    dispute), keyed by the processor's id (a Stripe PaymentIntent), so webhooks find the
+    journal it paid.  Written in the payment's own transaction."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("card-payments")
+
+    payment_id = UnicodeAttribute(hash_key=True)
+    journal_id = UnicodeAttribute()  # the deposit or stamp purchase
+    kind = UnicodeAttribute()  # deposit | stamps
+    facility_id = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    created_at = UnicodeAttribute()
+    capture = UnicodeAttribute()  # states.CaptureStatus
+    refund_id = UnicodeAttribute(null=True)
+    dispute_id = UnicodeAttribute(null=True)
+    dispute = UnicodeAttribute(null=True)  # states.DisputeStatus
+    dispute_cents = NumberAttribute(null=True)
+    outside_refund_cents = NumberAttribute(null=True)  # refunded in Stripe's dashboard
+    unsettled = UnicodeAttribute(null=True)
+    retry_at = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    by_unsettled = Unsettled()
+
+
+@register
+class ProcessorEvent(Model):
+    """A processor webhook event already applied: written in the transaction that applies it
+    (``does_not_exist``), so a replayed event changes nothing.  Kept 30 days (Stripe retries
+    for 3)."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("processor-events")
+
+    event_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    payment_id = UnicodeAttribute(null=True)
+    received_at = UnicodeAttribute()
+    ttl = TTLAttribute(null=True)
 
 
 @register
