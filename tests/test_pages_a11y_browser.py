@@ -75,6 +75,20 @@ def _screenshot(page, name: str, tmp_path: Path) -> Path:
     return target
 
 
+def assert_a_short_password_is_tied_to_the_field(page, language: str) -> None:
+    """The password form's own error: said in the status region, which the field points at
+    (aria-describedby, aria-invalid), the focus back on the field, and axe still content."""
+    field = page.locator("#new-password")
+    field.fill("short")
+    page.locator("#submit").click()
+    expected = {"en": "Use at least 12 characters.", "es": "Use al menos 12 caracteres."}
+    page.get_by_role("status").get_by_text(expected[language]).wait_for()
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "status-message" in field.get_attribute("aria-describedby").split()
+    assert page.evaluate("document.activeElement.id") == "new-password", "focus back on it"
+    assert _violations(page) == []
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_reset_page_speaks_the_language_and_axe_finds_nothing(live_app, browser, language,
                                                                   tmp_path):
@@ -91,15 +105,7 @@ def test_the_reset_page_speaks_the_language_and_axe_finds_nothing(live_app, brow
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "submit"
 
-    field = page.locator("#new-password")
-    field.fill("short")
-    page.locator("#submit").click()
-    expected = {"en": "Use at least 12 characters.", "es": "Use al menos 12 caracteres."}
-    page.get_by_role("status").get_by_text(expected[language]).wait_for()
-    assert field.get_attribute("aria-invalid") == "true"
-    assert "status-message" in field.get_attribute("aria-describedby").split()
-    assert page.evaluate("document.activeElement.id") == "new-password", "focus back on it"
-    assert _violations(page) == []
+    assert_a_short_password_is_tied_to_the_field(page, language)
     _screenshot(page, f"reset-password-{language}", tmp_path)
     context.close()
 

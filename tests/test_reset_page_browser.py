@@ -73,7 +73,7 @@ def test_reset_page_shows_suggestions_then_success_and_the_new_password_works(li
     field.fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save new password").click()
     status.get_by_text("Your password has been changed").wait_for()
-    assert not page.locator("#reset-form").is_visible()
+    assert not page.locator("#form").is_visible()
     assert not [text for text in console_errors if "Content Security Policy" in text]
     page.close()
 

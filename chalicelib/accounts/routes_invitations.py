@@ -1,7 +1,7 @@
 """HTTP routes of a staff invitation's far end (api.md "Operating a facility"): the page the
 emailed link opens and the endpoint it posts to.  The admin's side (``POST /v1/admin/staff``)
-is a facilities route: it checks the facility first.  The page's words are rendered in the
-request's language; its script reads the token from the fragment and posts it in the body.
+is a facilities route: it checks the facility first.  The page (pages/accept_invitation.html)
+speaks the request's language; its script reads the token from the fragment and posts it.
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from chalice import Blueprint
 
 from chalicelib.accounts import invitations
-from chalicelib.core.i18n import _
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ApiRequest, Example, endpoint
 from chalicelib.web.schema import PASSWORD, obj, string
@@ -37,33 +36,6 @@ def accept_invitation(request: ApiRequest):
     return {"status": "invitation_accepted", "email": account.email}
 
 
-def _words() -> dict[str, str]:
-    """The page's words in the request's language (the template escapes them)."""
-    return {
-        "title": _("Set up your staff account"),
-        "intro": _("Choose the password for your new Kinlink staff account. You will set up an "
-                   "authenticator app the first time you sign in."),
-        "password_label": _("New password"),
-        "password_hint": _("At least 12 characters. A few unrelated words are easy to remember "
-                           "and hard to guess. Upper and lower case letters count as "
-                           "different."),
-        "caps_lock": _("Caps Lock is on."),
-        "show_password": _("Show password"),
-        "submit": _("Save my password"),
-        "incomplete": _("This invitation link is incomplete. Open the link from the email "
-                        "again, or ask your administrator to invite you again."),
-        "too_short": _("Use at least 12 characters."),
-        "saving": _("Saving your password…"),
-        "done": _("Your password is saved. Sign in with your email address and this password; "
-                  "you will then be asked to set up an authenticator app."),
-        "invalid": _("This invitation link has expired or was already used. Ask your "
-                     "administrator to invite you again."),
-        "weak": _("This password is not accepted. Please choose another one."),
-        "failed": _("Something went wrong. Please try again."),
-        "offline": _("We could not reach Kinlink. Check your connection and try again."),
-    }
-
-
 @endpoint(bp, "GET", invitations.ACCEPT_PAGE_PATH,
           summary="The page an invitation link opens (HTML)", tag="pages",
           query={**obj(), "additionalProperties": True}, response=pages.HTML,
@@ -71,6 +43,6 @@ def _words() -> dict[str, str]:
               "The HTML page an invitation link opens: it reads the token from the link's "
               "fragment and posts the chosen password to `POST /v1/auth/invitations/accept`."),
           example=Example(
-              response='<!doctype html><html lang="en">...<h1>Choose your password</h1>...</html>'))
+              response='<!doctype html><html lang="en">...<h1>Set up your staff account</h1>...</html>'))
 def accept_invitation_page(request: ApiRequest):
-    return pages.page(ACCEPT_PAGE, **_words())
+    return pages.page(ACCEPT_PAGE)
