@@ -176,15 +176,16 @@ def get_settings() -> Settings:
         raise ConfigurationError("PER_SOURCE_LIMITS must be 'on' or 'off'")
     if settings.is_production and settings.bcrypt_cost < 12:
         raise ConfigurationError("BCRYPT_COST must be at least 12 in production")
-    problem = processor_problem(settings)
-    if problem:
-        raise ConfigurationError(problem)
+    missing = processor_setup_missing(settings)
+    if missing:
+        raise ConfigurationError(missing)
     return settings
 
 
-def processor_problem(settings: Settings) -> str | None:
-    """What an operator must set for the stage's card processor, or ``None``: a stage without
-    one fails at start-up (``check_start_up``), never with a 500 on a payment."""
+def processor_setup_missing(settings: Settings) -> str | None:
+    """What an operator must set for the stage's card processor, or ``None`` (in English, like
+    every start-up error): a stage without one fails at start-up (``check_start_up``), never
+    with a 500 on a payment."""
     name = settings.card_processor
     if name == "test":
         if settings.is_production:
