@@ -230,3 +230,13 @@ def test_the_demo_seed_goes_through_the_same_services(world):
     assert {i.inmate_id for i in Inmate.scan() if i.facility_id == DEMO_FACILITY_ID} == {
         MARCUS, "inm_A1002"}
     assert world.inmate_login("A1001").status_code == 200
+
+
+def test_a_document_without_deposit_bounds_gets_the_default_numbers():
+    """Defaults are plain numbers, stored and compared as such (a regression: they were read
+    from a NamedTuple's class, i.e. field getters, and a minimal document answered 500)."""
+    filled = rulebook.complete({})
+    assert (filled["deposit_min_cents"], filled["deposit_max_cents"]) == (100, 30000)
+    assert all(isinstance(filled[key], int) for key in (
+        "deposit_min_cents", "deposit_max_cents", "daily_cap_cents_per_sender",
+        "flag_sender_distinct_inmates_per_day", "flag_inmate_distinct_senders_per_day"))

@@ -85,12 +85,13 @@ FACILITY_RULES = {
                          "properties": {"onsite": VISIT_MODE, "video": VISIT_MODE}},
     },
 }
+_MONEY = MoneyRules()  # its defaults (a NamedTuple's class attributes are field getters)
 DEFAULTS = {
-    "deposit_min_cents": MoneyRules.min_cents, "deposit_max_cents": MoneyRules.max_cents,
-    "daily_cap_cents_per_sender": MoneyRules.daily_cap_cents,
+    "deposit_min_cents": _MONEY.min_cents, "deposit_max_cents": _MONEY.max_cents,
+    "daily_cap_cents_per_sender": _MONEY.daily_cap_cents,
     "phone_fee_tiers": [], "calling_fee_tiers": [], "video_fee_tiers": [],
-    "flag_sender_distinct_inmates_per_day": MoneyRules.flag_sender_inmates_per_day,
-    "flag_inmate_distinct_senders_per_day": MoneyRules.flag_inmate_senders_per_day,
+    "flag_sender_distinct_inmates_per_day": _MONEY.flag_sender_inmates_per_day,
+    "flag_inmate_distinct_senders_per_day": _MONEY.flag_inmate_senders_per_day,
     "photo_price_stamps": 1, "videogram_price_stamps": 2,
     "auto_approve_clean_messages": False, "inmate_replies_free": True, "visit_policy": {},
 }
@@ -144,7 +145,7 @@ def forbidden(document: dict, kind: str | None, population: int | None, today: s
 def _fees_above_processor_cost(document: dict) -> list[dict]:
     found = []
     tiers = sorted(enumerate(document.get("fee_tiers", [])), key=lambda t: t[1]["up_to_cents"])
-    lowest = document.get("deposit_min_cents", MoneyRules.min_cents)
+    lowest = document.get("deposit_min_cents", _MONEY.min_cents)
     cost = document.get("processor_cost") or {"percent": 0, "fixed_cents": 0}
     for index, tier in tiers:
         # The fee must cover no more than the processor's cost at the tier's smallest amount.
