@@ -240,3 +240,9 @@ def test_a_document_without_deposit_bounds_gets_the_default_numbers():
     assert all(isinstance(filled[key], int) for key in (
         "deposit_min_cents", "deposit_max_cents", "daily_cap_cents_per_sender",
         "flag_sender_distinct_inmates_per_day", "flag_inmate_distinct_senders_per_day"))
+
+
+def test_a_null_inside_the_document_means_not_given():
+    """Found by the fuzzer: a nested null was stored and shown, against the published schema."""
+    filled = rulebook.complete({"visit_policy": {"video": {"price_cents_per_minute": None}}})
+    assert filled["visit_policy"] == {"video": {}}

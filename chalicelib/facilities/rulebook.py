@@ -108,8 +108,17 @@ class RuleNotAllowed(Unprocessable):
 
 
 def complete(document: dict) -> dict:
-    """The document with every default filled in (what is stored and shown)."""
-    return {**DEFAULTS, **document}
+    """The document with every default filled in (what is stored and shown); a null anywhere
+    means "not given", as at the top level of every request body."""
+    return {**DEFAULTS, **_without_nulls(document)}
+
+
+def _without_nulls(value):
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 def processor_cost_cents(amount_cents: int, fee_cents: int, cost: dict) -> int:
