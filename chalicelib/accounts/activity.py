@@ -8,12 +8,11 @@ amounts, ids): never passwords, codes or tokens.
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock, secrets
 from chalicelib.core.identity import Client
-from chalicelib.core.store import (BaseMeta, TableName, append_only, decode_cursor, page,
+from chalicelib.core.store import (StoredModel, BaseMeta, TableName, append_only, decode_cursor, page,
                                    register)
 
 TYPES = frozenset({
@@ -31,7 +30,7 @@ TYPES = frozenset({
 
 @register
 @append_only
-class ActivityEvent(Model):
+class ActivityEvent(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("activity")
 

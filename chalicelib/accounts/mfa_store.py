@@ -7,15 +7,14 @@ Why: docs/decisions/tables.md
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
+from chalicelib.core.store import (StoredModel, BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
                                    register, written)
 
 
 @register
-class TotpFactor(Model):
+class TotpFactor(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("totp-factors")
 
@@ -28,7 +27,7 @@ class TotpFactor(Model):
 
 
 @register
-class RecoveryCode(Model):
+class RecoveryCode(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("recovery-codes")
 
@@ -66,7 +65,7 @@ class RememberedDevice(ExpiringModel):
 
 
 @register
-class KnownDevice(Model):
+class KnownDevice(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("known-devices")
 

@@ -13,12 +13,11 @@ from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, 
                                  UnicodeAttribute)
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
 from chalicelib.core.errors import AccountHeld, AccountLocked
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
+from chalicelib.core.store import (StoredModel, BaseMeta, ByExpiry, ExpiringModel, TableName,
                                    expiry_update_actions, failed_conditions,
                                    get_or_none, register, write_together, written)
 
@@ -32,7 +31,7 @@ class ReminderDueIndex(GlobalSecondaryIndex):
 
 
 @register
-class Account(Model):
+class Account(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("accounts")
 
@@ -65,7 +64,7 @@ class Account(Model):
 
 
 @register
-class EmailClaim(Model):
+class EmailClaim(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("account-emails")
 
@@ -166,7 +165,7 @@ class Session(ExpiringModel):
 
 
 @register
-class AccountTally(Model):
+class AccountTally(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("account-tallies")
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
 from chalicelib.contacts import states
 from chalicelib.core import audit
 from chalicelib.core.audit import ReviewEntry
-from chalicelib.core.store import (BaseMeta, StateChanged, TableName, get_or_none, index_page,
+from chalicelib.core.store import (StoredModel, BaseMeta, StateChanged, TableName, get_or_none, index_page,
                                    register, write_together)
 
 
@@ -49,7 +48,7 @@ class ApprovedContactsByInmate(GlobalSecondaryIndex):
 
 
 @register
-class Contact(Model):
+class Contact(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("contacts")
 
@@ -75,7 +74,7 @@ class Contact(Model):
 
 
 @register
-class ContactClaim(Model):
+class ContactClaim(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("contact-claims")
 

@@ -6,19 +6,18 @@ Lines are built here and written inside the decision's own transaction, append-o
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
 from chalicelib.core.identity import Principal
-from chalicelib.core.store import BaseMeta, TableName, append_only, register
+from chalicelib.core.store import StoredModel, BaseMeta, TableName, append_only, register
 
 AUTO_REVIEWER = "system:auto_review"
 
 
 @register
 @append_only
-class ReviewEntry(Model):
+class ReviewEntry(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("review-log")
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 import functools
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import (MODELS, BaseMeta, ExpiringModel, TableName, expiry_bucket,
+from chalicelib.core.store import (StoredModel, MODELS, BaseMeta, ExpiringModel, TableName, expiry_bucket,
                                    get_or_none, register, written)
 
 HOUR = 3600
 
 
 @register
-class JobState(Model):
+class JobState(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("job-state")
 

@@ -60,6 +60,19 @@ def expiry_bucket(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H")
 
 
+class StoredModel(Model):
+    """Every model's base: all tables share one botocore DynamoDB client (thread-safe).
+    PynamoDB builds a client per model class (about 0.1 s each: 31 models made a cold sign-in
+    and every local stack start pay for several); settings are the same for all (BaseMeta)."""
+
+    @classmethod
+    def _get_connection(cls):
+        table = super()._get_connection()
+        if table.connection._client is None:  # each keeps its own table schemas, not a client
+            table.connection._client = transaction_connection().client
+        return table
+
+
 class ByExpiry(GlobalSecondaryIndex):
     """Sparse: only records with an expiry appear in it."""
 
@@ -71,7 +84,7 @@ class ByExpiry(GlobalSecondaryIndex):
     expires_at = NumberAttribute(range_key=True)
 
 
-class ExpiringModel(Model):
+class ExpiringModel(StoredModel):
     """A record that stops counting at ``expires_at`` (checked on every read)."""
 
     expiry_bucket = UnicodeAttribute(null=True)

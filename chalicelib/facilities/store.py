@@ -9,9 +9,8 @@ from __future__ import annotations
 from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute,
                                  NumberSetAttribute, UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.core.store import BaseMeta, TableName, get_or_none, register
+from chalicelib.core.store import StoredModel, BaseMeta, TableName, get_or_none, register
 
 LISTED, UNLISTED = "listed", "unlisted"
 
@@ -28,7 +27,7 @@ class FacilityDirectory(GlobalSecondaryIndex):
 
 
 @register
-class Facility(Model):
+class Facility(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("facilities")
 
@@ -79,7 +78,7 @@ class InmatesByNumber(GlobalSecondaryIndex):
 
 
 @register
-class Inmate(Model):
+class Inmate(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("inmates")
 
@@ -112,7 +111,7 @@ class KiosksByFacility(GlobalSecondaryIndex):
 
 
 @register
-class Kiosk(Model):
+class Kiosk(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("kiosks")
 
@@ -137,7 +136,7 @@ class PlatformKeysByFacility(GlobalSecondaryIndex):
 
 
 @register
-class PlatformKey(Model):
+class PlatformKey(StoredModel):
     """A call platform's key (api.md "Calls"): like a kiosk's, stored as a digest only."""
 
     class Meta(BaseMeta):
@@ -155,7 +154,7 @@ class PlatformKey(Model):
 
 
 @register
-class RosterManifest(Model):
+class RosterManifest(StoredModel):
     """Who a roster generation holds: one line per person (number, id, names, housing unit,
     tab-separated; names hold no control characters), in parts of ``roster.MANIFEST_PART``
     lines (an item holds at most 400 KB)."""
@@ -169,7 +168,7 @@ class RosterManifest(Model):
 
 
 @register
-class RosterImport(Model):
+class RosterImport(StoredModel):
     """One roster import: status ``applying`` → ``applied`` | ``failed``, with its counts."""
 
     class Meta(BaseMeta):

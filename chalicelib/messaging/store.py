@@ -10,14 +10,13 @@ from typing import NamedTuple
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
 from chalicelib.accounts import APPEND_ONLY_ACTIVITY, ActivityEvent
 from chalicelib.core import audit, clock
 from chalicelib.core.audit import ReviewEntry
 from chalicelib.core.idempotency import Attempt, IdempotencyRecord, StoredResponse, serialise
-from chalicelib.core.store import (BaseMeta, StateChanged, TableName, get_or_none, index_page,
+from chalicelib.core.store import (StoredModel, BaseMeta, StateChanged, TableName, get_or_none, index_page,
                                    read_together, register, resolved, write_together, written)
 from chalicelib.facilities import Facility
 from chalicelib.messaging import states
@@ -54,7 +53,7 @@ class MessagesByInbox(GlobalSecondaryIndex):
 
 
 @register
-class Message(Model):
+class Message(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("messages")
 

@@ -12,10 +12,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta, UTC
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from chalicelib.core import clock
-from chalicelib.core.store import BaseMeta, TableName, register
+from chalicelib.core.store import StoredModel, BaseMeta, TableName, register
 from chalicelib.payments.ledger import LedgerBalance, parse_house_account
 
 HOUSE = "house"  # the one partition of HouseDay: a year is 365 small items, Queried whole
@@ -24,7 +23,7 @@ CLOSE_AFTER_SECONDS = 5 * 60
 
 
 @register
-class HouseDay(Model):
+class HouseDay(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("house-days")
 

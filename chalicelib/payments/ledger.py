@@ -13,10 +13,9 @@ from typing import NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import BaseMeta, TableName, append_only, get_or_none, register
+from chalicelib.core.store import StoredModel, BaseMeta, TableName, append_only, get_or_none, register
 
 # Stripes per facility and day: the busiest facility stays well under 1% transaction conflicts
 # in a 20x retry storm, and so do 20 writers on 5 facilities, retries and bunched arrivals
@@ -26,7 +25,7 @@ HOUSE_STRIPES = 32
 
 @register
 @append_only
-class LedgerEntry(Model):
+class LedgerEntry(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("ledger-entries")
 
@@ -52,7 +51,7 @@ class HouseAccountsByDay(GlobalSecondaryIndex):
 
 
 @register
-class LedgerBalance(Model):
+class LedgerBalance(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("ledger-balances")
 

@@ -7,14 +7,13 @@ stamp can never be spent twice or go negative.
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import BaseMeta, TableName, register
+from chalicelib.core.store import StoredModel, BaseMeta, TableName, register
 
 
 @register
-class StampBalance(Model):
+class StampBalance(StoredModel):
     class Meta(BaseMeta):
         table_name = TableName("stamp-balances")
 

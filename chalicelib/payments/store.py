@@ -5,9 +5,8 @@ from __future__ import annotations
 from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.core.store import BaseMeta, ByExpiry, ExpiringModel, TableName, register
+from chalicelib.core.store import StoredModel, BaseMeta, ByExpiry, ExpiringModel, TableName, register
 from chalicelib.payments.states import FlagStatus
 
 
@@ -21,7 +20,7 @@ class DepositsBySender(GlobalSecondaryIndex):
 
 
 @register
-class Deposit(Model):
+class Deposit(StoredModel):
     """A deposit's state: ``completed`` → ``refunded`` (once; the refund is a conditional
     transition).  Money itself lives in the ledger; this is what the family and staff see."""
 
@@ -62,7 +61,7 @@ class Unsettled(GlobalSecondaryIndex):
 
 
 @register
-class CardPayment(Model):
+class CardPayment(StoredModel):
     """One card authorization and what became of it at the processor (capture, refund,
     dispute), keyed by the processor's id (a Stripe PaymentIntent), so webhooks find the
     journal it paid.  Written in the payment's own transaction."""
@@ -89,7 +88,7 @@ class CardPayment(Model):
 
 
 @register
-class ProcessorEvent(Model):
+class ProcessorEvent(StoredModel):
     """A processor webhook event already applied: written in the transaction that applies it
     (``does_not_exist``), so a replayed event changes nothing.  Kept 30 days (Stripe retries
     for 3)."""
@@ -120,7 +119,7 @@ class DailyTally(ExpiringModel):
 
 
 @register
-class ReviewFlag(Model):
+class ReviewFlag(StoredModel):
     """A deposit held up for staff review (never blocked): rule codes that matched, status,
     and who decided what, when and why.  A decision is final."""
 
