@@ -49,3 +49,17 @@ def test_the_accounts_language_wins_over_the_header(api, make_family):
                       headers={"Accept-Language": "en"})
     assert answer.status_code == 400 and answer.json["title"] == "Solicitud no válida"
     assert answer.headers["Content-Language"] == "es"
+
+
+def test_time_zones_load_without_the_systems_database():
+    """Lambda's image is not guaranteed to carry /usr/share/zoneinfo: the pinned ``tzdata``
+    package answers instead (facility times in notices depend on it)."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import zoneinfo; "
+                           "print(zoneinfo.ZoneInfo('America/New_York').key)"],
+                          env={**os.environ, "PYTHONTZPATH": "/nonexistent"},
+                          capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "America/New_York", done.stderr
