@@ -44,6 +44,23 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
 
 # --- contacts ------------------------------------------------------------------------------
 
+# Examples for the document (docs/api.md, GET /docs), shared by the operations that show them.
+CONTACT_EXAMPLE = {
+    "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
+    "inmate_id": "inm_A1001",
+    "inmate_name": "Marcus Johnson",
+    "inmate_number": "A1001",
+    "facility_id": "demo-county",
+    "status": "pending",
+    "reason": None,
+    "created_at": "2026-12-01T10:00:00Z",
+    "decided_at": None,
+    "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
+    "family_name": "Dana Lee",
+    "decided_by": None,
+}
+
+
 @endpoint(bp, "POST", "/v1/contacts", summary="Ask to connect with an inmate", tag="contacts",
           roles=FAMILY, body=obj({"inmate_id": ID}), status=201, response=CONTACT,
           problems=("inmate_not_found", "contact_exists"),
@@ -76,7 +93,7 @@ def request_contact(request: ApiRequest):
                           "reason": None,
                           "created_at": "2026-12-01T10:00:00Z",
                           "decided_at": None,
-                      }
+}
                   ],
                   "next_cursor": None,
               },
@@ -97,20 +114,7 @@ def list_contacts(request: ApiRequest):
               params={"status": "pending", "limit": 20},
               response={
                   "items": [
-                      {
-                          "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
-                          "inmate_id": "inm_A1001",
-                          "inmate_name": "Marcus Johnson",
-                          "inmate_number": "A1001",
-                          "facility_id": "demo-county",
-                          "status": "pending",
-                          "reason": None,
-                          "created_at": "2026-12-01T10:00:00Z",
-                          "decided_at": None,
-                          "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                          "family_name": "Dana Lee",
-                          "decided_by": None,
-                      }
+                      CONTACT_EXAMPLE
                   ],
                   "next_cursor": None,
               },
@@ -133,20 +137,7 @@ def staff_contacts(request: ApiRequest):
               params={"contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA"},
               request={"decision": "approve"},
               response={
-                  **{
-                      "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
-                      "inmate_id": "inm_A1001",
-                      "inmate_name": "Marcus Johnson",
-                      "inmate_number": "A1001",
-                      "facility_id": "demo-county",
-                      "status": "pending",
-                      "reason": None,
-                      "created_at": "2026-12-01T10:00:00Z",
-                      "decided_at": None,
-                      "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                      "family_name": "Dana Lee",
-                      "decided_by": None,
-                  },
+                  **CONTACT_EXAMPLE,
                   "status": "approved",
                   "decided_at": "2026-12-01T11:30:00Z",
                   "decided_by": "acc_Sf4Gh7Jk0Lz3Xc6Vb9Nm2QA",

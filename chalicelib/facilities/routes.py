@@ -46,6 +46,17 @@ INMATE = named(
 )
 
 
+# Examples for the document (docs/api.md, GET /docs), shared by the operations that show them.
+KIOSK_EXAMPLE = {
+    "kiosk_id": "kio_9tR2mX7qL4vN8pZ1wK3bYA",
+    "facility_id": "demo-county",
+    "label": "Housing unit B, dayroom",
+    "created_at": "2026-12-01T09:00:00Z",
+    "created_by": "acc_Sf4Gh7Jk0Lz3Xc6Vb9Nm2QA",
+    "revoked_at": None,
+}
+
+
 @endpoint(bp, "GET", "/v1/facilities", summary="Facilities with their fees and deposit limits",
           tag="facilities", query=obj(optional=PAGINATION), response=page_of(FACILITY),
           description=(
@@ -122,14 +133,7 @@ def _facility(request: ApiRequest) -> str:
           example=Example(
               request={"label": "Housing unit B, dayroom"},
               response={
-                  **{
-                      "kiosk_id": "kio_9tR2mX7qL4vN8pZ1wK3bYA",
-                      "facility_id": "demo-county",
-                      "label": "Housing unit B, dayroom",
-                      "created_at": "2026-12-01T09:00:00Z",
-                      "created_by": "acc_Sf4Gh7Jk0Lz3Xc6Vb9Nm2QA",
-                      "revoked_at": None,
-                  },
+                  **KIOSK_EXAMPLE,
                   "key": "kio_9tR2mX7qL4vN8pZ1wK3bYA.Wm3Nq7Rt2Yk6Xz0Lc4Vb8Hj1Gf5Ds9Ap3Qw7Er1Ty5U",
               },
           ))
@@ -147,14 +151,7 @@ def register_kiosk(request: ApiRequest):
               params={"limit": 20},
               response={
                   "items": [
-                      {
-                          "kiosk_id": "kio_9tR2mX7qL4vN8pZ1wK3bYA",
-                          "facility_id": "demo-county",
-                          "label": "Housing unit B, dayroom",
-                          "created_at": "2026-12-01T09:00:00Z",
-                          "created_by": "acc_Sf4Gh7Jk0Lz3Xc6Vb9Nm2QA",
-                          "revoked_at": None,
-                      }
+                      KIOSK_EXAMPLE
                   ],
                   "next_cursor": None,
               },

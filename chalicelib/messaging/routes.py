@@ -57,6 +57,32 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
 
 # --- family messages -----------------------------------------------------------------------
 
+# Examples for the document (docs/api.md, GET /docs), shared by the operations that show them.
+FAMILY_MESSAGE_EXAMPLE = {
+    "message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA",
+    "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
+    "direction": "to_inmate",
+    "body": "Happy birthday, Marcus! See you Sunday.",
+    "status": "pending_review",
+    "rejection_reason": None,
+    "sent_at": "2026-12-01T15:20:04Z",
+    "decided_at": None,
+    "read_at": None,
+}
+
+STAFF_MESSAGE_EXAMPLE = {
+    **FAMILY_MESSAGE_EXAMPLE,
+    "facility_id": "demo-county",
+    "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
+    "family_name": "Dana Lee",
+    "inmate_id": "inm_A1001",
+    "inmate_name": "Marcus Johnson",
+    "flagged": False,
+    "watch_words": [],
+    "stamps_spent": 1,
+}
+
+
 @endpoint(bp, "POST", "/v1/contacts/{contact_id}/messages", summary="Send a message (1 stamp)",
           tag="messages", roles=FAMILY, body=obj({"body": MESSAGE_BODY}), status=201,
           response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
@@ -74,17 +100,7 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
               },
               request={"body": "Happy birthday, Marcus! See you Sunday."},
               response={
-                  **{
-                      "message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA",
-                      "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
-                      "direction": "to_inmate",
-                      "body": "Happy birthday, Marcus! See you Sunday.",
-                      "status": "pending_review",
-                      "rejection_reason": None,
-                      "sent_at": "2026-12-01T15:20:04Z",
-                      "decided_at": None,
-                      "read_at": None,
-                  },
+                  **FAMILY_MESSAGE_EXAMPLE,
                   "stamps_spent": 1,
                   "stamps_left": 9,
               },
@@ -104,17 +120,7 @@ def send_message(request: ApiRequest, contact_id: str):
               params={"contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA", "limit": 20},
               response={
                   "items": [
-                      {
-                          "message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA",
-                          "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
-                          "direction": "to_inmate",
-                          "body": "Happy birthday, Marcus! See you Sunday.",
-                          "status": "pending_review",
-                          "rejection_reason": None,
-                          "sent_at": "2026-12-01T15:20:04Z",
-                          "decided_at": None,
-                          "read_at": None,
-                      }
+                      FAMILY_MESSAGE_EXAMPLE
                   ],
                   "next_cursor": None,
               },
@@ -137,25 +143,7 @@ def thread(request: ApiRequest, contact_id: str):
               params={"status": "pending_review", "limit": 20},
               response={
                   "items": [
-                      {
-                          "message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA",
-                          "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
-                          "direction": "to_inmate",
-                          "body": "Happy birthday, Marcus! See you Sunday.",
-                          "status": "pending_review",
-                          "rejection_reason": None,
-                          "sent_at": "2026-12-01T15:20:04Z",
-                          "decided_at": None,
-                          "read_at": None,
-                          "facility_id": "demo-county",
-                          "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                          "family_name": "Dana Lee",
-                          "inmate_id": "inm_A1001",
-                          "inmate_name": "Marcus Johnson",
-                          "flagged": False,
-                          "watch_words": [],
-                          "stamps_spent": 1,
-                      }
+                      STAFF_MESSAGE_EXAMPLE
                   ],
                   "next_cursor": None,
               },
@@ -174,25 +162,7 @@ def review_queue(request: ApiRequest):
           example=Example(
               params={"message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA"},
               response={
-                  **{
-                      "message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA",
-                      "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
-                      "direction": "to_inmate",
-                      "body": "Happy birthday, Marcus! See you Sunday.",
-                      "status": "pending_review",
-                      "rejection_reason": None,
-                      "sent_at": "2026-12-01T15:20:04Z",
-                      "decided_at": None,
-                      "read_at": None,
-                      "facility_id": "demo-county",
-                      "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                      "family_name": "Dana Lee",
-                      "inmate_id": "inm_A1001",
-                      "inmate_name": "Marcus Johnson",
-                      "flagged": False,
-                      "watch_words": [],
-                      "stamps_spent": 1,
-                  },
+                  **STAFF_MESSAGE_EXAMPLE,
                   "review_log": [
                       {
                           "at": "2026-12-01T15:20:04Z",
@@ -204,7 +174,7 @@ def review_queue(request: ApiRequest):
                           "reason": None,
                           "note": None,
                           "watch_words": [],
-                      }
+}
                   ],
               },
           ))
@@ -226,25 +196,7 @@ def staff_message(request: ApiRequest, message_id: str):
               params={"message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA"},
               request={"decision": "approve", "note": "Birthday wishes."},
               response={
-                  **{
-                      "message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA",
-                      "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
-                      "direction": "to_inmate",
-                      "body": "Happy birthday, Marcus! See you Sunday.",
-                      "status": "pending_review",
-                      "rejection_reason": None,
-                      "sent_at": "2026-12-01T15:20:04Z",
-                      "decided_at": None,
-                      "read_at": None,
-                      "facility_id": "demo-county",
-                      "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                      "family_name": "Dana Lee",
-                      "inmate_id": "inm_A1001",
-                      "inmate_name": "Marcus Johnson",
-                      "flagged": False,
-                      "watch_words": [],
-                      "stamps_spent": 1,
-                  },
+                  **STAFF_MESSAGE_EXAMPLE,
                   "status": "delivered",
                   "decided_at": "2026-12-01T16:02:37Z",
               },

@@ -129,6 +129,41 @@ def _screened(request: ApiRequest) -> ApiRequest:
     return request
 
 
+# Examples for the document (docs/api.md, GET /docs), shared by the operations that show them.
+DEPOSIT_EXAMPLE = {
+    "deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
+    "inmate_id": "inm_A1001",
+    "facility_id": "demo-county",
+    "account": "trust",
+    "amount_cents": 5000,
+    "fee_cents": 495,
+    "total_cents": 5495,
+    "status": "completed",
+    "created_at": "2026-12-01T12:30:00Z",
+    "refunded_at": None,
+    "card_refund": None,
+    "dispute": None,
+}
+
+FLAG_EXAMPLE = {
+    "flag_id": "flg_2026-12-01T13:05:00Z_Tz4Xw8Lq2Nv6Rk0Pm3Bs7YA",
+    "deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
+    "inmate_id": "inm_A1001",
+    "sender_account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
+    "amount_cents": 5000,
+    "rule_codes": ["sender_pays_many_inmates"],
+    "details": {
+        "inmates_paid_by_sender_today": 4,
+        "senders_paying_inmate_today": 1,
+    },
+    "status": "pending",
+    "created_at": "2026-12-01T13:05:00Z",
+    "decided_by": None,
+    "decided_at": None,
+    "decision_reason": None,
+}
+
+
 @endpoint(bp, "GET", "/v1/deposits/quote", summary="The fee and total of a deposit, before paying",
           tag="deposits", roles=FAMILY,
           query=obj({"inmate_id": ID, "account": ACCOUNT, "amount_cents": CENTS}),
@@ -187,20 +222,7 @@ def make_deposit(request: ApiRequest):
               params={"limit": 20},
               response={
                   "items": [
-                      {
-                          "deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
-                          "inmate_id": "inm_A1001",
-                          "facility_id": "demo-county",
-                          "account": "trust",
-                          "amount_cents": 5000,
-                          "fee_cents": 495,
-                          "total_cents": 5495,
-                          "status": "completed",
-                          "created_at": "2026-12-01T12:30:00Z",
-                          "refunded_at": None,
-                          "card_refund": None,
-                          "dispute": None,
-                      }
+                      DEPOSIT_EXAMPLE
                   ],
                   "next_cursor": None,
               },
@@ -217,20 +239,7 @@ def list_deposits(request: ApiRequest):
               'reversed it. The receipt email links here through the app.'),
           example=Example(
               params={"deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f"},
-              response={
-                  "deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
-                  "inmate_id": "inm_A1001",
-                  "facility_id": "demo-county",
-                  "account": "trust",
-                  "amount_cents": 5000,
-                  "fee_cents": 495,
-                  "total_cents": 5495,
-                  "status": "completed",
-                  "created_at": "2026-12-01T12:30:00Z",
-                  "refunded_at": None,
-                  "card_refund": None,
-                  "dispute": None,
-              },
+              response=DEPOSIT_EXAMPLE,
           ))
 def get_deposit(request: ApiRequest, deposit_id: str):
     return deposits.get_own(request.principal, deposit_id)
@@ -296,7 +305,7 @@ def stamp_balances(request: ApiRequest):
                           "amount_cents": 5000,
                           "at": "2026-12-01T12:30:00Z",
                           "memo": "deposit by acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                      }
+}
                   ],
               },
           ))
@@ -317,20 +326,7 @@ def inmate_balance(request: ApiRequest, inmate_id: str):
               params={"deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f"},
               request={"reason": "Sent to the wrong inmate"},
               response={
-                  **{
-                      "deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
-                      "inmate_id": "inm_A1001",
-                      "facility_id": "demo-county",
-                      "account": "trust",
-                      "amount_cents": 5000,
-                      "fee_cents": 495,
-                      "total_cents": 5495,
-                      "status": "completed",
-                      "created_at": "2026-12-01T12:30:00Z",
-                      "refunded_at": None,
-                      "card_refund": None,
-                      "dispute": None,
-                  },
+                  **DEPOSIT_EXAMPLE,
                   "status": "refunded",
                   "refunded_at": "2026-12-01T14:00:00Z",
                   "card_refund": "sent",
@@ -350,23 +346,7 @@ def refund_deposit(request: ApiRequest, deposit_id: str):
               params={"limit": 20},
               response={
                   "items": [
-                      {
-                          "flag_id": "flg_2026-12-01T13:05:00Z_Tz4Xw8Lq2Nv6Rk0Pm3Bs7YA",
-                          "deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
-                          "inmate_id": "inm_A1001",
-                          "sender_account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                          "amount_cents": 5000,
-                          "rule_codes": ["sender_pays_many_inmates"],
-                          "details": {
-                              "inmates_paid_by_sender_today": 4,
-                              "senders_paying_inmate_today": 1,
-                          },
-                          "status": "pending",
-                          "created_at": "2026-12-01T13:05:00Z",
-                          "decided_by": None,
-                          "decided_at": None,
-                          "decision_reason": None,
-                      }
+                      FLAG_EXAMPLE
                   ],
                   "next_cursor": None,
               },
@@ -386,23 +366,7 @@ def list_flags(request: ApiRequest):
               params={"flag_id": "flg_2026-12-01T13:05:00Z_Tz4Xw8Lq2Nv6Rk0Pm3Bs7YA"},
               request={"decision": "cleared", "reason": "Grandmother paying for four grandchildren."},
               response={
-                  **{
-                      "flag_id": "flg_2026-12-01T13:05:00Z_Tz4Xw8Lq2Nv6Rk0Pm3Bs7YA",
-                      "deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
-                      "inmate_id": "inm_A1001",
-                      "sender_account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
-                      "amount_cents": 5000,
-                      "rule_codes": ["sender_pays_many_inmates"],
-                      "details": {
-                          "inmates_paid_by_sender_today": 4,
-                          "senders_paying_inmate_today": 1,
-                      },
-                      "status": "pending",
-                      "created_at": "2026-12-01T13:05:00Z",
-                      "decided_by": None,
-                      "decided_at": None,
-                      "decision_reason": None,
-                  },
+                  **FLAG_EXAMPLE,
                   "status": "cleared",
                   "decided_by": "acc_Sf4Gh7Jk0Lz3Xc6Vb9Nm2QA",
                   "decided_at": "2026-12-01T15:00:00Z",
