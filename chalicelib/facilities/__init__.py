@@ -8,14 +8,14 @@ from chalicelib.facilities.review_rules import (all_watch_words, fold, reason_co
                                                 rejection_reason, rejection_reasons, watch_words)
 from chalicelib.facilities.platform_keys import platform_by_key
 from chalicelib.facilities.roster import held, on_release
-from chalicelib.facilities.rules import MoneyRules, dollars
+from chalicelib.facilities.rules import MoneyRules
 from chalicelib.facilities.service import (facility_in_charge, money_rules_of, rules_changed,
                                            rules_unchanged, time_zone_of)
 from chalicelib.facilities.signin import INMATE_ROLE
 from chalicelib.facilities.store import Facility, Inmate, PlatformKey, facility, inmate
 
 __all__ = ["Facility", "Inmate", "facility", "inmate", "facility_in_charge",
-           "MoneyRules", "dollars", "money_rules_of", "rules_unchanged", "rules_changed",
+           "MoneyRules", "money_rules_of", "rules_unchanged", "rules_changed",
            "held", "on_release", "INMATE_ROLE",
            "watch_words", "all_watch_words", "fold", "rejection_reasons", "reason_code",
            "rejection_reason", "reason_texts", "time_zone_of",

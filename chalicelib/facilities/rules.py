@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from chalicelib.core import i18n
+
 from chalicelib.core.i18n import _, format_money
 
 ACCOUNTS = ("trust", "phone")
@@ -93,5 +95,5 @@ def _tiers(raw: list) -> tuple[FeeTier, ...]:
 
 
 def dollars(cents: int) -> str:
-    """Display only: money stays in integer cents everywhere else."""
-    return f"${cents // 100:,}.{cents % 100:02d}"
+    """Display only, in English: the one money formatter (``i18n.format_money``) does it."""
+    return i18n.format_money(cents, "en")

@@ -16,14 +16,14 @@ from chalicelib.web.endpoint import Reply
 HTML = {"type": "string", "x-media-type": "text/html"}
 
 
-def page(path: Path, **values: str) -> Reply:
-    """The page at ``path`` (a template) in the current language; ``values``: words or data
-    the template shows (it escapes them)."""
+def page(path: Path) -> Reply:
+    """The page at ``path`` (a template; its words come from the catalog) in the current
+    language, with a fresh nonce for its one style and one script."""
     nonce = secrets.new_id()
     policy = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
     body = rendering.render(path.parent, path.name, True,
-                            {**values, "nonce": nonce, "language": i18n.current()})
+                            {"nonce": nonce, "language": i18n.current()})
     return Reply(200, body,
                  content_type="text/html; charset=utf-8",
                  headers={"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer",
