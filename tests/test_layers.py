@@ -14,9 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "chalicelib"
 # Bottom to top; each layer may use only those before it.
-LAYERS = ("config", "core", "web", "accounts", "facilities", "contacts", "payments", "messaging",
-          "app")
-CAPABILITIES = ("accounts", "facilities", "contacts", "payments", "messaging")
+# Peers of one row in the README's layer drawing (media, messaging, calls, visits, education) are put
+# in one order here so that a peer never imports another by accident; move one if it must.
+LAYERS = ("config", "core", "web", "accounts", "facilities", "contacts", "payments", "media",
+          "messaging", "calls", "visits", "education", "support", "privacy", "app")
+CAPABILITIES = LAYERS[3:-1]
 
 
 def _layer(module: str) -> str:
@@ -83,6 +85,8 @@ def test_no_import_runs_up_the_layers():
 def test_every_face_declares_what_it_exports():
     for capability in CAPABILITIES:
         face = PACKAGE / capability / "__init__.py"
+        if not face.parent.exists():  # a layer reserved for a capability still to come
+            continue
         tree = ast.parse(face.read_text())
         exported = [node for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
                     and any(getattr(target, "id", None) == "__all__"
