@@ -49,7 +49,7 @@ def peak_minute(per_day: float) -> float:
 
 
 def limit(rate: float) -> int:
-    return math.ceil(rate * HEADROOM / STEP) * STEP
+    return math.ceil(round(rate * HEADROOM / STEP, 6)) * STEP  # no float dust: 1000, not 1010
 
 
 def route_peaks(bcrypt_routes: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
