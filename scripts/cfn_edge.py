@@ -237,6 +237,8 @@ def _metric_filter(log_group: str, pattern: str, metric: str) -> dict:
 # Thresholds a 5-minute period reaches to raise the alarm.  Throttling at the stage or in Lambda
 # and DynamoDB throttling are not expected below the modelled peaks: a few are already news.
 THROTTLED_REQUESTS = 50
+# Percent of the answers that are 4xx (throttling included), once a period has some traffic.
+API_4XX_PERCENT, API_4XX_MIN_REQUESTS = 10, 1_000
 LAMBDA_THROTTLES = 5
 DYNAMODB_THROTTLES = 10
 WAF_BLOCKS = 100
@@ -247,6 +249,27 @@ def conflict_threshold() -> int:
     (a deposit and a stamp purchase each)."""
     per_second = edge_model.peak_minute(PER_DAY["deposit"]) * 2
     return math.ceil(0.01 * per_second * ALARM_PERIOD)
+
+
+def _api_4xx_share_alarm(topic: str, api_name: str, api_stage: str) -> dict:
+    """A share, not a count: refused tokens and invalid input grow with the traffic."""
+    def metric(key: str, name: str) -> dict:
+        return {"Id": key, "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "AWS/ApiGateway", "MetricName": name,
+                       "Dimensions": [{"Name": "ApiName", "Value": api_name},
+                                      {"Name": "Stage", "Value": api_stage}]},
+            "Period": ALARM_PERIOD, "Stat": "Sum"}}
+
+    alarm = _alarm("api-4xx-share", f"More than {API_4XX_PERCENT}% of the API's answers were "
+                   "4xx (throttling and WAF's 429s count too): read the access log.",
+                   API_4XX_PERCENT, topic)
+    properties = alarm["Properties"]
+    del properties["Statistic"], properties["Period"]
+    properties["Metrics"] = [
+        metric("errors", "4XXError"), metric("requests", "Count"),
+        {"Id": "share", "ReturnData": True, "Label": "4xx share (%)",
+         "Expression": f"IF(requests >= {API_4XX_MIN_REQUESTS}, 100 * errors / requests, 0)"}]
+    return alarm
 
 
 def _table_metric(key: str, name: str, table: str) -> dict:
@@ -266,11 +289,7 @@ def alarm_resources(topic: str, functions: dict[str, str], tables: dict[str, str
             "api-throttled", "API Gateway answered 429 (a route's throttle or the account's): "
             "a flood, or traffic past docs/scale.md's peaks (raise bench/edge_model.py).",
             THROTTLED_REQUESTS, topic, Namespace=METRICS_NAMESPACE, MetricName="ApiThrottled"),
-        "Api4xxAlarm": _alarm(
-            "api-4xx", "Many 4xx answers (throttling counts here too): read the access log.",
-            THROTTLED_REQUESTS * 20, topic, Namespace="AWS/ApiGateway", MetricName="4XXError",
-            Dimensions=[{"Name": "ApiName", "Value": api_name},
-                        {"Name": "Stage", "Value": api_stage}]),
+        "Api4xxAlarm": _api_4xx_share_alarm(topic, api_name, api_stage),
         "WafBlockedAlarm": _alarm(
             "waf-blocked", "WAF blocked requests (rate per address or a managed rule): see the "
             "web ACL's sampled requests.", WAF_BLOCKS, topic, Namespace="AWS/WAFV2",

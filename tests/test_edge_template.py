@@ -182,7 +182,10 @@ def test_alarms_on_throttling_of_api_lambda_and_dynamodb_and_on_conflicts(templa
                    if f["Properties"]["LogGroupName"] == {"Ref": "ApiAccessLogs"}]
     assert throttled["FilterPattern"] == '{ $.status = "429" }'
     assert metric(throttled["MetricTransformations"][0]["MetricName"])
-    assert metric("4XXError") and metric("BlockedRequests")
+    assert metric("BlockedRequests")
+    share = alarms["Api4xxAlarm"]["Properties"]
+    assert {m["MetricStat"]["Metric"]["MetricName"] for m in share["Metrics"]
+            if "MetricStat" in m} == {"4XXError", "Count"}
     # Lambda throttles of both API functions
     throttled_functions = {d["Value"] for a in metric("Throttles") for d in a["Dimensions"]}
     assert throttled_functions == {"kinlink-prod-api", SIGN_IN_FUNCTION_NAME}
