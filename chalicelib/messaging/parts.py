@@ -26,12 +26,12 @@ DEFAULT_PRICES = {media.PHOTO: ("photo_price_stamps", 1),
 
 def new_parts(body: str, items: list, rules: dict) -> list[dict]:
     """The parts of a message sent with ``items`` (attachments), each with its price in stamps."""
-    parts = [{"part": TEXT, "kind": TEXT, "stamps": 1, "status": states.PENDING_REVIEW}] \
-        if body else []
+    pending = str(states.PENDING_REVIEW)  # plain strings: the list is stored as it is
+    parts = [{"part": TEXT, "kind": TEXT, "stamps": 1, "status": pending}] if body else []
     for item in items:
         field, default = DEFAULT_PRICES[item.kind]
-        parts.append({"part": item.attachment_id, "kind": item.kind,
-                      "stamps": int(rules.get(field, default)), "status": states.PENDING_REVIEW})
+        parts.append({"part": item.attachment_id, "kind": str(item.kind),
+                      "stamps": int(rules.get(field, default)), "status": pending})
     return parts
 
 
@@ -74,7 +74,7 @@ def decide(principal: Principal, message: Message, decisions: list[dict],
     by_name = {decision["part"]: decision for decision in decisions}
     for part in parts:
         decision = by_name[part["part"]]
-        part["status"] = states.MESSAGE_DECISIONS[decision["decision"]]
+        part["status"] = str(states.MESSAGE_DECISIONS[decision["decision"]])
         if part["status"] == states.REJECTED:
             code, texts = rejection_reason(message.facility_id, decision.get("reason"),
                                            f"parts[{names.index(part['part'])}].reason")
