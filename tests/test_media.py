@@ -182,7 +182,7 @@ def test_bad_files_are_refused_with_their_reason_before_any_stamp_is_spent(famil
         assert refused.status_code == 422, (reason, refused.json)
         assert refused.json["code"] == "attachment_rejected"
         assert refused.json["errors"][0] == {"attachment_id": attachment_id, "reason": reason,
-                                             "detail": refused.json["errors"][0]["detail"]}
+                                             "problem": refused.json["errors"][0]["problem"]}
         assert status(world, family, contact_id, attachment_id).json["reason"] == reason
         assert not exists(f"uploads/{attachment_id}")
     never_uploaded = slot(world, family, contact_id).json["attachment_id"]

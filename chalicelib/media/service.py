@@ -171,11 +171,11 @@ def for_send(account_id: str, contact_id: str, attachment_ids: list[str]) -> lis
                                     attachment_ids=used)
     items = [process(item) for item in items]
     rejected = [{"attachment_id": item.attachment_id, "reason": item.reason,
-                 "detail": reason_text(item.reason)}
+                 "problem": reason_text(item.reason)}
                 for item in items if item.status == states.REJECTED]
     if rejected:
         raise AttachmentRejected(_("An attachment was refused: %(reason)s",
-                                   reason=rejected[0]["detail"]), errors=rejected)
+                                   reason=rejected[0]["problem"]), errors=rejected)
     waiting = [item.attachment_id for item in items if item.status != states.READY]
     if waiting:
         raise AttachmentNotReady(_("An attachment has not been uploaded or processed yet; try "

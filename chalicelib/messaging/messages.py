@@ -87,10 +87,11 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
         rules = ReviewRules.from_facility_rules(_rules_of(snapshot.facility))
         pays = direction == states.TO_INMATE or not rules.inmate_replies_free
         if pays and snapshot.balance < price:
-            raise InsufficientStamps(_("You have %(stamps)s stamps left for this facility; this "
-                                       "message needs %(price)s. Buy stamps to send it.",
-                                       stamps=snapshot.balance, price=price),
-                                     stamps_left=snapshot.balance, stamps_needed=price)
+            detail = _("You have no stamps left for this facility. Buy stamps to send this "
+                       "message.") if snapshot.balance < 1 else _(
+                "You have %(stamps)s stamps left for this facility; this message needs "
+                "%(price)s. Buy stamps to send it.", stamps=snapshot.balance, price=price)
+            raise InsufficientStamps(detail, stamps_left=snapshot.balance, stamps_needed=price)
         message.stamps_spent = price if pays else 0
         message.payer_account_id = contact.account_id if pays else None
         auto_entry = _apply_review_rules(message, rules)
