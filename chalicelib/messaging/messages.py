@@ -82,7 +82,8 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
         # Every attachment is checked (and processed if it just arrived) before any charge.
         items = media.for_send(contact.account_id, contact.contact_id, attachment_ids) \
             if attachment_ids else []
-        message.parts = parts.new_parts(body, items, _rules_of(snapshot.facility)) or None
+        message.parts = parts.new_parts(body, items, _rules_of(snapshot.facility)) \
+            if items else None
         price = parts.cost(message.parts) if items else 1
         rules = ReviewRules.from_facility_rules(_rules_of(snapshot.facility))
         pays = direction == states.TO_INMATE or not rules.inmate_replies_free
