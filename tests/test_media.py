@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from chalicelib import media
-from chalicelib.core import aws
+from chalicelib.core import aws, clock, housekeeping
 from chalicelib.core.datarights import holdings
 from chalicelib.media import objects
 from chalicelib.media.store import Attachment
@@ -91,6 +91,19 @@ def test_slot_is_one_key_of_at_most_the_declared_size_and_bad_declarations_are_4
     assert slot(world, stranger, contact_id).status_code == 404
     pending = world.contact(stranger, approve=False)
     assert slot(world, stranger, pending).json["code"] == "contact_not_approved"
+    # The local bucket is the template's: private, encrypted, unsent uploads expire in a day.
+    s3 = aws.client("s3")
+    blocked = s3.get_public_access_block(Bucket=objects._bucket())
+    assert all(blocked["PublicAccessBlockConfiguration"].values())
+    assert s3.get_bucket_encryption(Bucket=objects._bucket())[
+        "ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"][
+        "SSEAlgorithm"] == "AES256"
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=objects._bucket())["Rules"]
+    assert {"Prefix": "uploads/"} in [rule["Filter"] for rule in rules]
+    # The hourly clean-up deletes the records of slots never sent, a day on.
+    clock.advance(24 * 3600 + 3700)
+    housekeeping.delete_expired()
+    assert Attachment.count(item.attachment_id) == 0
 
 
 def test_photos_are_cleaned_charged_with_the_text_reviewed_per_part_and_fetched_by_the_right_people(
