@@ -70,24 +70,23 @@ def _photo(data: bytes, detected: str, max_pixels: int) -> Kept:
     from PIL import Image, ImageOps
 
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as opened:
             if opened.width * opened.height > max_pixels:
                 raise Rejected(states.TOO_MANY_PIXELS)
             opened.draft("RGB", (LONG_EDGE, LONG_EDGE))  # JPEG: decode at a reduced scale
             image = ImageOps.exif_transpose(opened)  # keep the orientation the EXIF said
             image.load()
+        if image.mode not in ("RGB", "L"):
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", image.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        image.thumbnail((LONG_EDGE, LONG_EDGE))
+        image.info = {}  # nothing read from the file (comment, XMP, ICC, EXIF) is written back
+        media = _jpeg(image)
     except Image.DecompressionBombError:
         raise Rejected(states.TOO_MANY_PIXELS) from None
     except (OSError, ValueError, SyntaxError, EOFError):
         raise Rejected(states.UNREADABLE) from None
-    if image.mode not in ("RGB", "L"):
-        background = Image.new("RGB", image.size, "white")
-        rgba = image.convert("RGBA")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        image = background
-    image.thumbnail((LONG_EDGE, LONG_EDGE))
-    image.info = {}  # nothing read from the file (comment, XMP, ICC, EXIF) is written back
-    media = _jpeg(image)
     return Kept(media, JPEG, _thumbnail(image), detected, image.width, image.height)
 
 

@@ -72,11 +72,13 @@ def start_processing(item: Attachment, lease_seconds: int) -> bool:
 
 
 def finish(item: Attachment, status: str, **found) -> None:
-    """Processing done: ``ready`` with what was found, or ``rejected`` with a reason."""
+    """Processing done: ``ready`` with what was found, or ``rejected`` with a reason (nothing
+    when another request, whose lease followed a lapsed one, finished first)."""
     actions = [Attachment.status.set(status), Attachment.processing_until.remove()]
     actions += [getattr(Attachment, name).set(value) for name, value in found.items()
                 if value is not None]
-    item.update(actions=actions, condition=Attachment.status == states.PROCESSING)
+    written(lambda: item.update(actions=actions,
+                                condition=Attachment.status == states.PROCESSING))
 
 
 def claim(transaction, item: Attachment, message_id: str) -> None:
