@@ -3,10 +3,9 @@ GPS) stays under 1.5 s and 512 MB, and the size of what Pillow and mutagen add t
 
 The work runs in a fresh interpreter, as in a Lambda: ``chalicelib.media.checks.check`` (decode,
 orientation, scale to 4096 px, re-encode without metadata, thumbnail) is timed ``RUNS`` times
-after one warm-up; peak memory is the process's maximum resident set (interpreter, Pillow and
-the images together: what a function's memory setting must hold).  The goal is the time in the
-Lambda: CPU time divided by the vCPU share its memory buys (a loaded machine stretches the wall
-time measured here, not the CPU time; both are printed).
+after one warm-up; peak memory is the process's maximum resident set (what a function's memory
+setting must hold).  The goal is the time in the Lambda: CPU time divided by the vCPU share its
+memory buys (a loaded machine stretches the wall time measured here, not the CPU time).
 """
 from __future__ import annotations
 
