@@ -25,6 +25,9 @@ and the schedule rules.  This adds what Chalice does not know about, for the ``p
 * the notification queue (``NOTIFICATION_QUEUE``: encrypted, one hour of retention) with its
   dead-letter queue, and what the worker Lambda's event source needs beyond Chalice's
   (``notification_*``);
+* the media bucket (photos and VideoGrams, ``media_bucket_resources``): private, encrypted,
+  public access blocked, TLS only, unsent uploads and media expired after a day by lifecycle;
+  its name reaches the functions as ``MEDIA_BUCKET``;
 * CloudWatch alarms on the API's 5xx answers and on any message in the dead-letter queue,
   publishing to an SNS topic (``AlarmEmail`` subscribes an address to it);
 * when ``ApiDomainName`` and ``ApiCertificateArn`` are given, the API's custom domain (regional,
@@ -213,6 +216,62 @@ def notification_worker_event(app) -> dict:
         "Properties": {"Events": {event_name: {"Properties": {
             "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}},
     }}
+
+
+# --- media bucket (issue 16: photos and VideoGrams) ------------------------------------------
+
+MEDIA_BUCKET_RESOURCE = "MediaBucket"
+# ``.chalice/policy-prod.json`` names it (``kinlink-prod-media-*``): account-unique, fixed.
+MEDIA_BUCKET_NAME = {"Fn::Sub": f"{APP_PREFIX}-media-${{AWS::AccountId}}"}
+
+
+def media_bucket_resources(cors_origin: str | None) -> dict:
+    """The bucket families upload to with a presigned POST and everyone reads through presigned
+    GETs: no public access of any kind, encrypted at rest, TLS only, objects owned by the
+    bucket; the lifecycle rules are ``chalicelib.media.objects``' (the local stand-in's)."""
+    from chalicelib.media import objects
+
+    rules = []
+    for rule in objects.LIFECYCLE_RULES:
+        rendered = {"Id": rule["ID"], "Status": rule["Status"]}
+        if "Prefix" in rule["Filter"]:
+            rendered["Prefix"] = rule["Filter"]["Prefix"]
+        else:
+            rendered["TagFilters"] = [rule["Filter"]["Tag"]]
+        if "Expiration" in rule:
+            rendered["ExpirationInDays"] = rule["Expiration"]["Days"]
+        else:
+            rendered["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+        rules.append(rendered)
+    encryption = objects.ENCRYPTION["Rules"][0]
+    properties = {
+        "BucketName": MEDIA_BUCKET_NAME,
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+            "ServerSideEncryptionByDefault": encryption["ApplyServerSideEncryptionByDefault"],
+            "BucketKeyEnabled": encryption["BucketKeyEnabled"]}]},
+        "PublicAccessBlockConfiguration": objects.PUBLIC_ACCESS_BLOCK,
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "LifecycleConfiguration": {"Rules": rules},
+    }
+    if cors_origin:  # the family web app uploads and shows files from the browser
+        properties["CorsConfiguration"] = {"CorsRules": [{
+            "AllowedOrigins": [cors_origin], "AllowedMethods": ["POST", "GET"],
+            "AllowedHeaders": ["*"], "MaxAge": 3000}]}
+    arn = {"Fn::GetAtt": [MEDIA_BUCKET_RESOURCE, "Arn"]}
+    return {
+        # Families' photos: kept when the stack goes (erasure deletes them one by one).
+        MEDIA_BUCKET_RESOURCE: {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+                                "UpdateReplacePolicy": "Retain", "Properties": properties},
+        "MediaBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": MEDIA_BUCKET_RESOURCE}, "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*",
+                               "Action": "s3:*",
+                               "Resource": [arn, {"Fn::Sub": "${MediaBucket.Arn}/*"}],
+                               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}},
+        },
+    }
 
 
 # --- alarms (README "Deploy", step 8) ---------------------------------------------------------
@@ -468,7 +527,7 @@ STRIPE_ENVIRONMENT = {"STRIPE_SECRET_KEY_ARN": {"Ref": "StripeSecretKey"},
 
 # What the template adds to every function's environment.
 FUNCTION_ENVIRONMENT = {"SECRET_KEY_ARN": {"Ref": "AppSecret"}, "KMS_KEY_ID": {"Ref": "TotpKey"},
-                        **STRIPE_ENVIRONMENT}
+                        "MEDIA_BUCKET": {"Ref": MEDIA_BUCKET_RESOURCE}, **STRIPE_ENVIRONMENT}
 
 PARAMETERS = {
     "Api5xxAlarmThreshold": {"Type": "Number", "Default": DEFAULT_5XX_THRESHOLD, "MinValue": 1,
@@ -530,6 +589,7 @@ def build_template() -> dict:
     resources.update(access_log_resources())
     resources.update(alarm_resources())
     resources.update(custom_domain_resources())
+    resources.update(media_bucket_resources(environment.get("CORS_ALLOW_ORIGIN")))
     function_environment = {"Variables": FUNCTION_ENVIRONMENT}
     for logical_id, name in functions.items():
         resources[logical_id] = {
