@@ -282,12 +282,16 @@ export async function newDeposit(main, { params }) {
   };
   const account = () => form.querySelector(`input[name="${accountName}"]:checked`).value;
   let quote = null; let asked = 0; let key = null; let keyFor = null;
+  let quoted = null;
   const requote = async () => {
+    const value = cents();
+    const asking = `${person.input.value} ${account()} ${value}`;
+    if (quote && asking === quoted) return;  // leaving the field (change) asks nothing new
+    quoted = asking;
     quote = null;
     pay.disabled = true;
     quoteBox.textContent = "";
     amount.setError("");
-    const value = cents();
     if (value === null) { if (amount.input.value.trim()) amount.setError(t("amount_invalid")); return; }
     const ticket = ++asked;
     try {
