@@ -1,4 +1,4 @@
-// Building the page with the DOM (never innerHTML with data): small helpers the views share.
+// Building the page with the DOM (elements and text nodes, never HTML strings): small helpers the views share.
 import { t } from "./i18n.js";
 
 export function h(tag, attrs, ...children) {

@@ -27,7 +27,7 @@ export function setLanguage(code, notify = true) {
 
 export function onLanguageChange(listener) { listeners.push(listener); }
 
-// ``t("deposit_fee", {fee: "$2.95"})``: the sentence in the current language, ``{name}`` filled.
+// ``t("pay_total", {total: "$27.95"})``: the sentence in the current language, ``{name}`` filled.
 export function t(key, values = {}) {
   const text = (WORDS[current] && WORDS[current][key]) ?? WORDS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
