@@ -47,6 +47,9 @@ def test_the_code_keeps_to_its_csp_and_its_origin():
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert scripts == [(' type="module" src="./js/main.js"', "")]
     assert "<style" not in html and " style=" not in html
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="\./([^"]+)">', html))
+    modules = {str(p.relative_to(WEBAPP)) for p in (WEBAPP / "js").rglob("*.js")}
+    assert preloaded == modules - {"js/main.js"}  # one round trip for the whole module graph
     for path in OWN_CODE:
         text = path.read_text()
         assert not re.search(r"\binnerHTML\b|\bouterHTML\b|\beval\(|new Function|insertAdjacentHTML",
