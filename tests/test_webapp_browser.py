@@ -127,9 +127,18 @@ class Person:
         self.context.close()
 
 
+SIGN_IN_BUDGET_BYTES = 60_000  # issue 18: the sign-in page, compressed, headers included
+
+
 def test_a_locked_sign_in_counts_the_wait_down_from_retry_after(live_app, browser):
     person = Person(browser, live_app, width=360)
     page = person.page
+    transferred = []
+    page.on("requestfinished", lambda request: transferred.append(
+        request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"]))
+    page.reload()
+    person.heading("Sign in to Kinlink")
+    assert 5 < len(transferred) and sum(transferred) <= SIGN_IN_BUDGET_BYTES, transferred
     assert person.heading() == "Sign in to Kinlink"
     assert page.get_attribute("html", "lang") == "en"
     person.say("Kinlink never asks for your password by email")

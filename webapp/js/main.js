@@ -3,12 +3,18 @@
 // may return a function that stops its timers when the person leaves it.
 import { onSignedOut, resume, signedIn, signOut, api } from "./api.js";
 import { h, append } from "./dom.js";
-import { language, onLanguageChange, setLanguage, t } from "./i18n.js";
+import { language, onLanguageChange, prepare, setLanguage, t } from "./i18n.js";
 import { go, homeRoute, isStaff, loadProfile, state } from "./state.js";
 import * as auth from "./views/auth.js";
-import * as account from "./views/account.js";
-import * as family from "./views/family.js";
-import * as staff from "./views/staff.js";
+
+// The sign-in page's module (auth) is loaded with the shell; the others when first needed.
+const account = lazy(() => import("./views/account.js"));
+const family = lazy(() => import("./views/family.js"));
+const staff = lazy(() => import("./views/staff.js"));
+
+function lazy(load) {
+  return new Proxy({}, { get: (_, name) => async (...args) => (await load())[name](...args) });
+}
 
 const PUBLIC = "public";
 const FAMILY = "family";
@@ -83,7 +89,7 @@ function drawShell() {
 }
 
 async function switchLanguage(code) {
-  setLanguage(code, true);
+  await setLanguage(code, true);
   if (signedIn() && state.profile) {
     try { state.profile = await api.patch("/v1/account", { language: code }); } catch { /* UI still switches */ }
   }
@@ -135,6 +141,7 @@ onLanguageChange(() => { route(); });
 window.addEventListener("hashchange", route);
 
 (async () => {
+  await prepare();
   await resume();
   if (signedIn()) { try { await loadProfile(); } catch { /* shown by the view */ } }
   route();

@@ -11,7 +11,7 @@ export function go(hash) {
 
 export async function loadProfile() {
   state.profile = await api.get("/v1/account");
-  if (state.profile.language) setLanguage(state.profile.language, false);
+  if (state.profile.language) await setLanguage(state.profile.language, false);
   return state.profile;
 }
 

@@ -7,7 +7,6 @@ import { busy, capsLockWarning, field, h, heading, link, showError, showPassword
 import { language, t } from "../i18n.js";
 import { wait } from "../format.js";
 import { go, loadProfile, state } from "../state.js";
-import { totpEnrolment } from "./account.js";
 
 const DEVICE_KEY = "kinlink.device_token.";
 
@@ -302,9 +301,10 @@ export function help(main) {
 }
 
 // Staff and admins must enrol TOTP before anything else; then they sign in again with a code.
-export function enrol(main) {
+export async function enrol(main) {
   const box = h("div");
   main.append(h("div", { class: "narrow" }, heading(t("enrol_title")), h("p", null, t("enrol_intro")), box));
+  const { totpEnrolment } = await import("./account.js");
   totpEnrolment(box, async () => {
     await signOut();
     state.flash = t("enrol_done_sign_in");
