@@ -10,6 +10,7 @@ enrolment from the QR code's secret, then a sign-in with a code; the Spanish pag
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -38,6 +39,8 @@ STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
 STAFF_TOTP = "KINLINKDEMOSTAFFTOTPSECRET234567"
 FAMILY_EMAIL = "dana.webapp@example.com"
 FAMILY_PASSWORD = "velvet thunder pocket 2031 maple"
+# SAVE_SCREENSHOTS=1 writes the main pages at 360 and 1280 px to docs/screenshots/webapp/.
+SCREENSHOTS = ROOT / "docs" / "screenshots" / "webapp" if os.environ.get("SAVE_SCREENSHOTS") else None
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +111,20 @@ class Person:
     def assert_accessible(self) -> None:
         assert self.axe() == [], self.page.url
         assert self.problems == []
+        shown = self.page.locator("body").inner_text()
+        assert not re.search(r"\b(null|undefined|NaN)\b|\{[a-z_]+\}", shown), shown  # no raw values
+
+    def shot(self, name: str) -> None:
+        if SCREENSHOTS is None:
+            return
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        language = self.page.get_attribute("html", "lang")
+        size = self.page.viewport_size
+        for width in (360, 1280):
+            self.page.set_viewport_size({"width": width, "height": 800})
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}-{width}.png"),
+                                 full_page=True)
+        self.page.set_viewport_size(size)
 
     def say(self, text: str) -> None:
         self.page.get_by_text(text).first.wait_for()
@@ -172,6 +189,7 @@ def test_a_locked_sign_in_counts_the_wait_down_from_retry_after(live_app, browse
     first = timer.inner_text()
     assert re.fullmatch(r"1[45]:\d\d", first), first  # 15 minutes, counted down
     assert button.is_disabled()
+    person.shot("sign-in-locked")
     page.wait_for_function("first => document.querySelector('[role=timer]').textContent !== first",
                            arg=first, timeout=3_000)
     person.assert_accessible()
@@ -230,6 +248,7 @@ def test_a_family_writes_and_pays_and_staff_approve_in_the_console(live_app, bro
 
     staff.go("#/staff/review", "Review queue")
     staff.say("Hello from the web app.")
+    staff.shot("staff-review-queue")
     staff.assert_accessible()
     staff.page.get_by_role("button", name="Approve").click()
     staff.say("Approved: the message was delivered.")
@@ -238,6 +257,7 @@ def test_a_family_writes_and_pays_and_staff_approve_in_the_console(live_app, bro
     family.go("#/contacts", "Your contacts")
     page.get_by_role("link", name=re.compile("^Messages with")).click()
     page.locator(".thread").get_by_text("Delivered").wait_for()
+    family.shot("messages")
 
     family.go("#/deposits/new", "Send money")
     pay = page.get_by_role("button", name=re.compile("^Pay"))
@@ -248,11 +268,13 @@ def test_a_family_writes_and_pays_and_staff_approve_in_the_console(live_app, bro
     fee = quote.locator("dd").nth(1).inner_text()
     total = quote.locator("dd").nth(2).inner_text()
     assert pay.inner_text() == f"Pay {total}" and fee.startswith("$")
+    family.shot("deposit-with-fee")
     family.assert_accessible()
     pay.click()
     family.heading("Receipt")
     receipt = page.locator("dl.receipt").inner_text()
     assert "$25.00" in receipt and fee in receipt and total in receipt and "Completed" in receipt
+    family.shot("receipt")
     family.assert_accessible()
     family.go("#/deposits", "Deposits")
     family.say("$25.00 to")
@@ -282,7 +304,8 @@ def test_two_step_sign_in_from_the_qr_codes_secret_then_a_sign_in_with_a_code(li
     page.get_by_role("img", name="QR code to add Kinlink to your authenticator app").wait_for()
     assert page.locator("svg.qr path").get_attribute("d").count("M") > 200  # modules drawn
     person.assert_accessible()
-    secret = page.locator("#totp-secret").inner_text()
+    person.shot("two-step-qr")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")  # shown in fours
     page.get_by_label("6-digit code from your authenticator app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on two-step sign-in").click()
     codes = page.locator(".code-list li")
@@ -326,6 +349,7 @@ def test_every_page_in_spanish_and_the_switch_saved_to_the_account(live_app, bro
     for route, title in SPANISH_PAGES:
         assert person.go(route, title) == title
         person.assert_accessible()
+        person.shot(route.strip("#/").replace("/", "-"))
     person.go("#/signin", "Iniciar sesión en Kinlink")
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña", exact=True).fill("not the password at all")
@@ -340,6 +364,7 @@ def test_every_page_in_spanish_and_the_switch_saved_to_the_account(live_app, bro
     for route, title in SPANISH_SIGNED_IN:
         assert person.go(route, title) == title
         person.assert_accessible()
+        person.shot(route.strip("#/").replace("/", "-"))
     with page.expect_response(lambda r: r.url.endswith("/v1/account")
                               and r.request.method == "PATCH") as saved:
         page.get_by_role("button", name="English").click()

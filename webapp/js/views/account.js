@@ -60,7 +60,7 @@ async function scan(container, setup, done) {
     h("ol", null, h("li", null, t("scan_step_app")), h("li", null, t("scan_step_qr")),
       h("li", null, t("scan_step_code"))),
     h("div", { class: "qr-box" }, qr),
-    h("p", null, t("secret_intro")), h("p", null, h("code", { class: "secret", id: "totp-secret" }, setup.secret)),
+    h("p", null, t("secret_intro")), h("p", null, h("code", { class: "secret", id: "totp-secret" }, setup.secret.match(/.{1,4}/g).join(" "))),
     form);
   container.append(section);
   section.querySelector("#scan-title").focus();

@@ -175,25 +175,25 @@ export async function thread(main, { args }) {
         await refresh();
       } catch (error) {
         showError(status, error, { body });
-        if (error.code === "insufficient_stamps") buy.querySelector("select, input")?.focus();
+        if (error.code === "insufficient_stamps") { buy.open = true; buy.querySelector("select")?.focus(); }
       }
     });
   });
-  const buy = buyStamps(contact.facility_id, place, (left) => { balance = left; showBalance(); });
+  const buy = buyStamps(contact.facility_id, place, (left) => { balance = left; showBalance(); }, balance === 0);
   main.append(form, buy, h("section", { "aria-labelledby": "thread-list-title" },
     h("h2", { id: "thread-list-title" }, t("thread_list_title")), listStatus, list));
   await refresh();
 }
 
-function buyStamps(facilityId, place, bought) {
+function buyStamps(facilityId, place, bought, open) {
   const status = statusRegion();
   const price = place?.stamp_price_cents || 0;
   const quantity = field({ label: t("stamps_to_buy"), name: "quantity",
                            options: [5, 10, 20, 50].map((n) => [String(n), t("stamps_option", { count: n, total: money(n * price) })]) });
   const card = cardField();
   const button = h("button", { type: "submit" }, t("buy_stamps"));
-  const form = h("form", { novalidate: true, "aria-labelledby": "buy-title", class: "panel" },
-    h("h2", { id: "buy-title" }, t("buy_stamps_title")), h("p", null, t("stamp_price", { price: money(price) })),
+  const form = h("form", { novalidate: true, "aria-labelledby": "buy-title" },
+    h("p", null, t("stamp_price", { price: money(price) })),
     quantity, card, h("div", { class: "actions" }, button), status);
   let key = null; let keyFor = null;
   form.addEventListener("submit", (event) => {
@@ -211,7 +211,9 @@ function buyStamps(facilityId, place, bought) {
       } catch (error) { showError(status, error); }
     });
   });
-  return form;
+  // Folded away while there are stamps; open when there are none (or a send needed one).
+  return h("details", { class: "panel", open: open || null },
+           h("summary", { id: "buy-title" }, t("buy_stamps_title")), form);
 }
 
 export async function deposits(main) {

@@ -2,7 +2,7 @@
 // list), contact requests, flagged deposits and refunds, inmates (balance, PIN unlock and
 // reset, kiosk sessions) and kiosks.  Staff act at their facility; an admin picks one.
 import { api, withQuery } from "../api.js";
-import { busy, empty, field, h, heading, loading, showError, statusRegion } from "../dom.js";
+import { append, busy, empty, field, h, heading, loading, showError, statusRegion } from "../dom.js";
 import { t } from "../i18n.js";
 import { money, when } from "../format.js";
 import { state } from "../state.js";
@@ -26,7 +26,7 @@ async function facilityScope(main, draw) {
 
 function page(title, intro, build) {
   return async (main) => {
-    main.append(heading(title()), intro ? h("p", null, intro()) : null);
+    append(main, [heading(title()), intro ? h("p", null, intro()) : null]);
     const status = statusRegion();
     main.append(status);
     try {
@@ -69,14 +69,14 @@ export const review = page(() => t("review_title"), () => t("review_intro"), asy
     });
     approve.addEventListener("click", () => decide(approve, "approve"));
     reject.addEventListener("click", () => decide(reject, "reject"));
-    card.append(
+    append(card, [
       h("h2", { class: "card-title" }, t("message_from_to", { from: message.family_name, to: message.inmate_name })),
       h("p", { class: "meta" }, h("time", { datetime: message.sent_at }, when(message.sent_at)),
         message.direction === "to_family" ? ` · ${t("inmate_reply")}` : ""),
       h("p", { class: "body" }, message.body),
       message.watch_words && message.watch_words.length
         ? h("p", { class: "warn-text" }, t("watch_words_found", { words: message.watch_words.join(", ") })) : null,
-      h("div", { class: "decision" }, approve, reason, reject));
+      h("div", { class: "decision" }, approve, reason, reject)]);
     return card;
   }, t("queue_empty"));
 });
@@ -143,11 +143,11 @@ export const deposits = page(() => t("staff_deposits_title"), null, async (area,
       }));
       return button;
     });
-    card.append(h("h3", { class: "card-title" }, money(flag.amount_cents), " · ", flag.rule_codes.join(", ")),
+    append(card, [h("h3", { class: "card-title" }, money(flag.amount_cents), " · ", flag.rule_codes.join(", ")),
       h("p", { class: "meta" }, when(flag.created_at), " · ", t("status_word", { status: flag.status })),
       flag.status === "pending" ? h("div", { class: "decision" }, reason, ...buttons) : null,
       h("button", { type: "button", class: "link-button", onclick: () => refund.fill(flag.deposit_id) },
-        t("refund_this_deposit")));
+        t("refund_this_deposit"))]);
     return card;
   }, t("no_flags"));
   area.append(refund);
