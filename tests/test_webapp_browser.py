@@ -164,6 +164,15 @@ def test_a_locked_sign_in_counts_the_wait_down_from_retry_after(live_app, browse
     assert page.locator("main").get_by_role("link", name="Help").is_visible()
     person.assert_accessible()
 
+    # Keyboard: from the email field, Tab follows the reading order to the button.
+    page.get_by_label("Email address").focus()
+    order = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.name || document.activeElement.id "
+                                   "|| document.activeElement.textContent"))
+    assert order[0] == "password" and order[1].startswith("show-password")
+    assert order[2:] == ["keep-signed-in", "Sign in"]
     password = page.get_by_label("Password", exact=True)
     password.fill("wrong password one")
     page.get_by_label("Show password").check()
@@ -299,8 +308,9 @@ def test_two_step_sign_in_from_the_qr_codes_secret_then_a_sign_in_with_a_code(li
     person.go("#/security", "Security")
     person.assert_accessible()
     page.get_by_role("button", name="Turn on two-step sign-in").click()
-    page.get_by_label("Current password").fill(FAMILY_PASSWORD)
-    page.get_by_role("button", name="Continue").click()
+    two_step = page.get_by_role("region", name="Two-step sign-in")
+    two_step.get_by_label("Current password").fill(FAMILY_PASSWORD)
+    two_step.get_by_role("button", name="Continue").click()
     page.get_by_role("img", name="QR code to add Kinlink to your authenticator app").wait_for()
     assert page.locator("svg.qr path").get_attribute("d").count("M") > 200  # modules drawn
     person.assert_accessible()

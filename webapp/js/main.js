@@ -20,6 +20,7 @@ const PUBLIC = "public";
 const FAMILY = "family";
 const STAFF = "staff";
 const ANY = "any";
+const ADMIN = "admin";
 const ROUTES = [
   [/^#\/signin$/, auth.signIn, PUBLIC],
   [/^#\/signup$/, auth.signUp, PUBLIC],
@@ -40,6 +41,7 @@ const ROUTES = [
   [/^#\/staff\/deposits$/, staff.deposits, STAFF],
   [/^#\/staff\/inmates$/, staff.inmates, STAFF],
   [/^#\/staff\/kiosks$/, staff.kiosks, STAFF],
+  [/^#\/staff\/accounts$/, staff.accounts, ADMIN],
 ];
 
 const main = document.getElementById("view");
@@ -55,7 +57,9 @@ function navItems() {
   if (isStaff()) {
     return [["#/staff/review", t("nav_review")], ["#/staff/contacts", t("nav_contact_requests")],
             ["#/staff/deposits", t("nav_staff_deposits")], ["#/staff/inmates", t("nav_inmates")],
-            ["#/staff/kiosks", t("nav_kiosks")], ["#/security", t("nav_security")]];
+            ["#/staff/kiosks", t("nav_kiosks")],
+            ...(state.profile.role === "admin" ? [["#/staff/accounts", t("nav_accounts")]] : []),
+            ["#/security", t("nav_security")]];
   }
   return [["#/contacts", t("nav_contacts")], ["#/deposits", t("nav_deposits")],
           ["#/security", t("nav_security")], ["#/activity", t("nav_activity")], ["#/help", t("nav_help")]];
@@ -114,7 +118,8 @@ async function route() {
   if (signedIn() && !state.profile && access !== PUBLIC) {
     try { await loadProfile(); } catch { /* the view will show its own error */ }
   }
-  if (access === STAFF && !isStaff()) { go("#/contacts"); return; }
+  if ((access === STAFF || access === ADMIN) && !isStaff()) { go("#/contacts"); return; }
+  if (access === ADMIN && state.profile?.role !== "admin") { go("#/staff/review"); return; }
   if (access === FAMILY && isStaff()) { go("#/staff/review"); return; }
   if (access === PUBLIC && signedIn() && state.profile && hash !== "#/help") { go(homeRoute()); return; }
   drawShell();

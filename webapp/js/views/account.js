@@ -162,11 +162,36 @@ async function sessions(box) {
   } catch (error) { box.querySelector(".loading")?.remove(); box.append(status); showError(status, error); }
 }
 
+// A new password: every other session ends (the API revokes them), this one stays.
+function changePassword() {
+  const status = statusRegion();
+  const current = currentPassword();
+  const fresh = field({ label: t("new_password"), name: "new_password", type: "password",
+                        autocomplete: "new-password", minlength: 12, maxlength: 128, hint: t("password_hint") });
+  fresh.insertBefore(capsLockWarning(fresh.input), fresh.lastChild);
+  const button = h("button", { type: "submit" }, t("change_password"));
+  const form = h("form", { novalidate: true, class: "panel", "aria-labelledby": "password-title" },
+    h("h2", { id: "password-title" }, t("change_password")), current, fresh,
+    showPasswordToggle(current.input, fresh.input), h("div", { class: "actions" }, button), status);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    current.setError(""); fresh.setError("");
+    busy(button, async () => {
+      try {
+        await api.post("/v1/account/password", { current_password: current.input.value, new_password: fresh.input.value });
+        current.input.value = ""; fresh.input.value = "";
+        status.say(t("password_changed"), "success");
+      } catch (error) { showError(status, error, { current_password: current, new_password: fresh }); }
+    });
+  });
+  return form;
+}
+
 export async function security(main) {
   const twoStepBox = h("section", { "aria-labelledby": "twostep-title", class: "panel" });
   const sessionsBox = h("section", { "aria-labelledby": "sessions-title", class: "panel" });
   const status = statusRegion();
-  main.append(heading(t("security_title")), status, twoStepBox, sessionsBox);
+  main.append(heading(t("security_title")), status, twoStepBox, changePassword(), sessionsBox);
   const redraw = async () => {
     try { twoStep(twoStepBox, await loadProfile(), redraw); } catch (error) { showError(status, error); }
   };

@@ -246,3 +246,45 @@ export const kiosks = page(() => t("kiosks_title"), () => t("kiosks_intro"), asy
   });
   await draw();
 });
+
+// Admins: find an account by email, then clear its lockout, disable or enable it, or reset its
+// authenticator (which ends its sessions; staff then enrol again at their next sign-in).
+export async function accounts(main) {
+  main.append(heading(t("accounts_title")), h("p", null, t("accounts_intro")));
+  const status = statusRegion();
+  const email = field({ label: t("email"), name: "email", type: "email", autocomplete: "off" });
+  const button = h("button", { type: "submit", class: "primary" }, t("search"));
+  const results = h("div");
+  const form = h("form", { novalidate: true, role: "search" }, email, h("div", { class: "actions" }, button));
+  main.append(form, status, results);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(button, async () => {
+      results.textContent = "";
+      status.say("");
+      try {
+        const found = await api.get(withQuery("/v1/admin/accounts", { email: email.input.value.trim() }));
+        if (!found.items.length) { results.append(empty(t("no_results"))); return; }
+        results.append(h("ul", { class: "cards" }, found.items.map((account) => {
+          const base = `/v1/admin/accounts/${encodeURIComponent(account.account_id)}`;
+          const action = (label, path, done, kind = "") => {
+            const b = h("button", { type: "button", class: kind }, label);
+            b.addEventListener("click", () => busy(b, async () => {
+              try { await api.post(base + path, {}); status.say(done, "success"); } catch (error) { showError(status, error); }
+            }));
+            return b;
+          };
+          return h("li", { class: "card" }, h("h2", { class: "card-title" }, account.full_name),
+            h("p", { class: "meta" }, account.email, " · ", t("role_" + account.role), " · ",
+              account.disabled ? t("account_disabled") : t("account_enabled"), " · ",
+              account.mfa.totp ? t("twostep_is_on") : t("twostep_is_off")),
+            h("div", { class: "actions" },
+              action(t("clear_lockout"), "/unlock", t("lockout_cleared")),
+              account.disabled ? action(t("enable_account"), "/enable", t("account_enabled_done"))
+                : action(t("disable_account"), "/disable", t("account_disabled_done"), "danger"),
+              account.mfa.totp ? action(t("reset_2fa"), "/mfa/reset", t("twostep_reset_done"), "danger") : null));
+        })));
+      } catch (error) { showError(status, error, { email }); }
+    });
+  });
+}
