@@ -202,7 +202,19 @@ def test_a_locked_sign_in_counts_the_wait_down_from_retry_after(live_app, browse
     page.wait_for_function("first => document.querySelector('[role=timer]').textContent !== first",
                            arg=first, timeout=3_000)
     person.assert_accessible()
+    for route, title in [("#/forgot", "Reset your password"), ("#/help", "Help"),
+                         ("#/verify", "Confirm your email address")]:
+        person.go(route, title)
+        person.assert_accessible()
     person.close()
+
+
+STAFF_PAGES = {"en": [("#/staff/deposits", "Deposits and refunds"), ("#/staff/inmates", "Inmates"),
+                      ("#/staff/kiosks", "Kiosks"), ("#/security", "Security")],
+               "es": [("#/staff/review", "Cola de revisión"),
+                      ("#/staff/contacts", "Solicitudes de contacto"),
+                      ("#/staff/deposits", "Depósitos y reembolsos"), ("#/staff/inmates", "Internos"),
+                      ("#/staff/kiosks", "Quioscos")]}
 
 
 def test_a_family_writes_and_pays_and_staff_approve_in_the_console(live_app, browser):
@@ -261,6 +273,13 @@ def test_a_family_writes_and_pays_and_staff_approve_in_the_console(live_app, bro
     staff.assert_accessible()
     staff.page.get_by_role("button", name="Approve").click()
     staff.say("Approved: the message was delivered.")
+    for language, pages in STAFF_PAGES.items():
+        if language == "es":
+            staff.page.locator("#language-switch").get_by_role("button").click()
+            staff.page.wait_for_function("() => document.documentElement.lang === 'es'")
+        for route, title in pages:
+            staff.go(route, title)
+            staff.assert_accessible()
     staff.close()
 
     family.go("#/contacts", "Your contacts")
