@@ -306,8 +306,8 @@ export async function enrol(main) {
   main.append(h("div", { class: "narrow" }, heading(t("enrol_title")), h("p", null, t("enrol_intro")), box));
   const { totpEnrolment } = await import("./account.js");
   totpEnrolment(box, async () => {
-    await signOut();
     state.flash = t("enrol_done_sign_in");
-    go("#/signin");
+    await signOut();  // its listener opens the sign-in page, which shows the flash once
+    if (location.hash !== "#/signin") go("#/signin");
   });
 }
