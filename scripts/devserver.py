@@ -293,10 +293,10 @@ def create_server(app_obj, config, host: str, port: int):
             # Skip ChaliceRequestHandler.__init__: it would replace the gateway.
             super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             self._app_file_or_api()
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._app_file_or_api()
 
         def _app_file_or_api(self) -> None:
