@@ -103,7 +103,12 @@ export function signedInNow(destination) {
   afterSignIn = destination;
 }
 
+// Each navigation draws into a fresh container; a slower, older one (its module or profile
+// still loading) finds itself detached and superseded, so two pages never mix.
+let generation = 0;
+
 async function route() {
+  const mine = ++generation;
   if (leave) { try { leave(); } catch { /* a view's cleanup must not stop navigation */ } leave = null; }
   const hash = location.hash || "";
   const match = ROUTES.map(([pattern, view, access]) => [pattern.exec(hash.split("?")[0]), view, access])
@@ -117,16 +122,20 @@ async function route() {
   }
   if (signedIn() && !state.profile && access !== PUBLIC) {
     try { await loadProfile(); } catch { /* the view will show its own error */ }
+    if (mine !== generation) return;
   }
   if ((access === STAFF || access === ADMIN) && !isStaff()) { go("#/contacts"); return; }
   if (access === ADMIN && state.profile?.role !== "admin") { go("#/staff/review"); return; }
   if (access === FAMILY && isStaff()) { go("#/staff/review"); return; }
   if (access === PUBLIC && signedIn() && state.profile && hash !== "#/help") { go(homeRoute()); return; }
   drawShell();
-  main.textContent = "";
+  const container = h("div", { class: "view" });
+  main.replaceChildren(container);
   main.removeAttribute("aria-busy");
   const params = new URLSearchParams(hash.split("?")[1] || "");
-  leave = (await view(main, { args: found.slice(1), params, next: () => takeNext() })) || null;
+  const cleanup = (await view(container, { args: found.slice(1), params, next: () => takeNext() })) || null;
+  if (mine !== generation) { if (cleanup) cleanup(); return; }
+  leave = cleanup;
   const title = main.querySelector("h1");
   document.title = title ? `${title.textContent} · Kinlink` : "Kinlink";
   if (title) title.focus({ preventScroll: false });
