@@ -31,7 +31,9 @@ and the schedule rules.  This adds what Chalice does not know about, for the ``p
 * CloudWatch alarms on the API's 5xx answers and on any message in the dead-letter queue,
   publishing to an SNS topic (``AlarmEmail`` subscribes an address to it);
 * when ``ApiDomainName`` and ``ApiCertificateArn`` are given, the API's custom domain (regional,
-  TLS 1.2) with an empty base path mapping to the stage, so paths have no ``/api`` prefix.
+  TLS 1.2) with an empty base path mapping to the stage, so paths have no ``/api`` prefix;
+* the family web app's bucket and CloudFront distribution (``cfn_webapp``), which serves the
+  app and the API under one domain.
 
 Usage: ``python scripts/cfn_resources.py > build/resources.json``.
 """
@@ -613,9 +615,11 @@ def build_template() -> dict:
             **edge_api,
         },
     }
-    return {
-        "Parameters": PARAMETERS,
-        "Conditions": CONDITIONS,
+    import cfn_webapp  # beside this file: the web app's bucket and distribution
+
+    return cfn_webapp.add_to({
+        "Parameters": dict(PARAMETERS),
+        "Conditions": dict(CONDITIONS),
         "Resources": resources,
         "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}},
                     "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
@@ -626,7 +630,7 @@ def build_template() -> dict:
                         "Condition": "HasApiDomain",
                         "Description": "Point ApiDomainName here (CNAME, or a Route 53 alias)",
                         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}}},
-    }
+    }, app_module.app.routes)
 
 
 PLACEHOLDER_DOMAIN = "kinlink.example"  # RFC 2606: stands for the deployment's own domain

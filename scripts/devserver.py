@@ -11,7 +11,8 @@
    seeded (facility demo-county with two inmates, a staff and an admin account, both enrolled
    in TOTP with the secrets ``DEMO_STAFF_TOTP_SECRET`` / ``DEMO_ADMIN_TOTP_SECRET``).
 4. The API is served by Chalice's local server on ``API_HOST``:``API_PORT`` (127.0.0.1:8000), in
-   the foreground.  Unknown routes answer a 404 problem (API Gateway's gateway response does the
+   the foreground, with the family web app's files at ``/app/`` (``webapp_files``).  Unknown
+   routes answer a 404 problem (API Gateway's gateway response does the
    same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.  The request
    log never prints query values or fragments (``redact_url``): no token reaches the terminal.
 5. The app's ``@app.schedule`` jobs run on daemon threads at their rate, as EventBridge runs them
@@ -37,6 +38,7 @@ from datetime import datetime, UTC
 from pathlib import Path
 
 import outbox  # this folder is on sys.path when run as a script
+import webapp_files
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "dev"
@@ -294,6 +296,26 @@ def create_server(app_obj, config, host: str, port: int):
             # Skip ChaliceRequestHandler.__init__: it would replace the gateway.
             super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
+        def do_GET(self) -> None:
+            self._app_file_or_api()
+
+        def do_HEAD(self) -> None:
+            self._app_file_or_api()
+
+        def _app_file_or_api(self) -> None:
+            """The family web app's files (webapp/, at /app/); everything else is the API's."""
+            answer = webapp_files.response(self.path, self.headers.get("Accept-Encoding", ""))
+            if answer is None:
+                self._generic_handle()
+                return
+            status, headers, body = answer
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command == "GET":
+                self.wfile.write(body)
+
         def log_message(self, message_format: str, *args) -> None:
             # The standard request line names the whole URL, query string included.
             super().log_message("%s", redact_url(message_format % args))
@@ -363,6 +385,7 @@ def main() -> int:
         print(f"""
 Kinlink local stack (stage {stage_name()})
   API:          {api_url}   (try {api_url}/v1/health)
+  Family app:   {api_url}/app/   (and the staff console, for staff accounts)
   Reference:    {api_url}/docs   (guide: docs/api.md)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
   Outbox:       {outbox_command}   (emails and SMS sent so far; queued, sent within 1 s)
