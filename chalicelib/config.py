@@ -132,6 +132,9 @@ class Settings:
     stripe_max_retries: int = 1
     # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
     idempotency_key_seconds: int = 24 * 60 * 60
+    # Support (issue 17): business days to answer a ticket, per category ("deposit=1,other=2");
+    # a category not named gets one business day (chalicelib/support/targets.py).
+    support_target_days: str = ""
 
     @property
     def is_production(self) -> bool:
