@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.config import ConfigurationError, reset_settings
-from chalicelib.core import audit, clock
+from chalicelib.core import audit, clock, datarights
 from chalicelib.support import targets
 from chalicelib.support.store import Reply, Ticket
 from tests.conftest import sent_emails
@@ -141,6 +141,17 @@ def test_a_ticket_from_question_to_closed(world, card):  # noqa: F811
     assert [t["ticket_id"] for t in api.get(tickets, token=owner.token).json["items"]] \
         == [ticket_id]
     assert api.get(tickets, token=other.token).json["items"] == []
+
+    # Data rights: the export holds the ticket and its replies; erasure removes both.
+    [holding] = [h for h in datarights.holdings() if h.capability == "support"]
+    assert set(holding.models) == {Ticket, Reply}
+    exported = holding.export(owner.account_id)
+    assert [t["ticket_id"] for t in exported["support_tickets"]] == [ticket_id]
+    assert len(exported["support_replies"]) == 3
+    assert holding.export(other.account_id) == {"support_tickets": [], "support_replies": []}
+    holding.erase(owner.account_id)
+    assert (_count(Ticket), _count(Reply)) == (0, 0)
+    assert api.get(f"{tickets}/{ticket_id}", token=owner.token).status_code == 404
 
 
 def test_the_queue_puts_overdue_tickets_first_and_filters_by_status(world):  # noqa: F811
