@@ -27,7 +27,8 @@ def test_catalog_enrolment_lessons_certificate_and_sharing(world):  # noqa: F811
                     token=world.staff).status_code == 400
     assert api.call("PUT", course_path, {**COURSE, "lessons": []},
                     token=world.staff).status_code == 400
-    assert api.call("PUT", course_path, COURSE, token=world.admin).status_code == 400  # admins name the facility
+    # Admins name the facility (?facility_id=).
+    assert api.call("PUT", course_path, COURSE, token=world.admin).status_code == 400
     # The other facility's course of the same id is its own; demo inmates never see it.
     assert api.call("PUT", "/v1/staff/courses/other-only", COURSE,
                     token=world.other_staff).status_code == 201
