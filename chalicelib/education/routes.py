@@ -125,7 +125,7 @@ def enroll(request: ApiRequest, course_id: str):
               "Marks lesson `n` (from 1) done; doing it again changes nothing. When every lesson "
               "is done the answer carries the certificate record. A lesson the course does not "
               "have: 404 `lesson_not_found`; before enrolling: 409 `not_enrolled`."),
-          example=Example(params={"course_id": "ged-math-basics", "n": 1, **KIOSK_HEADER},
+          example=Example(params={"course_id": "ged-math-basics", "n": "1", **KIOSK_HEADER},
                           response=PROGRESS_EXAMPLE))
 def complete(request: ApiRequest, course_id: str, n: str):
     return service.complete_lesson(request.principal, course_id, n)

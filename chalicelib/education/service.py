@@ -40,7 +40,7 @@ def put_course(principal: Principal, facility_id: str | None, course_id: str,
                              errors=[{"field": "lessons", "problem": _("is required")}])
     existing = store.course(facility_id, course_id)
     now = clock.iso()
-    course = Course(facility_id, course_id, title=body["title"], provider=body["provider"],
+    course = Course(facility_id, course_id, name=body["title"], provider=body["provider"],
                     language=body["language"],
                     lessons=[lesson["title"] for lesson in body["lessons"]],
                     created_at=existing.created_at if existing else now, updated_at=now,
@@ -144,7 +144,7 @@ def _all_done(course: Course, item: Enrolment) -> bool:
 
 def render_course(course: Course) -> dict:
     return {"course_id": course.course_id, "facility_id": course.facility_id,
-            "title": course.title, "provider": course.provider, "language": course.language,
+            "title": course.name, "provider": course.provider, "language": course.language,
             "lesson_count": len(course.lessons), "updated_at": course.updated_at}
 
 

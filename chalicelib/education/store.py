@@ -23,7 +23,7 @@ class Course(StoredModel):
 
     facility_id = UnicodeAttribute(hash_key=True)
     course_id = UnicodeAttribute(range_key=True)
-    title = UnicodeAttribute()
+    name = UnicodeAttribute()  # the course's title (``title`` in the API)
     provider = UnicodeAttribute()
     language = UnicodeAttribute()
     lessons = ListAttribute(of=UnicodeAttribute)  # lesson titles; lesson n is lessons[n - 1]
