@@ -1,4 +1,4 @@
-"""HTTP routes of education (docs/api.md "Support, data rights, education").
+"""HTTP routes of education (docs/api.md "Education").
 
 Inmates (kiosk sessions) read their facility's catalog, enrol, complete lessons and share their
 progress; staff keep the catalog; a family sees what an inmate shared with its contact.

@@ -1,4 +1,4 @@
-"""HTTP routes of support (docs/api.md "Support, data rights, education").
+"""HTTP routes of support (docs/api.md "Support").
 
 Families open tickets and reply to their own; staff of the ticket's facility and admins work
 the queue, reply and close.  Someone else's ticket, or object, answers 404.
