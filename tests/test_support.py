@@ -179,10 +179,15 @@ def test_the_queue_puts_overdue_tickets_first_and_filters_by_status(world):  # n
     assert [t["ticket_id"] for t in still_open["items"]] == [first["ticket_id"]]
     # No facility: the operator's queue, which admins read without facility_id.
     loose = api.post("/v1/support/tickets", {"category": "account", "subject": "Login",
-                                             "body": "Help"}, token=family.token).json
+                                             "body": "Help"}, token=family.token,
+                     headers={"Accept-Language": "es"}).json
     assert loose["facility_id"] is None
     operator = api.get("/v1/staff/support/tickets", token=world.admin).json["items"]
     assert [t["ticket_id"] for t in operator] == [loose["ticket_id"]]
+    assert api.post(f"/v1/staff/support/tickets/{loose['ticket_id']}/replies", {"body": "Hecho."},
+                    token=world.admin).status_code == 201
+    # Asked in Spanish: answered in Spanish (the account chose no language).
+    assert sent_emails(family.email)[-1].subject == "Respuesta de soporte: Login"
     assert api.post(f"/v1/staff/support/tickets/{loose['ticket_id']}/replies", {"body": "x"},
                     token=world.staff).status_code == 404
     unknown = api.post("/v1/support/tickets", {**ask, "subject": "x", "facility_id": "nowhere"},

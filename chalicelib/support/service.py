@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from chalicelib import facilities, messaging, payments
 from chalicelib.accounts import account_by_id
-from chalicelib.core import audit, clock, secrets
+from chalicelib.core import audit, clock, i18n, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import N_, _
 from chalicelib.core.identity import Principal
@@ -76,6 +76,7 @@ def open_ticket(principal: Principal, body: dict) -> dict:
                     body=body["body"], related_id=related_id, status=states.OPEN,
                     respond_by=due, created_at=clock.iso(now), updated_at=clock.iso(now),
                     created_key=f"{clock.iso_precise(now)}#{ticket_id}", reply_count=0,
+                    language=i18n.current(),
                     queue_key=store.queue_key(facility_id, states.OPEN),
                     queue_sort=store.queue_sort(due, ticket_id))
     store.create(ticket)
@@ -202,7 +203,7 @@ def _email_family(found: Ticket, reply: Reply, respond_by: str, by_staff: bool) 
     family = account_by_id(found.account_id)
     if family is None:
         return
-    notifier().email(family.email, "support_reply", language=family.language,
+    notifier().email(family.email, "support_reply", language=family.language or found.language,
                      requester=not by_staff, full_name=family.full_name,
                      ticket_id=found.ticket_id, ticket_subject=found.subject,
                      reply_body=reply.body, from_staff=by_staff, respond_by=respond_by,

@@ -60,6 +60,8 @@ class Ticket(StoredModel):
     created_key = UnicodeAttribute()  # "<created, microseconds>#<ticket_id>"
     updated_at = UnicodeAttribute()
     reply_count = NumberAttribute(default=0)
+    # The language the family asked in: its emails speak it unless the account chose one.
+    language = UnicodeAttribute(null=True)
     queue_key = UnicodeAttribute()
     queue_sort = UnicodeAttribute()
     by_queue = TicketsByQueue()
