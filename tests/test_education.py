@@ -21,7 +21,7 @@ def test_catalog_enrolment_lessons_certificate_and_sharing(world):  # noqa: F811
     api = world.api
     course_path = "/v1/staff/courses/reading-101"
     created = api.call("PUT", course_path, COURSE, token=world.staff)
-    assert created.status_code == 201 and created.json["lesson_count"] == 3
+    assert created.status_code == 200 and created.json["lesson_count"] == 3
     assert api.call("PUT", course_path, COURSE, token=world.staff).status_code == 200
     assert api.call("PUT", "/v1/staff/courses/Bad Id!", COURSE,
                     token=world.staff).status_code == 400
@@ -31,7 +31,7 @@ def test_catalog_enrolment_lessons_certificate_and_sharing(world):  # noqa: F811
     assert api.call("PUT", course_path, COURSE, token=world.admin).status_code == 400
     # The other facility's course of the same id is its own; demo inmates never see it.
     assert api.call("PUT", "/v1/staff/courses/other-only", COURSE,
-                    token=world.other_staff).status_code == 201
+                    token=world.other_staff).status_code == 200
 
     inmate = world.inmate_token("A1001")
     catalog = api.get("/v1/inmate/courses", token=inmate).json["items"]
@@ -43,9 +43,12 @@ def test_catalog_enrolment_lessons_certificate_and_sharing(world):  # noqa: F811
     early = api.post(f"{path}/lessons/1/complete", token=inmate)
     assert early.status_code == 409 and early.json["code"] == "not_enrolled"
 
-    assert api.post(f"{path}/enroll", token=inmate).status_code == 201
-    assert api.post(f"{path}/enroll", token=inmate).status_code == 200
+    first = api.post(f"{path}/enroll", token=inmate)
+    assert first.status_code == 200 and first.json["enrolled"] is True
     enrolled = _enrolments()
+    again = api.post(f"{path}/enroll", token=inmate)
+    assert again.status_code == 200 and again.json["enrolled_at"] == first.json["enrolled_at"]
+    assert _enrolments() == enrolled
     for bad in ("0", "4", "x", "-1", "1.5"):
         answer = api.post(f"{path}/lessons/{bad}/complete", token=inmate)
         assert answer.status_code == 404 and answer.json["code"] == "lesson_not_found", bad

@@ -11,7 +11,7 @@ from chalicelib.core.i18n import LANGUAGES
 from chalicelib.education import service
 from chalicelib.facilities import INMATE_ROLE
 from chalicelib.web.endpoint import (FACILITY_QUERY, KIOSK_KEY, PAGINATION, STAFF_OR_ADMIN,
-                                     ApiRequest, Example, Reply, endpoint)
+                                     ApiRequest, Example, endpoint)
 from chalicelib.web.schema import (BOOLEAN, NULLABLE_STRING, named, obj, page_of, string,
                                    written_text)
 
@@ -68,8 +68,8 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
           description=(
               "Staff keep their facility's catalog: the whole course (title, provider, language, "
               "lessons in order, numbered from 1) under an id they choose (lowercase letters, "
-              "digits, dashes). 201 when new, 200 when replaced; inmates' progress counts the "
-              "lessons the course still has."),
+              "digits, dashes), created or replaced; inmates' progress counts the lessons the "
+              "course still has."),
           example=Example(
               params={"course_id": "ged-math-basics"},
               request={"title": COURSE_EXAMPLE["title"], "provider": COURSE_EXAMPLE["provider"],
@@ -77,9 +77,8 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
                                                      {"title": "Fractions and decimals"}]},
               response=COURSE_EXAMPLE))
 def put_course(request: ApiRequest, course_id: str):
-    created, course = service.put_course(request.principal, request.query.get("facility_id"),
-                                         course_id, request.body)
-    return Reply(201 if created else 200, course)
+    return service.put_course(request.principal, request.query.get("facility_id"), course_id,
+                              request.body)
 
 
 @endpoint(bp, "GET", "/v1/inmate/courses", summary="The facility's courses", tag="inmate",
@@ -105,17 +104,16 @@ def course(request: ApiRequest, course_id: str):
 
 
 @endpoint(bp, "POST", "/v1/inmate/courses/{course_id}/enroll", summary="Enrol in a course",
-          tag="inmate", roles=INMATE, status=201, response=COURSE_PROGRESS,
+          tag="inmate", roles=INMATE, response=COURSE_PROGRESS,
           headers=(KIOSK_KEY,), problems=("course_not_found",),
-          description="201 on enrolment; enrolling again changes nothing and answers 200.",
+          description="Enrols the inmate (enrolling again changes nothing) and shows the progress.",
           example=Example(params={"course_id": "ged-math-basics", **KIOSK_HEADER},
                           response={**PROGRESS_EXAMPLE,
                                     "lessons": [{**lesson, "completed": False}
                                                 for lesson in PROGRESS_EXAMPLE["lessons"]],
                                     "progress": {"completed": 0, "total": 2, "percent": 0}}))
 def enroll(request: ApiRequest, course_id: str):
-    created, progress = service.enrol(request.principal, course_id)
-    return Reply(201 if created else 200, progress)
+    return service.enrol(request.principal, course_id)
 
 
 @endpoint(bp, "POST", "/v1/inmate/courses/{course_id}/lessons/{n}/complete",

@@ -29,8 +29,8 @@ def not_enrolled() -> Conflict:
 # --- staff: the catalog ------------------------------------------------------------------
 
 def put_course(principal: Principal, facility_id: str | None, course_id: str,
-               body: dict) -> tuple[bool, dict]:
-    """Create or replace a course of the facility; (created, the course)."""
+               body: dict) -> dict:
+    """Create or replace a course of the facility."""
     facility_id = facilities.facility_in_charge(principal, facility_id)
     if not COURSE_ID.match(course_id):
         raise InvalidRequest(_("course_id has the wrong format."), errors=[
@@ -46,7 +46,7 @@ def put_course(principal: Principal, facility_id: str | None, course_id: str,
                     created_at=existing.created_at if existing else now, updated_at=now,
                     updated_by=principal.account_id)
     course.save()
-    return existing is None, render_course(course)
+    return render_course(course)
 
 
 # --- inmates: catalog, enrolment, lessons, sharing ---------------------------------------
@@ -61,13 +61,14 @@ def progress(principal: Principal, course_id: str) -> dict:
                                                    course_id))
 
 
-def enrol(principal: Principal, course_id: str) -> tuple[bool, dict]:
+def enrol(principal: Principal, course_id: str) -> dict:
+    """Enrolling again changes nothing."""
     course = _course(principal.facility_id, course_id)
     item = Enrolment(principal.account_id, store.course_key(course.facility_id, course_id),
                      facility_id=course.facility_id, course_id=course_id,
                      enrolled_at=clock.iso())
-    created = store.enrol(item)
-    return created, progress(principal, course_id)
+    store.enrol(item)
+    return progress(principal, course_id)
 
 
 def complete_lesson(principal: Principal, course_id: str, number: str) -> dict:

@@ -91,7 +91,7 @@ def enrolment(inmate_id: str, facility_id: str, course_id: str) -> Enrolment | N
 
 
 def enrol(item: Enrolment) -> bool:
-    """False when the inmate was enrolled already."""
+    """False when the inmate was enrolled already (the first enrolment is kept)."""
     return written(lambda: item.save(condition=Enrolment.course_key.does_not_exist()))
 
 
