@@ -49,7 +49,7 @@ def test_catalog_enrolment_lessons_certificate_and_sharing(world):  # noqa: F811
     again = api.post(f"{path}/enroll", token=inmate)
     assert again.status_code == 200 and again.json["enrolled_at"] == first.json["enrolled_at"]
     assert _enrolments() == enrolled
-    for bad in ("0", "4", "x", "-1", "1.5"):
+    for bad in ("0", "4", "x", "-1", "1.5", "%C2%B2", "%D9%A1", "9" * 40):
         answer = api.post(f"{path}/lessons/{bad}/complete", token=inmate)
         assert answer.status_code == 404 and answer.json["code"] == "lesson_not_found", bad
     assert _enrolments() == enrolled  # nothing changed

@@ -14,7 +14,8 @@ from chalicelib.core.identity import Principal
 from chalicelib.education import store
 from chalicelib.education.store import Course, CourseShare, Enrolment
 
-COURSE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+COURSE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\Z")
+LESSON_NUMBER = re.compile(r"^[0-9]{1,6}\Z")  # ASCII digits only ("²".isdigit() is True)
 MAX_LESSONS = 200
 
 
@@ -73,7 +74,7 @@ def enrol(principal: Principal, course_id: str) -> dict:
 
 def complete_lesson(principal: Principal, course_id: str, number: str) -> dict:
     course = _course(principal.facility_id, course_id)
-    if not number.isdigit() or not 1 <= int(number) <= len(course.lessons):
+    if not LESSON_NUMBER.match(number) or not 1 <= int(number) <= len(course.lessons):
         raise NotFound(_("This course has lessons 1 to %(count)s.", count=len(course.lessons)),
                        code="lesson_not_found")
     item = store.enrolment(principal.account_id, course.facility_id, course_id)
