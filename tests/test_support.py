@@ -10,6 +10,8 @@ import pytest
 
 from chalicelib.config import ConfigurationError, reset_settings
 from chalicelib.core import audit, clock, datarights
+from chalicelib.core.store import StateChanged, get_or_none
+from chalicelib.support import store as support_store
 from chalicelib.support import targets
 from chalicelib.support.store import Reply, Ticket
 from tests.conftest import sent_emails
@@ -177,6 +179,19 @@ def test_the_queue_puts_overdue_tickets_first_and_filters_by_status(world):  # n
     assert [t["ticket_id"] for t in answered["items"]] == [second["ticket_id"]]
     still_open = api.get("/v1/staff/support/tickets?status=open", token=world.staff).json
     assert [t["ticket_id"] for t in still_open["items"]] == [first["ticket_id"]]
+    # A reply decided on a stale read cannot land on a ticket closed meanwhile: the write is
+    # conditioned on the status read, and the service then answers ticket_closed.
+    stale = support_store.ticket(second["ticket_id"])
+    closing = support_store.ticket(second["ticket_id"])
+    support_store.close(closing, audit.entry(f"ticket#{closing.ticket_id}", None, "close",
+                                             closing.status, "closed"), clock.iso())
+    late = Reply(stale.ticket_id, f"{clock.iso_precise()}#rpl_late", reply_id="rpl_late",
+                 author_id=family.account_id, author_role="family", author_name="Pat",
+                 body="late", created_at=clock.iso())
+    with pytest.raises(StateChanged):
+        support_store.add_reply(stale, late, "open", stale.respond_by, None, clock.iso())
+    assert support_store.ticket(second["ticket_id"]).status == "closed"
+    assert get_or_none(Reply, stale.ticket_id, late.reply_key) is None
     # No facility: the operator's queue, which admins read without facility_id.
     loose = api.post("/v1/support/tickets", {"category": "account", "subject": "Login",
                                              "body": "Help"}, token=family.token,
