@@ -143,6 +143,9 @@ class Settings:
     photo_max_pixels: int = 50_000_000
     videogram_max_bytes: int = 50 * 1024 * 1024
     videogram_max_seconds: int = 30
+    # Support (issue 17): business days to answer a ticket, per category ("deposit=1,other=2");
+    # a category not named gets one business day (chalicelib/support/targets.py).
+    support_target_days: str = ""
 
     @property
     def is_production(self) -> bool:

@@ -48,6 +48,9 @@ DEMO_ADMIN_EMAIL = "admin@demo.example"
 # Strong by zxcvbn (score >= 3) and free of the email's local part, as docs/api.md requires.
 DEFAULT_STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
 DEFAULT_ADMIN_PASSWORD = "Cobalt-Meadow-Falcon-2026"
+# The family who asked the demo's open ticket (api.md "Local demo": one course, one ticket).
+DEMO_FAMILY_EMAIL = "family@demo.example"
+DEFAULT_FAMILY_PASSWORD = "Juniper-Quarry-Beacon-2026"
 # Base32 TOTP secrets the demo staff and admin are enrolled with (staff and admins must use
 # TOTP): add them to an authenticator app, or compute codes with pyotp.
 DEFAULT_STAFF_TOTP_SECRET = "KINLINKDEMOSTAFFTOTPSECRET234567"
@@ -175,7 +178,31 @@ def prepare_data() -> tuple[str, str, str, str]:
                          facility_id=DEMO_FACILITY_ID, totp_secret=staff_totp)
     create_staff_account(DEMO_ADMIN_EMAIL, "Demo Admin", admin_password, role="admin",
                          totp_secret=admin_totp)
+    seed_course_and_ticket(DEMO_FACILITY_ID)
     return staff_password, admin_password, staff_totp, admin_totp
+
+
+def seed_course_and_ticket(facility_id: str) -> None:
+    """The demo facility's course, and one open ticket there from a verified demo family
+    (``DEMO_FAMILY_EMAIL``), through the education and support services."""
+    from chalicelib.accounts import passwords
+    from chalicelib.accounts.store import Account, account_by_email, create_account
+    from chalicelib.core import clock, secrets
+    from chalicelib.education import seed_demo_course
+    from chalicelib.support import seed_demo_ticket
+
+    password = os.environ.get("DEMO_FAMILY_PASSWORD") or DEFAULT_FAMILY_PASSWORD
+    family = account_by_email(DEMO_FAMILY_EMAIL)
+    if family is None:
+        now = clock.iso()
+        family = Account(secrets.new_id("acc_"), email=DEMO_FAMILY_EMAIL, full_name="Demo Family",
+                         password_hash=passwords.hash_password(password), email_verified=True,
+                         created_at=now, password_changed_at=now)
+        create_account(family)
+    course_id = seed_demo_course(facility_id)
+    ticket_id = seed_demo_ticket(family.account_id, facility_id)
+    print(f"Demo course {course_id}; open ticket {ticket_id} from {DEMO_FAMILY_EMAIL} / "
+          f"{password} (DEMO_FAMILY_PASSWORD)")
 
 
 # --- scheduled jobs --------------------------------------------------------------------------

@@ -723,5 +723,9 @@ if __name__ == "__main__":
     walkthrough_media.photos_and_videograms(sys.modules[__name__])
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
+    sys.modules.setdefault("walkthrough", sys.modules[__name__])  # step modules share the run
+    import walkthrough_support
+
+    walkthrough_support.support_and_education()
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "
           f"({problems_read} problems read, every word in its language)")
