@@ -10,7 +10,7 @@ from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
 from chalicelib.contacts import routes as contacts
-from chalicelib.core import delivery, housekeeping
+from chalicelib.core import delivery
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.facilities import routes_admin as facility_admin
@@ -39,12 +39,6 @@ app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(messaging.bp)
 http.install(app)
-
-
-@app.schedule(Rate(1, unit=Rate.HOURS))
-def clean_up_expired_records(event):
-    """Delete expired lockouts, codes and sessions (expiry itself is enforced on read)."""
-    return housekeeping.delete_expired().deleted
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS))

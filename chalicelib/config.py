@@ -100,8 +100,6 @@ class Settings:
     source_reset_window_seconds: int = 10 * 60
     source_verify_per_window: int = 100
     source_verify_window_seconds: int = 10 * 60
-    # The scheduled clean-up looks back this far when it has no watermark yet.
-    cleanup_lookback_hours: int = 48
     # Second factor (ASVS 2.8): TOTP secrets are encrypted with this KMS key (an alias, id or
     # ARN).  Outside production the alias is created on first use; in production it must exist.
     kms_key_id: str = "alias/kinlink-totp"

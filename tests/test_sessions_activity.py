@@ -10,7 +10,7 @@ import pytest
 from chalicelib.accounts import reminders
 from chalicelib.accounts.store import Account, account_by_email
 from chalicelib.core import clock, secrets
-from chalicelib.core.housekeeping import JobState
+from chalicelib.core.jobs import JobState
 from chalicelib.core.logs import JsonLineFormatter, logger
 from tests.conftest import sent_emails
 from tests.mfa_helpers import (CHROME_MAC, FIREFOX_WINDOWS, SAFARI_IPHONE, activity_types,  # noqa: F401

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.accounts.store import Account, account_by_id
 from chalicelib.config import get_settings
 from chalicelib.core import clock
-from chalicelib.core.housekeeping import JobState
+from chalicelib.core.jobs import JobState
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.core.store import get_or_none, written
