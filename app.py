@@ -41,9 +41,10 @@ app.register_blueprint(messaging.bp)
 http.install(app)
 
 
-@app.schedule(Rate(1, unit=Rate.DAYS))
+@app.schedule(Rate(15, unit=Rate.MINUTES))
 def send_password_reminders(event):
-    """Email opted-in accounts whose password has reached the reminder age."""
+    """Email opted-in accounts whose password has reached the reminder age (each run resumes
+    where the last one stopped)."""
     return accounts.send_due_reminders().sent
 
 

@@ -110,6 +110,10 @@ class Settings:
     remembered_device_days: int = 30
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180
+    # Each scheduled run of a paging job (reminders, digests) stops after this many seconds and
+    # saves its cursor; the next run resumes there (the functions time out at 30 s).
+    job_run_seconds: int = 20
+    job_workers: int = 8  # concurrent claims and sends inside one page of a paging job
     log_level: str = "INFO"
     # Money (issue 4). The card processor: "test" (tok_visa, tok_declined, tok_processor_error;
     # refused on the prod stage) or "stripe"; unset, prod uses Stripe and every other stage the

@@ -314,4 +314,4 @@ def test_reminder_job_queries_do_not_depend_on_the_number_of_accounts(api, monke
         _account_due(n, days_old=10 + n, opted_in=n % 2 == 0)
     large = reminders.send_due_reminders()
     assert small.sent == large.sent == 3
-    assert len(queries) == small_queries == small.days_queried
+    assert len(queries) == small_queries == small.pages

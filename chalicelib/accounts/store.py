@@ -27,7 +27,7 @@ class ReminderDueIndex(GlobalSecondaryIndex):
         index_name = "by_reminder_due"
         projection = KeysOnlyProjection()
 
-    reminder_due_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD"
+    reminder_due_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD#<shard>" (reminders.py)
 
 
 @register
@@ -58,7 +58,8 @@ class Account(StoredModel):
     password_changed_at = UnicodeAttribute()
     preferences = MapAttribute(default=dict)
     # Set only while a password-age reminder is pending (see ``accounts.reminders``): the
-    # sparse ``by_reminder_due`` index then holds just the accounts due on each day.
+    # sparse ``by_reminder_due`` index then holds just the accounts due on each day, spread
+    # over ``reminders.SHARDS`` keys a day.
     reminder_due_day = UnicodeAttribute(null=True)
     by_reminder_due = ReminderDueIndex()
 
