@@ -114,6 +114,8 @@ class Settings:
     # saves its cursor; the next run resumes there (the functions time out at 30 s).
     job_run_seconds: int = 20
     job_workers: int = 8  # concurrent claims and sends inside one page of a paging job
+    # A reviewer's claim on a batch of pending messages lapses after this (issue 13, finding 6).
+    review_lease_seconds: int = 5 * 60
     log_level: str = "INFO"
     # Money (issue 4). The card processor: "test" (tok_visa, tok_declined, tok_processor_error;
     # refused on the prod stage) or "stripe"; unset, prod uses Stripe and every other stage the

@@ -131,6 +131,8 @@ ACCESS = {
     "GET /v1/contacts/{contact_id}/messages": rule(("owner",), private=("other_family",)),
     "GET /v1/staff/messages": rule(("staff", "other_staff")),
     "GET /v1/staff/messages/{message_id}": rule(("staff",), private=("other_staff",)),
+    # Each reviewer claims from their own facility's pool only.
+    "POST /v1/staff/review-claims": rule(("staff", "other_staff")),
     "POST /v1/staff/messages/{message_id}/decision": rule(("staff",), private=("other_staff",)),
     "POST /v1/inmate/login": rule(public=True),
     "POST /v1/inmate/logout": rule(("inmate", "other_inmate")),
@@ -219,6 +221,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/staff/contacts/{contact_id}/decision": {"decision": "approve"},
         "POST /v1/contacts/{contact_id}/messages": {"body": "Thinking of you"},
         "POST /v1/staff/messages/{message_id}/decision": {"decision": "approve"},
+        "POST /v1/staff/review-claims": {"limit": 5},
         "POST /v1/inmate/login": {"facility_id": ids["facility_id"], "inmate_number": "A1002",
                                   "pin": DEMO_INMATE_PIN},
         "POST /v1/inmate/pin": {"new_pin": "24681357"},

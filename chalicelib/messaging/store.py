@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactGet
 
 from chalicelib.accounts import APPEND_ONLY_ACTIVITY, ActivityEvent
@@ -41,6 +41,17 @@ class MessagesByReviewQueue(GlobalSecondaryIndex):
 
     review_key = UnicodeAttribute(hash_key=True)
     sent_key = UnicodeAttribute(range_key=True)
+
+
+class MessagesByReviewPool(GlobalSecondaryIndex):
+    """Sparse: only messages waiting for review, free or leased (``claims.py``)."""
+
+    class Meta:
+        index_name = "by_review_pool"
+        projection = KeysOnlyProjection()
+
+    review_pool = UnicodeAttribute(hash_key=True)  # the facility
+    lease_key = UnicodeAttribute(range_key=True)  # "<lease end, 10-digit epoch>#<sent_key>"
 
 
 class MessagesByInbox(GlobalSecondaryIndex):
@@ -85,7 +96,19 @@ class Message(StoredModel):
     rejection_reason_code = UnicodeAttribute(null=True)
     rejection_reason_texts = MapAttribute(null=True)
     read_at = UnicodeAttribute(null=True)
+    # While pending review: the review pool's keys and the reviewer holding the lease, if any.
+    review_pool = UnicodeAttribute(null=True)
+    lease_key = UnicodeAttribute(null=True)
+    claimed_by = UnicodeAttribute(null=True)
     by_family_thread = MessagesByFamilyThread()
+    by_review_pool = MessagesByReviewPool()
+
+    def serialize(self, *args, **kwargs):
+        """A message saved pending review enters the review pool, unleased."""
+        pending = self.status == states.PENDING_REVIEW
+        self.review_pool = self.facility_id if pending else None
+        self.lease_key = (self.lease_key or f"{0:010d}#{self.sent_key}") if pending else None
+        return super().serialize(*args, **kwargs)
 
     def reason_in(self, language: str) -> str | None:
         """The rejection's reason in ``language``, else its words as first stored."""
@@ -167,13 +190,17 @@ def store_sent_message(message: Message, *, expected_balance: int | None,
     return stored[0] if attempt is not None else StoredResponse(201, serialise(response))
 
 
+LEAVE_REVIEW_POOL = [Message.review_pool.remove(), Message.lease_key.remove(),
+                     Message.claimed_by.remove()]
+
+
 def decide_message(message: Message, to_status: str, entry: ReviewEntry,
                    reason_code: str | None = None, reason_texts: dict | None = None) -> None:
     """Move a message out of review; a rejection refunds its stamps in the same transaction and
     keeps its reason's code and words (``reason_texts``: language -> words)."""
     actions = [Message.status.set(to_status),
                Message.review_key.set(audit.review_key(message.facility_id, to_status)),
-               Message.decided_at.set(entry.at)]
+               Message.decided_at.set(entry.at), *LEAVE_REVIEW_POOL]
     if to_status == states.REJECTED:
         texts = reason_texts or {}
         actions += [Message.rejection_reason.set(texts.get("en", entry.reason)),
