@@ -1,15 +1,13 @@
 """Opt-in reminders that a password is getting old (docs/api.md "The account"; nothing ever forces a
-change, NIST SP 800-63B).  ``reminder_due_day`` ("<day>#<shard>") feeds the sparse
-``by_reminder_due`` index; the job Queries each due day's shards page by page, saving its cursor
-after every page, so its cost follows the reminders due and a run cut short resumes where it
-stopped.  Each account is claimed by a conditional remove (one reminder per password).  Call
-``schedule_for(account)`` whenever the opt-in or the password changes.
+change, NIST SP 800-63B).  ``reminder_due_day`` and the account's ``reminder_shard`` key the
+sparse ``by_reminder_due`` index; the job Queries each shard for the days up to today, page by
+page (``core.jobs.walk_shards``), so its cost follows the reminders due and a run cut short
+resumes where it stopped.  Each account is claimed by a conditional remove (one reminder per
+password).  Call ``schedule_for(account)`` whenever the opt-in or the password changes.
 Why: docs/decisions/password-reminders.md
 """
 from __future__ import annotations
 
-import json
-import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -17,104 +15,70 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.accounts.store import Account
 from chalicelib.config import get_settings
 from chalicelib.core import clock
-from chalicelib.core.jobs import JobState
+from chalicelib.core.jobs import JobReport, shard_keys, walk_shards
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
-from chalicelib.core.store import get_or_none, written
+from chalicelib.core.store import written
 
 JOB_NAME = "password_reminders"
-FIRST_RUN_LOOKBACK_DAYS = 7  # due days are never set in the past, so a week is plenty
-DAY = timedelta(days=1)
-# A day's reminders spread over this many index keys: a mass password reset (every account at
-# once after a breach) would otherwise write one index partition past its 1,000 writes a second
+# Reminders spread over this many index keys: a mass password reset (every account due the same
+# day after a breach) would otherwise write one index partition past its 1,000 writes a second
 # and throttle the accounts table itself.
 SHARDS = 16
 PAGE = 100  # keys per Query page, read back with one BatchGetItem
-
-
-class ReminderReport:
-    def __init__(self) -> None:
-        self.pages = 0
-        self.sent = 0
-        self.finished = True  # False: stopped early, the cursor says where to resume
 
 
 def opted_in(account: Account) -> bool:
     return bool(account.preferences.as_dict().get("password_reminder", False))
 
 
-def shard_of(account_id: str) -> int:
-    return zlib.crc32(account_id.encode()) % SHARDS
+def shard_of(account_id: str) -> str:
+    return f"{zlib.crc32(account_id.encode()) % SHARDS:02d}"
 
 
 def due_day(account: Account, password_changed_at: str | None = None) -> str | None:
-    """The key of the day the reminder is due (for a password changed at
-    ``password_changed_at``, by default the account's), or None when not opted in."""
+    """The day the reminder is due (for a password changed at ``password_changed_at``, by
+    default the account's), or None when the account has not opted in."""
     if account.disabled or not opted_in(account):
         return None
     changed = _parse(password_changed_at or account.password_changed_at)
     due = max(changed + timedelta(days=get_settings().password_reminder_days), _today())
-    return f"{due:%Y-%m-%d}#{shard_of(account.account_id):02d}"
+    return due.strftime("%Y-%m-%d")
 
 
 def schedule_for(account: Account) -> str | None:
     """Put the account in (or take it out of) the reminder index after a change of its
     opt-in or password; returns the due day."""
     due = due_day(account)
-    if due == account.reminder_due_day:
+    if due == account.reminder_due_day and (due is None or account.reminder_shard):
         return due
-    action = Account.reminder_due_day.set(due) if due else Account.reminder_due_day.remove()
-    account.update(actions=[action])
+    actions = [Account.reminder_due_day.set(due),
+               Account.reminder_shard.set(shard_of(account.account_id))] \
+        if due else [Account.reminder_due_day.remove()]
+    account.update(actions=actions)
     return due
 
 
-def send_due_reminders(max_pages: int | None = None) -> ReminderReport:
-    """One run: from the saved day, shard and cursor up to today, a page at a time, until done,
-    ``max_pages`` or ``job_run_seconds``.  Today stays in the window (accounts may become due
-    later today)."""
-    settings = get_settings()
-    stop_at = time.monotonic() + settings.job_run_seconds
-    today = _today()
-    state = _load_state(today)
-    position = json.loads(state.cursor) if state.cursor else {"shard": 0, "key": None}
-    report = ReminderReport()
-    day = datetime.fromtimestamp(state.watermark, tz=UTC)
-    with ThreadPoolExecutor(settings.job_workers) as pool:
-        while day <= today:
-            keys = _day_keys(day)
-            while position["shard"] < len(keys):
-                if (max_pages is not None and report.pages >= max_pages) \
-                        or time.monotonic() >= stop_at:
-                    report.finished = False
-                    _save(state, day, position)
-                    return _done(report)
-                bucket = keys[position["shard"]]
-                page = Account.by_reminder_due.query(bucket, limit=PAGE,
-                                                     last_evaluated_key=position["key"])
-                ids = [key_only.account_id for key_only in page]
-                report.pages += 1
-                found = _accounts(ids)
-                report.sent += sum(pool.map(_remind, found, [bucket] * len(found)))
-                last = page.last_evaluated_key
-                position = {"shard": position["shard"], "key": last} if last \
-                    else {"shard": position["shard"] + 1, "key": None}
-                if ids:  # progress worth keeping; an empty page is cheap to read again
-                    _save(state, day, position)
-            if day == today:
-                break
-            day, position = day + DAY, {"shard": 0, "key": None}
-    _save(state, today, {"shard": 0, "key": None})
-    return _done(report)
+def send_due_reminders(max_pages: int | None = None) -> JobReport:
+    """One run: every shard's reminders due up to today, from where the last run stopped."""
+    today = f"{_today():%Y-%m-%d}"
+
+    def due_page(shard: str, cursor: dict | None):
+        return Account.by_reminder_due.query(shard, Account.reminder_due_day <= today,
+                                             limit=PAGE, last_evaluated_key=cursor)
+
+    report = walk_shards(JOB_NAME, shard_keys(SHARDS), due_page, _remind_page, max_pages)
+    log_event("password_reminders_sent", sent=report.sent, pages=report.pages,
+              finished=report.finished)
+    return report
 
 
-def _day_keys(day: datetime) -> list[str]:
-    """The day's shard keys, then the unsharded key that reminders scheduled before shards
-    carry (they keep it until claimed)."""
-    return [f"{day:%Y-%m-%d}#{shard:02d}" for shard in range(SHARDS)] + [f"{day:%Y-%m-%d}"]
-
-
-def _accounts(ids: list[str]) -> list[Account]:
-    return list(Account.batch_get(ids)) if ids else []
+def _remind_page(keys_only: list[Account]) -> int:
+    """Read the page back in one BatchGetItem; claim and queue with a few workers."""
+    due = {key_only.account_id: key_only.reminder_due_day for key_only in keys_only}
+    found = list(Account.batch_get(list(due)))
+    with ThreadPoolExecutor(get_settings().job_workers) as pool:
+        return sum(pool.map(_remind, found, [due[account.account_id] for account in found]))
 
 
 def _remind(account: Account, bucket: str) -> int:
@@ -138,24 +102,6 @@ def _is_overdue(account: Account) -> bool:
         return False
     age = _now() - _parse(account.password_changed_at)
     return age >= timedelta(days=get_settings().password_reminder_days)
-
-
-def _load_state(today: datetime) -> JobState:
-    start = today - FIRST_RUN_LOOKBACK_DAYS * DAY
-    return get_or_none(JobState, JOB_NAME, consistent=False) \
-        or JobState(JOB_NAME, watermark=int(start.timestamp()))
-
-
-def _save(state: JobState, day: datetime, position: dict) -> None:
-    state.watermark = int(day.timestamp())
-    state.cursor = json.dumps(position) if position != {"shard": 0, "key": None} else None
-    state.save()
-
-
-def _done(report: ReminderReport) -> ReminderReport:
-    log_event("password_reminders_sent", sent=report.sent, pages=report.pages,
-              finished=report.finished)
-    return report
 
 
 def _parse(iso: str) -> datetime:

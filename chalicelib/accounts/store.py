@@ -27,7 +27,8 @@ class ReminderDueIndex(GlobalSecondaryIndex):
         index_name = "by_reminder_due"
         projection = KeysOnlyProjection()
 
-    reminder_due_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD#<shard>" (reminders.py)
+    reminder_shard = UnicodeAttribute(hash_key=True)  # "00".."15" (reminders.py)
+    reminder_due_day = UnicodeAttribute(range_key=True)  # "YYYY-MM-DD"
 
 
 @register
@@ -58,9 +59,10 @@ class Account(StoredModel):
     password_changed_at = UnicodeAttribute()
     preferences = MapAttribute(default=dict)
     # Set only while a password-age reminder is pending (see ``accounts.reminders``): the
-    # sparse ``by_reminder_due`` index then holds just the accounts due on each day, spread
-    # over ``reminders.SHARDS`` keys a day.
+    # sparse ``by_reminder_due`` index then holds just the accounts waiting for one, spread
+    # over ``reminders.SHARDS`` keys (the account's shard, set with the first due day).
     reminder_due_day = UnicodeAttribute(null=True)
+    reminder_shard = UnicodeAttribute(null=True)
     by_reminder_due = ReminderDueIndex()
 
 
