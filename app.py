@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib import accounts, config, payments as money
+from chalicelib import accounts, config, messaging as message_capability, payments as money
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
@@ -46,6 +46,12 @@ def send_password_reminders(event):
     """Email opted-in accounts whose password has reached the reminder age (each run resumes
     where the last one stopped)."""
     return accounts.send_due_reminders().sent
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def send_message_digests(event):
+    """Email each family that chose it one digest of the day's message decisions."""
+    return message_capability.send_due_digests().sent
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

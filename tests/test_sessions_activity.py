@@ -235,11 +235,13 @@ def test_preferences_default_and_update(api, make_family):
     email, _, tokens = make_family()
     token = tokens["access_token"]
     profile = api.get("/v1/account", token=token).json
-    assert profile["preferences"] == {"password_reminder": False, "notify_messages": True}
+    assert profile["preferences"] == {"password_reminder": False, "notify_messages": True,
+                                      "message_digest": False}
     assert profile["password_changed_at"].endswith("Z")
     updated = api.post("/v1/account/preferences", {"password_reminder": True}, token=token)
     assert updated.status_code == 200
-    assert updated.json == {"password_reminder": True, "notify_messages": True}
+    assert updated.json == {"password_reminder": True, "notify_messages": True,
+                            "message_digest": False}
     account = account_by_email(email)
     assert account.reminder_due_day == reminders.due_day(account)
     api.post("/v1/account/preferences", {"password_reminder": False, "notify_messages": False},
@@ -247,7 +249,7 @@ def test_preferences_default_and_update(api, make_family):
     account = account_by_email(email)
     assert account.reminder_due_day is None
     assert api.get("/v1/account", token=token).json["preferences"] == {
-        "password_reminder": False, "notify_messages": False}
+        "password_reminder": False, "notify_messages": False, "message_digest": False}
     bad = api.post("/v1/account/preferences", {"password_reminder": "yes"}, token=token)
     assert bad.status_code == 400
 
@@ -258,7 +260,8 @@ def test_a_preference_sent_as_null_keeps_its_value(api, make_family):
     token = tokens["access_token"]
     response = api.post("/v1/account/preferences", {"notify_messages": None}, token=token)
     assert response.status_code == 200
-    assert response.json == {"password_reminder": False, "notify_messages": True}
+    assert response.json == {"password_reminder": False, "notify_messages": True,
+                             "message_digest": False}
 
 
 def test_reminder_job_emails_opted_in_overdue_accounts_once(api, make_family):

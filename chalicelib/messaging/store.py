@@ -54,6 +54,17 @@ class MessagesByReviewPool(GlobalSecondaryIndex):
     lease_key = UnicodeAttribute(range_key=True)  # "<lease end, 10-digit epoch>#<sent_key>"
 
 
+class MessagesByDigestDue(GlobalSecondaryIndex):
+    """Sparse: decisions waiting for their family's daily digest (``digests.py``)."""
+
+    class Meta:
+        index_name = "by_digest_due"
+        projection = KeysOnlyProjection()
+
+    digest_shard = UnicodeAttribute(hash_key=True)
+    digest_order = UnicodeAttribute(range_key=True)  # "<day>#<account_id>#<sent_key>"
+
+
 class MessagesByInbox(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_inbox"
@@ -100,8 +111,12 @@ class Message(StoredModel):
     review_pool = UnicodeAttribute(null=True)
     lease_key = UnicodeAttribute(null=True)
     claimed_by = UnicodeAttribute(null=True)
+    # While the decision waits for the family's daily digest.
+    digest_shard = UnicodeAttribute(null=True)
+    digest_order = UnicodeAttribute(null=True)
     by_family_thread = MessagesByFamilyThread()
     by_review_pool = MessagesByReviewPool()
+    by_digest_due = MessagesByDigestDue()
 
     def serialize(self, *args, **kwargs):
         """A message saved pending review enters the review pool, unleased."""
@@ -220,6 +235,17 @@ def decide_message(message: Message, to_status: str, entry: ReviewEntry,
         audit.append(transaction, entry)
 
     write_together(build, {Message: StateChanged})
+
+
+def defer_to_digest(message: Message, shard: str, order: str) -> None:
+    message.update(actions=[Message.digest_shard.set(shard), Message.digest_order.set(order)])
+
+
+def take_for_digest(message: Message) -> bool:
+    """Claim a deferred decision for one digest: False when another run took it."""
+    return written(lambda: message.update(
+        actions=[Message.digest_shard.remove(), Message.digest_order.remove()],
+        condition=Message.digest_order == message.digest_order))
 
 
 def mark_read(message: Message) -> bool:
