@@ -48,7 +48,7 @@ def send_password_reminders(event):
     return accounts.send_due_reminders().sent
 
 
-@app.schedule(Rate(1, unit=Rate.HOURS))
+@app.schedule(Rate(10, unit=Rate.MINUTES))
 def send_message_digests(event):
     """Email each family that chose it one digest of the day's message decisions."""
     return message_capability.send_due_digests().sent

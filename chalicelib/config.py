@@ -113,7 +113,7 @@ class Settings:
     # Each scheduled run of a paging job (reminders, digests) stops after this many seconds and
     # saves its cursor; the next run resumes there (the functions time out at 30 s).
     job_run_seconds: int = 20
-    job_workers: int = 8  # concurrent claims and sends inside one page of a paging job
+    job_workers: int = 16  # concurrent claims and sends inside one page of a paging job
     # A reviewer's claim on a batch of pending messages lapses after this (issue 13, finding 6).
     review_lease_seconds: int = 5 * 60
     log_level: str = "INFO"

@@ -2,7 +2,7 @@
 A family with ``preferences["message_digest"]`` gets one email a day saying how many of their
 messages were delivered or not and how many replies arrived, instead of one email each.  A
 decision for them is deferred: the message joins the sparse ``by_digest_due`` index (hash: a
-shard of the account, range: ``<day>#<account>#<sent_key>``); an hourly job Queries each shard
+shard of the account, range: ``<day>#<account>#<sent_key>``); a job every 10 minutes Queries each shard
 for days before today (``core.jobs.walk_shards``), claims each message (a conditional remove)
 and queues one email per family.  Its cost follows the digests due, never the accounts.
 Why: docs/decisions/notifications.md
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.accounts import account_by_id
+from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.jobs import JobReport, shard_keys, walk_shards
 from chalicelib.core.links import app_link
@@ -54,16 +56,19 @@ def send_due_digests(max_pages: int | None = None) -> JobReport:
 
 
 def _send_page(keys_only: list[Message]) -> int:
-    """One email per family of the page (a family whose decisions straddle two pages gets two)."""
+    """One email per family of the page (a family whose decisions straddle two pages gets two),
+    the families served by a few workers at once."""
     by_account: dict[str, list[Message]] = defaultdict(list)
     for message in Message.batch_get([key_only.message_id for key_only in keys_only]):
-        if message.digest_order and store.take_for_digest(message):
+        if message.digest_order:
             by_account[message.account_id].append(message)
-    return sum(_send(account_id, messages) for account_id, messages in by_account.items())
+    with ThreadPoolExecutor(get_settings().job_workers) as pool:
+        return sum(pool.map(_send, by_account, by_account.values()))
 
 
-def _send(account_id: str, messages: list[Message]) -> int:
-    account = account_by_id(account_id)
+def _send(account_id: str, deferred: list[Message]) -> int:
+    messages = [message for message in deferred if store.take_for_digest(message)]
+    account = account_by_id(account_id) if messages else None
     if account is None:
         return 0
     to_inmate = [m for m in messages if m.direction == states.TO_INMATE]
