@@ -3,6 +3,8 @@ email each (account setting; an hourly job sends the digests due, its cost follo
 every send stays out of band: a request only queues (SQS), never calls SES or SNS."""
 from __future__ import annotations
 
+import html
+
 import pytest
 from botocore.hooks import HierarchicalEmitter
 
@@ -11,6 +13,7 @@ from chalicelib.messaging import digests
 from chalicelib.messaging.store import Message
 from tests.conftest import sent_emails
 from tests.messaging_support import world  # noqa: F401  (fixture)
+from tests.test_notification_links import URL, _as_regex, documented_patterns, where_it_leads
 
 
 @pytest.fixture
@@ -56,6 +59,9 @@ def test_a_family_that_chose_the_digest_gets_one_email_a_day(world, aws_calls): 
     assert report.sent == 1 and report.finished
     [digest] = [m for m in sent_emails(family.email) if "messages today" in m.subject]
     assert "2 of your messages passed" in digest.body and "1 of your messages was not" in digest.body
+    [link] = {html.unescape(url) for url in URL.findall(digest.body)}
+    assert where_it_leads(link) == "app"
+    assert any(_as_regex(pattern).match(link) for pattern in documented_patterns())
     assert _due() == []
     # Cost: one Query per shard (one page each), one BatchGetItem, a claim per decision, the
     # family's account, the job's place; nothing grows with the number of accounts.
