@@ -16,6 +16,7 @@ from chalicelib.facilities import routes as facilities
 from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
+from chalicelib.media import routes as media
 from chalicelib.messaging import routes as messaging
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
@@ -37,6 +38,7 @@ app.register_blueprint(facility_admin.bp)
 app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
+app.register_blueprint(media.bp)
 app.register_blueprint(messaging.bp)
 http.install(app)
 

@@ -147,6 +147,7 @@ def prepare_data() -> tuple[str, str, str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords and TOTP
     secrets."""
     from chalicelib.accounts.seed import create_staff_account
+    from chalicelib import media
     from chalicelib.accounts.store import ensure_stand_in
     from chalicelib.config import get_settings
     from chalicelib.core import aws, delivery, kms
@@ -158,6 +159,8 @@ def prepare_data() -> tuple[str, str, str, str]:
                                                 " (all existed)"))
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
     delivery.ensure_queue()
+    media.ensure_bucket()  # photos and VideoGrams: clients upload to it with plain HTTP
+    print(f"Media bucket: {get_settings().media_bucket} (presigned uploads at the AWS endpoint)")
     kms.ensure_key()  # the TOTP secrets' key
     pin, kiosk_key = demo_kiosk()
     seed_demo_facility(pin, kiosk_key)

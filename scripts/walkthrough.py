@@ -24,6 +24,7 @@ import urllib.request
 import uuid
 
 import outbox as outbox_reader  # scripts/ is on sys.path when run as a script
+import walkthrough_media
 from babel.messages.pofile import read_po
 
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
@@ -723,6 +724,7 @@ if __name__ == "__main__":
     two_factor()
     account_settings()
     kiosks_and_inmates(money_and_messages())
+    walkthrough_media.photos_and_videograms(sys.modules[__name__])
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "

@@ -129,6 +129,9 @@ ACCESS = {
     "POST /v1/staff/contacts/{contact_id}/decision": rule(("staff",), private=("other_staff",)),
     "POST /v1/contacts/{contact_id}/messages": rule(("owner",), private=("other_family",)),
     "GET /v1/contacts/{contact_id}/messages": rule(("owner",), private=("other_family",)),
+    "POST /v1/contacts/{contact_id}/attachments": rule(("owner",), private=("other_family",)),
+    "GET /v1/contacts/{contact_id}/attachments/{attachment_id}":
+        rule(("owner",), private=("other_family",)),
     "GET /v1/staff/messages": rule(("staff", "other_staff")),
     "GET /v1/staff/messages/{message_id}": rule(("staff",), private=("other_staff",)),
     # Each reviewer claims from their own facility's pool only.
@@ -181,6 +184,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     if key.startswith("POST /v1/staff/inmates/"):
         ids["inmate_id"] = ids["kiosk_inmate_id"]  # not the inmate whose sessions the cast uses
     ids.setdefault("key_id", "plk_matrix")  # no such platform key: the admin gets a 404
+    ids.setdefault("attachment_id", "att_matrix")  # none: the owner gets a 404
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
@@ -220,6 +224,9 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/contacts": {"inmate_id": ids["inmate_id"]},
         "POST /v1/staff/contacts/{contact_id}/decision": {"decision": "approve"},
         "POST /v1/contacts/{contact_id}/messages": {"body": "Thinking of you"},
+        "POST /v1/contacts/{contact_id}/attachments": {"kind": "photo",
+                                                       "content_type": "image/jpeg",
+                                                       "size_bytes": 1000},
         "POST /v1/staff/messages/{message_id}/decision": {"decision": "approve"},
         "POST /v1/staff/review-claims": {"limit": 5},
         "POST /v1/inmate/login": {"facility_id": ids["facility_id"], "inmate_number": "A1002",
