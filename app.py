@@ -4,13 +4,13 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib import accounts, config, payments as money
+from chalicelib import accounts, config, messaging as message_capability, payments as money
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
 from chalicelib.contacts import routes as contacts
-from chalicelib.core import delivery, housekeeping
+from chalicelib.core import delivery
 from chalicelib.education import routes as education
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
@@ -47,16 +47,17 @@ app.register_blueprint(support.bp)
 http.install(app)
 
 
-@app.schedule(Rate(1, unit=Rate.HOURS))
-def clean_up_expired_records(event):
-    """Delete expired lockouts, codes and sessions (expiry itself is enforced on read)."""
-    return housekeeping.delete_expired().deleted
-
-
-@app.schedule(Rate(1, unit=Rate.DAYS))
+@app.schedule(Rate(15, unit=Rate.MINUTES))
 def send_password_reminders(event):
-    """Email opted-in accounts whose password has reached the reminder age."""
+    """Email opted-in accounts whose password has reached the reminder age (each run resumes
+    where the last one stopped)."""
     return accounts.send_due_reminders().sent
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def send_message_digests(event):
+    """Email each family that chose it one digest of the day's message decisions."""
+    return message_capability.send_due_digests().sent
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

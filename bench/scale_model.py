@@ -46,6 +46,12 @@ HOTTEST_ADDRESS_SHARE = 0.01
 # Stamp purchases are money transactions too: the issue's range runs from none to one per deposit.
 STAMP_PURCHASES_PER_DEPOSIT = (0.0, 1.0)
 SURGES = (1, 5, 20)  # peak hour, holidays, retry storms
+# Jobs (findings 4, 5, 7): records expiring an hour (the issue's figure), password-reminder
+# days, and, for the digest, every family choosing it with this many decisions a day each.
+EXPIRING_PER_HOUR = 160_000
+DECISIONS_PER_DIGEST = 2
+# The directory (finding 6): the largest state's share of facilities; states and territories.
+LARGEST_STATE_SHARE = 0.10
 
 # --- DynamoDB and Lambda facts --------------------------------------------------------------
 PARTITION_WCU, PARTITION_RCU = 1_000, 3_000
@@ -355,6 +361,177 @@ def record_flows() -> dict[str, list[list[Call]]]:
     return flows
 
 
+# --- the scheduled jobs (findings 4, 5, 7), counted the same way -----------------------------
+
+@dataclass
+class JobCount:
+    """A job's calls for two amounts of work: per item (the difference) and fixed per run."""
+    small: int
+    large: int
+    small_calls: int
+    large_calls: int
+    services: dict[str, int]  # of the large run
+
+    @property
+    def per_item(self) -> float:
+        return (self.large_calls - self.small_calls) / (self.large - self.small)
+
+    @property
+    def fixed(self) -> float:
+        return self.small_calls - self.small * self.per_item
+
+
+def record_jobs() -> dict[str, JobCount]:
+    """The reminder and digest jobs, each run over a small and a large amount of due work."""
+    import os
+
+    from bench.harness import fresh_aws, logs_discarded
+    from chalicelib.config import reset_settings
+
+    recorder = Recorder()
+    counts: dict[str, JobCount] = {}
+    os.environ["JOB_WORKERS"] = "1"  # the recorder follows one call at a time; counts are equal
+    for job, fill, run in (("reminders", _due_reminders, _run_reminders),
+                           ("digests", _due_digests, _run_digests)):
+        runs = []
+        for amount in (10, 40):
+            with fresh_aws(), logs_discarded():
+                fill(amount)
+                start = len(recorder.calls)
+                recorder.recording = True
+                try:
+                    run()
+                finally:
+                    recorder.recording = False
+                runs.append(recorder.calls[start:])
+        services: dict[str, int] = defaultdict(int)
+        for call in runs[1]:
+            services[f"{call.service}:{call.operation}"] += 1
+        counts[job] = JobCount(10, 40, len(runs[0]), len(runs[1]), dict(services))
+    del os.environ["JOB_WORKERS"]
+    reset_settings()
+    return counts
+
+
+def _due_reminders(amount: int) -> None:
+    from chalicelib.accounts import reminders
+    from chalicelib.accounts.store import Account
+    from chalicelib.core import clock
+
+    changed = clock.iso(clock.now() - 200 * 86400)
+    with Account.batch_write() as batch:
+        for n in range(amount):
+            account = Account(f"acc_due{n:04d}", email=f"due{n}@example.com", full_name="Due",
+                              password_hash="x", created_at=changed, password_changed_at=changed,
+                              email_verified=True, preferences={"password_reminder": True})
+            account.reminder_due_day = reminders.due_day(account)
+            account.reminder_shard = reminders.shard_of(account.account_id)
+            batch.save(account)
+
+
+def _run_reminders() -> None:
+    from chalicelib.accounts import reminders
+
+    assert reminders.send_due_reminders().finished
+
+
+def _due_digests(families: int) -> None:
+    """``DECISIONS_PER_DIGEST`` deferred decisions for each family, from yesterday."""
+    from chalicelib.accounts.store import Account
+    from chalicelib.core import clock
+    from chalicelib.messaging import digests, states
+    from chalicelib.messaging.store import Message
+
+    now = clock.iso()
+    for n in range(families):
+        Account(f"acc_fam{n:04d}", email=f"fam{n}@example.com", full_name="Fam",
+                password_hash="x", created_at=now, password_changed_at=now,
+                email_verified=True).save()
+        for m in range(DECISIONS_PER_DIGEST):
+            message = Message(f"msg_{n:04d}_{m}", contact_id=f"con_{n}", facility_id="f",
+                              account_id=f"acc_fam{n:04d}", inmate_id="inm", family_name="Fam",
+                              inmate_name="Inm", direction=states.TO_INMATE, body="x",
+                              status=states.DELIVERED, review_key="f#delivered",
+                              sent_key=f"{now}#{m}", sent_at=now)
+            message.save()
+            digests.defer(message)
+    clock.advance(86400)
+
+
+def _run_digests() -> None:
+    from chalicelib.messaging import digests
+
+    assert digests.send_due_digests().finished
+
+
+def _jobs_section(jobs: dict[str, JobCount]) -> list[str]:
+    from app import app
+    from chalicelib.accounts import reminders
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    rates = {source.name: source.schedule_expression for source in app.event_sources
+             if hasattr(source, "schedule_expression")}
+
+    def runs_a_day(name: str) -> float:
+        rate = rates[name]
+        return 86400 / (rate.value * {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}[rate.unit])
+
+    def capacity(job: JobCount, name: str) -> tuple[float, float]:
+        """Items a run and a day: each item's calls at AWS_CALL_SECONDS, job_workers at once."""
+        per_item = job.per_item * AWS_CALL_SECONDS / settings.job_workers
+        per_run = (settings.job_run_seconds - job.fixed * AWS_CALL_SECONDS) / per_item
+        return per_run, per_run * runs_a_day(name)
+
+    reminders_due = FAMILY_ACCOUNTS / settings.password_reminder_days
+    digests_due = PER_DAY["message"] / DECISIONS_PER_DIGEST
+    out = ["", "## Scheduled jobs: do they keep up? (findings 4, 5, 7)", "",
+           f"Counted like the flows: each job run over 10 and over 40 items due, in the "
+           f"emulator; the difference gives the calls per item, the rest the fixed calls per "
+           f"run. A run may work {settings.job_run_seconds} s of its function's 30, "
+           f"{settings.job_workers} items at once, each call {AWS_CALL_SECONDS * 1000:.0f} ms.",
+           ""]
+    rows = []
+    for name, job, schedule, due, unit in (
+            ("password reminders", jobs["reminders"], "send_password_reminders", reminders_due,
+             "reminders"),
+            ("message digests", jobs["digests"], "send_message_digests", digests_due,
+             "digests")):
+        per_run, per_day = capacity(job, schedule)
+        rows.append([name, f"every {86400 / runs_a_day(schedule) / 60:.0f} min",
+                     f"{job.per_item:.2f}", f"{job.fixed:.0f}", f"{per_run:,.0f}",
+                     f"{per_day:,.0f}", f"{due:,.0f} {unit}", f"{per_day / due:.0f}x"])
+    out += _table(["job", "runs", "calls per item", "fixed calls per run", "items per run",
+                   "items per day", "due per day (worst case)", "headroom"], rows)
+    for name, job in jobs.items():
+        out += ["", f"- {name} (40 due): " + ", ".join(
+            f"{op} x{n}" if n > 1 else op for op, n in sorted(job.services.items()))]
+    mass = FAMILY_ACCOUNTS / capacity(jobs["reminders"], "send_password_reminders")[1]
+    out += ["", f"Worst cases: every one of the {FAMILY_ACCOUNTS:,} family accounts opted in "
+            f"makes {reminders_due:,.0f} reminders due a day; a mass password reset would make "
+            f"all of them due the same day, drained in {mass:.1f} days (the index spreads them "
+            f"over {reminders.SHARDS} partitions). Every family choosing the digest, with "
+            f"{DECISIONS_PER_DIGEST} decisions a day each, makes {digests_due:,.0f} digests a "
+            f"day, one email instead of {DECISIONS_PER_DIGEST}. Before issue 13 the reminder job "
+            "walked each day in one pass and saved its place only at the end: past a few hundred "
+            "due a day it never finished.",
+            "", f"Expired records (finding 4): about {EXPIRING_PER_HOUR:,} an hour. DynamoDB TTL "
+            "deletes them at no charge and every read enforces the expiry, so no job runs: "
+            f"the hourly clean-up it replaces would have needed {EXPIRING_PER_HOUR:,} deletes "
+            f"(write units, ${EXPIRING_PER_HOUR * 24 * 30 * PRICES['DynamoDB write request unit']:,.0f} "
+            "a month) plus an index write per expiring record, and deleted about 5,000 a run.",
+            "", "## Reads that scale (finding 6)", "",
+            f"The public directory: one sparse index partition per state (`directory_by_state`); "
+            f"the largest state holds about {LARGEST_STATE_SHARE:.0%} of the {FACILITIES:,} "
+            f"facilities ({FACILITIES * LARGEST_STATE_SHARE:,.0f}), so a whole walk of it reads "
+            "that partition only, and answers carry `Cache-Control: public, max-age=300` for "
+            "browsers, CloudFront or API Gateway's cache. Before: one key (`listed`) for the "
+            "country, read whole by every walk. The review queue: each reviewer claims a batch "
+            "from the sparse `by_review_pool` index (pending messages only), one key read and "
+            "one conditional write per message claimed, so reviewers never share a page."]
+    return out
+
+
 # --- from one run of each flow to the issue's scale ---------------------------------------------
 
 def peak_rate(flow: str) -> float:
@@ -561,7 +738,7 @@ def _schema_rows(hot: dict[tuple, HotKey]) -> list[list]:
     return rows
 
 
-def render(flows: dict[str, list[list[Call]]]) -> str:
+def render(flows: dict[str, list[list[Call]]], jobs: dict[str, JobCount]) -> str:
     from chalicelib.payments.ledger import HOUSE_STRIPES
 
     costs = {flow: flow_cost(flow, runs[0]) for flow, runs in flows.items()}
@@ -627,6 +804,7 @@ def render(flows: dict[str, list[list[Call]]]) -> str:
             f"SMS, their queue) {notices / monthly:.0%} of it. Storage, logs, other routes and "
             "data transfer are not in it."]
     out += _house_section(HOUSE_STRIPES)
+    out += _jobs_section(jobs)
     out += _checks(costs, hot, monthly, notices)
     return "\n".join(out) + "\n"
 
@@ -789,7 +967,7 @@ def main(argv: list[str]) -> int:
     from bench.harness import prepare_environment
 
     prepare_environment()
-    page = render(record_flows())
+    page = render(record_flows(), record_jobs())
     if "--write" in argv:
         DOC.write_text(page)
         print(f"wrote {DOC.relative_to(ROOT)}")

@@ -100,8 +100,6 @@ class Settings:
     source_reset_window_seconds: int = 10 * 60
     source_verify_per_window: int = 100
     source_verify_window_seconds: int = 10 * 60
-    # The scheduled clean-up looks back this far when it has no watermark yet.
-    cleanup_lookback_hours: int = 48
     # Second factor (ASVS 2.8): TOTP secrets are encrypted with this KMS key (an alias, id or
     # ARN).  Outside production the alias is created on first use; in production it must exist.
     kms_key_id: str = "alias/kinlink-totp"
@@ -112,6 +110,12 @@ class Settings:
     remembered_device_days: int = 30
     # Opt-in reminder to change an old password (nothing forces rotation, NIST SP 800-63B).
     password_reminder_days: int = 180
+    # Each scheduled run of a paging job (reminders, digests) stops after this many seconds and
+    # saves its cursor; the next run resumes there (the functions time out at 30 s).
+    job_run_seconds: int = 20
+    job_workers: int = 16  # concurrent claims and sends inside one page of a paging job
+    # A reviewer's claim on a batch of pending messages lapses after this (issue 13, finding 6).
+    review_lease_seconds: int = 5 * 60
     log_level: str = "INFO"
     # Money (issue 4). The card processor: "test" (tok_visa, tok_declined, tok_processor_error;
     # refused on the prod stage) or "stripe"; unset, prod uses Stripe and every other stage the

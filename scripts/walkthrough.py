@@ -508,6 +508,10 @@ def money_and_messages() -> str:
     queue = call("GET", "/v1/staff/messages?status=pending_review", token=staff_token).json["items"]
     message_id = sent.json["message_id"]
     check(any(m["message_id"] == message_id for m in queue), "the message waits for review")
+    claimed = call("POST", "/v1/staff/review-claims", {"limit": 50}, token=staff_token)
+    check(claimed.status == 200 and claimed.json["lease_expires_at"]
+          and all(m["status"] == "pending_review" for m in claimed.json["items"]),
+          "a reviewer claims a batch of pending messages under a five-minute lease")
     reject = call("POST", f"/v1/staff/messages/{message_id}/decision",
                   {"decision": "reject", "reason": "Other", "note": "walkthrough"},
                   token=staff_token)

@@ -11,9 +11,10 @@ import pytest
 import requests
 
 from chalicelib import media
-from chalicelib.core import aws, clock, housekeeping
+from chalicelib.core import aws, clock
 from chalicelib.core.datarights import holdings
 from chalicelib.media import objects
+from chalicelib.media import store as media_store
 from chalicelib.media.store import Attachment
 from tests import media_files as files
 from tests.messaging_support import new_key, set_rules, stamp_balance, world  # noqa: F401
@@ -100,10 +101,10 @@ def test_slot_is_one_key_of_at_most_the_declared_size_and_bad_declarations_are_4
         "SSEAlgorithm"] == "AES256"
     rules = s3.get_bucket_lifecycle_configuration(Bucket=objects._bucket())["Rules"]
     assert {"Prefix": "uploads/"} in [rule["Filter"] for rule in rules]
-    # The hourly clean-up deletes the records of slots never sent, a day on.
+    # A slot never sent expires a day on: enforced on read, then deleted by DynamoDB TTL.
     clock.advance(24 * 3600 + 3700)
-    housekeeping.delete_expired()
-    assert Attachment.count(item.attachment_id) == 0
+    assert media_store.attachment(item.attachment_id) is None
+    assert Attachment.get(item.attachment_id).ttl is not None
 
 
 def test_photos_are_cleaned_charged_with_the_text_reviewed_per_part_and_fetched_by_the_right_people(

@@ -29,7 +29,7 @@ SAMPLE = {
     "device": "Firefox on Linux", "phone": "+12025550142", "inmate_name": "Marcus Johnson",
     "inmate_number": "A1001", "account": "trust", "amount_cents": 125050, "fee_cents": 995,
     "total_cents": 126045, "deposit_id": "dep_123", "reason": "Acoso", "age_days": 181,
-    "facility_name": "Demo County Jail", "hours": 72,
+    "facility_name": "Demo County Jail", "hours": 72, "delivered": 2, "rejected": 1, "replies": 3,
     "ticket_id": "tkt_123", "ticket_subject": "Deposit missing", "reply_body": "It posted.",
     "from_staff": True, "respond_by": "2026-12-02T18:00:00Z",
 }
@@ -52,7 +52,7 @@ def sms_measure(text: str) -> tuple[str, int, int]:
 
 
 def test_there_are_twenty_emails_and_two_sms():
-    assert len(EMAIL_TEMPLATES) == 20 and SMS_TEMPLATES == ["password_reset",
+    assert len(EMAIL_TEMPLATES) == 21 and SMS_TEMPLATES == ["password_reset",
                                                             "phone_verification"]
 
 

@@ -25,7 +25,8 @@ URL = re.compile(r"https?://[^\s\"'<>]+")
 LINK_PLACEHOLDER = re.compile(r"\burl\(\s*link\b")
 # The templates whose emails the flow below makes: every template with a link is among them.
 EXERCISED = {"message_delivered", "message_rejected", "reply_received", "deposit_receipt",
-             "password_reset", "account_locked", "staff_invitation"}
+             "password_reset", "account_locked", "staff_invitation",
+             "message_digest"}  # exercised in tests/test_message_digest.py
 
 
 def documented_patterns() -> list[str]:

@@ -134,6 +134,8 @@ ACCESS = {
         rule(("owner",), private=("other_family",)),
     "GET /v1/staff/messages": rule(("staff", "other_staff")),
     "GET /v1/staff/messages/{message_id}": rule(("staff",), private=("other_staff",)),
+    # Each reviewer claims from their own facility's pool only.
+    "POST /v1/staff/review-claims": rule(("staff", "other_staff")),
     "POST /v1/staff/messages/{message_id}/decision": rule(("staff",), private=("other_staff",)),
     "POST /v1/inmate/login": rule(public=True),
     "POST /v1/inmate/logout": rule(("inmate", "other_inmate")),
@@ -245,6 +247,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
                                                        "content_type": "image/jpeg",
                                                        "size_bytes": 1000},
         "POST /v1/staff/messages/{message_id}/decision": {"decision": "approve"},
+        "POST /v1/staff/review-claims": {"limit": 5},
         "POST /v1/inmate/login": {"facility_id": ids["facility_id"], "inmate_number": "A1002",
                                   "pin": DEMO_INMATE_PIN},
         "POST /v1/inmate/pin": {"new_pin": "24681357"},

@@ -347,7 +347,7 @@ def _table_of(model) -> str:
 
 
 PROD_PREFIX = "kinlink-prod-"
-SCHEDULED = ("CleanUpExpiredRecords", "SendPasswordReminders")
+SCHEDULED = ("SendPasswordReminders",)
 
 
 def test_f13_the_api_role_may_not_rewrite_or_delete_history(template):
@@ -370,24 +370,17 @@ def test_f13_the_api_role_may_not_rewrite_or_delete_history(template):
 
 
 def test_f13_each_scheduled_job_has_its_own_narrow_role(template):
-    from chalicelib.core.housekeeping import expiring_models
-
     roles = {function: template["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
              for function in ("APIHandler", *SCHEDULED)}
-    assert len(set(roles.values())) == 3
-    cleanup, reminders = (_policy_of(template, name) for name in SCHEDULED)
-    for policy in (cleanup, reminders):
+    assert len(set(roles.values())) == 2
+    [reminders] = (_policy_of(template, name) for name in SCHEDULED)
+    for policy in (reminders,):
         actions = {action for s in policy["Statement"] for action in _as_list(s["Action"])}
         assert not any(a.startswith(("kms:", "secretsmanager:", "sns:")) for a in actions)
         assert not _allowed(policy, "dynamodb:PutItem", _table_arn(PROD_PREFIX + "accounts"))
         assert not _allowed(policy, "dynamodb:DeleteItem", _table_arn(PROD_PREFIX + "accounts"))
         assert not _allowed(policy, "dynamodb:DeleteItem",
                             _table_arn(PROD_PREFIX + "ledger-entries"))
-    deletable = {arn.rpartition("/")[2] for s in cleanup["Statement"]
-                 if "dynamodb:DeleteItem" in _as_list(s["Action"]) for arn in s["Resource"]}
-    # A new expiring model needs its table in .chalice/policy-prod-cleanup.json.
-    assert deletable == {_table_of(model) for model in expiring_models()}
-    assert not any("ses:SendEmail" in _as_list(s["Action"]) for s in cleanup["Statement"])
     assert _allowed(reminders, "dynamodb:UpdateItem", _table_arn(PROD_PREFIX + "accounts"))
     assert not _allowed(reminders, "dynamodb:UpdateItem", _table_arn(PROD_PREFIX + "sessions"))
 
@@ -475,7 +468,7 @@ def test_f13_the_roles_grant_what_the_code_uses_and_nothing_rewrites_history(
     from pynamodb.connection.base import Connection
 
     from chalicelib.accounts import reminders
-    from chalicelib.core import clock, housekeeping
+    from chalicelib.core import clock
     from tests.money_fixtures import deposit_body
     from tests.password_helpers import reset_token
 
@@ -507,17 +500,12 @@ def test_f13_the_roles_grant_what_the_code_uses_and_nothing_rewrites_history(
     assert api.post("/v1/auth/password/reset", {"token": reset_token(family.email),
                                                 "new_password": NEW_PASSWORD}).status_code == 200
     api_calls, calls[:] = list(calls), []
-    housekeeping.delete_expired()  # its first run: sets its watermark
-    clock.advance(2 * 24 * 3600)
-    assert sum(housekeeping.delete_expired().deleted.values()) > 0
-    cleanup_calls, calls[:] = list(calls), []
     reminders.send_due_reminders()  # its first run: sets its watermark
     clock.advance(181 * 24 * 3600)
     assert reminders.send_due_reminders().sent == 1
     reminder_calls = list(calls)
 
-    for function, made in (("APIHandler", api_calls), ("CleanUpExpiredRecords", cleanup_calls),
-                           ("SendPasswordReminders", reminder_calls)):
+    for function, made in (("APIHandler", api_calls), ("SendPasswordReminders", reminder_calls)):
         policy = _policy_of(template, function)
         refused = sorted({call for call in made if not _allowed(policy, *call)})
         assert made and refused == [], (function, refused)

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.accounts import reminders
 from chalicelib.accounts.store import Account, account_by_email
 from chalicelib.core import clock, secrets
-from chalicelib.core.housekeeping import JobState
+from chalicelib.core.jobs import JobState
 from chalicelib.core.logs import JsonLineFormatter, logger
 from tests.conftest import sent_emails
 from tests.mfa_helpers import (CHROME_MAC, FIREFOX_WINDOWS, SAFARI_IPHONE, activity_types,  # noqa: F401
@@ -235,11 +235,13 @@ def test_preferences_default_and_update(api, make_family):
     email, _, tokens = make_family()
     token = tokens["access_token"]
     profile = api.get("/v1/account", token=token).json
-    assert profile["preferences"] == {"password_reminder": False, "notify_messages": True}
+    assert profile["preferences"] == {"password_reminder": False, "notify_messages": True,
+                                      "message_digest": False}
     assert profile["password_changed_at"].endswith("Z")
     updated = api.post("/v1/account/preferences", {"password_reminder": True}, token=token)
     assert updated.status_code == 200
-    assert updated.json == {"password_reminder": True, "notify_messages": True}
+    assert updated.json == {"password_reminder": True, "notify_messages": True,
+                            "message_digest": False}
     account = account_by_email(email)
     assert account.reminder_due_day == reminders.due_day(account)
     api.post("/v1/account/preferences", {"password_reminder": False, "notify_messages": False},
@@ -247,7 +249,7 @@ def test_preferences_default_and_update(api, make_family):
     account = account_by_email(email)
     assert account.reminder_due_day is None
     assert api.get("/v1/account", token=token).json["preferences"] == {
-        "password_reminder": False, "notify_messages": False}
+        "password_reminder": False, "notify_messages": False, "message_digest": False}
     bad = api.post("/v1/account/preferences", {"password_reminder": "yes"}, token=token)
     assert bad.status_code == 400
 
@@ -258,7 +260,8 @@ def test_a_preference_sent_as_null_keeps_its_value(api, make_family):
     token = tokens["access_token"]
     response = api.post("/v1/account/preferences", {"notify_messages": None}, token=token)
     assert response.status_code == 200
-    assert response.json == {"password_reminder": False, "notify_messages": True}
+    assert response.json == {"password_reminder": False, "notify_messages": True,
+                             "message_digest": False}
 
 
 def test_reminder_job_emails_opted_in_overdue_accounts_once(api, make_family):
@@ -314,4 +317,4 @@ def test_reminder_job_queries_do_not_depend_on_the_number_of_accounts(api, monke
         _account_due(n, days_old=10 + n, opted_in=n % 2 == 0)
     large = reminders.send_due_reminders()
     assert small.sent == large.sent == 3
-    assert len(queries) == small_queries == small.days_queried
+    assert len(queries) == small_queries == small.pages

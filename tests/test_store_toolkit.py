@@ -10,7 +10,7 @@ from botocore.client import BaseClient
 from pynamodb.exceptions import PutError, TransactGetError, TransactWriteError
 
 from chalicelib.core import store
-from chalicelib.core.housekeeping import JobState
+from chalicelib.core.jobs import JobState
 from chalicelib.core.idempotency import IdempotencyRecord
 from chalicelib.core.store import (CONFLICT_RETRIES, get_or_none, read_together, resolved,
                                    write_together, written)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import (StoredModel, BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
+from chalicelib.core.store import (StoredModel, BaseMeta, ExpiringModel, TableName, get_or_none,
                                    register, written)
 
 
@@ -47,7 +47,6 @@ class MfaChallenge(ExpiringModel):
     email = UnicodeAttribute()  # canonical: wrong second factors count toward its lockout
     device_digest = UnicodeAttribute()  # the signing-in device (user agent) it is bound to
     session_epoch = NumberAttribute()  # a password reset or disable in between kills it
-    by_expiry = ByExpiry()
 
 
 @register
@@ -61,7 +60,6 @@ class RememberedDevice(ExpiringModel):
     # The account's password_changed_at when the device was remembered: a password change or
     # reset moves it on, and the token dies with it.
     password_changed_at = UnicodeAttribute()
-    by_expiry = ByExpiry()
 
 
 @register

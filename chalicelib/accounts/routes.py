@@ -234,7 +234,8 @@ PROFILE = named(
             "email_verified": BOOLEAN,
             "mfa": obj({"totp": BOOLEAN, "recovery_codes_left": integer(0)}),
             "password_changed_at": string(),
-            "preferences": obj({"password_reminder": BOOLEAN, "notify_messages": BOOLEAN}),
+            "preferences": obj({"password_reminder": BOOLEAN, "notify_messages": BOOLEAN},
+                               {"message_digest": BOOLEAN}),
             "created_at": string(),
         }
     ),
@@ -245,7 +246,8 @@ PROFILE_EXAMPLE = {"account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA", "email": "dana.le
                    "facility_id": None, "language": "en", "email_verified": True,
                    "mfa": {"totp": False, "recovery_codes_left": 0},
                    "password_changed_at": "2026-11-20T09:12:44Z",
-                   "preferences": {"password_reminder": False, "notify_messages": True},
+                   "preferences": {"password_reminder": False, "notify_messages": True,
+                                   "message_digest": False},
                    "created_at": "2026-11-20T09:12:44Z"}
 
 

@@ -54,7 +54,8 @@ EVENT = named(
         }
     ),
 )
-PREFERENCES = obj(optional={"password_reminder": BOOLEAN, "notify_messages": BOOLEAN})
+PREFERENCES = obj(optional={"password_reminder": BOOLEAN, "notify_messages": BOOLEAN,
+                            "message_digest": BOOLEAN})
 STATUS = named("Status", obj({"status": string()}))
 REAUTHENTICATE = obj({"current_password": PASSWORD})
 REAUTHENTICATION_PROBLEMS = ("reauthentication_required", "account_locked")
@@ -274,11 +275,13 @@ def list_activity(request: ApiRequest):
 @endpoint(bp, "POST", "/v1/account/preferences", summary="Change notification preferences",
           tag="account", roles=ANY_ROLE, body=PREFERENCES, response=PREFERENCES,
           description=(
-              'Turns the password-age reminder and the message notification emails on or off; '
-              'fields left out stay as they are. Answers the preferences now in force.'),
+              'Turns the password-age reminder and the message notification emails on or off, '
+              'and with `message_digest` gathers the message emails into one a day; fields left '
+              'out stay as they are. Answers the preferences now in force.'),
           example=Example(
-              request={"notify_messages": False},
-              response={"password_reminder": False, "notify_messages": False},
+              request={"message_digest": True},
+              response={"password_reminder": False, "notify_messages": True,
+                        "message_digest": True},
           ))
 def update_preferences(request: ApiRequest):
     return service.update_preferences(request.principal.account_id, request.body)

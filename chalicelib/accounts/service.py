@@ -26,8 +26,10 @@ from chalicelib.core.store import get_or_none
 from chalicelib.core.i18n import N_, _
 
 VERIFY_EMAIL = "verify_email"
-# notify_messages is read by messaging; password_reminder is opt-in (see ``reminders``).
-DEFAULT_PREFERENCES = {"password_reminder": False, "notify_messages": True}
+# notify_messages and message_digest (one email a day instead of one per decision) are read
+# by messaging; password_reminder is opt-in (see ``reminders``).
+DEFAULT_PREFERENCES = {"password_reminder": False, "notify_messages": True,
+                       "message_digest": False}
 
 
 def canonical_email(email: str) -> str:

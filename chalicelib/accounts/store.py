@@ -17,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
 from chalicelib.core.errors import AccountHeld, AccountLocked
-from chalicelib.core.store import (StoredModel, BaseMeta, ByExpiry, ExpiringModel, TableName,
+from chalicelib.core.store import (StoredModel, BaseMeta, ExpiringModel, TableName,
                                    expiry_update_actions, failed_conditions,
                                    get_or_none, register, write_together, written)
 
@@ -27,7 +27,8 @@ class ReminderDueIndex(GlobalSecondaryIndex):
         index_name = "by_reminder_due"
         projection = KeysOnlyProjection()
 
-    reminder_due_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD"
+    reminder_shard = UnicodeAttribute(hash_key=True)  # "00".."15" (reminders.py)
+    reminder_due_day = UnicodeAttribute(range_key=True)  # "YYYY-MM-DD"
 
 
 @register
@@ -58,8 +59,10 @@ class Account(StoredModel):
     password_changed_at = UnicodeAttribute()
     preferences = MapAttribute(default=dict)
     # Set only while a password-age reminder is pending (see ``accounts.reminders``): the
-    # sparse ``by_reminder_due`` index then holds just the accounts due on each day.
+    # sparse ``by_reminder_due`` index then holds just the accounts waiting for one, spread
+    # over ``reminders.SHARDS`` keys (the account's shard, set with the first due day).
     reminder_due_day = UnicodeAttribute(null=True)
+    reminder_shard = UnicodeAttribute(null=True)
     by_reminder_due = ReminderDueIndex()
 
 
@@ -82,7 +85,6 @@ class LoginThrottle(ExpiringModel):
     locks = NumberAttribute(default=0)
     locked_until = NumberAttribute(null=True)
     held = BooleanAttribute(null=True)  # set only on a lock that lasts until an unlock
-    by_expiry = ByExpiry()
 
 
 @register
@@ -95,7 +97,6 @@ class OneTimeCode(ExpiringModel):
     token_digest = UnicodeAttribute(null=True)  # for codes that also travel as a link
     attempts_left = NumberAttribute()
     created_at = NumberAttribute()
-    by_expiry = ByExpiry()
 
 
 @register
@@ -112,7 +113,6 @@ class SignupAttempt(ExpiringModel):
     full_name = UnicodeAttribute()
     phone = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
-    by_expiry = ByExpiry()
 
 
 class LinkToken(ExpiringModel):
@@ -125,7 +125,6 @@ class LinkToken(ExpiringModel):
 
     subject = UnicodeAttribute(hash_key=True)  # "link#<link id>"
     code_subject = UnicodeAttribute()  # the OneTimeCode it opens: "<purpose>#<owner id>"
-    by_expiry = ByExpiry()
 
 
 class SessionsByAccount(GlobalSecondaryIndex):
@@ -161,7 +160,6 @@ class Session(ExpiringModel):
     user_agent = UnicodeAttribute(null=True)
     kiosk_id = UnicodeAttribute(null=True)  # the kiosk an inmate's session was opened on
     by_account = SessionsByAccount()
-    by_expiry = ByExpiry()
 
 
 @register
@@ -501,5 +499,4 @@ def _expiry_actions(epoch_seconds: float) -> list:
 
 
 def _no_expiry_actions() -> list:
-    return [LoginThrottle.expires_at.remove(), LoginThrottle.expiry_bucket.remove(),
-            LoginThrottle.ttl.remove()]
+    return [LoginThrottle.expires_at.remove(), LoginThrottle.ttl.remove()]

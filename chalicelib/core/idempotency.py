@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.errors import Conflict, InvalidRequest
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
+from chalicelib.core.store import (BaseMeta, ExpiringModel, TableName, get_or_none,
                                    register, resolved)
 from chalicelib.core.i18n import _
 
@@ -38,7 +38,6 @@ class IdempotencyRecord(ExpiringModel):
     status_code = NumberAttribute()
     response_body = UnicodeAttribute()  # the exact JSON text that was sent
     created_at = UnicodeAttribute()
-    by_expiry = ByExpiry()
 
 
 class StoredResponse(NamedTuple):

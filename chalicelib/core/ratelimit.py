@@ -15,7 +15,7 @@ from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import RateLimited, minutes_to_wait
 from chalicelib.core.i18n import ngettext
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName,
+from chalicelib.core.store import (BaseMeta, ExpiringModel, TableName,
                                    expiry_update_actions, register, written)
 
 
@@ -26,7 +26,6 @@ class RateCounter(ExpiringModel):
 
     key = UnicodeAttribute(hash_key=True)  # "<policy name>#<subject>"
     hits = NumberAttribute(default=0)
-    by_expiry = ByExpiry()
 
 
 class RateDecision(NamedTuple):

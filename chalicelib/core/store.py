@@ -1,5 +1,5 @@
 """Storage plumbing shared by every capability's PynamoDB models: stage-prefixed table names,
-``ExpiringModel`` (expiry enforced on read; clean-up Queries ``by_expiry``, keyed by hour),
+``ExpiringModel`` (expiry enforced on read; DynamoDB TTL deletes the item later, for free),
 signed cursors, and the toolkit (``get_or_none``, ``write_together`` / ``read_together``
 retried on conflicts, ``written``: a failed condition is a business answer, anything else
 propagates).
@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import (DeleteError, DoesNotExist, PutError, TransactGetError,
                                  TransactWriteError, UpdateError)
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
@@ -57,10 +56,6 @@ class BaseMeta:
     host = None  # botocore reads AWS_ENDPOINT_URL itself
 
 
-def expiry_bucket(epoch_seconds: float) -> str:
-    return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H")
-
-
 class StoredModel(Model):
     """Every model's base: all tables share one botocore DynamoDB client (thread-safe).
     PynamoDB builds a client per model class (about 0.1 s each: 31 models made a cold sign-in
@@ -74,30 +69,19 @@ class StoredModel(Model):
         return table
 
 
-class ByExpiry(GlobalSecondaryIndex):
-    """Sparse: only records with an expiry appear in it."""
-
-    class Meta:
-        index_name = "by_expiry"
-        projection = KeysOnlyProjection()
-
-    expiry_bucket = UnicodeAttribute(hash_key=True)
-    expires_at = NumberAttribute(range_key=True)
-
-
 class ExpiringModel(StoredModel):
-    """A record that stops counting at ``expires_at`` (checked on every read)."""
+    """A record that stops counting at ``expires_at`` (checked on every read).  ``ttl`` holds
+    the same instant for DynamoDB TTL, which deletes the item within days at no cost; nothing
+    else deletes expired records (docs/decisions/expiry-ttl.md)."""
 
-    expiry_bucket = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
     ttl = TTLAttribute(null=True)
 
     def set_expiry(self, epoch_seconds: float | None) -> None:
         if epoch_seconds is None:
-            self.expires_at = self.expiry_bucket = self.ttl = None
+            self.expires_at = self.ttl = None
             return
         self.expires_at = int(epoch_seconds)
-        self.expiry_bucket = expiry_bucket(epoch_seconds)
         self.ttl = datetime.fromtimestamp(int(epoch_seconds), tz=UTC)
 
     def is_expired(self, at: float | None = None) -> bool:
@@ -108,7 +92,6 @@ def expiry_update_actions(model: type[ExpiringModel], epoch_seconds: float) -> l
     """The ``update()`` actions that move a record's expiry (same fields as ``set_expiry``)."""
     return [
         model.expires_at.set(int(epoch_seconds)),
-        model.expiry_bucket.set(expiry_bucket(epoch_seconds)),
         model.ttl.set(datetime.fromtimestamp(int(epoch_seconds), tz=UTC)),
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.facilities import kiosks, service, signin
+from chalicelib.facilities.store import US_STATES
 from chalicelib.web.endpoint import (ANY_ROLE, FACILITY_QUERY, KIOSK_KEY, PAGINATION,
                                      STAFF_OR_ADMIN, ApiRequest, Example, Reply, endpoint)
 from chalicelib.web.schema import NULLABLE_STRING, TOKENS, named, obj, page_of, string
@@ -57,11 +58,21 @@ KIOSK_EXAMPLE = {
 }
 
 
+# The directory changes only when an admin puts a facility's rules: caches (the browser,
+# CloudFront, API Gateway's cache keyed on the query and Accept-Language) may keep a page this
+# long, so the busiest page is read from DynamoDB a few times an hour (issue 13, finding 6).
+DIRECTORY_CACHE = "public, max-age=300"
+
+
 @endpoint(bp, "GET", "/v1/facilities", summary="Facilities with their fees and deposit limits",
-          tag="facilities", query=obj(optional=PAGINATION), response=page_of(FACILITY),
+          tag="facilities", response=page_of(FACILITY),
+          query=obj(optional={**PAGINATION, "state": string(2, 2, enum=list(US_STATES))}),
           description=(
               'Every facility with what a family needs before paying: the stamp price, deposit '
-              'limits and the fee for each amount (phone deposits carry no fee). No sign-in needed.'),
+              'limits and the fee for each amount (phone deposits carry no fee). No sign-in needed. '
+              '`state` (two letters, `MD`) lists one state\'s facilities; without it the pages '
+              'go through the states in alphabetical order, each by name. Answers carry '
+              '`Cache-Control: public, max-age=300`.'),
           example=Example(
               params={"limit": 20},
               response={
@@ -88,7 +99,9 @@ KIOSK_EXAMPLE = {
               },
           ))
 def list_facilities(request: ApiRequest):
-    return service.list_facilities(request.query.get("limit", 20), request.query.get("cursor"))
+    listing = service.list_facilities(request.query.get("limit", 20), request.query.get("cursor"),
+                                      request.query.get("state"))
+    return Reply(200, listing, {"Cache-Control": DIRECTORY_CACHE})
 
 
 @endpoint(bp, "GET", "/v1/facilities/{facility_id}/inmates",

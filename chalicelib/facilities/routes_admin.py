@@ -7,6 +7,7 @@ from chalice import Blueprint
 
 from chalicelib.core.i18n import N_
 from chalicelib.facilities import admin, caps, policies, roster, rulebook, service
+from chalicelib.facilities.store import US_STATES
 from chalicelib.web.endpoint import (FACILITY_QUERY, STAFF_OR_ADMIN, ApiRequest, Example,
                                      Reply, endpoint)
 from chalicelib.web.schema import NULLABLE_STRING, integer, named, obj, string, written_text
@@ -65,7 +66,7 @@ IMPORT_EXAMPLE = {"import_id": "imp_8fJ2kQ", "facility_id": "lake-county", "stat
           roles=ADMIN, status=201, response=FACILITY, problems=("facility_exists",),
           body=obj({"facility_id": string(1, 64, pattern=admin.FACILITY_ID_PATTERN, **{
               "x-pattern-problem": N_("must be lower-case letters, digits and hyphens")}),
-              **FACILITY_FIELDS, "state": string(2, 2, pattern="^[A-Z]{2}$"),
+              **FACILITY_FIELDS, "state": string(2, 2, enum=list(US_STATES)),
               "kind": {"type": "string", "enum": list(caps.KINDS)},
               "average_daily_population": POPULATION}),
           description="Creates an unlisted facility; its legal size tier follows from kind and "

@@ -203,7 +203,8 @@ def put_rules(facility_id: str, document: dict, by: str) -> dict:
         facility.update(actions=[store.Facility.rules.set(document),
                                  store.Facility.stamp_price_cents.set(document["stamp_price_cents"]),
                                  store.Facility.rules_version.add(1),
-                                 store.Facility.directory.set(store.LISTED)],
+                                 store.Facility.directory.set(store.LISTED),
+                                 store.Facility.directory_state.set(facility.state)],
                         condition=store.Facility.facility_id.exists())
     except UpdateError as error:
         if condition_failed(error):

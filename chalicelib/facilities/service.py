@@ -11,14 +11,30 @@ import re
 from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
 from chalicelib.core.identity import Principal
-from chalicelib.core.store import decode_cursor, encode_cursor, page
+from chalicelib.core.store import decode_cursor, encode_cursor
 from chalicelib.facilities import roster, store
 from chalicelib.facilities.rules import MoneyRules
 
 
-def list_facilities(limit: int, cursor: str | None) -> dict:
-    results = store.listed_facilities(limit, decode_cursor(cursor, "facilities"))
-    return page(results, "facilities", render_facility)
+def list_facilities(limit: int, cursor: str | None, state: str | None = None) -> dict:
+    """One state's listed facilities by name, or without ``state`` every state's in turn
+    (``store.US_STATES`` order): each Query reads one state's partition, at most ``limit``
+    items, so no key carries the whole country's reads."""
+    scope = f"facilities:{state or '*'}"
+    position = decode_cursor(cursor, scope) or {"state": state or store.US_STATES[0], "key": None}
+    states = [state] if state else list(store.US_STATES)
+    index = states.index(position["state"]) if position["state"] in states else len(states)
+    items: list[dict] = []
+    while index < len(states) and len(items) < limit:
+        results = store.listed_in(states[index], limit - len(items), position["key"])
+        items += [render_facility(facility) for facility in results]
+        if results.last_evaluated_key:
+            position = {"state": states[index], "key": results.last_evaluated_key}
+            break
+        index += 1
+        position = {"state": states[index] if index < len(states) else None, "key": None}
+    more = index < len(states)
+    return {"items": items, "next_cursor": encode_cursor(position, scope) if more else None}
 
 
 def render_facility(facility: store.Facility) -> dict:

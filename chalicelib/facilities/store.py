@@ -13,16 +13,22 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from chalicelib.core.store import StoredModel, BaseMeta, TableName, get_or_none, register
 
 LISTED, UNLISTED = "listed", "unlisted"
+# The states, district and territories a facility may be in, in the order the public directory
+# walks them (issue 13, finding 6: one partition per state, never one for the whole country).
+US_STATES = ("AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "GU", "HI",
+             "IA", "ID", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MP",
+             "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA",
+             "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY")
 
 
 class FacilityDirectory(GlobalSecondaryIndex):
-    """All listed facilities, by name."""
+    """Sparse: the listed facilities of each state, by name."""
 
     class Meta:
-        index_name = "directory"
+        index_name = "directory_by_state"
         projection = AllProjection()
 
-    directory = UnicodeAttribute(hash_key=True)
+    directory_state = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute(range_key=True)
 
 
@@ -42,8 +48,10 @@ class Facility(StoredModel):
     # The FacilityRules document (rulebook.py); each capability reads its own part.
     rules = MapAttribute(default=dict)
     rules_version = NumberAttribute(default=0)  # bumped by every rules change
-    # Listed in the public directory once it has rules (``UNLISTED`` until then).
+    # Listed in the public directory once it has rules (``UNLISTED`` until then); a listed
+    # facility carries its state in ``directory_state``, the sparse directory's key.
     directory = UnicodeAttribute(default=LISTED)
+    directory_state = UnicodeAttribute(null=True)
     by_directory = FacilityDirectory()
     # The roster (roster.py): the generation readers see, the counter new imports draw from,
     # the running import's lease, and generations of imports that never finished.
@@ -53,6 +61,11 @@ class Facility(StoredModel):
     roster_lock_until = NumberAttribute(null=True)  # epoch seconds
     roster_lock_generation = NumberAttribute(null=True)
     roster_abandoned = NumberSetAttribute(null=True)
+
+    def serialize(self, *args, **kwargs):
+        """Every whole-item write keeps the directory key in step with ``directory``."""
+        self.directory_state = self.state if self.directory == LISTED else None
+        return super().serialize(*args, **kwargs)
 
 
 class InmatesByFacility(GlobalSecondaryIndex):
@@ -210,8 +223,8 @@ def kiosks_of(facility_id: str, limit: int, cursor: dict | None):
                                    last_evaluated_key=cursor)
 
 
-def listed_facilities(limit: int, cursor: dict | None):
-    return Facility.by_directory.query(LISTED, limit=limit, last_evaluated_key=cursor)
+def listed_in(state: str, limit: int, cursor: dict | None):
+    return Facility.by_directory.query(state, limit=limit, last_evaluated_key=cursor)
 
 
 def inmates_by_name(facility_id: str, prefix: str, limit: int, cursor: dict | None):

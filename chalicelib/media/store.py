@@ -1,6 +1,6 @@
 """The attachments table, and the conditional writes that move an attachment along.
 
-An unsent attachment expires a day after its slot was issued (the hourly clean-up deletes the
+An unsent attachment expires a day after its slot was issued (DynamoDB TTL deletes the
 record; the bucket's lifecycle deletes its files); the send's transaction clears that expiry
 when it claims the attachment for its message.
 Why: docs/decisions/media.md
@@ -11,7 +11,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.core import clock
-from chalicelib.core.store import (BaseMeta, ByExpiry, ExpiringModel, TableName, get_or_none,
+from chalicelib.core.store import (BaseMeta, ExpiringModel, TableName, get_or_none,
                                    register, written)
 from chalicelib.media import states
 
@@ -50,7 +50,6 @@ class Attachment(ExpiringModel):
     duration_seconds = NumberAttribute(null=True)
     message_id = UnicodeAttribute(null=True)  # the one message that carries it
     by_account = AttachmentsByAccount()
-    by_expiry = ByExpiry()
 
 
 class AlreadyUsed(Exception):
@@ -58,7 +57,9 @@ class AlreadyUsed(Exception):
 
 
 def attachment(attachment_id: str) -> Attachment | None:
-    return get_or_none(Attachment, attachment_id)
+    """None for an unsent slot past its day: expiry is enforced here, TTL deletes it later."""
+    item = get_or_none(Attachment, attachment_id)
+    return None if item is None or item.is_expired() else item
 
 
 def start_processing(item: Attachment, lease_seconds: int) -> bool:
@@ -86,7 +87,6 @@ def claim(transaction, item: Attachment, message_id: str) -> None:
     another message has it or it is not ready); it no longer expires."""
     transaction.update(item, actions=[Attachment.message_id.set(message_id),
                                       Attachment.expires_at.remove(),
-                                      Attachment.expiry_bucket.remove(),
                                       Attachment.ttl.remove()],
                        condition=(Attachment.status == states.READY)
                        & Attachment.message_id.does_not_exist()

@@ -4,7 +4,8 @@ The family hears when a message to the inmate is delivered or rejected (with the
 reason) and when an approved reply arrives.  ``Account.preferences["notify_messages"]``
 (default on) turns these off.  Emails carry no message text (it was written for a monitored
 channel, not for a mailbox); the link opens the thread in the family app
-(``<PUBLIC_APP_URL>#/contacts/<contact id>/messages``: the id rides in the fragment).
+(``<PUBLIC_APP_URL>#/contacts/<contact id>/messages``: the id rides in the fragment).  With
+``preferences["message_digest"]`` the decisions wait for one email a day (``digests``).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from chalicelib.core import dependencies
 from chalicelib.core.links import app_link
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier, recipient_language
-from chalicelib.messaging import states
+from chalicelib.messaging import digests, states
 from chalicelib.messaging.store import Message
 
 NOTIFY_PREFERENCE = "notify_messages"
@@ -47,6 +48,9 @@ def message_decided(message: Message) -> None:
                   **dependencies.describe(error))
         return
     if account is None or not wants_message_emails(account.preferences):
+        return
+    if digests.wants_digest(account.preferences):
+        digests.defer(message)  # one email a day for all of them (digests.py)
         return
     # The family reads it in their language, whoever decided (staff, an inmate's reply).
     language = recipient_language(account.language, requester=False)

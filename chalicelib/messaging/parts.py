@@ -15,7 +15,7 @@ from chalicelib.core.i18n import _
 from chalicelib.core.identity import Principal
 from chalicelib.core.store import StateChanged, write_together
 from chalicelib.messaging import states
-from chalicelib.messaging.store import Message
+from chalicelib.messaging.store import LEAVE_REVIEW_POOL, Message
 from chalicelib.payments import credit_stamps
 
 TEXT = "text"
@@ -95,7 +95,7 @@ def decide(principal: Principal, message: Message, decisions: list[dict],
 def _store(message: Message, parts: list[dict], to_status: str, entry, refund: int) -> None:
     actions = [Message.parts.set(parts), Message.status.set(to_status),
                Message.review_key.set(audit.review_key(message.facility_id, to_status)),
-               Message.decided_at.set(entry.at)]
+               Message.decided_at.set(entry.at), *LEAVE_REVIEW_POOL]
     if to_status == states.REJECTED:
         first = parts[0]
         actions += [Message.rejection_reason.set(first["reason_texts"].get("en")),

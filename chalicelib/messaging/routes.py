@@ -9,9 +9,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.facilities import INMATE_ROLE
-from chalicelib.messaging import messages, states
+from chalicelib.messaging import claims, messages, states
 from chalicelib.web.endpoint import KIOSK_KEY, PAGINATION, ApiRequest, Example, endpoint
-from chalicelib.web.schema import NULLABLE_STRING, named, obj, page_of, string, written_text
+from chalicelib.web.schema import (NULLABLE_STRING, integer, named, obj, page_of, string,
+                                  written_text)
 
 bp = Blueprint(__name__)
 
@@ -170,6 +171,26 @@ def review_queue(request: ApiRequest):
     return messages.review_queue(request.principal,
                                  request.query.get("status", states.PENDING_REVIEW),
                                  *_page_args(request))
+
+
+@endpoint(bp, "POST", "/v1/staff/review-claims",
+          summary="Claim a batch of pending messages to review (a short lease)", tag="staff",
+          roles=STAFF, body=obj(optional={"limit": integer(1, 50)}),
+          response=obj({"items": {"type": "array", "items": MESSAGE},
+                        "lease_expires_at": string()}),
+          description=(
+              "Leases up to `limit` (default 10) of the facility's pending messages, oldest "
+              "first, to the calling reviewer for five minutes: other reviewers' claims skip "
+              "them, so reviewers working side by side never meet `already_decided`. Decide "
+              "them as usual; a lease that lapses frees its messages for the next claim. An "
+              "empty `items` means nothing is waiting."),
+          example=Example(
+              request={"limit": 10},
+              response={"items": [STAFF_MESSAGE_EXAMPLE],
+                        "lease_expires_at": "2026-12-01T16:07:37Z"}))
+def claim_for_review(request: ApiRequest):
+    return claims.claim(request.principal, request.body.get("limit", 10),
+                        messages.render_for_staff)
 
 
 @endpoint(bp, "GET", "/v1/staff/messages/{message_id}", summary="A message and its review log",

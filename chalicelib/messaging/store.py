@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactGet
 
 from chalicelib.accounts import APPEND_ONLY_ACTIVITY, ActivityEvent
@@ -43,6 +43,28 @@ class MessagesByReviewQueue(GlobalSecondaryIndex):
 
     review_key = UnicodeAttribute(hash_key=True)
     sent_key = UnicodeAttribute(range_key=True)
+
+
+class MessagesByReviewPool(GlobalSecondaryIndex):
+    """Sparse: only messages waiting for review, free or leased (``claims.py``)."""
+
+    class Meta:
+        index_name = "by_review_pool"
+        projection = KeysOnlyProjection()
+
+    review_pool = UnicodeAttribute(hash_key=True)  # the facility
+    lease_key = UnicodeAttribute(range_key=True)  # "<lease end, 10-digit epoch>#<sent_key>"
+
+
+class MessagesByDigestDue(GlobalSecondaryIndex):
+    """Sparse: decisions waiting for their family's daily digest (``digests.py``)."""
+
+    class Meta:
+        index_name = "by_digest_due"
+        projection = KeysOnlyProjection()
+
+    digest_shard = UnicodeAttribute(hash_key=True)
+    digest_order = UnicodeAttribute(range_key=True)  # "<day>#<account_id>#<sent_key>"
 
 
 class MessagesByInbox(GlobalSecondaryIndex):
@@ -90,7 +112,23 @@ class Message(StoredModel):
     # With photos or a VideoGram: the text and each attachment, each with its price, status
     # and reason (messaging.parts); empty for a text-only message.
     parts = ListAttribute(null=True)
+    # While pending review: the review pool's keys and the reviewer holding the lease, if any.
+    review_pool = UnicodeAttribute(null=True)
+    lease_key = UnicodeAttribute(null=True)
+    claimed_by = UnicodeAttribute(null=True)
+    # While the decision waits for the family's daily digest.
+    digest_shard = UnicodeAttribute(null=True)
+    digest_order = UnicodeAttribute(null=True)
     by_family_thread = MessagesByFamilyThread()
+    by_review_pool = MessagesByReviewPool()
+    by_digest_due = MessagesByDigestDue()
+
+    def serialize(self, *args, **kwargs):
+        """A message saved pending review enters the review pool, unleased."""
+        pending = self.status == states.PENDING_REVIEW
+        self.review_pool = self.facility_id if pending else None
+        self.lease_key = (self.lease_key or f"{0:010d}#{self.sent_key}") if pending else None
+        return super().serialize(*args, **kwargs)
 
     def reason_in(self, language: str) -> str | None:
         """The rejection's reason in ``language``, else its words as first stored."""
@@ -180,13 +218,17 @@ def store_sent_message(message: Message, *, expected_balance: int | None,
     return stored[0] if attempt is not None else StoredResponse(201, serialise(response))
 
 
+LEAVE_REVIEW_POOL = [Message.review_pool.remove(), Message.lease_key.remove(),
+                     Message.claimed_by.remove()]
+
+
 def decide_message(message: Message, to_status: str, entry: ReviewEntry,
                    reason_code: str | None = None, reason_texts: dict | None = None) -> None:
     """Move a message out of review; a rejection refunds its stamps in the same transaction and
     keeps its reason's code and words (``reason_texts``: language -> words)."""
     actions = [Message.status.set(to_status),
                Message.review_key.set(audit.review_key(message.facility_id, to_status)),
-               Message.decided_at.set(entry.at)]
+               Message.decided_at.set(entry.at), *LEAVE_REVIEW_POOL]
     if to_status == states.REJECTED:
         texts = reason_texts or {}
         actions += [Message.rejection_reason.set(texts.get("en", entry.reason)),
@@ -206,6 +248,17 @@ def decide_message(message: Message, to_status: str, entry: ReviewEntry,
         audit.append(transaction, entry)
 
     write_together(build, {Message: StateChanged})
+
+
+def defer_to_digest(message: Message, shard: str, order: str) -> None:
+    message.update(actions=[Message.digest_shard.set(shard), Message.digest_order.set(order)])
+
+
+def take_for_digest(message: Message) -> bool:
+    """Claim a deferred decision for one digest: False when another run took it."""
+    return written(lambda: message.update(
+        actions=[Message.digest_shard.remove(), Message.digest_order.remove()],
+        condition=Message.digest_order == message.digest_order))
 
 
 def mark_read(message: Message) -> bool:

@@ -33,6 +33,11 @@ from chalicelib.payments.store import DailyTally, Deposit
 
 OPERATION = "POST /v1/deposits"
 TALLY_KEPT_SECONDS = 3 * 24 * 60 * 60  # well past the day, so late reads still see it
+# A day tally keeps at most this many distinct members (issue 13, finding 5: an inmate paid by
+# ~11,000 senders in a day outgrew DynamoDB's 400 KB item, and deposits to them failed).  The
+# rules only ask whether the count passes a threshold, at most 1,000 (rulebook), so a full set
+# already says "more than any threshold": its deposits are flagged, never refused.
+TALLY_MEMBERS_KEPT = 1001
 
 
 def new_journal_id(prefix: str) -> str:
@@ -107,11 +112,11 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
         ], memo=f"deposit by {sender_id}")
         transaction.update(DailyTally(sender_tally_key),
                            actions=[DailyTally.total_cents.add(amount),
-                                    DailyTally.members.add({inmate_id}), *tally_expiry],
+                                    *_member_added(sender_day, inmate_id), *tally_expiry],
                            condition=(DailyTally.total_cents.does_not_exist()
                                       | (DailyTally.total_cents <= rules.daily_cap_cents - amount)))
         transaction.update(DailyTally(inmate_tally_key),
-                           actions=[DailyTally.members.add({sender_id}), *tally_expiry])
+                           actions=[*_member_added(inmate_day, sender_id), *tally_expiry])
         if rule_codes:
             transaction.save(flags.new_flag(inmate.facility_id, deposit_id, inmate_id, sender_id,
                                             amount, rule_codes, day, now))
@@ -128,6 +133,14 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
         _send_receipt(resolved(futures["sender"]), inmate, account, response,
                       facility.timezone if facility else None)
     return stored
+
+
+def _member_added(tally: DailyTally, member: str) -> list:
+    """Add ``member`` to the tally's set unless it is full (``TALLY_MEMBERS_KEPT``); concurrent
+    deposits may pass the bound by a few, never by a day's worth."""
+    members = tally.members or set()
+    return [DailyTally.members.add({member})] \
+        if member in members or len(members) < TALLY_MEMBERS_KEPT else []
 
 
 def list_own(sender: Principal, limit: int, cursor: str | None) -> dict:

@@ -6,7 +6,7 @@ from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, T
                                  UnicodeAttribute, UnicodeSetAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.core.store import StoredModel, BaseMeta, ByExpiry, ExpiringModel, TableName, register
+from chalicelib.core.store import StoredModel, BaseMeta, ExpiringModel, TableName, register
 from chalicelib.payments.states import FlagStatus
 
 
@@ -115,7 +115,6 @@ class DailyTally(ExpiringModel):
     tally_key = UnicodeAttribute(hash_key=True)  # "sender:<account>:<day>" | "inmate:<id>:<day>"
     total_cents = NumberAttribute(default=0)
     members = UnicodeSetAttribute(default=set)  # inmates (sender tally) or senders (inmate tally)
-    by_expiry = ByExpiry()
 
 
 @register
