@@ -30,6 +30,7 @@ SAMPLE = {
     "inmate_number": "A1001", "account": "trust", "amount_cents": 125050, "fee_cents": 995,
     "total_cents": 126045, "deposit_id": "dep_123", "reason": "Acoso", "age_days": 181,
     "facility_name": "Demo County Jail", "hours": 72,
+    "mode": "video", "status": "cancelled", "starts_at": "2026-12-01T18:00:00Z",
 }
 EMAIL_TEMPLATES = sorted(p.stem for p in EMAILS.glob("*.html") if not p.stem.startswith("_"))
 SMS_TEMPLATES = sorted(p.stem for p in SMS.glob("*.txt"))
@@ -49,9 +50,10 @@ def sms_measure(text: str) -> tuple[str, int, int]:
     return "UCS-2", units, 1 if units <= 70 else -(-units // 67)
 
 
-def test_there_are_nineteen_emails_and_two_sms():
-    assert len(EMAIL_TEMPLATES) == 19 and SMS_TEMPLATES == ["password_reset",
-                                                            "phone_verification"]
+def test_there_are_twenty_two_emails_and_four_sms():
+    assert len(EMAIL_TEMPLATES) == 22 and SMS_TEMPLATES == ["password_reset",
+                                                            "phone_verification",
+                                                            "visit_changed", "visit_reminder"]
 
 
 @pytest.mark.parametrize("template", EMAIL_TEMPLATES)
@@ -86,7 +88,8 @@ def test_money_and_moments_follow_the_locale_and_the_facility_zone():
 def test_every_sms_fits_one_segment(template, language):
     """English must be GSM-7 (160 characters); Spanish is worded inside GSM-7 too (it has ñ
     and é, not á í ó ú), else it would be UCS-2 with 70.  Figures: docs/decisions/languages.md."""
-    text = render_sms(template, {"code": "482913", "minutes": 15}, language)
+    text = render_sms(template, {"code": "482913", "minutes": 15, "inmate_name": "Marcus Johnson",
+                                 "hours": 24}, language)
     encoding, units, segments = sms_measure(text)
     if language == "en":
         assert encoding == "GSM-7"

@@ -10,6 +10,7 @@ Why: docs/decisions/visits.md
 """
 from __future__ import annotations
 
+import functools
 import json
 import random
 from datetime import date, timedelta
@@ -249,8 +250,8 @@ def hold(principal: Principal, slot_id: str, inmate_id: str) -> tuple[int, dict]
                            inmate_name=context.inmate.full_name, created_at=clock.iso(now))
         record.set_expiry(expires)
         try:
-            write_together(lambda transaction: _write_hold(transaction, record, week, entries,
-                                                           now),
+            write_together(functools.partial(_write_hold, record=record, week=week,
+                                             entries=entries, now=now),
                            {VisitPlace: _PlaceTaken, InmateWeek: _WeekChanged})
         except _PlaceTaken:
             continue  # another family took that place: look again

@@ -261,6 +261,10 @@ def _system_cancel(visit: Visit, reason: str) -> None:
         pass  # decided meanwhile by someone else
 
 
+class _Skip(Exception):
+    """Nothing to do for this visit now (another run did it, or its end is not reached)."""
+
+
 def run_due(limit: int = JOB_BATCH) -> dict[str, int]:
     """The scheduled job: one Query of what is due, then each visit's due work."""
     now = clock.now()
@@ -271,8 +275,8 @@ def run_due(limit: int = JOB_BATCH) -> dict[str, int]:
             continue
         try:
             done[_work(visit, now)] += 1
-        except Conflict:
-            continue  # changed meanwhile; its new due time stands
+        except (Conflict, _Skip):
+            continue  # changed meanwhile, or not due after all; its due time stands
         except Exception as error:  # one visit's failure must not stop the others
             if not dependencies.is_transient(error):
                 raise
@@ -297,7 +301,7 @@ def _work(visit: Visit, now: float) -> str:
             notices.reminder(visit, REMINDERS[sent])
         return "reminded"
     if now < int(visit.ends):
-        raise Conflict("not due yet")
+        raise _Skip()
     end(visit, reason=None)
     return "ended"
 
@@ -311,7 +315,7 @@ def _mark_reminded(visit: Visit, sent: int, upto: int) -> None:
         [Visit.due_lane.remove(), Visit.due_at.remove()]
     if not written(lambda: visit.update(actions=actions, condition=(
             Visit.reminders_sent == sent) & (Visit.status == states.SCHEDULED))):
-        raise Conflict("reminded meanwhile")
+        raise _Skip()
 
 
 def end(visit: Visit, reason: str | None, at: float | None = None) -> Visit:
