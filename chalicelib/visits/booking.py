@@ -201,6 +201,9 @@ def hold(principal: Principal, slot_id: str, inmate_id: str) -> tuple[int, dict]
         raise slot_not_found()
     facility_id, mode, starts = parsed
     context = Context(principal, facility_id, inmate_id)
+    # Who may book comes first: another family learns nothing about the slot.
+    key = week_key(inmate_id, slots.local_date(starts, context.tz))
+    week = context.read_contact_and_weeks([key])[key]
     policy = context.policy(mode)
     slot = slots.slot_at(policy, facility_id, context.tz, starts)
     if slot is None:
@@ -213,8 +216,6 @@ def hold(principal: Principal, slot_id: str, inmate_id: str) -> tuple[int, dict]
               "%(days)s days ahead.", hours=policy.minimum_notice_hours,
               days=policy.maximum_notice_days),
             earliest_start=clock.iso(earliest), latest_start=clock.iso(latest))
-    key = week_key(inmate_id, slot.local_date)
-    week = context.read_contact_and_weeks([key])[key]
     lane = f"{facility_id}#{mode}"
     for _attempt in range(MAX_PLACE_ATTEMPTS):
         now = clock.now()

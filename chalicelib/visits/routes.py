@@ -1,4 +1,4 @@
-"""HTTP routes of visits (docs/api.md "Visits: on-site and video").
+"""HTTP routes of visits (docs/api.md "Visits").
 
 Families: slots of an approved contact's inmate, holds, bookings, their visits, cancel, join.
 Staff (admins with ``?facility_id=``): the day's list, decisions, cancel, check-in, no-show.
