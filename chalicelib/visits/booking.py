@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -25,7 +25,7 @@ from chalicelib.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.core.i18n import N_, _
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Principal
-from chalicelib.core.store import read_together, refused, resolved, write_together
+from chalicelib.core.store import get_or_none, read_together, refused, resolved, write_together
 from chalicelib.visits import notices, slots, states
 from chalicelib.visits.lifecycle import due_fields
 from chalicelib.visits.store import (InmateWeek, TimelineLine, Visit, VisitHold, VisitPlace,
@@ -76,11 +76,25 @@ def hold_not_found() -> NotFound:
 
 # --- reading the facility and the family's right to visit ------------------------------------
 
-class Context:
-    """What a slot listing or a hold needs: the facility, the inmate and the week items."""
+def contact_not_approved() -> Forbidden:
+    return Forbidden(_("Visits can be booked only once the facility has approved this "
+                       "contact."), code="contact_not_approved")
 
-    def __init__(self, principal: Principal, facility_id: str, inmate_id: str) -> None:
+
+class _ContactNotApproved(Exception):
+    pass
+
+
+class Context:
+    """What a slot listing or a hold needs, in one ``TransactGetItems``: the facility, the
+    inmate, the family's contact claim and account, and (for a hold) the inmate's week items
+    the slot may fall in (its UTC day and the days either side cover every time zone)."""
+
+    def __init__(self, principal: Principal, facility_id: str, inmate_id: str,
+                 starts: int | None = None) -> None:
         futures = {}
+        candidates = sorted({week_key(inmate_id, datetime.fromtimestamp(starts + shift, UTC).date())
+                             for shift in (-14 * 3600, 0, 14 * 3600)}) if starts else []
 
         def reads(snapshot: TransactGet) -> None:
             futures.update(facility=snapshot.get(facilities.Facility, facility_id),
@@ -88,20 +102,28 @@ class Context:
                            claim=snapshot.get(contacts.ContactClaim,
                                               contacts.claim_key(principal.account_id, inmate_id)),
                            account=snapshot.get(Account, principal.account_id))
+            for key in candidates:
+                futures[key] = snapshot.get(InmateWeek, key)
 
         read_together(reads)
         self.facility = resolved(futures["facility"])
         self.inmate = resolved(futures["inmate"])
         claim = resolved(futures["claim"])
-        account = resolved(futures["account"])
-        self.family_name = account.full_name if account else ""
+        self.account = resolved(futures["account"])
+        self.weeks = {key: resolved(futures[key]) or InmateWeek(key) for key in candidates}
         if self.facility is None or self.inmate is None \
                 or self.inmate.facility_id != facility_id \
                 or not facilities.held(self.inmate, self.facility):
             raise NotFound(_("No such inmate at this facility."), code="inmate_not_found")
-        self.claim_contact_id = claim.contact_id if claim else None
+        if claim is None:
+            raise contact_not_approved()
+        self.contact_id = claim.contact_id
         self.tz = slots.zone(self.facility.timezone)
         self.rules = self.facility.rules.as_dict()
+
+    @property
+    def family_name(self) -> str:
+        return self.account.full_name if self.account else ""
 
     def policy(self, mode: str) -> facilities.VisitMode:
         return facilities.visit_mode(self.rules, mode)
@@ -111,16 +133,14 @@ class Context:
         futures = {}
 
         def reads(snapshot: TransactGet) -> None:
-            if self.claim_contact_id:
-                futures["contact"] = snapshot.get(contacts.Contact, self.claim_contact_id)
+            futures["contact"] = snapshot.get(contacts.Contact, self.contact_id)
             for key in weeks:
                 futures[key] = snapshot.get(InmateWeek, key)
 
         read_together(reads)
         contact = resolved(futures.get("contact"))
         if contact is None or contact.status != contacts.CONTACT_APPROVED:
-            raise Forbidden(_("Visits can be booked only once the facility has approved this "
-                              "contact."), code="contact_not_approved")
+            raise contact_not_approved()
         return {key: resolved(futures[key]) or InmateWeek(key) for key in weeks}
 
 
@@ -200,10 +220,11 @@ def hold(principal: Principal, slot_id: str, inmate_id: str) -> tuple[int, dict]
     if parsed is None or parsed[1] not in facilities.VISIT_MODES:
         raise slot_not_found()
     facility_id, mode, starts = parsed
-    context = Context(principal, facility_id, inmate_id)
-    # Who may book comes first: another family learns nothing about the slot.
+    # Who may book comes first (no contact: 403); the contact's approval is a condition of
+    # the hold's transaction, which saves a read.
+    context = Context(principal, facility_id, inmate_id, starts)
     key = week_key(inmate_id, slots.local_date(starts, context.tz))
-    week = context.read_contact_and_weeks([key])[key]
+    week = context.weeks[key]
     policy = context.policy(mode)
     slot = slots.slot_at(policy, facility_id, context.tz, starts)
     if slot is None:
@@ -248,16 +269,22 @@ def hold(principal: Principal, slot_id: str, inmate_id: str) -> tuple[int, dict]
                            staff_approval="yes" if policy.staff_approval else "no",
                            minimum_notice_hours=policy.minimum_notice_hours,
                            family_name=context.family_name,
+                           notify=notices.recipient_of(context.account,
+                                                       context.facility.timezone),
                            inmate_name=context.inmate.full_name, created_at=clock.iso(now))
         record.set_expiry(expires)
         try:
             write_together(functools.partial(_write_hold, record=record, week=week,
-                                             entries=entries, now=now),
-                           {VisitPlace: _PlaceTaken, InmateWeek: _WeekChanged})
+                                             entries=entries, now=now,
+                                             contact_id=context.contact_id),
+                           {contacts.Contact: _ContactNotApproved, VisitPlace: _PlaceTaken,
+                            InmateWeek: _WeekChanged})
+        except _ContactNotApproved:
+            raise contact_not_approved() from None
         except _PlaceTaken:
             continue  # another family took that place: look again
         except _WeekChanged:
-            week = context.read_contact_and_weeks([key])[key]
+            week = get_or_none(InmateWeek, key) or InmateWeek(key)
             continue
         return 201, {"hold_id": hold_id, "expires_at": clock.iso(expires)}
     raise SlotFull(_("Every place of this slot was taken a moment ago."))
@@ -287,7 +314,10 @@ def _free_place(lane: str, slot: slots.Slot, now: float) -> str:
 
 
 def _write_hold(transaction: TransactWrite, record: VisitHold, week: InmateWeek,
-                entries: dict, now: float) -> None:
+                entries: dict, now: float, contact_id: str) -> None:
+    transaction.condition_check(contacts.Contact, contact_id, condition=(
+        (contacts.Contact.status == contacts.CONTACT_APPROVED)
+        & (contacts.Contact.account_id == record.account_id)))
     place = VisitPlace(record.lane, record.place)
     transaction.update(place, actions=[
         VisitPlace.holder.set(record.hold_id), VisitPlace.holder_kind.set("hold"),
@@ -353,7 +383,7 @@ def book(principal: Principal, body: dict, key: str) -> StoredResponse:
     else:
         stored = _book_free(attempt, write, response)
     if not stored.replayed:
-        notices.booked(visit)
+        notices.booked(visit, found.notify)
     return stored
 
 

@@ -88,7 +88,7 @@ def apply(visit: Visit, transition: Transition, by: Principal | None, *, reason:
     visit.status = transition.target
     visit.refund_cents = int(visit.refund_cents or 0) + refund_cents
     line = TimelineLine(status=transition.target, at=clock.iso(now), by_role=role, reason=reason)
-    update = [Visit.status.set(transition.target), Visit.timeline.append([line]),
+    update = [Visit.status.set(transition.target), Visit.timeline.set(Visit.timeline.append([line])),
               *_due_actions(visit), *actions]
     if reason is not None:
         update.append(Visit.reason.set(reason))

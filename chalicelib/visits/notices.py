@@ -39,8 +39,20 @@ def reason_words(visit: Visit) -> str | None:
     return _(known) if known else visit.reason
 
 
-def booked(visit: Visit) -> None:
-    _send(visit, "visit_booked", None, amount_cents=int(visit.price_cents or 0))
+def recipient_of(account, timezone: str | None) -> dict | None:
+    """What sending needs of an account (address, language, verified phone) and the zone
+    times are given in, carried by a hold so the booking's notice reads nothing."""
+    if account is None:
+        return None
+    return {"email": account.email, "full_name": account.full_name,
+            "language": account.language,
+            "phone": account.phone if account.phone and account.phone_verified else None,
+            "timezone": timezone}
+
+
+def booked(visit: Visit, recipient=None) -> None:
+    given = recipient.as_dict() if hasattr(recipient, "as_dict") else recipient
+    _send(visit, "visit_booked", None, given, amount_cents=int(visit.price_cents or 0))
 
 
 def changed(visit: Visit, refund_cents: int) -> None:
@@ -48,33 +60,34 @@ def changed(visit: Visit, refund_cents: int) -> None:
         return  # the family was there (or chose not to be): nothing to tell
     if visit.status == states.COMPLETED and not refund_cents:
         return
-    _send(visit, "visit_changed", "visit_changed", amount_cents=refund_cents)
+    _send(visit, "visit_changed", "visit_changed", None, amount_cents=refund_cents)
 
 
 def reminder(visit: Visit, seconds_before: int) -> None:
-    _send(visit, "visit_reminder", "visit_reminder", hours=seconds_before // 3600)
+    _send(visit, "visit_reminder", "visit_reminder", None, hours=seconds_before // 3600)
 
 
-def _send(visit: Visit, email: str, sms: str | None, **values) -> None:
-    try:
-        account = account_by_id(visit.account_id)
-        timezone = facilities.time_zone_of(visit.facility_id) if account else None
-    except Exception as error:  # after the commit: never fail the change for a notice
-        if not dependencies.is_transient(error):
-            raise
-        log_event("visit_notice_skipped", logging.ERROR, visit_id=visit.visit_id,
-                  **dependencies.describe(error))
+def _send(visit: Visit, email: str, sms: str | None, recipient: dict | None, **values) -> None:
+    if recipient is None:
+        try:
+            recipient = recipient_of(account_by_id(visit.account_id),
+                                     facilities.time_zone_of(visit.facility_id))
+        except Exception as error:  # after the commit: never fail the change for a notice
+            if not dependencies.is_transient(error):
+                raise
+            log_event("visit_notice_skipped", logging.ERROR, visit_id=visit.visit_id,
+                      **dependencies.describe(error))
+            return
+    if recipient is None:
         return
-    if account is None:
-        return
-    language = recipient_language(account.language, requester=False)
+    language = recipient_language(recipient.get("language"), requester=False)
     with i18n.using(language):
         reason = reason_words(visit) or ""
-    context = {"full_name": account.full_name, "inmate_name": visit.inmate_name,
+    context = {"full_name": recipient["full_name"], "inmate_name": visit.inmate_name,
                "mode": visit.mode, "status": visit.status, "starts_at": visit.starts_at,
-               "timezone": timezone, "reason": reason, "link": app_link("visits", visit.visit_id),
-               **values}
-    notifier().email(account.email, email, language=language, requester=False, **context)
-    if sms is not None and account.phone and account.phone_verified:
-        notifier().sms(account.phone, sms, language=language, requester=False,
+               "timezone": recipient.get("timezone"), "reason": reason,
+               "link": app_link("visits", visit.visit_id), **values}
+    notifier().email(recipient["email"], email, language=language, requester=False, **context)
+    if sms is not None and recipient.get("phone"):
+        notifier().sms(recipient["phone"], sms, language=language, requester=False,
                        inmate_name=visit.inmate_name, hours=values.get("hours", 0))

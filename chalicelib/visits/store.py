@@ -85,6 +85,8 @@ class VisitHold(ExpiringModel):
     minimum_notice_hours = NumberAttribute()
     family_name = UnicodeAttribute()
     inmate_name = UnicodeAttribute()
+    # Who hears of the booking and how (``notices.recipient_of``): the booking reads nothing.
+    notify = MapAttribute(null=True)
     created_at = UnicodeAttribute()
     by_expiry = ByExpiry()
 
