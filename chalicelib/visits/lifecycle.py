@@ -41,7 +41,7 @@ def visit_not_found() -> NotFound:
 
 def state_changed(visit: Visit) -> Conflict:
     return Conflict(_("This visit is %(status)s: that is no longer possible.",
-                      status=visit.status), code="visit_state_changed", status=visit.status)
+                      status=visit.status), code="visit_state_changed", visit_status=visit.status)
 
 
 # --- the due index -------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def join(principal: Principal, visit_id: str, as_inmate: bool) -> dict:
     opens, closes = int(found.starts) - JOIN_OPENS_SECONDS, int(found.ends)
     if found.status not in (states.SCHEDULED, states.IN_PROGRESS) or now >= closes:
         raise Conflict(_("This visit can no longer be joined."), code="not_joinable_now",
-                       closed_at=clock.iso(closes), status=found.status)
+                       closed_at=clock.iso(closes), visit_status=found.status)
     if now < opens:
         raise Conflict(_("This visit opens for joining at %(time)s.", time=clock.iso(opens)),
                        code="not_joinable_now", opens_at=clock.iso(opens))
