@@ -102,6 +102,11 @@ def test_booking_over_http_replays_its_key_and_cancels_with_a_full_refund(stack)
     assert (missing[0], missing[1]["code"]) == (400, "idempotency_key_required")
     status, cancelled = _post(base_url, f"/v1/visits/{visit_id}/cancel", token, {})
     assert (status, cancelled["status"], cancelled["refund_cents"]) == (200, "cancelled", 450)
+    repeat = _post(base_url, f"/v1/visits/{visit_id}/cancel", token, {})
+    assert repeat == (200, cancelled)  # idempotent by the visit
+    status, closed = _post(base_url, f"/v1/visits/{visit_id}/join", token, {})
+    assert (status, closed["code"], closed["visit_status"]) == (409, "not_joinable_now",
+                                                                "cancelled")
     shown = _get(base_url, f"/v1/visits/{visit_id}", token)
     assert [line["status"] for line in shown["timeline"]] == ["scheduled", "cancelled"]
     other_token = people[1][0]
