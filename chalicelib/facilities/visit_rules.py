@@ -107,6 +107,12 @@ def visit_mode(rules: dict, mode: str) -> VisitMode:
                      int(values["price_cents_per_minute"]))
 
 
+def published(rules: dict, mode: str) -> dict:
+    """The ``mode`` rules as the public reads them: every field, defaults filled in."""
+    given = ((rules or {}).get("visit_policy") or {}).get(mode) or {}
+    return {**DEFAULTS[mode], "templates": [], "blackout_dates": [], **given}
+
+
 def problems(document: dict) -> list[dict]:
     """Shapes the schema cannot say: a template ends after it starts and holds one slot."""
     found = []
