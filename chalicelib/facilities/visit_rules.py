@@ -36,7 +36,8 @@ TEMPLATE = {
                   "x-pattern-problem": N_("must be a local time on the quarter hour, HH:MM")},
         "end": {"type": "string", "pattern": QUARTER_HOUR,
                 "x-pattern-problem": N_("must be a local time on the quarter hour, HH:MM")},
-        "slot_minutes": {"type": "integer", "enum": [15, 30, 45, 60, 75, 90, 105, 120]},
+        "slot_minutes": {"type": "integer", "minimum": 15, "maximum": 240,
+                         "description": "A multiple of 15."},
         "capacity": {"type": "integer", "minimum": 1, "maximum": 200,
                      "description": "Tables (onsite) or stations (video) in use at once."},
     },
@@ -119,6 +120,9 @@ def problems(document: dict) -> list[dict]:
     for mode in MODES:
         given = ((document.get("visit_policy") or {}).get(mode) or {})
         for index, template in enumerate(given.get("templates", ())):
+            if template["slot_minutes"] % 15:
+                found.append({"field": f"visit_policy.{mode}.templates[{index}].slot_minutes",
+                              "problem": _("must be a multiple of 15")})
             length = _minutes(template["end"]) - _minutes(template["start"])
             if length < template["slot_minutes"]:
                 found.append({"field": f"visit_policy.{mode}.templates[{index}].end",

@@ -111,7 +111,8 @@ def visit_slots(request: ApiRequest, facility_id: str):
 
 @endpoint(bp, "POST", "/v1/visits/holds", summary="Hold a place in a slot for 10 minutes",
           tag="visits", roles=FAMILY, body=obj({"slot_id": string(1, 200), "inmate_id": ID}),
-          status=201, response=obj({"hold_id": string(), "expires_at": string()}),
+          status=201, also_status=(200,),
+          response=obj({"hold_id": string(), "expires_at": string()}),
           problems=("slot_not_found", "inmate_not_found", "contact_not_approved", "slot_full",
                     "inmate_unavailable", "allowance_used", "outside_booking_window"),
           description=(
