@@ -312,3 +312,23 @@ def test_data_rights_export_and_erase(visit_world):
     assert exported["visit_charges"][0]["amount_cents"] == 450
     erase(principal.account_id)
     assert export(principal.account_id)["visits"][0]["visitors"] == []
+
+
+def test_staff_approve_check_in_and_no_show_on_site(visit_world):
+    principal = family()
+    first = book(principal, bookable_slot("onsite", days_ahead=3, index=0))
+    second = book(principal, bookable_slot("onsite", days_ahead=3, index=3))
+    for visit in (first, second):
+        approved = lifecycle.decide(STAFF, DEMO_FACILITY_ID, visit["visit_id"], "approve", None)
+        assert approved["status"] == "scheduled"
+    assert problem(lambda: lifecycle.no_show(STAFF, DEMO_FACILITY_ID, second["visit_id"])).code \
+        == "not_started"
+    assert lifecycle.check_in(STAFF, DEMO_FACILITY_ID, first["visit_id"])["status"] == \
+        "in_progress"
+    clock.advance(int(Visit.get(second["visit_id"]).starts) - clock.now() + 60)
+    assert lifecycle.no_show(STAFF, DEMO_FACILITY_ID, second["visit_id"])["status"] == "no_show"
+    day = lifecycle.day_list(DEMO_FACILITY_ID, first["starts_at"][:10], 20, None)
+    assert {item["visit_id"]: item["status"] for item in day["items"]} == {
+        first["visit_id"]: "in_progress", second["visit_id"]: "no_show"}
+    lifecycle.run_due()  # the checked-in visit ends with its slot
+    assert Visit.get(first["visit_id"]).status == "completed"
