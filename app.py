@@ -4,7 +4,7 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib import accounts, config, messaging as message_capability, payments as money
+from chalicelib import accounts, config, messaging as message_capability, payments as money, visits
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
@@ -20,6 +20,7 @@ from chalicelib.payments import routes as payments
 from chalicelib.media import routes as media
 from chalicelib.messaging import routes as messaging
 from chalicelib.support import routes as support
+from chalicelib.visits import routes as visit_routes
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
 # sentence saying what to set in the function's log: no request is ever half served.  Settings
@@ -44,6 +45,7 @@ app.register_blueprint(media.bp)
 app.register_blueprint(messaging.bp)
 app.register_blueprint(education.bp)
 app.register_blueprint(support.bp)
+app.register_blueprint(visit_routes.bp)
 http.install(app)
 
 
@@ -70,6 +72,13 @@ def roll_up_house_accounts(event):
 def settle_card_payments(event):
     """Retry the card captures and refunds still pending at the processor."""
     return money.settle_card_payments()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def run_visit_jobs(event):
+    """Visit reminders, undecided requests declined at their cut-off, the end of visits with
+    their refunds (one Query of what is due), then card refunds still owed."""
+    return visits.run_visit_jobs()
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event

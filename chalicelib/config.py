@@ -134,6 +134,10 @@ class Settings:
     stripe_currency: str = "usd"
     stripe_timeout_seconds: int = 5
     stripe_max_retries: int = 1
+    # Video visits (visits.video): "chime" (Amazon Chime SDK Meetings) or "local" (join details
+    # of the same shapes, for ``make run`` and tests); unset, prod uses Chime, others local.
+    video_rooms: str = ""
+    video_media_region: str = "us-east-1"
     # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
     idempotency_key_seconds: int = 24 * 60 * 60
     # Photos and VideoGrams (docs/api.md "Photos and VideoGrams"): the private bucket holding

@@ -723,6 +723,8 @@ if __name__ == "__main__":
     lockout_and_reset(state["email"])
     two_factor()
     account_settings()
+    import walkthrough_visits  # after this module's names exist: it uses call, check, ...
+    walkthrough_visits.visits()
     kiosks_and_inmates(money_and_messages())
     walkthrough_media.photos_and_videograms(sys.modules[__name__])
     facility_operations(administration(f"money.{RUN}@example.com"))

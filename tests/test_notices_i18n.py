@@ -32,6 +32,7 @@ SAMPLE = {
     "facility_name": "Demo County Jail", "hours": 72, "delivered": 2, "rejected": 1, "replies": 3,
     "ticket_id": "tkt_123", "ticket_subject": "Deposit missing", "reply_body": "It posted.",
     "from_staff": True, "respond_by": "2026-12-02T18:00:00Z",
+    "mode": "video", "status": "cancelled", "starts_at": "2026-12-01T18:00:00Z",
 }
 EMAIL_TEMPLATES = sorted(p.stem for p in EMAILS.glob("*.html") if not p.stem.startswith("_"))
 SMS_TEMPLATES = sorted(p.stem for p in SMS.glob("*.txt"))
@@ -51,9 +52,10 @@ def sms_measure(text: str) -> tuple[str, int, int]:
     return "UCS-2", units, 1 if units <= 70 else -(-units // 67)
 
 
-def test_there_are_twenty_emails_and_two_sms():
-    assert len(EMAIL_TEMPLATES) == 21 and SMS_TEMPLATES == ["password_reset",
-                                                            "phone_verification"]
+def test_there_are_twenty_four_emails_and_four_sms():
+    assert len(EMAIL_TEMPLATES) == 24 and SMS_TEMPLATES == ["password_reset",
+                                                            "phone_verification",
+                                                            "visit_changed", "visit_reminder"]
 
 
 @pytest.mark.parametrize("template", EMAIL_TEMPLATES)
@@ -88,7 +90,8 @@ def test_money_and_moments_follow_the_locale_and_the_facility_zone():
 def test_every_sms_fits_one_segment(template, language):
     """English must be GSM-7 (160 characters); Spanish is worded inside GSM-7 too (it has ñ
     and é, not á í ó ú), else it would be UCS-2 with 70.  Figures: docs/decisions/languages.md."""
-    text = render_sms(template, {"code": "482913", "minutes": 15}, language)
+    text = render_sms(template, {"code": "482913", "minutes": 15, "inmate_name": "Marcus Johnson",
+                                 "hours": 24}, language)
     encoding, units, segments = sms_measure(text)
     if language == "en":
         assert encoding == "GSM-7"

@@ -181,6 +181,24 @@ ACCESS = {
     "POST /v1/inmate/courses/{course_id}/lessons/{n}/complete": rule(("inmate", "other_inmate")),
     "POST /v1/inmate/courses/{course_id}/share": rule(("inmate", "other_inmate")),
     "GET /v1/contacts/{contact_id}/courses": rule(("owner",), private=("other_family",)),
+    # Visits: families only for an approved contact's inmate; a visit is its family's, its
+    # inmate's and its facility's (admins name the facility).
+    "GET /v1/facilities/{facility_id}/visit-slots": rule(("owner",)),
+    "POST /v1/visits/holds": rule(("owner",)),
+    "POST /v1/visits": rule(FAMILIES),
+    "GET /v1/visits": rule(FAMILIES),
+    "GET /v1/visits/{visit_id}": rule(("owner",), private=("other_family",)),
+    "POST /v1/visits/{visit_id}/cancel": rule(("owner",), private=("other_family",)),
+    "POST /v1/visits/{visit_id}/join": rule(("owner",), private=("other_family",)),
+    "GET /v1/inmate/visits": rule(("inmate", "other_inmate")),
+    "POST /v1/inmate/visits/{visit_id}/join": rule(("inmate",), private=("other_inmate",)),
+    "GET /v1/staff/visits": rule(("staff", "other_staff", "admin")),
+    "POST /v1/staff/visits/{visit_id}/decision": rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/visits/{visit_id}/cancel": rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/visits/{visit_id}/check-in": rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/visits/{visit_id}/no-show": rule(("staff", "admin"), private=("other_staff",)),
+    # The video service's signature is the only proof: 400 for everyone without it.
+    "POST /v1/webhooks/video": rule(public=True),
 }
 
 # Calls whose success changes the caller's password or ends its session: they run last, in
@@ -204,6 +222,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         ids["inmate_id"] = ids["kiosk_inmate_id"]  # not the inmate whose sessions the cast uses
     ids.setdefault("key_id", "plk_matrix")  # no such platform key: the admin gets a 404
     ids.setdefault("attachment_id", "att_matrix")  # none: the owner gets a 404
+    ids.setdefault("visit_id", "vis_matrix")  # no such visit: 404 for every allowed role
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
@@ -267,16 +286,25 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "PUT /v1/staff/courses/{course_id}": {"title": "Matrix", "provider": "County",
                                               "language": "en", "lessons": [{"title": "One"}]},
         "POST /v1/inmate/courses/{course_id}/share": {"contact_id": ids["contact_id"]},
+        "POST /v1/visits/holds": {"slot_id": f"{ids['facility_id']}.video.20261205T1900Z",
+                                  "inmate_id": ids["inmate_id"]},
+        "POST /v1/visits": {"hold_id": "hld_matrix", "payment_method_token": "tok_visa"},
+        "POST /v1/staff/visits/{visit_id}/decision": {"decision": "approve"},
+        "POST /v1/staff/visits/{visit_id}/cancel": {"reason": "safety"},
+        "POST /v1/webhooks/video": {"type": "attendee_joined", "external_meeting_id": "vis_x"},
     }
     queries = {
         "GET /v1/deposits/quote": f"?inmate_id={ids['inmate_id']}&account=trust&amount_cents=1500",
         "GET /reset-password": "?token=" + "x" * 43,
         "GET /v1/facilities/{facility_id}/inmates": "?q=A1",
         "GET /v1/admin/accounts": f"?email={cast.victim_email}",
+        "GET /v1/facilities/{facility_id}/visit-slots":
+            f"?inmate_id={ids['inmate_id']}&mode=video&from=2026-12-05&to=2026-12-06",
+        "GET /v1/staff/visits": "?date=2026-12-05",
     }
     headers = fresh_key() if key in ("POST /v1/deposits", "POST /v1/stamps/purchase",
                                      "POST /v1/contacts/{contact_id}/messages",
-                                     "POST /v1/inmate/messages") else {}
+                                     "POST /v1/inmate/messages", "POST /v1/visits") else {}
     return path + queries.get(key, ""), bodies.get(key), headers
 
 

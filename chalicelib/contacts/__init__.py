@@ -5,7 +5,9 @@ This module is the capability's face: the names in ``__all__`` are what other pa
 """
 from chalicelib.contacts.service import AlreadyDecided, contact_not_found
 from chalicelib.contacts.states import CONTACT_APPROVED
-from chalicelib.contacts.store import Contact
+from chalicelib.contacts.store import Contact, ContactClaim, claim_key
 from chalicelib.contacts.store import contact as contact_by_id
 
-__all__ = ["AlreadyDecided", "CONTACT_APPROVED", "Contact", "contact_by_id", "contact_not_found"]
+__all__ = ["AlreadyDecided", "CONTACT_APPROVED", "Contact", "contact_by_id", "contact_not_found",
+           # the one contact of an (account, inmate) pair, read in a caller's TransactGet
+           "ContactClaim", "claim_key"]

@@ -88,8 +88,13 @@ class ContactExists(Exception):
         self.contact_id = contact_id
 
 
+def claim_key(account_id: str, inmate_id: str) -> str:
+    return f"{account_id}#{inmate_id}"
+
+
 def create_contact(contact: Contact) -> None:
-    claim = ContactClaim(f"{contact.account_id}#{contact.inmate_id}", contact_id=contact.contact_id)
+    claim = ContactClaim(claim_key(contact.account_id, contact.inmate_id),
+                         contact_id=contact.contact_id)
 
     def build(transaction):
         transaction.save(claim, condition=ContactClaim.pair.does_not_exist())

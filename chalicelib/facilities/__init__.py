@@ -13,6 +13,7 @@ from chalicelib.facilities.service import (facility_in_charge, money_rules_of, r
                                            rules_unchanged, time_zone_of)
 from chalicelib.facilities.signin import INMATE_ROLE
 from chalicelib.facilities.store import Facility, Inmate, PlatformKey, facility, inmate
+from chalicelib.facilities.visit_rules import VISIT_MODES, VisitMode, facility_video_cap, visit_mode
 
 __all__ = ["Facility", "Inmate", "facility", "inmate", "facility_in_charge",
            "MoneyRules", "money_rules_of", "rules_unchanged", "rules_changed",
@@ -20,4 +21,6 @@ __all__ = ["Facility", "Inmate", "facility", "inmate", "facility_in_charge",
            "watch_words", "all_watch_words", "fold", "rejection_reasons", "reason_code",
            "rejection_reason", "reason_texts", "time_zone_of",
            # call platforms authenticate with their key (X-Platform-Key)
-           "PlatformKey", "platform_by_key"]
+           "PlatformKey", "platform_by_key",
+           # the visit policy of the rules (visits reads it)
+           "VISIT_MODES", "VisitMode", "visit_mode", "facility_video_cap"]

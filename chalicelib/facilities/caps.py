@@ -40,3 +40,8 @@ def cap(tier: str, mode: str, on: str) -> Cap:
     """The cap for ``tier`` and ``mode`` in force on the ISO date ``on``."""
     table = [t for t in _tables() if t["effective"] <= on[:10]][-1]
     return Cap(int(table[mode][tier]), table["basis"], table["effective"])
+
+
+def effective_dates() -> list[str]:
+    """The days a new table took effect (a price allowed today may not be on those days)."""
+    return [table["effective"] for table in _tables()]

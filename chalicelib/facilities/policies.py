@@ -8,7 +8,7 @@ from __future__ import annotations
 from chalicelib.core import clock, i18n
 from chalicelib.core.errors import NotFound
 from chalicelib.core.i18n import _
-from chalicelib.facilities import caps, store
+from chalicelib.facilities import caps, store, visit_rules
 from chalicelib.facilities.rulebook import DEFAULTS, FEE_FREE_ACCOUNTS
 from chalicelib.facilities.review_rules import rejection_reasons
 from chalicelib.facilities.rules import MoneyRules
@@ -66,9 +66,12 @@ def published(facility_id: str) -> dict:
         "rejection_reasons": [{"code": r["code"], "text": _in_language(r)["text"]}
                               for r in rejection_reasons(rules)],
         "visit_rules": {"label": _("Visit rules"),
-                        "text": _("Visits can be booked once the facility offers them; the "
-                                  "rules below are the facility's."),
-                        "policy": rules.get("visit_policy") or {}},
+                        "text": _("Cancel up to one hour before a visit for a full refund. A "
+                                  "visit the facility cancels or declines is refunded in full, "
+                                  "and so are the minutes of a video visit that did not "
+                                  "connect."),
+                        "policy": {mode: visit_rules.published(rules, mode)
+                                   for mode in visit_rules.MODES}},
     }
 
 

@@ -15,7 +15,7 @@ from chalicelib.core.errors import InvalidRequest, NotFound, Unprocessable, list
 from chalicelib.core.i18n import N_, _, format_money
 from chalicelib.core.logs import log_event
 from chalicelib.core.store import condition_failed
-from chalicelib.facilities import caps, store
+from chalicelib.facilities import caps, store, visit_rules
 from chalicelib.facilities.rules import MoneyRules
 
 LANGUAGES = ("en", "es")
@@ -40,11 +40,6 @@ REASON = {"type": "object", "additionalProperties": False, "required": ["code", 
                                   "x-pattern-problem": N_("must be lower-case letters, digits and _")},
                          "en": _text(200), "es": _text(200)}}
 WORDS = {"type": "array", "maxItems": 500, "items": _text(100)}
-# Visits arrive with a later issue: accepted as an object, checked loosely now (only the video
-# price per minute, which the law caps).
-VISIT_MODE = {"type": "object", "additionalProperties": True,
-              "properties": {"price_cents_per_minute": {"type": "integer", "minimum": 0,
-                                                        "maximum": 10_000}}}
 FACILITY_RULES = {
     "type": "object", "additionalProperties": False,
     "description": "A facility's whole rules document (PUT replaces it; fields left out take "
@@ -79,10 +74,7 @@ FACILITY_RULES = {
         "calls_paid_by": {"type": "string", "enum": list(PAYERS)},
         "call_rate_cents_per_minute": {"type": "integer", "minimum": 0, "maximum": 10_000},
         "call_max_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
-        "visit_policy": {"type": "object", "additionalProperties": True,
-                         "description": "Visit rules per mode (onsite, video); checked loosely "
-                                        "until visits exist (a later issue).",
-                         "properties": {"onsite": VISIT_MODE, "video": VISIT_MODE}},
+        "visit_policy": visit_rules.VISIT_POLICY,
     },
 }
 _MONEY = MoneyRules()  # its defaults (a NamedTuple's class attributes are field getters)
@@ -137,12 +129,14 @@ def forbidden(document: dict, kind: str | None, population: int | None, today: s
                     "no fee may be charged on %(account)s accounts.", account=account)})
     found += _fees_above_processor_cost(document)
     tier = caps.size_tier(kind, population) if kind and population is not None else "large_jail"
-    rates = [("call_rate_cents_per_minute", "audio", document.get("call_rate_cents_per_minute")),
-             ("visit_policy.video.price_cents_per_minute", "video",
-              ((document.get("visit_policy") or {}).get("video") or {}).get(
-                  "price_cents_per_minute"))]
-    for field, mode, rate in rates:
-        legal = caps.cap(tier, mode, today)
+    video = visit_rules.visit_mode(document, "video")
+    rates = [("call_rate_cents_per_minute", caps.cap(tier, "audio", today),
+              document.get("call_rate_cents_per_minute")),
+             # Every day a video visit can be booked for must allow the price.
+             ("visit_policy.video.price_cents_per_minute",
+              visit_rules.lowest_video_cap(tier, today, video.maximum_notice_days),
+              video.price_cents_per_minute)]
+    for field, legal, rate in rates:
         if isinstance(rate, int) and rate > legal.cents_per_minute:
             found.append({"field": field, "problem": _(
                 "%(rate)s cents a minute is above the legal cap of %(cap)s cents for this "
@@ -174,6 +168,7 @@ def _inconsistent(document: dict) -> list[dict]:
     if document["deposit_min_cents"] > document["deposit_max_cents"]:
         found.append({"field": "deposit_min_cents",
                       "problem": _("must not exceed deposit_max_cents")})
+    found += visit_rules.problems(document)
     codes = [reason["code"] for reason in document["rejection_reasons"]]
     if not codes:
         found.append({"field": "rejection_reasons", "problem": _("must list at least one reason")})

@@ -14,6 +14,7 @@ from chalicelib.config import ConfigurationError
 from chalicelib.core.errors import Conflict
 from chalicelib.facilities import admin, kiosks, roster, rulebook, signin, store
 from chalicelib.facilities.store import Facility
+from chalicelib.facilities.visit_rules import WEEKDAYS
 
 DEMO_FACILITY_ID = "demo-county"
 # Defaults of ``DEMO_INMATE_PIN`` (every demo inmate's kiosk PIN) and ``DEMO_KIOSK_KEY`` (the
@@ -61,8 +62,18 @@ DEMO_RULES = {
     "calls_paid_by": "family",
     "call_rate_cents_per_minute": 10,
     "call_max_minutes": 15,
-    "visit_policy": {"onsite": {"minimum_notice_hours": 48, "visitors_per_visit": 3},
-                     "video": {"minimum_notice_hours": 24, "price_cents_per_minute": 15}},
+    # Visits every day (api.md "Local demo"): on-site tables need staff approval; video
+    # stations are booked at once, 15 cents a minute (under the medium-jail cap).
+    "visit_policy": {
+        "onsite": {"templates": [{"weekday": day, "start": "09:00", "end": "17:00",
+                                  "slot_minutes": 60, "capacity": 6} for day in WEEKDAYS],
+                   "minimum_notice_hours": 48, "maximum_notice_days": 28,
+                   "visitors_per_visit": 3, "weekly_allowance": 2, "staff_approval": True},
+        "video": {"templates": [{"weekday": day, "start": "08:00", "end": "20:00",
+                                 "slot_minutes": 30, "capacity": 4} for day in WEEKDAYS],
+                  "minimum_notice_hours": 24, "maximum_notice_days": 14,
+                  "visitors_per_visit": 4, "weekly_allowance": 3, "staff_approval": False,
+                  "price_cents_per_minute": 15}},
 }
 
 DEMO_INMATES = [

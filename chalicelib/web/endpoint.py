@@ -98,6 +98,7 @@ class EndpointSpec(NamedTuple):
     description: str = ""
     example: Example | None = None
     text_body: str | None = None
+    also_status: tuple[int, ...] = ()  # other success statuses, same body (a repeat's 200)
 
 
 IDEMPOTENCY_PROBLEMS = ("idempotency_key_required", "invalid_idempotency_key",
@@ -111,7 +112,8 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
              max_body_bytes: int = MAX_BODY_BYTES, headers: tuple[Header, ...] = (),
              during_mfa_enrollment: bool = False, source_limit: str | None = None,
              idempotent: bool = False, description: str = "",
-             example: Example | None = None, text_body: str | None = None) -> Callable:
+             example: Example | None = None, text_body: str | None = None,
+             also_status: tuple[int, ...] = ()) -> Callable:
     """``description`` and ``example`` are for the document (every endpoint has both);
     ``max_body_bytes`` raises the body limit for endpoints that carry long text; ``headers``
     declares the request headers the view reads (for the document); ``during_mfa_enrollment``
@@ -121,7 +123,8 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
     before anything else is done (429 ``rate_limited``); ``idempotent`` requires an
     ``Idempotency-Key`` (``request.idempotency_key``) and sends the view's ``StoredResponse``;
     ``text_body`` names a text type (``text/csv``) accepted besides JSON, handed to the view
-    as ``request.text`` (the JSON schema then does not apply)."""
+    as ``request.text`` (the JSON schema then does not apply); ``also_status`` lists other
+    success statuses the view may answer with the same body."""
     if source_limit is not None and "rate_limited" not in problems:
         problems = (*problems, "rate_limited")
     if idempotent:
@@ -129,7 +132,7 @@ def endpoint(blueprint, method: str, path: str, *, summary: str, roles: tuple[st
         problems = (*problems, *(code for code in IDEMPOTENCY_PROBLEMS if code not in problems))
     spec = EndpointSpec(method, path, summary, roles, body, query, status, response, problems, tag,
                         max_body_bytes, headers, during_mfa_enrollment, source_limit, idempotent,
-                        description, example, text_body)
+                        description, example, text_body, also_status)
     ENDPOINTS.append(spec)
 
     def decorator(view: Callable) -> Callable:

@@ -117,6 +117,8 @@ def _operation(spec: EndpointSpec) -> dict:
                             "schema": {"$ref": "#/components/schemas/Problem"}}}},
         },
     }
+    for status in spec.also_status:
+        operation["responses"][str(status)] = _success(spec)
     if spec.problems:
         operation["x-problem-codes"] = list(spec.problems)
     if spec.source_limit is not None:

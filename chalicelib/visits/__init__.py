@@ -1,0 +1,46 @@
+"""Visits: on-site and video visit booking (docs/api.md "Visits"): slots from the facility's
+weekly templates, 10-minute holds on one item per place, bookings paid by card for video,
+staff decisions, remedies and refunds, reminders, and video sessions on Amazon Chime SDK.
+
+This module is the capability's face: the names in ``__all__`` are what other packages may use.
+It registers the visits' data rights and the roster's release listener on import.
+"""
+from chalicelib import facilities, payments
+from chalicelib.core import datarights
+from chalicelib.core.i18n import N_
+from chalicelib.visits.lifecycle import on_inmate_released, run_due
+from chalicelib.visits.store import InmateWeek, Visit, VisitHold, VisitPlace
+
+
+def export(account_id: str) -> dict[str, list[dict]]:
+    """The account's visits (with their timelines) and what was paid and refunded."""
+    from chalicelib.visits.lifecycle import render
+
+    visits = [render(visit) for visit in Visit.by_account.query(account_id)]
+    # Holds live 10 minutes; places and weeks name no one: nothing of them to export.
+    return {"visits": visits,
+            "visit_charges": payments.export_visit_charges(
+                account_id, [visit["visit_id"] for visit in visits])}
+
+
+def erase(account_id: str) -> None:
+    """Visitors' names and birth dates go; the visit (who, when, money) stays, pseudonymised."""
+    for visit in Visit.by_account.query(account_id):
+        visit.update(actions=[Visit.visitors.set([]), Visit.family_name.set("erased")])
+
+
+datarights.register(datarights.Holding(
+    "visits", (Visit, VisitHold, VisitPlace, InmateWeek, payments.VisitCharge), export, erase,
+    kept=(N_("Visits and their payments and refunds stay, without the visitors' names, as "
+             "money records the law requires us to keep."),)))
+facilities.on_release(on_inmate_released)
+
+
+def run_visit_jobs() -> dict[str, int]:
+    """The scheduled job: what is due (reminders, cut-offs, ends), then owed card refunds."""
+    done = run_due()
+    done["card_refunds_settled"] = payments.settle_visit_refunds()
+    return done
+
+
+__all__ = ["run_visit_jobs", "on_inmate_released"]
