@@ -4,18 +4,21 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib import accounts, config, payments as money
+from chalicelib import accounts, calls as telephony, config, payments as money
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
+from chalicelib.calls import routes as calls
 from chalicelib.contacts import routes as contacts
+from chalicelib.contacts import routes_call_numbers as call_numbers
 from chalicelib.core import delivery, housekeeping
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
+from chalicelib.payments import routes_calling as calling
 from chalicelib.messaging import routes as messaging
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
@@ -38,6 +41,9 @@ app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(messaging.bp)
+app.register_blueprint(call_numbers.bp)
+app.register_blueprint(calling.bp)
+app.register_blueprint(calls.bp)
 http.install(app)
 
 
@@ -63,6 +69,18 @@ def roll_up_house_accounts(event):
 def settle_card_payments(event):
     """Retry the card captures and refunds still pending at the processor."""
     return money.settle_card_payments()
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def release_lapsed_calls(event):
+    """Give back the holds of calls authorised and never ended (max_seconds + 10 minutes)."""
+    return telephony.release_lapsed()
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def refund_idle_calling_balances(event):
+    """Warn at 150 and 173 idle days, refund at 180 (only the wallets due that day are read)."""
+    return money.work_idle_calling_wallets(accounts.last_sign_in)
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event

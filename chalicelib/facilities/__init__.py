@@ -4,6 +4,7 @@ inmates' kiosk sign-in, and its call platforms' keys.
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
+from chalicelib.facilities.caps import audio_cap
 from chalicelib.facilities.review_rules import (all_watch_words, fold, reason_code, reason_texts,
                                                 rejection_reason, rejection_reasons, watch_words)
 from chalicelib.facilities.platform_keys import platform_by_key
@@ -12,7 +13,8 @@ from chalicelib.facilities.rules import MoneyRules
 from chalicelib.facilities.service import (facility_in_charge, money_rules_of, rules_changed,
                                            rules_unchanged, time_zone_of)
 from chalicelib.facilities.signin import INMATE_ROLE
-from chalicelib.facilities.store import Facility, Inmate, PlatformKey, facility, inmate
+from chalicelib.facilities.store import (Facility, Inmate, PlatformKey, facility, inmate,
+                                         inmate_by_number)
 
 __all__ = ["Facility", "Inmate", "facility", "inmate", "facility_in_charge",
            "MoneyRules", "money_rules_of", "rules_unchanged", "rules_changed",
@@ -20,4 +22,6 @@ __all__ = ["Facility", "Inmate", "facility", "inmate", "facility_in_charge",
            "watch_words", "all_watch_words", "fold", "rejection_reasons", "reason_code",
            "rejection_reason", "reason_texts", "time_zone_of",
            # call platforms authenticate with their key (X-Platform-Key)
-           "PlatformKey", "platform_by_key"]
+           "PlatformKey", "platform_by_key",
+           # calls: who is dialling, and the legal cap on the rate
+           "inmate_by_number", "audio_cap"]

@@ -40,3 +40,11 @@ def cap(tier: str, mode: str, on: str) -> Cap:
     """The cap for ``tier`` and ``mode`` in force on the ISO date ``on``."""
     table = [t for t in _tables() if t["effective"] <= on[:10]][-1]
     return Cap(int(table[mode][tier]), table["basis"], table["effective"])
+
+
+def audio_cap(kind: str | None, average_daily_population: int | None, on: str) -> Cap:
+    """The per-minute cap on a facility's calls on ``on``; a facility whose size is not known
+    yet is held to the large-jail tier, as its rules are (``rulebook.forbidden``)."""
+    known = kind and average_daily_population is not None
+    tier = size_tier(kind, int(average_daily_population)) if known else "large_jail"
+    return cap(tier, "audio", on)
