@@ -143,6 +143,12 @@ def demo_kiosk() -> tuple[str, str]:
             os.environ.get("DEMO_KIOSK_KEY") or DEMO_KIOSK_KEY)
 
 
+def demo_platform_key() -> str:
+    from chalicelib.facilities.seed import DEMO_PLATFORM_KEY
+
+    return os.environ.get("DEMO_PLATFORM_KEY") or DEMO_PLATFORM_KEY
+
+
 def prepare_data() -> tuple[str, str, str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords and TOTP
     secrets."""
@@ -160,7 +166,7 @@ def prepare_data() -> tuple[str, str, str, str]:
     delivery.ensure_queue()
     kms.ensure_key()  # the TOTP secrets' key
     pin, kiosk_key = demo_kiosk()
-    seed_demo_facility(pin, kiosk_key)
+    seed_demo_facility(pin, kiosk_key, demo_platform_key())
     ensure_stand_in()  # what unknown emails read (equal time); written here, not by a request
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
@@ -369,6 +375,7 @@ Kinlink local stack (stage {stage_name()})
                 TOTP secret {admin_totp}   (DEMO_ADMIN_TOTP_SECRET)
   Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {inmate_pin}   (DEMO_INMATE_PIN)
                 X-Kiosk-Key: {kiosk_key}   (DEMO_KIOSK_KEY)
+  Demo calls:   X-Platform-Key: {demo_platform_key()}   (DEMO_PLATFORM_KEY)
   Scheduled:    {'; '.join(jobs) or 'none'}
 Ctrl-C stops everything.
 """, flush=True)

@@ -9,6 +9,8 @@ Why: docs/decisions/calls.md
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -145,7 +147,8 @@ def end(platform_key: str | None, call_id: str, body: dict) -> dict:
         if cause in DROPS:
             transaction.save(CallDrop(f"{call.inmate_id}#{call.dialed_number}",
                                       call_id=call.continues_call_id or call.call_id,
-                                      dropped_at=int(now), ttl=int(now + DROP_KEPT_SECONDS)))
+                                      dropped_at=int(now),
+                                      ttl=timedelta(seconds=DROP_KEPT_SECONDS)))
 
     try:
         write_together(write)

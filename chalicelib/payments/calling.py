@@ -139,7 +139,8 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
 
     def write(transaction: TransactWrite, authorization: Authorization) -> None:
         transaction.save(Deposit(deposit_id, sender_account_id=sender_id,
-                                 created_key=f"{now}#{deposit_id}", facility_id=facility_id,
+                                 created_key=f"{clock.iso_precise()}#{deposit_id}",
+                                 facility_id=facility_id,
                                  account=CALLING, amount_cents=amount, fee_cents=0,
                                  total_cents=amount, status=DepositStatus.COMPLETED,
                                  created_at=now, authorization_id=authorization.authorization_id),
@@ -290,7 +291,7 @@ def _refund_record(account_id: str, facility_id: str, reason: str) -> CallingRef
             cents = min(refundable, left)
             parts.append({"deposit_id": found.deposit_id, "payment_id": found.authorization_id,
                           "cents": cents, "taken": int(found.refunded_cents or 0),
-                          "state": CardRefund.PENDING})
+                          "state": CardRefund.PENDING.value})
             left -= cents
     if left:  # every calling cent came from a deposit: a broken ledger, say so loudly
         raise ValueError(f"calling balance {account_id}/{facility_id} exceeds its deposits")
@@ -330,7 +331,7 @@ def _send_card_refunds(record: CallingRefund) -> dict:
             log_event("calling_card_refund_failed", logging.ERROR, refund_id=record.refund_id,
                       error=error.code)
             state = CardRefund.FAILED
-        states.append({**part, "state": state})
+        states.append({**part, "state": state.value})
     status = CardRefund.SENT if all(p["state"] == CardRefund.SENT for p in states) \
         else CardRefund.FAILED
     record.update(actions=[CallingRefund.parts.set(states), CallingRefund.status.set(status)])
