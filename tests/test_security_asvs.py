@@ -157,6 +157,19 @@ ACCESS = {
     "GET /v1/admin/facilities/{facility_id}/roster/imports/{import_id}": rule(("admin",)),
     "GET /v1/facilities/{facility_id}/policies": rule(public=True),
     "GET /v1/staff/rejection-reasons": rule(("staff", "other_staff", "admin")),
+    # Calls: families' numbers, balances and calls; staff decide numbers; the call platform
+    # authenticates with its key, not a token (no key: 401 for everyone alike).
+    "POST /v1/call-numbers": rule(FAMILIES),
+    "POST /v1/call-numbers/{number_id}/verify": rule(FAMILIES),
+    "GET /v1/call-numbers": rule(FAMILIES),
+    "DELETE /v1/call-numbers/{number_id}": rule(FAMILIES),
+    "GET /v1/staff/call-numbers": rule(("staff", "other_staff", "admin")),
+    "POST /v1/staff/call-numbers/{number_id}/decision": rule(("staff", "other_staff", "admin")),
+    "GET /v1/calling/{facility_id}": rule(FAMILIES),
+    "POST /v1/calling/{facility_id}/refund": rule(FAMILIES),
+    "GET /v1/calls": rule(FAMILIES),
+    "POST /v1/telephony/calls/authorize": rule(public=True),
+    "POST /v1/telephony/calls/{call_id}/end": rule(public=True),
 }
 
 # Calls whose success changes the caller's password or ends its session: they run last, in
@@ -179,6 +192,8 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     if key.startswith("POST /v1/staff/inmates/"):
         ids["inmate_id"] = ids["kiosk_inmate_id"]  # not the inmate whose sessions the cast uses
     ids.setdefault("key_id", "plk_matrix")  # no such platform key: the admin gets a 404
+    ids.setdefault("number_id", "num_matrix")  # no such call number: 404 for everyone
+    ids.setdefault("call_id", "call_matrix")
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
@@ -229,6 +244,14 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
                                       "kind": "jail", "average_daily_population": 80},
         "PATCH /v1/admin/facilities/{facility_id}": {"name": "Demo County Jail"},
         "PUT /v1/admin/facilities/{facility_id}/rules": DEMO_RULES,
+        "POST /v1/call-numbers": {"phone": "+12025550147", "contact_id": ids["contact_id"],
+                                  "current_password": STRONG_PASSWORD},
+        "POST /v1/call-numbers/{number_id}/verify": {"code": "000000"},
+        "POST /v1/staff/call-numbers/{number_id}/decision": {"decision": "approve"},
+        "POST /v1/telephony/calls/authorize": {"inmate_number": "A1001",
+                                               "dialed_number": "+12025550147"},
+        "POST /v1/telephony/calls/{call_id}/end": {"connected_seconds": 60,
+                                                   "end_cause": "hangup"},
         # A bad row: refused whole (422), so the matrix's inmates stay held.
         "PUT /v1/admin/facilities/{facility_id}/roster": {"inmates": [{"inmate_number": "?"}]},
     }
