@@ -721,5 +721,8 @@ if __name__ == "__main__":
     kiosks_and_inmates(money_and_messages())
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
+    from walkthrough_calls import calls_and_calling_balance
+
+    calls_and_calling_balance()
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "
           f"({problems_read} problems read, every word in its language)")
