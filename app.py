@@ -83,6 +83,12 @@ def refund_idle_calling_balances(event):
     return money.work_idle_calling_wallets(accounts.last_sign_in)
 
 
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def email_monthly_statements(event):
+    """On the 1st, last month's statement to the families whose calling balance was active."""
+    return telephony.email_monthly_statements()
+
+
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event
 # source at the stage's own queue resource, NOTIFICATION_QUEUE of the prod stage.
 @app.on_sqs_message(queue="kinlink-prod-notifications", batch_size=10,

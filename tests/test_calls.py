@@ -72,7 +72,8 @@ def family_balance(account_id: str = FAMILY) -> int:
 @pytest.fixture
 def line(api, card):
     Facility(DEMO_FACILITY_ID, name="Demo County Jail", state="MD", kind="jail",
-             average_daily_population=420, rules=rulebook.complete(DEMO_RULES)).save()
+             timezone="America/New_York", average_daily_population=420,
+             rules=rulebook.complete(DEMO_RULES)).save()
     Inmate(MARCUS, facility_id=DEMO_FACILITY_ID, inmate_number="A1001",
            full_name="Marcus Johnson", search_key="johnson marcus").save()
     add_number()
@@ -293,6 +294,26 @@ def test_release_refunds_the_families_calling_balances(line, card):
     service.refund_on_release(DEMO_FACILITY_ID, [MARCUS], "imp_test")
     assert family_balance() == 0
     assert [cents for op, _id, cents in card.operations if op == "refund"] == [400]
+
+
+def test_statement_of_the_month_and_the_email_on_the_first(line):
+    from chalicelib.accounts.store import Account
+    from chalicelib.calls import statements
+
+    Account(FAMILY, email="monthly@example.com", full_name="Mo Monthly", password_hash="x",
+            created_at=clock.iso(), password_changed_at=clock.iso()).save()
+    clock.advance(-clock.now() + 1_798_761_600 - 40 * 86_400)  # 2026-11-22 UTC
+    fund(300)
+    call = authorize(line)
+    end(line, call["call_id"], 125)
+    month = statements.statement(FAMILY, DEMO_FACILITY_ID, "2026-11")
+    assert (month["opening_balance_cents"], month["closing_balance_cents"]) == (0, 280)
+    assert month["calling_balance_movements"] == {"call": -20, "deposit": 300}
+    assert [c["charge_cents"] for c in month["calls"]] == [20] and month["call_charges_cents"] == 20
+    assert (month["from"], month["to"]) == ("2026-11-01T04:00:00Z", "2026-12-01T05:00:00Z")
+    clock.advance(9 * 86_400)  # 2026-12-01
+    assert statements.email_last_month() == 1
+    assert "2026-11" in sent_emails("monthly@example.com")[-1].subject
 
 
 # --- call numbers over HTTP -------------------------------------------------------------------

@@ -168,6 +168,7 @@ ACCESS = {
     "GET /v1/calling/{facility_id}": rule(FAMILIES),
     "POST /v1/calling/{facility_id}/refund": rule(FAMILIES),
     "GET /v1/calls": rule(FAMILIES),
+    "GET /v1/statements/{month}": rule(FAMILIES),
     "POST /v1/telephony/calls/authorize": rule(public=True),
     "POST /v1/telephony/calls/{call_id}/end": rule(public=True),
 }
@@ -194,6 +195,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     ids.setdefault("key_id", "plk_matrix")  # no such platform key: the admin gets a 404
     ids.setdefault("number_id", "num_matrix")  # no such call number: 404 for everyone
     ids.setdefault("call_id", "call_matrix")
+    ids.setdefault("month", "2026-11")
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
@@ -260,6 +262,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "GET /reset-password": "?token=" + "x" * 43,
         "GET /v1/facilities/{facility_id}/inmates": "?q=A1",
         "GET /v1/admin/accounts": f"?email={cast.victim_email}",
+        "GET /v1/statements/{month}": f"?facility_id={ids['facility_id']}",
     }
     headers = fresh_key() if key in ("POST /v1/deposits", "POST /v1/stamps/purchase",
                                      "POST /v1/contacts/{contact_id}/messages",

@@ -6,11 +6,13 @@ This module is the capability's face: the names in ``__all__`` are what other pa
 """
 from chalicelib import facilities
 from chalicelib.calls.service import authorize, calls_of, end, refund_on_release, release_lapsed
+from chalicelib.calls.statements import email_last_month as email_monthly_statements
 from chalicelib.calls.store import Call, CallDrop
 from chalicelib.core import datarights
 from chalicelib.core.i18n import N_
 
-__all__ = ["authorize", "end", "calls_of", "release_lapsed", "refund_on_release"]
+__all__ = ["authorize", "end", "calls_of", "release_lapsed", "refund_on_release",
+           "email_monthly_statements"]
 
 
 def _export(account_id: str) -> dict[str, list[dict]]:

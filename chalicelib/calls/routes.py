@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.calls import service
+from chalicelib.calls import service, statements
 from chalicelib.calls.states import EndCause, Refusal
 from chalicelib.web.endpoint import PAGINATION, ApiRequest, Example, Header, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, named, obj, page_of, string
@@ -89,3 +89,37 @@ def end_call(request: ApiRequest, call_id: str):
 def list_calls(request: ApiRequest):
     return service.calls_of(request.principal.account_id, request.query.get("limit", 20),
                             request.query.get("cursor"))
+
+
+STATEMENT_EXAMPLE = {
+    "month": "2026-11", "facility_id": "demo-county", "time_zone": "America/New_York",
+    "from": "2026-11-01T04:00:00Z", "to": "2026-12-01T05:00:00Z",
+    "opening_balance_cents": 0, "closing_balance_cents": 280,
+    "deposits": [{"deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f", "account": "calling",
+                  "inmate_id": None, "amount_cents": 300, "fee_cents": 0,
+                  "created_at": "2026-11-20T15:00:00Z", "status": "completed"}],
+    "refunds": [], "calling_balance_movements": {"call": -20, "deposit": 300},
+    "calls": [], "call_charges_cents": 20, "stamps": [],
+}
+
+
+@endpoint(bp, "GET", "/v1/statements/{month}", summary="Your statement for a month",
+          tag="calls", roles=("family",), query=obj({"facility_id": string(1, 64)}),
+          response=obj({"month": string(), "facility_id": string(),
+                        "opening_balance_cents": INTEGER, "closing_balance_cents": INTEGER},
+                       {"time_zone": string(), "from": string(), "to": string(),
+                        "deposits": {"type": "array"}, "refunds": {"type": "array"},
+                        "calling_balance_movements": {"type": "object"},
+                        "calls": {"type": "array"}, "call_charges_cents": INTEGER,
+                        "stamps": {"type": "array"}}),
+          problems=("not_found",),
+          description=(
+              "One month (`YYYY-MM`, in the facility's time zone) at one facility: deposits, "
+              "calls, stamps, what was paid from the calling balance (calls, visits), refunds, "
+              "and the calling balance at the start and the end of the month. Emailed on the "
+              "1st for the month before."),
+          example=Example(params={"month": "2026-11", "facility_id": "demo-county"},
+                          response=STATEMENT_EXAMPLE))
+def statement(request: ApiRequest, month: str):
+    return statements.statement(request.principal.account_id, request.query["facility_id"],
+                                month)

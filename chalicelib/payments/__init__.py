@@ -11,6 +11,8 @@ from chalicelib.payments.calling import hold_in as hold_for_call_in
 from chalicelib.payments.calling import refund_balance as refund_calling_balance
 from chalicelib.payments.calling import settle_in as settle_call_in
 from chalicelib.payments.calling import spend_in as spend_calling_balance_in
+from chalicelib.payments.calling import statement_money as calling_statement_money
+from chalicelib.payments.calling import wallets_active_in as calling_wallets_active_in
 from chalicelib.payments.calling import work_idle_wallets as work_idle_calling_wallets
 from chalicelib.payments.house import roll_up_recent as roll_up_house_accounts
 from chalicelib.payments.settlement import reconcile as settle_card_payments
@@ -23,7 +25,7 @@ __all__ = ["StampBalance", "credit_stamps", "roll_up_house_accounts", "settle_ca
            # calls: who pays, holds at authorisation, the one journal at the end, refunds
            "AGENCY_PAYER", "Payer", "family_payer", "inmate_payer", "payer_balance_cents",
            "hold_for_call_in", "settle_call_in", "refund_calling_balance",
-           "work_idle_calling_wallets",
+           "work_idle_calling_wallets", "calling_statement_money", "calling_wallets_active_in",
            # another service (video visits) paid from the family's calling balance
            "spend_calling_balance_in"]
 

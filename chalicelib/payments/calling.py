@@ -63,6 +63,17 @@ def available_cents(payer_account: str) -> int:
 
 # --- the wallet (inactivity clock) -------------------------------------------------------------
 
+class WalletsByActiveMonth(GlobalSecondaryIndex):
+    """The wallets last active in a month (UTC): whom the monthly statement goes to."""
+
+    class Meta:
+        index_name = "by_active_month"
+        projection = AllProjection()
+
+    active_month = UnicodeAttribute(hash_key=True)
+    wallet_key = UnicodeAttribute(range_key=True)
+
+
 class WalletsByStepDay(GlobalSecondaryIndex):
     """The wallets whose next inactivity step (warning or refund) falls on a day: the job reads
     the days that came, so its cost follows the wallets due, not all wallets."""
@@ -89,7 +100,9 @@ class CallingWallet(StoredModel):
     last_active_at = UnicodeAttribute()
     step = UnicodeAttribute()  # IDLE_STEPS' names
     step_day = UnicodeAttribute()
+    active_month = UnicodeAttribute(null=True)  # "YYYY-MM" of last_active_at
     by_step_day = WalletsByStepDay()
+    by_active_month = WalletsByActiveMonth()
 
 
 def touch_in(transaction: TransactWrite, account_id: str, facility_id: str, at: str) -> None:
@@ -98,7 +111,12 @@ def touch_in(transaction: TransactWrite, account_id: str, facility_id: str, at: 
     transaction.update(CallingWallet(account_id, facility_id), actions=[
         CallingWallet.wallet_key.set(f"{account_id}#{facility_id}"),
         CallingWallet.last_active_at.set(at), CallingWallet.step.set(step),
-        CallingWallet.step_day.set(_day_after(at, days))])
+        CallingWallet.step_day.set(_day_after(at, days)), CallingWallet.active_month.set(at[:7])])
+
+
+def wallets_active_in(month: str):
+    """(account_id, facility_id) of the wallets last active in ``month`` (a Query)."""
+    return [(w.account_id, w.facility_id) for w in CallingWallet.by_active_month.query(month)]
 
 
 def _day_after(at: str, days: int) -> str:
@@ -401,3 +419,41 @@ def _work_wallet(wallet: CallingWallet, today: date, last_sign_in) -> str:
 def _facility_name(facility_id: str) -> str:
     found = facilities.facility(facility_id)
     return found.name if found else facility_id
+
+
+# --- statements ------------------------------------------------------------------------------
+
+def statement_money(account_id: str, facility_id: str, start: str, end: str) -> dict:
+    """The money part of a month's statement (``start`` ≤ time < ``end``, ISO UTC): the
+    family's deposits at the facility, the calling balance's movements by kind (calls, visits
+    paid from it, refunds) and its opening and closing balances (calls in progress included).
+    Reads the entries since ``start`` only: the cost follows the month, not the history."""
+    accounts = [calling_account(account_id, facility_id)]
+    accounts.append(held_account(accounts[0]))
+    now_cents = sum(available_cents(account) for account in accounts)
+    entries = [entry for account in accounts
+               for entry in ledger.LedgerEntry.query(account, ledger.LedgerEntry.entry_key >= start)]
+    after = sum(int(e.amount_cents) for e in entries if e.at >= end)
+    closing = now_cents - after
+    opening = closing - sum(int(e.amount_cents) for e in entries if e.at < end)
+    deposits = [{"deposit_id": d.deposit_id, "account": d.account, "inmate_id": d.inmate_id,
+                 "amount_cents": int(d.amount_cents), "fee_cents": int(d.fee_cents),
+                 "created_at": d.created_at, "status": d.status}
+                for d in Deposit.by_sender.query(account_id, Deposit.created_key.between(start, end))
+                if d.facility_id == facility_id]
+    refunds = [{"refund_id": r.refund_id, "amount_cents": int(r.amount_cents),
+                "reason": r.reason, "created_at": r.created_at,
+                "status": "refund_pending" if r.status == CardRefund.FAILED else "sent"}
+               for r in CallingRefund.by_account.query(
+                   account_id, CallingRefund.created_at.between(start, end))
+               if r.facility_id == facility_id]
+    # Net per kind over the balance and its holds: a hold and its release cancel out, so a call
+    # shows its charge; deposits in, calls, visits paid from the balance and refunds out.
+    net: dict[str, int] = {}
+    for entry in entries:
+        if entry.at < end:
+            net[entry.kind] = net.get(entry.kind, 0) + int(entry.amount_cents)
+    return {"opening_balance_cents": opening, "closing_balance_cents": closing,
+            "deposits": deposits, "refunds": refunds,
+            "calling_balance_movements": {kind: cents for kind, cents in sorted(net.items())
+                                          if cents}}
