@@ -378,3 +378,25 @@ def test_call_histories_keep_every_invariant(line, history, deposit):
     clock.advance(3 * 3600)
     service.release_lapsed()
     assert family_balance() == deposit - paid and audit().ok
+
+
+def test_authorise_and_end_stay_within_their_dynamodb_budget(line):
+    """Issue 15's numbers: authorise 4 reads and 1 transaction, end 2 reads and 1 transaction
+    (the platform key's read included in both)."""
+    from chalicelib.core.store import transaction_connection
+
+    fund(500)
+    made: list[str] = []
+    events = transaction_connection().client.meta.events
+    record = lambda model, **kwargs: made.append(model.name)  # noqa: E731
+    events.register("before-call.dynamodb", record)
+    try:
+        allowed = authorize(line)
+        authorised, made[:] = list(made), []
+        end(line, allowed["call_id"], 60)
+        ended = list(made)
+    finally:
+        events.unregister("before-call.dynamodb", record)
+    assert authorised == ["GetItem", "Query", "TransactGetItems", "GetItem",
+                          "TransactWriteItems"], authorised
+    assert ended == ["GetItem", "GetItem", "TransactWriteItems"], ended

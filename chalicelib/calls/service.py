@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib import contacts, facilities, payments
 from chalicelib.accounts import validated_phone
@@ -23,8 +23,8 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import (expiry_bucket, get_or_none, index_page, refused,
-                                   write_together, written)
+from chalicelib.core.store import (expiry_bucket, get_or_none, index_page, read_together,
+                                   refused, resolved, write_together, written)
 
 RELEASE_GRACE_SECONDS = 10 * 60  # an authorisation never ended lapses max_seconds + this later
 DEFAULT_MAX_MINUTES = 15
@@ -40,15 +40,25 @@ class CallNotFound(NotFound):
 
 
 def authorize(platform_key: str | None, body: dict) -> dict:
-    """Reads: the key, the inmate (index), the facility, the number, the drop, the balance."""
+    """Four reads: the key, the inmate (index), facility + number + last drop (one
+    TransactGetItems), the payer's balance; then one transaction."""
     platform = facilities.platform_by_key(platform_key)
     phone = _dialed(body["dialed_number"])
     inmate = facilities.inmate_by_number(platform.facility_id,
                                          body["inmate_number"].strip().upper(), consistent=False)
-    facility = facilities.facility(platform.facility_id)
-    if inmate is None or facility is None or not facilities.held(inmate, facility):
+    if inmate is None:
         raise NotFound(_("No such inmate at this facility."), code="inmate_not_found")
-    number = contacts.approved_number(inmate.inmate_id, phone)
+    futures = {}
+
+    def reads(snapshot: TransactGet) -> None:  # one request for three items
+        futures.update(facility=snapshot.get(facilities.Facility, platform.facility_id),
+                       number=snapshot.get(contacts.CallNumber, inmate.inmate_id, phone),
+                       drop=snapshot.get(CallDrop, f"{inmate.inmate_id}#{phone}"))
+
+    read_together(reads)
+    facility, number, drop = (resolved(futures[name]) for name in ("facility", "number", "drop"))
+    if facility is None or not facilities.held(inmate, facility):
+        raise NotFound(_("No such inmate at this facility."), code="inmate_not_found")
     if number is None or number.status != contacts.CallNumberStatus.APPROVED:
         denied = number is not None and number.status == contacts.CallNumberStatus.DENIED
         return _refused(Refusal.BLOCKED if denied else Refusal.NUMBER_NOT_APPROVED)
@@ -58,7 +68,6 @@ def authorize(platform_key: str | None, body: dict) -> dict:
     rate = rating.effective_rate(int(rules.get("call_rate_cents_per_minute", 0)),
                                  cap.cents_per_minute)
     limit = 60 * int(rules.get("call_max_minutes", DEFAULT_MAX_MINUTES))
-    drop = get_or_none(CallDrop, f"{inmate.inmate_id}#{phone}")
     continues = (drop.call_id if drop is not None
                  and now - float(drop.dropped_at) <= rating.CONTINUE_WITHIN_SECONDS else None)
     for _attempt in range(HOLD_ATTEMPTS):
