@@ -294,6 +294,9 @@ def test_release_refunds_the_families_calling_balances(line, card):
     service.refund_on_release(DEMO_FACILITY_ID, [MARCUS], "imp_test")
     assert family_balance() == 0
     assert [cents for op, _id, cents in card.operations if op == "refund"] == [400]
+    listed = service.releases(DEMO_FACILITY_ID, 20, None)["items"]
+    assert [(r["inmate_number"], r["trust_cents"], r["phone_cents"]) for r in listed] == [
+        ("A1001", 0, 0)]
 
 
 def test_statement_of_the_month_and_the_email_on_the_first(line):

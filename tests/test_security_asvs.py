@@ -169,6 +169,7 @@ ACCESS = {
     "POST /v1/calling/{facility_id}/refund": rule(FAMILIES),
     "GET /v1/calls": rule(FAMILIES),
     "GET /v1/statements/{month}": rule(FAMILIES),
+    "GET /v1/staff/releases": rule(("staff", "other_staff", "admin")),
     "POST /v1/telephony/calls/authorize": rule(public=True),
     "POST /v1/telephony/calls/{call_id}/end": rule(public=True),
 }

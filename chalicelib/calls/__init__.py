@@ -7,7 +7,7 @@ This module is the capability's face: the names in ``__all__`` are what other pa
 from chalicelib import facilities
 from chalicelib.calls.service import authorize, calls_of, end, refund_on_release, release_lapsed
 from chalicelib.calls.statements import email_last_month as email_monthly_statements
-from chalicelib.calls.store import Call, CallDrop
+from chalicelib.calls.store import Call, CallDrop, Release
 from chalicelib.core import datarights
 from chalicelib.core.i18n import N_
 
@@ -28,7 +28,7 @@ def _erase(account_id: str) -> None:
 
 
 datarights.register(datarights.Holding(
-    "calls", (Call, CallDrop), _export, _erase,
+    "calls", (Call, CallDrop, Release), _export, _erase,
     kept=(N_("Calls to your numbers stay as money records (when, how long, what they cost), "
              "without the number that was called."),)))
 facilities.on_release(refund_on_release)

@@ -8,7 +8,9 @@ from chalice import Blueprint
 
 from chalicelib.calls import service, statements
 from chalicelib.calls.states import EndCause, Refusal
-from chalicelib.web.endpoint import PAGINATION, ApiRequest, Example, Header, endpoint
+from chalicelib.facilities import facility_in_charge
+from chalicelib.web.endpoint import (FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN, ApiRequest,
+                                     Example, Header, endpoint)
 from chalicelib.web.schema import NULLABLE_STRING, named, obj, page_of, string
 
 bp = Blueprint(__name__)
@@ -123,3 +125,26 @@ STATEMENT_EXAMPLE = {
 def statement(request: ApiRequest, month: str):
     return statements.statement(request.principal.account_id, request.query["facility_id"],
                                 month)
+
+
+RELEASE = named("Release", obj(
+    {"inmate_id": string(), "released_at": string()},
+    {"inmate_number": string(), "full_name": string(), "trust_cents": INTEGER,
+     "phone_cents": INTEGER}))
+
+
+@endpoint(bp, "GET", "/v1/staff/releases", summary="People released, with balances to pay out",
+          tag="staff", roles=STAFF_OR_ADMIN, query=obj(optional={**PAGINATION, **FACILITY_QUERY}),
+          response=page_of(RELEASE),
+          description=(
+              "People the roster released, oldest first, with their own trust and phone "
+              "balances as they stand now, for staff to pay out with no fee. Families' calling "
+              "balances at the facility were refunded to their cards already."),
+          example=Example(params={"limit": 20}, response={"items": [{
+              "inmate_id": "inm_A1002", "inmate_number": "A1002", "full_name": "Elena Ruiz",
+              "released_at": "2026-12-01T09:00:00Z", "trust_cents": 4200, "phone_cents": 150}],
+              "next_cursor": None}))
+def staff_releases(request: ApiRequest):
+    facility_id = facility_in_charge(request.principal, request.query.get("facility_id"))
+    return service.releases(facility_id, request.query.get("limit", 20),
+                            request.query.get("cursor"))

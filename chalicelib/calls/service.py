@@ -18,13 +18,13 @@ from chalicelib import contacts, facilities, payments
 from chalicelib.accounts import validated_phone
 from chalicelib.calls import rating
 from chalicelib.calls.states import DROPS, CallStatus, Refusal
-from chalicelib.calls.store import Call, CallDrop
+from chalicelib.calls.store import Call, CallDrop, Release
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import (expiry_bucket, get_or_none, index_page, read_together,
-                                   refused, resolved, write_together, written)
+from chalicelib.core.store import (decode_cursor, expiry_bucket, get_or_none, index_page, page,
+                                   read_together, refused, resolved, write_together, written)
 
 RELEASE_GRACE_SECONDS = 10 * 60  # an authorisation never ended lapses max_seconds + this later
 DEFAULT_MAX_MINUTES = 15
@@ -232,11 +232,34 @@ def _release(call: Call) -> bool:
 
 
 def refund_on_release(facility_id: str, inmate_ids: list[str], import_id: str) -> None:
-    """The roster released people: the calling balances at that facility of the families who
-    were their approved contacts go back to their cards."""
+    """The roster released people: each is listed for staff to pay out, and the calling
+    balances at that facility of the families who were their approved contacts go back to
+    their cards."""
+    at = clock.iso()
+    for inmate_id in inmate_ids:
+        inmate = facilities.inmate(inmate_id)
+        if inmate is not None:
+            Release(facility_id, f"{at}#{inmate_id}", inmate_id=inmate_id,
+                    inmate_number=inmate.inmate_number, full_name=inmate.full_name,
+                    import_id=import_id, released_at=at).save()
     families = {contact.account_id for inmate_id in inmate_ids
                 for contact in contacts.Contact.by_approved_inmate.query(inmate_id)}
     for account_id in sorted(families):
         refund = payments.refund_calling_balance(account_id, facility_id, "released")
         log_event("calling_refund_on_release", facility_id=facility_id, import_id=import_id,
                   amount_cents=refund["amount_cents"])
+
+
+def releases(facility_id: str, limit: int, cursor: str | None) -> dict:
+    """Staff: people released, oldest first, with their own balances as they stand now."""
+    def render_release(found: Release) -> dict:
+        return {"inmate_id": found.inmate_id, "inmate_number": found.inmate_number,
+                "full_name": found.full_name, "released_at": found.released_at,
+                "trust_cents": payments.payer_balance_cents(
+                    payments.inmate_account(found.inmate_id, "trust")),
+                "phone_cents": payments.payer_balance_cents(
+                    payments.inmate_account(found.inmate_id, "phone"))}
+
+    scope = f"releases:{facility_id}"
+    results = Release.query(facility_id, limit=limit, last_evaluated_key=decode_cursor(cursor, scope))
+    return page(results, scope, render_release)

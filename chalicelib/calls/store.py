@@ -76,3 +76,20 @@ class CallDrop(StoredModel):
     call_id = UnicodeAttribute()
     dropped_at = NumberAttribute()
     ttl = TTLAttribute(null=True)
+
+
+@register
+class Release(StoredModel):
+    """A person the roster released: staff pay out their own trust and phone balances (no fee);
+    the families' calling balances were refunded when this was written."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("releases")
+
+    facility_id = UnicodeAttribute(hash_key=True)
+    release_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<inmate_id>": oldest first
+    inmate_id = UnicodeAttribute()
+    inmate_number = UnicodeAttribute()
+    full_name = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+    released_at = UnicodeAttribute()

@@ -15,6 +15,7 @@ from chalicelib.payments.calling import statement_money as calling_statement_mon
 from chalicelib.payments.calling import wallets_active_in as calling_wallets_active_in
 from chalicelib.payments.calling import work_idle_wallets as work_idle_calling_wallets
 from chalicelib.payments.house import roll_up_recent as roll_up_house_accounts
+from chalicelib.payments.ledger import inmate_account
 from chalicelib.payments.settlement import reconcile as settle_card_payments
 from chalicelib.payments.stamps import StampBalance
 from chalicelib.payments.stamps import credit as credit_stamps
@@ -26,6 +27,7 @@ __all__ = ["StampBalance", "credit_stamps", "roll_up_house_accounts", "settle_ca
            "AGENCY_PAYER", "Payer", "family_payer", "inmate_payer", "payer_balance_cents",
            "hold_for_call_in", "settle_call_in", "refund_calling_balance",
            "work_idle_calling_wallets", "calling_statement_money", "calling_wallets_active_in",
+           "inmate_account",
            # another service (video visits) paid from the family's calling balance
            "spend_calling_balance_in"]
 
