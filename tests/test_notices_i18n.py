@@ -30,6 +30,8 @@ SAMPLE = {
     "inmate_number": "A1001", "account": "trust", "amount_cents": 125050, "fee_cents": 995,
     "total_cents": 126045, "deposit_id": "dep_123", "reason": "Acoso", "age_days": 181,
     "facility_name": "Demo County Jail", "hours": 72, "refund_on": "2027-05-30",
+    "month": "2026-11", "opening_cents": 0, "closing_cents": 280, "calls": 3,
+    "call_charges_cents": 20,
 }
 EMAIL_TEMPLATES = sorted(p.stem for p in EMAILS.glob("*.html") if not p.stem.startswith("_"))
 SMS_TEMPLATES = sorted(p.stem for p in SMS.glob("*.txt"))
@@ -49,8 +51,8 @@ def sms_measure(text: str) -> tuple[str, int, int]:
     return "UCS-2", units, 1 if units <= 70 else -(-units // 67)
 
 
-def test_there_are_twenty_one_emails_and_three_sms():
-    assert len(EMAIL_TEMPLATES) == 21 and SMS_TEMPLATES == ["call_number_verification",
+def test_there_are_twenty_two_emails_and_three_sms():
+    assert len(EMAIL_TEMPLATES) == 22 and SMS_TEMPLATES == ["call_number_verification",
                                                             "password_reset",
                                                             "phone_verification"]
 

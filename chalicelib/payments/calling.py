@@ -24,6 +24,7 @@ from chalicelib.core.errors import Conflict, DomainError, NotFound, Unprocessabl
 from chalicelib.core.i18n import _
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
+from chalicelib.core.links import app_link
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
 from chalicelib.core.store import (BaseMeta, StoredModel, TableName, expiry_update_actions,
@@ -182,6 +183,14 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                     refusal=lambda: Unprocessable(rules.daily_cap_reached(), code="limit_exceeded"))
     if not stored.replayed:
         log_event("calling_deposit_completed", deposit_id=deposit_id, amount_cents=amount)
+        sender = resolved(futures["sender"])
+        if sender is not None:  # the receipt every deposit gets; the facility stands for the payee
+            notifier().email(sender.email, "deposit_receipt", language=sender.language,
+                             full_name=sender.full_name, inmate_name=facility.name,
+                             inmate_number="", account=CALLING, amount_cents=amount,
+                             fee_cents=0, total_cents=amount, deposit_id=deposit_id,
+                             created_at=now, timezone=facility.timezone,
+                             link=app_link("deposits", deposit_id))
     return stored
 
 
