@@ -132,6 +132,9 @@ class Settings:
     stripe_max_retries: int = 1
     # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
     idempotency_key_seconds: int = 24 * 60 * 60
+    # Calls: relay services for deaf and hard-of-hearing people (TRS, VRS, IP CTS access
+    # numbers, E.164, comma-separated) that the platform routes; calls to them cost nothing.
+    relay_numbers: str = ""
 
     @property
     def is_production(self) -> bool:

@@ -201,6 +201,21 @@ def test_payer_falls_back_to_the_inmate_and_agency_facilities_cost_families_noth
     assert audit().ok
 
 
+def test_relay_services_cost_nothing_and_need_no_registered_number(line, monkeypatch):
+    from chalicelib.config import reset_settings
+
+    monkeypatch.setenv("RELAY_NUMBERS", "+18008778339")
+    reset_settings()
+    try:
+        relay = authorize(line, dialed="+18008778339")
+        assert relay["allowed"] and relay["rate_cents_per_minute"] == 0
+        assert end(line, relay["call_id"], 600)["charge_cents"] == 0
+    finally:
+        monkeypatch.delenv("RELAY_NUMBERS")
+        reset_settings()
+    assert authorize(line, dialed="+18008778339")["reason"] == "number_not_approved"
+
+
 def test_rate_above_the_cap_is_charged_at_the_cap(line):
     set_rules(call_rate_cents_per_minute=50)  # stored before a lower cap: never charged
     fund(1000)

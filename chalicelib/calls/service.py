@@ -19,6 +19,7 @@ from chalicelib.accounts import validated_phone
 from chalicelib.calls import rating
 from chalicelib.calls.states import DROPS, CallStatus, Refusal
 from chalicelib.calls.store import Call, CallDrop, Release
+from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
@@ -59,19 +60,21 @@ def authorize(platform_key: str | None, body: dict) -> dict:
     facility, number, drop = (resolved(futures[name]) for name in ("facility", "number", "drop"))
     if facility is None or not facilities.held(inmate, facility):
         raise NotFound(_("No such inmate at this facility."), code="inmate_not_found")
-    if number is None or number.status != contacts.CallNumberStatus.APPROVED:
+    relay = phone in _relay_numbers()
+    if not relay and (number is None or number.status != contacts.CallNumberStatus.APPROVED):
         denied = number is not None and number.status == contacts.CallNumberStatus.DENIED
         return _refused(Refusal.BLOCKED if denied else Refusal.NUMBER_NOT_APPROVED)
     rules = facility.rules.as_dict()
     now = clock.now()
     cap = facilities.audio_cap(facility.kind, facility.average_daily_population, clock.iso(now))
-    rate = rating.effective_rate(int(rules.get("call_rate_cents_per_minute", 0)),
-                                 cap.cents_per_minute)
+    rate = 0 if relay else rating.effective_rate(
+        int(rules.get("call_rate_cents_per_minute", 0)), cap.cents_per_minute)
     limit = 60 * int(rules.get("call_max_minutes", DEFAULT_MAX_MINUTES))
     continues = (drop.call_id if drop is not None
                  and now - float(drop.dropped_at) <= rating.CONTINUE_WITHIN_SECONDS else None)
     for _attempt in range(HOLD_ATTEMPTS):
-        chosen = _payer(rules.get("calls_paid_by", "family"), number.account_id, inmate.inmate_id,
+        account_id = number.account_id if number is not None else None
+        chosen = _payer(rules.get("calls_paid_by", "family"), account_id, inmate.inmate_id,
                         facility.facility_id, rate)
         if chosen is None:
             return _refused(Refusal.NO_BALANCE)
@@ -80,7 +83,7 @@ def authorize(platform_key: str | None, body: dict) -> dict:
         held = 0 if payer.kind == "agency" else rating.charge_cents(seconds, rate)
         call = Call(secrets.new_id("call_"), facility_id=facility.facility_id,
                     inmate_id=inmate.inmate_id, inmate_number=inmate.inmate_number,
-                    dialed_number=phone, account_id=number.account_id, payer=payer.kind,
+                    dialed_number=phone, account_id=account_id, payer=payer.kind,
                     payer_account=payer.account, rate_cents_per_minute=rate,
                     max_seconds=seconds, held_cents=held, free_drop=0 if continues else 1,
                     continues_call_id=continues, status=CallStatus.AUTHORIZED,
@@ -101,6 +104,10 @@ def authorize(platform_key: str | None, body: dict) -> dict:
     return _refused(Refusal.NO_BALANCE)
 
 
+def _relay_numbers() -> set[str]:
+    return {number.strip() for number in get_settings().relay_numbers.split(",") if number.strip()}
+
+
 def _dialed(raw: str) -> str:
     try:
         return validated_phone(raw)
@@ -109,7 +116,7 @@ def _dialed(raw: str) -> str:
             {"field": "dialed_number", "problem": _("not a valid phone number")}]) from None
 
 
-def _payer(paid_by: str, account_id: str, inmate_id: str, facility_id: str,
+def _payer(paid_by: str, account_id: str | None, inmate_id: str, facility_id: str,
            rate: int) -> tuple[payments.Payer, int | None] | None:
     """The agency in a free-call facility; else the family's calling balance; else the inmate's
     phone account; a balance that does not cover a minute does not pay.  None: nobody can."""
