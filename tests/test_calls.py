@@ -287,7 +287,7 @@ def test_idle_balance_is_warned_at_150_and_173_days_and_refunded_at_180(line):
     assert family_balance() == 700
     assert day(180)["refunded"] == 1 and family_balance() == 0
     subjects = [email.subject for email in sent_emails("idle@example.com")]
-    assert len(subjects) == 3 and "7.00" in subjects[-1]
+    assert len(subjects) == 4 and "Receipt" in subjects[0] and "7.00" in subjects[-1]
     assert CallingWallet.count() == 0 and audit().ok
 
 
