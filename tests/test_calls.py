@@ -366,6 +366,16 @@ def test_call_number_needs_password_code_and_staff_when_the_rules_say(world):  #
     assert world.api.delete(f"/v1/call-numbers/{number_id}",
                             token=family.token).status_code == 204
     assert world.api.get("/v1/call-numbers", token=family.token).json["items"] == []
+    # The calling balance is funded through POST /v1/deposits, by facility, never with a fee.
+    body = {"account": "calling", "amount_cents": 500, "payment_method_token": "tok_visa"}
+    wrong = world.api.post("/v1/deposits", {**body, "inmate_id": MARCUS}, token=family.token,
+                           headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert wrong.status_code == 400 and wrong.json["errors"][0]["field"] == "facility_id"
+    funded = world.api.post("/v1/deposits", {**body, "facility_id": DEMO_FACILITY_ID},
+                            token=family.token, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert funded.status_code == 201 and funded.json["fee_cents"] == 0
+    assert world.api.get(f"/v1/calling/{DEMO_FACILITY_ID}",
+                         token=family.token).json["balance_cents"] == 500
 
 
 # --- call histories (Hypothesis, against the tables) ---------------------------------------------
