@@ -428,3 +428,22 @@ def test_authorise_and_end_stay_within_their_dynamodb_budget(line):
     assert authorised == ["GetItem", "Query", "TransactGetItems", "GetItem",
                           "TransactWriteItems"], authorised
     assert ended == ["GetItem", "GetItem", "TransactWriteItems"], ended
+
+
+def test_odd_platform_input_over_http_is_a_4xx_never_a_5xx(line, api):
+    key = {"X-Platform-Key": line.key}
+    fund(500)
+    answers = [api.post(path, body, headers=key).status_code for path, body in [
+        ("/v1/telephony/calls/authorize", {"inmate_number": "   ", "dialed_number": PHONE}),
+        ("/v1/telephony/calls/authorize", {"inmate_number": "A1001", "dialed_number": "\u202e12"}),
+        ("/v1/telephony/calls/authorize", {"inmate_number": "A1001",
+                                           "dialed_number": "+1503555014299999999"}),
+        ("/v1/telephony/calls/authorize", {"inmate_number": "A1001"}),
+        ("/v1/telephony/calls/" + "x" * 3000 + "/end", {"connected_seconds": 1,
+                                                        "end_cause": "hangup"}),
+        ("/v1/telephony/calls/c/end", {"connected_seconds": -1, "end_cause": "hangup"}),
+        ("/v1/telephony/calls/c/end", {"connected_seconds": 10 ** 12, "end_cause": "hangup"}),
+        ("/v1/telephony/calls/c/end", {"connected_seconds": 60, "end_cause": "bored"}),
+    ]]
+    assert answers == [404, 400, 400, 400, 404, 400, 400, 400]
+    assert family_balance() == 500 and Call.count() == 0

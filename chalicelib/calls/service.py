@@ -31,6 +31,7 @@ RELEASE_GRACE_SECONDS = 10 * 60  # an authorisation never ended lapses max_secon
 DEFAULT_MAX_MINUTES = 15
 HOLD_ATTEMPTS = 3  # a concurrent spend changed the balance: read it again and hold again
 DROP_KEPT_SECONDS = 24 * 60 * 60
+MAX_ID_LENGTH = 64  # ids in paths: longer ones exist nowhere (and DynamoDB refuses huge keys)
 
 
 class CallNotFound(NotFound):
@@ -45,8 +46,9 @@ def authorize(platform_key: str | None, body: dict) -> dict:
     TransactGetItems), the payer's balance; then one transaction."""
     platform = facilities.platform_by_key(platform_key)
     phone = _dialed(body["dialed_number"])
-    inmate = facilities.inmate_by_number(platform.facility_id,
-                                         body["inmate_number"].strip().upper(), consistent=False)
+    number_typed = body["inmate_number"].strip().upper()
+    inmate = (facilities.inmate_by_number(platform.facility_id, number_typed, consistent=False)
+              if number_typed else None)
     if inmate is None:
         raise NotFound(_("No such inmate at this facility."), code="inmate_not_found")
     futures = {}
@@ -140,7 +142,7 @@ def _refused(reason: Refusal) -> dict:
 def end(platform_key: str | None, call_id: str, body: dict) -> dict:
     """Reads: the key, the call; then one transaction."""
     platform = facilities.platform_by_key(platform_key)
-    call = get_or_none(Call, call_id)
+    call = get_or_none(Call, call_id) if len(call_id) <= MAX_ID_LENGTH else None
     if call is None or call.facility_id != platform.facility_id:
         raise CallNotFound()
     connected, cause = int(body["connected_seconds"]), body["end_cause"]

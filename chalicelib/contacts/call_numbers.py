@@ -187,6 +187,8 @@ def approved_number(inmate_id: str, phone: str) -> CallNumber | None:
 
 
 def _by_id(number_id: str) -> CallNumber | None:
+    if len(number_id) > 64:  # no id is that long (and DynamoDB refuses huge keys)
+        return None
     keys = next(iter(CallNumber.by_number_id.query(number_id, limit=1)), None)
     return get_or_none(CallNumber, keys.inmate_id, keys.phone) if keys else None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.core.errors import NotFound
+from chalicelib.core.i18n import _
 from chalicelib.payments import calling
 from chalicelib.web.endpoint import ApiRequest, Example, endpoint
 from chalicelib.web.schema import obj, string
@@ -24,7 +26,7 @@ FAMILY = ("family",)
                           response={"facility_id": "demo-county", "balance_cents": 1980,
                                     "held_cents": 0}))
 def balance(request: ApiRequest, facility_id: str):
-    return calling.balances(request.principal.account_id, facility_id)
+    return calling.balances(request.principal.account_id, _facility(facility_id))
 
 
 @endpoint(bp, "POST", "/v1/calling/{facility_id}/refund",
@@ -44,4 +46,11 @@ def balance(request: ApiRequest, facility_id: str):
                                     "parts": [{"deposit_id": "dep_5f2c9a8e1b7d4c3a9e6f0b1d2c3a4e5f",
                                                "amount_cents": 1980}]}))
 def refund(request: ApiRequest, facility_id: str):
-    return calling.refund_balance(request.principal.account_id, facility_id, "requested")
+    return calling.refund_balance(request.principal.account_id, _facility(facility_id),
+                                  "requested")
+
+
+def _facility(facility_id: str) -> str:
+    if len(facility_id) > 64:  # no facility id is that long (and DynamoDB refuses huge keys)
+        raise NotFound(_("No such facility."))
+    return facility_id
