@@ -13,13 +13,16 @@ from chalicelib.calls import routes as calls
 from chalicelib.contacts import routes as contacts
 from chalicelib.contacts import routes_call_numbers as call_numbers
 from chalicelib.core import delivery, housekeeping
+from chalicelib.education import routes as education
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
 from chalicelib.payments import routes_calling as calling
+from chalicelib.media import routes as media
 from chalicelib.messaging import routes as messaging
+from chalicelib.support import routes as support
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
 # sentence saying what to set in the function's log: no request is ever half served.  Settings
@@ -40,10 +43,13 @@ app.register_blueprint(facility_admin.bp)
 app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
+app.register_blueprint(media.bp)
 app.register_blueprint(messaging.bp)
 app.register_blueprint(call_numbers.bp)
 app.register_blueprint(calling.bp)
 app.register_blueprint(calls.bp)
+app.register_blueprint(education.bp)
+app.register_blueprint(support.bp)
 http.install(app)
 
 

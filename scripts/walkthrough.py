@@ -24,6 +24,7 @@ import urllib.request
 import uuid
 
 import outbox as outbox_reader  # scripts/ is on sys.path when run as a script
+import walkthrough_media
 from babel.messages.pofile import read_po
 
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
@@ -719,11 +720,14 @@ if __name__ == "__main__":
     two_factor()
     account_settings()
     kiosks_and_inmates(money_and_messages())
+    walkthrough_media.photos_and_videograms(sys.modules[__name__])
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
-    sys.modules["walkthrough"] = sys.modules[__name__]  # the steps modules share its counters
+    sys.modules.setdefault("walkthrough", sys.modules[__name__])  # step modules share the run
+    import walkthrough_support
     from walkthrough_calls import calls_and_calling_balance
 
+    walkthrough_support.support_and_education()
     calls_and_calling_balance()
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "
           f"({problems_read} problems read, every word in its language)")

@@ -32,6 +32,8 @@ SAMPLE = {
     "facility_name": "Demo County Jail", "hours": 72, "refund_on": "2027-05-30",
     "month": "2026-11", "opening_cents": 0, "closing_cents": 280, "calls": 3,
     "call_charges_cents": 20,
+    "ticket_id": "tkt_123", "ticket_subject": "Deposit missing", "reply_body": "It posted.",
+    "from_staff": True, "respond_by": "2026-12-02T18:00:00Z",
 }
 EMAIL_TEMPLATES = sorted(p.stem for p in EMAILS.glob("*.html") if not p.stem.startswith("_"))
 SMS_TEMPLATES = sorted(p.stem for p in SMS.glob("*.txt"))
@@ -51,8 +53,8 @@ def sms_measure(text: str) -> tuple[str, int, int]:
     return "UCS-2", units, 1 if units <= 70 else -(-units // 67)
 
 
-def test_there_are_twenty_two_emails_and_three_sms():
-    assert len(EMAIL_TEMPLATES) == 22 and SMS_TEMPLATES == ["call_number_verification",
+def test_there_are_twenty_three_emails_and_three_sms():
+    assert len(EMAIL_TEMPLATES) == 23 and SMS_TEMPLATES == ["call_number_verification",
                                                             "password_reset",
                                                             "phone_verification"]
 

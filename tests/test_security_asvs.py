@@ -129,6 +129,9 @@ ACCESS = {
     "POST /v1/staff/contacts/{contact_id}/decision": rule(("staff",), private=("other_staff",)),
     "POST /v1/contacts/{contact_id}/messages": rule(("owner",), private=("other_family",)),
     "GET /v1/contacts/{contact_id}/messages": rule(("owner",), private=("other_family",)),
+    "POST /v1/contacts/{contact_id}/attachments": rule(("owner",), private=("other_family",)),
+    "GET /v1/contacts/{contact_id}/attachments/{attachment_id}":
+        rule(("owner",), private=("other_family",)),
     "GET /v1/staff/messages": rule(("staff", "other_staff")),
     "GET /v1/staff/messages/{message_id}": rule(("staff",), private=("other_staff",)),
     "POST /v1/staff/messages/{message_id}/decision": rule(("staff",), private=("other_staff",)),
@@ -172,6 +175,25 @@ ACCESS = {
     "GET /v1/staff/releases": rule(("staff", "other_staff", "admin")),
     "POST /v1/telephony/calls/authorize": rule(public=True),
     "POST /v1/telephony/calls/{call_id}/end": rule(public=True),
+    # Support: a family's own tickets; staff of the ticket's facility and admins answer.
+    "POST /v1/support/tickets": rule(FAMILIES),
+    "GET /v1/support/tickets": rule(FAMILIES),
+    "GET /v1/support/tickets/{ticket_id}": rule(("owner",), private=("other_family",)),
+    "POST /v1/support/tickets/{ticket_id}/replies": rule(("owner",), private=("other_family",)),
+    "GET /v1/staff/support/tickets": rule(("staff", "other_staff", "admin")),
+    "GET /v1/staff/support/tickets/{ticket_id}": rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/support/tickets/{ticket_id}/replies":
+        rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/support/tickets/{ticket_id}/close":
+        rule(("staff", "admin"), private=("other_staff",)),
+    # Education: staff keep their own catalog; inmates learn; a family sees what was shared.
+    "PUT /v1/staff/courses/{course_id}": rule(("staff", "other_staff", "admin")),
+    "GET /v1/inmate/courses": rule(("inmate", "other_inmate")),
+    "GET /v1/inmate/courses/{course_id}": rule(("inmate", "other_inmate")),
+    "POST /v1/inmate/courses/{course_id}/enroll": rule(("inmate", "other_inmate")),
+    "POST /v1/inmate/courses/{course_id}/lessons/{n}/complete": rule(("inmate", "other_inmate")),
+    "POST /v1/inmate/courses/{course_id}/share": rule(("inmate", "other_inmate")),
+    "GET /v1/contacts/{contact_id}/courses": rule(("owner",), private=("other_family",)),
 }
 
 # Calls whose success changes the caller's password or ends its session: they run last, in
@@ -197,6 +219,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     ids.setdefault("number_id", "num_matrix")  # no such call number: 404 for everyone
     ids.setdefault("call_id", "call_matrix")
     ids.setdefault("month", "2026-11")
+    ids.setdefault("attachment_id", "att_matrix")  # none: the owner gets a 404
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
@@ -236,6 +259,9 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/contacts": {"inmate_id": ids["inmate_id"]},
         "POST /v1/staff/contacts/{contact_id}/decision": {"decision": "approve"},
         "POST /v1/contacts/{contact_id}/messages": {"body": "Thinking of you"},
+        "POST /v1/contacts/{contact_id}/attachments": {"kind": "photo",
+                                                       "content_type": "image/jpeg",
+                                                       "size_bytes": 1000},
         "POST /v1/staff/messages/{message_id}/decision": {"decision": "approve"},
         "POST /v1/inmate/login": {"facility_id": ids["facility_id"], "inmate_number": "A1002",
                                   "pin": DEMO_INMATE_PIN},
@@ -257,6 +283,13 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
                                                    "end_cause": "hangup"},
         # A bad row: refused whole (422), so the matrix's inmates stay held.
         "PUT /v1/admin/facilities/{facility_id}/roster": {"inmates": [{"inmate_number": "?"}]},
+        "POST /v1/support/tickets": {"category": "deposit", "subject": "Where is it?",
+                                     "body": "Not there yet.", "related_id": ids["deposit_id"]},
+        "POST /v1/support/tickets/{ticket_id}/replies": {"body": "Any news?"},
+        "POST /v1/staff/support/tickets/{ticket_id}/replies": {"body": "It posted."},
+        "PUT /v1/staff/courses/{course_id}": {"title": "Matrix", "provider": "County",
+                                              "language": "en", "lessons": [{"title": "One"}]},
+        "POST /v1/inmate/courses/{course_id}/share": {"contact_id": ids["contact_id"]},
     }
     queries = {
         "GET /v1/deposits/quote": f"?inmate_id={ids['inmate_id']}&account=trust&amount_cents=1500",

@@ -14,6 +14,7 @@ from chalicelib.payments.calling import spend_in as spend_calling_balance_in
 from chalicelib.payments.calling import statement_money as calling_statement_money
 from chalicelib.payments.calling import wallets_active_in as calling_wallets_active_in
 from chalicelib.payments.calling import work_idle_wallets as work_idle_calling_wallets
+from chalicelib.payments.deposits import deposit_by_id
 from chalicelib.payments.house import roll_up_recent as roll_up_house_accounts
 from chalicelib.payments.ledger import inmate_account
 from chalicelib.payments.settlement import reconcile as settle_card_payments
@@ -21,8 +22,8 @@ from chalicelib.payments.stamps import StampBalance
 from chalicelib.payments.stamps import credit as credit_stamps
 from chalicelib.payments.stamps import spend as spend_stamps
 
-__all__ = ["StampBalance", "credit_stamps", "roll_up_house_accounts", "settle_card_payments",
-           "spend_stamps",
+__all__ = ["StampBalance", "credit_stamps", "deposit_by_id", "roll_up_house_accounts",
+           "settle_card_payments", "spend_stamps",
            # calls: who pays, holds at authorisation, the one journal at the end, refunds
            "AGENCY_PAYER", "Payer", "family_payer", "inmate_payer", "payer_balance_cents",
            "hold_for_call_in", "settle_call_in", "refund_calling_balance",
