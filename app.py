@@ -4,12 +4,15 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib import accounts, config, messaging as message_capability, payments as money, visits
+from chalicelib import (accounts, calls as telephony, config, messaging as message_capability,
+                        payments as money, visits)
 from chalicelib.accounts import routes as account_routes
 from chalicelib.accounts import routes_invitations as invitations
 from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
+from chalicelib.calls import routes as calls
 from chalicelib.contacts import routes as contacts
+from chalicelib.contacts import routes_call_numbers as call_numbers
 from chalicelib.core import delivery
 from chalicelib.education import routes as education
 from chalicelib.web import endpoint, http, routes as platform
@@ -17,6 +20,7 @@ from chalicelib.facilities import routes as facilities
 from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
+from chalicelib.payments import routes_calling as calling
 from chalicelib.media import routes as media
 from chalicelib.messaging import routes as messaging
 from chalicelib.support import routes as support
@@ -43,6 +47,9 @@ app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(media.bp)
 app.register_blueprint(messaging.bp)
+app.register_blueprint(call_numbers.bp)
+app.register_blueprint(calling.bp)
+app.register_blueprint(calls.bp)
 app.register_blueprint(education.bp)
 app.register_blueprint(support.bp)
 app.register_blueprint(visit_routes.bp)
@@ -79,6 +86,24 @@ def run_visit_jobs(event):
     """Visit reminders, undecided requests declined at their cut-off, the end of visits with
     their refunds (one Query of what is due), then card refunds still owed."""
     return visits.run_visit_jobs()
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def release_lapsed_calls(event):
+    """Give back the holds of calls authorised and never ended (max_seconds + 10 minutes)."""
+    return telephony.release_lapsed()
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def refund_idle_calling_balances(event):
+    """Warn at 150 and 173 idle days, refund at 180 (only the wallets due that day are read)."""
+    return money.work_idle_calling_wallets(accounts.last_sign_in)
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def email_monthly_statements(event):
+    """On the 1st, last month's statement to the families whose calling balance was active."""
+    return telephony.email_monthly_statements()
 
 
 # Chalice wants a queue name here; the template (scripts/cfn_resources.py) points this event

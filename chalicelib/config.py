@@ -140,6 +140,9 @@ class Settings:
     video_media_region: str = "us-east-1"
     # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
     idempotency_key_seconds: int = 24 * 60 * 60
+    # Calls: relay services for deaf and hard-of-hearing people (TRS, VRS, IP CTS access
+    # numbers, E.164, comma-separated) that the platform routes; calls to them cost nothing.
+    relay_numbers: str = ""
     # Photos and VideoGrams (docs/api.md "Photos and VideoGrams"): the private bucket holding
     # them (in AWS the template's, named by the function's environment), how long an upload slot
     # and a viewing URL live, and the bounds every file is checked against.

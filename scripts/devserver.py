@@ -148,6 +148,12 @@ def demo_kiosk() -> tuple[str, str]:
             os.environ.get("DEMO_KIOSK_KEY") or DEMO_KIOSK_KEY)
 
 
+def demo_platform_key() -> str:
+    from chalicelib.facilities.seed import DEMO_PLATFORM_KEY
+
+    return os.environ.get("DEMO_PLATFORM_KEY") or DEMO_PLATFORM_KEY
+
+
 def prepare_data() -> tuple[str, str, str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords and TOTP
     secrets."""
@@ -168,7 +174,7 @@ def prepare_data() -> tuple[str, str, str, str]:
     print(f"Media bucket: {get_settings().media_bucket} (presigned uploads at the AWS endpoint)")
     kms.ensure_key()  # the TOTP secrets' key
     pin, kiosk_key = demo_kiosk()
-    seed_demo_facility(pin, kiosk_key)
+    seed_demo_facility(pin, kiosk_key, demo_platform_key())
     ensure_stand_in()  # what unknown emails read (equal time); written here, not by a request
     staff_password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
@@ -422,6 +428,7 @@ Kinlink local stack (stage {stage_name()})
                 TOTP secret {admin_totp}   (DEMO_ADMIN_TOTP_SECRET)
   Demo kiosk:   facility {DEMO_FACILITY_ID}, inmates A1001 and A1002, PIN {inmate_pin}   (DEMO_INMATE_PIN)
                 X-Kiosk-Key: {kiosk_key}   (DEMO_KIOSK_KEY)
+  Demo calls:   X-Platform-Key: {demo_platform_key()}   (DEMO_PLATFORM_KEY)
   Scheduled:    {'; '.join(jobs) or 'none'}
 Ctrl-C stops everything.
 """, flush=True)

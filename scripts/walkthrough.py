@@ -731,7 +731,9 @@ if __name__ == "__main__":
     staff_onboarding()
     sys.modules.setdefault("walkthrough", sys.modules[__name__])  # step modules share the run
     import walkthrough_support
+    from walkthrough_calls import calls_and_calling_balance
 
     walkthrough_support.support_and_education()
+    calls_and_calling_balance()
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "
           f"({problems_read} problems read, every word in its language)")

@@ -30,6 +30,8 @@ SAMPLE = {
     "inmate_number": "A1001", "account": "trust", "amount_cents": 125050, "fee_cents": 995,
     "total_cents": 126045, "deposit_id": "dep_123", "reason": "Acoso", "age_days": 181,
     "facility_name": "Demo County Jail", "hours": 72, "delivered": 2, "rejected": 1, "replies": 3,
+    "month": "2026-11", "opening_cents": 0, "closing_cents": 280, "calls": 3,
+    "call_charges_cents": 20,
     "ticket_id": "tkt_123", "ticket_subject": "Deposit missing", "reply_body": "It posted.",
     "from_staff": True, "respond_by": "2026-12-02T18:00:00Z",
     "mode": "video", "status": "cancelled", "starts_at": "2026-12-01T18:00:00Z",
@@ -52,8 +54,9 @@ def sms_measure(text: str) -> tuple[str, int, int]:
     return "UCS-2", units, 1 if units <= 70 else -(-units // 67)
 
 
-def test_there_are_twenty_four_emails_and_four_sms():
-    assert len(EMAIL_TEMPLATES) == 24 and SMS_TEMPLATES == ["password_reset",
+def test_there_are_twenty_seven_emails_and_five_sms():
+    assert len(EMAIL_TEMPLATES) == 27 and SMS_TEMPLATES == ["call_number_verification",
+                                                            "password_reset",
                                                             "phone_verification",
                                                             "visit_changed", "visit_reminder"]
 

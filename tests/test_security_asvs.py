@@ -162,6 +162,21 @@ ACCESS = {
     "GET /v1/admin/facilities/{facility_id}/roster/imports/{import_id}": rule(("admin",)),
     "GET /v1/facilities/{facility_id}/policies": rule(public=True),
     "GET /v1/staff/rejection-reasons": rule(("staff", "other_staff", "admin")),
+    # Calls: families' numbers, balances and calls; staff decide numbers; the call platform
+    # authenticates with its key, not a token (no key: 401 for everyone alike).
+    "POST /v1/call-numbers": rule(FAMILIES),
+    "POST /v1/call-numbers/{number_id}/verify": rule(FAMILIES),
+    "GET /v1/call-numbers": rule(FAMILIES),
+    "DELETE /v1/call-numbers/{number_id}": rule(FAMILIES),
+    "GET /v1/staff/call-numbers": rule(("staff", "other_staff", "admin")),
+    "POST /v1/staff/call-numbers/{number_id}/decision": rule(("staff", "other_staff", "admin")),
+    "GET /v1/calling/{facility_id}": rule(FAMILIES),
+    "POST /v1/calling/{facility_id}/refund": rule(FAMILIES),
+    "GET /v1/calls": rule(FAMILIES),
+    "GET /v1/statements/{month}": rule(FAMILIES),
+    "GET /v1/staff/releases": rule(("staff", "other_staff", "admin")),
+    "POST /v1/telephony/calls/authorize": rule(public=True),
+    "POST /v1/telephony/calls/{call_id}/end": rule(public=True),
     # Support: a family's own tickets; staff of the ticket's facility and admins answer.
     "POST /v1/support/tickets": rule(FAMILIES),
     "GET /v1/support/tickets": rule(FAMILIES),
@@ -221,6 +236,9 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     if key.startswith("POST /v1/staff/inmates/"):
         ids["inmate_id"] = ids["kiosk_inmate_id"]  # not the inmate whose sessions the cast uses
     ids.setdefault("key_id", "plk_matrix")  # no such platform key: the admin gets a 404
+    ids.setdefault("number_id", "num_matrix")  # no such call number: 404 for everyone
+    ids.setdefault("call_id", "call_matrix")
+    ids.setdefault("month", "2026-11")
     ids.setdefault("attachment_id", "att_matrix")  # none: the owner gets a 404
     ids.setdefault("visit_id", "vis_matrix")  # no such visit: 404 for every allowed role
     method, path = key.split(" ", 1)
@@ -277,6 +295,14 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
                                       "kind": "jail", "average_daily_population": 80},
         "PATCH /v1/admin/facilities/{facility_id}": {"name": "Demo County Jail"},
         "PUT /v1/admin/facilities/{facility_id}/rules": DEMO_RULES,
+        "POST /v1/call-numbers": {"phone": "+12025550147", "contact_id": ids["contact_id"],
+                                  "current_password": STRONG_PASSWORD},
+        "POST /v1/call-numbers/{number_id}/verify": {"code": "000000"},
+        "POST /v1/staff/call-numbers/{number_id}/decision": {"decision": "approve"},
+        "POST /v1/telephony/calls/authorize": {"inmate_number": "A1001",
+                                               "dialed_number": "+12025550147"},
+        "POST /v1/telephony/calls/{call_id}/end": {"connected_seconds": 60,
+                                                   "end_cause": "hangup"},
         # A bad row: refused whole (422), so the matrix's inmates stay held.
         "PUT /v1/admin/facilities/{facility_id}/roster": {"inmates": [{"inmate_number": "?"}]},
         "POST /v1/support/tickets": {"category": "deposit", "subject": "Where is it?",
@@ -301,6 +327,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "GET /v1/facilities/{facility_id}/visit-slots":
             f"?inmate_id={ids['inmate_id']}&mode=video&from=2026-12-05&to=2026-12-06",
         "GET /v1/staff/visits": "?date=2026-12-05",
+        "GET /v1/statements/{month}": f"?facility_id={ids['facility_id']}",
     }
     headers = fresh_key() if key in ("POST /v1/deposits", "POST /v1/stamps/purchase",
                                      "POST /v1/contacts/{contact_id}/messages",

@@ -4,6 +4,7 @@ This module is the capability's face: the names in ``__all__`` are what other pa
 Everything else here (``service``, ``store``, ``sessions``...) is private to accounts.
 """
 from chalicelib.accounts.activity import APPEND_ONLY as APPEND_ONLY_ACTIVITY
+from chalicelib.accounts.activity import last_sign_in
 from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.activity import new_event as new_activity_event
 from chalicelib.accounts.activity import record as record_activity
@@ -12,7 +13,10 @@ from chalicelib.accounts.invitations import invite as invite_staff
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.accounts.passwords import hash_password, verify_password
 from chalicelib.accounts.reminders import send_due_reminders
-from chalicelib.accounts.service import attempt_failed, reserve_attempt, throttle_subject
+from chalicelib.accounts.codes import InvalidOrExpiredCode
+from chalicelib.accounts.codes import count_message as count_code_message
+from chalicelib.accounts.service import (attempt_failed, reauthenticate, reserve_attempt,
+                                         throttle_subject, validated_phone)
 from chalicelib.accounts.sessions import (authenticate, current_session, open_session,
                                           register_holder_loader, register_session_guard)
 from chalicelib.accounts.sessions import revoke as revoke_session
@@ -32,7 +36,9 @@ __all__ = [
     "release_attempt", "reserve_attempt", "throttle_subject",
     # the account's activity log
     "APPEND_ONLY_ACTIVITY", "ActivityEvent", "new_activity_event", "record_activity",
-    "record_activity_in",
+    "record_activity_in", "last_sign_in",
     # scheduled jobs
     "send_due_reminders",
+    # codes other capabilities send (call numbers): re-authentication, phones, the allowance
+    "reauthenticate", "validated_phone", "count_code_message", "InvalidOrExpiredCode",
 ]

@@ -88,3 +88,12 @@ def newest_first(account_id: str, limit: int, cursor: str | None) -> dict:
 def _render(event: ActivityEvent) -> dict:
     return {"type": event.type, "at": event.at, "ip": event.ip, "user_agent": event.user_agent,
             "outcome": event.outcome, "detail": event.detail.as_dict()}
+
+
+def last_sign_in(account_id: str, look_back: int = 50) -> str | None:
+    """When the account last signed in, from its newest ``look_back`` events (None if not among
+    them): activity that keeps a calling balance alive (47 CFR 64.6130)."""
+    for event in ActivityEvent.query(account_id, scan_index_forward=False, limit=look_back):
+        if event.type == "login_succeeded":
+            return event.at
+    return None

@@ -18,3 +18,15 @@ class ContactStatus(StrEnum):
 CONTACT_PENDING, CONTACT_APPROVED, CONTACT_DENIED = ContactStatus
 CONTACT_STATUSES = tuple(ContactStatus)
 CONTACT_DECISIONS = {"approve": CONTACT_APPROVED, "deny": CONTACT_DENIED}
+
+
+class CallNumberStatus(StrEnum):
+    """A family's call number: the SMS code proves the phone, then (by facility rule) staff
+    approve it; removing it deletes it at once."""
+    PENDING_VERIFICATION = "pending_verification"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+CALL_NUMBER_DECISIONS = {"approve": CallNumberStatus.APPROVED, "deny": CallNumberStatus.DENIED}

@@ -45,3 +45,11 @@ def cap(tier: str, mode: str, on: str) -> Cap:
 def effective_dates() -> list[str]:
     """The days a new table took effect (a price allowed today may not be on those days)."""
     return [table["effective"] for table in _tables()]
+
+
+def audio_cap(kind: str | None, average_daily_population: int | None, on: str) -> Cap:
+    """The per-minute cap on a facility's calls on ``on``; a facility whose size is not known
+    yet is held to the large-jail tier, as its rules are (``rulebook.forbidden``)."""
+    known = kind and average_daily_population is not None
+    tier = size_tier(kind, int(average_daily_population)) if known else "large_jail"
+    return cap(tier, "audio", on)

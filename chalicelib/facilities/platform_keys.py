@@ -33,14 +33,15 @@ class PlatformKeyNotFound(NotFound):
         super().__init__(_("No such platform key at this facility."))
 
 
-def issue(facility_id: str, label: str, by: str) -> dict:
-    """A new key of ``facility_id`` (returned once, in ``key``); ``by`` is the admin."""
-    key_id = secrets.new_id(KEY_ID_PREFIX)
-    key = f"{key_id}.{secrets.new_token()}"
+def issue(facility_id: str, label: str, by: str, key: str | None = None) -> dict:
+    """A new key of ``facility_id`` (returned once, in ``key``); ``by`` is the admin.  Only the
+    demo seed gives ``key`` (``plk_<id>.<secret>``, from the environment; re-seeding replaces it)."""
+    key_id = key.partition(".")[0] if key else secrets.new_id(KEY_ID_PREFIX)
+    key = key or f"{key_id}.{secrets.new_token()}"
     record = store.PlatformKey(key_id, facility_id=facility_id, label=label.strip(),
                                key_digest=secrets.token_digest(key),
                                created_at=clock.iso_precise(), created_by=by)
-    record.save(condition=store.PlatformKey.key_id.does_not_exist())
+    record.save(condition=None if by == "seed" else store.PlatformKey.key_id.does_not_exist())
     log_event("platform_key_issued", key_id=key_id, facility_id=facility_id, by=by)
     return {**render(record), "key": key}
 

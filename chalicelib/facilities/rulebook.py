@@ -74,6 +74,8 @@ FACILITY_RULES = {
         "calls_paid_by": {"type": "string", "enum": list(PAYERS)},
         "call_rate_cents_per_minute": {"type": "integer", "minimum": 0, "maximum": 10_000},
         "call_max_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+        "call_numbers_need_approval": {"type": "boolean",
+                                       "description": "Staff approve each verified call number."},
         "visit_policy": visit_rules.VISIT_POLICY,
     },
 }
@@ -86,6 +88,7 @@ DEFAULTS = {
     "flag_inmate_distinct_senders_per_day": _MONEY.flag_inmate_senders_per_day,
     "photo_price_stamps": 1, "videogram_price_stamps": 2,
     "auto_approve_clean_messages": False, "inmate_replies_free": True, "visit_policy": {},
+    "call_numbers_need_approval": False,
 }
 FEE_FREE_ACCOUNTS = {"phone_fee_tiers": "phone", "calling_fee_tiers": "calling",
                      "video_fee_tiers": "video"}

@@ -12,7 +12,7 @@ import re
 
 from chalicelib.config import ConfigurationError
 from chalicelib.core.errors import Conflict
-from chalicelib.facilities import admin, kiosks, roster, rulebook, signin, store
+from chalicelib.facilities import admin, kiosks, platform_keys, roster, rulebook, signin, store
 from chalicelib.facilities.store import Facility
 from chalicelib.facilities.visit_rules import WEEKDAYS
 
@@ -22,6 +22,8 @@ DEMO_FACILITY_ID = "demo-county"
 # passwords: the password strength rules do not apply; the kiosk key and lockouts protect them.
 DEMO_INMATE_PIN = "482613"
 DEMO_KIOSK_KEY = "kio_demo.demo-kiosk-key-change-me-7Qm2xV9pL4tR8wZ1"
+# ``DEMO_PLATFORM_KEY``: the demo call platform's key (``X-Platform-Key``), printed likewise.
+DEMO_PLATFORM_KEY = "plk_demo.demo-platform-key-change-me-4Tq8wZ2mR6vL"
 
 DEMO_FACILITY = {"facility_id": DEMO_FACILITY_ID, "name": "Demo County Jail", "state": "MD",
                  "timezone": "America/New_York", "kind": "jail", "average_daily_population": 420}
@@ -87,7 +89,8 @@ def search_key(full_name: str) -> str:
     return f"{last} {first}".strip().lower()
 
 
-def seed_demo_facility(pin: str = DEMO_INMATE_PIN, kiosk_key: str = DEMO_KIOSK_KEY) -> Facility:
+def seed_demo_facility(pin: str = DEMO_INMATE_PIN, kiosk_key: str = DEMO_KIOSK_KEY,
+                       platform_key: str = DEMO_PLATFORM_KEY) -> Facility:
     if not re.fullmatch(kiosks.PIN_PATTERN, pin):
         raise ConfigurationError("DEMO_INMATE_PIN must hold 6 to 12 digits")
     if not kiosk_key.startswith(kiosks.KIOSK_ID_PREFIX) or "." not in kiosk_key:
@@ -105,4 +108,8 @@ def seed_demo_facility(pin: str = DEMO_INMATE_PIN, kiosk_key: str = DEMO_KIOSK_K
     for inmate_id, *_ in DEMO_INMATES:
         signin.set_pin(inmate_id, pin)
     kiosks.register(DEMO_FACILITY_ID, "Demo kiosk", by="seed", key=kiosk_key)
+    if not platform_key.startswith(platform_keys.KEY_ID_PREFIX) or "." not in platform_key:
+        raise ConfigurationError("DEMO_PLATFORM_KEY must look like "
+                                 f"{platform_keys.KEY_ID_PREFIX}<id>.<secret>")
+    platform_keys.issue(DEMO_FACILITY_ID, "Demo call platform", by="seed", key=platform_key)
     return store.facility(DEMO_FACILITY_ID, consistent=True)

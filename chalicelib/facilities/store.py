@@ -238,10 +238,12 @@ def inmates_by_number(facility_id: str, prefix: str, limit: int, cursor: dict | 
                                            limit=limit, last_evaluated_key=cursor)
 
 
-def inmate_by_number(facility_id: str, inmate_number: str) -> Inmate | None:
-    """The index gives the key; the item is then read consistently so a new PIN counts at once."""
+def inmate_by_number(facility_id: str, inmate_number: str,
+                     consistent: bool = True) -> Inmate | None:
+    """The index gives the key; the item is then read consistently so a new PIN counts at once
+    (``consistent=False``: the index's copy, one read, for callers that need no PIN)."""
     for key_only in Inmate.by_facility_number.query(facility_id,
                                                      Inmate.inmate_number == inmate_number,
                                                      limit=1):
-        return inmate(key_only.inmate_id, consistent=True)
+        return inmate(key_only.inmate_id, consistent=True) if consistent else key_only
     return None

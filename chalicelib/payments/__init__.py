@@ -1,10 +1,22 @@
 """Money: deposits to inmate trust and phone accounts, stamp purchases, refunds and abuse
-signals, on an append-only double-entry ledger with idempotent, atomic writes; stamp balances.
+signals, on an append-only double-entry ledger with idempotent, atomic writes; stamp balances;
+the family's prepaid calling balance (holds and charges for calls, refunds).
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
+from chalicelib.payments.calling import AGENCY as AGENCY_PAYER
+from chalicelib.payments.calling import Payer, family_payer, inmate_payer
+from chalicelib.payments.calling import available_cents as payer_balance_cents
+from chalicelib.payments.calling import hold_in as hold_for_call_in
+from chalicelib.payments.calling import refund_balance as refund_calling_balance
+from chalicelib.payments.calling import settle_in as settle_call_in
+from chalicelib.payments.calling import spend_in as spend_calling_balance_in
+from chalicelib.payments.calling import statement_money as calling_statement_money
+from chalicelib.payments.calling import wallets_active_in as calling_wallets_active_in
+from chalicelib.payments.calling import work_idle_wallets as work_idle_calling_wallets
 from chalicelib.payments.deposits import deposit_by_id
 from chalicelib.payments.house import roll_up_recent as roll_up_house_accounts
+from chalicelib.payments.ledger import inmate_account
 from chalicelib.payments.settlement import reconcile as settle_card_payments
 from chalicelib.payments.stamps import StampBalance
 from chalicelib.payments.stamps import credit as credit_stamps
@@ -20,4 +32,40 @@ __all__ = ["StampBalance", "credit_stamps", "deposit_by_id", "roll_up_house_acco
            "settle_card_payments", "spend_stamps",
            # video visits: paid at booking, refunded by one journal each
            "Funding", "VisitCharge", "pay_for_visit", "refund_visit_in", "send_visit_refund",
-           "settle_visit_refunds", "visit_charge_of", "export_visit_charges"]
+           "settle_visit_refunds", "visit_charge_of", "export_visit_charges",
+           # calls: who pays, holds at authorisation, the one journal at the end, refunds
+           "AGENCY_PAYER", "Payer", "family_payer", "inmate_payer", "payer_balance_cents",
+           "hold_for_call_in", "settle_call_in", "refund_calling_balance",
+           "work_idle_calling_wallets", "calling_statement_money", "calling_wallets_active_in",
+           "inmate_account",
+           # another service (video visits) paid from the family's calling balance
+           "spend_calling_balance_in"]
+
+
+def _export_calling(account_id: str) -> dict[str, list[dict]]:
+    from chalicelib.payments.calling import CallingRefund, CallingWallet
+
+    wallets = [{"facility_id": w.facility_id, "last_active_at": w.last_active_at}
+               for w in CallingWallet.query(account_id)]
+    refunds = [{"refund_id": r.refund_id, "facility_id": r.facility_id,
+                "amount_cents": int(r.amount_cents), "status": r.status,
+                "created_at": r.created_at}
+               for r in CallingRefund.by_account.query(account_id)]
+    return {"calling_balances": wallets, "calling_refunds": refunds}
+
+
+def _erase_calling(account_id: str) -> None:
+    """Balances and refunds are money records, kept; they hold no words about the person."""
+
+
+def _register_calling() -> None:
+    from chalicelib.core import datarights
+    from chalicelib.core.i18n import N_
+    from chalicelib.payments.calling import CallingRefund, CallingWallet
+
+    datarights.register(datarights.Holding(
+        "calling_balance", (CallingWallet, CallingRefund), _export_calling, _erase_calling,
+        kept=(N_("Calling balances and their refunds stay as money records."),)))
+
+
+_register_calling()

@@ -1,8 +1,8 @@
 """Recompute every ledger balance from its entries and compare (``make audit``, tests); check
-that every journal sums to zero and that each closed day of the house roll-up equals the
-entries of that day's house accounts; list the card payments still unsettled at the processor.
-An offline tool: it Scans the small balances table, then Queries each account's entries (and a
-sparse index for the card payments).
+every journal sums to zero, each closed roll-up day equals its house accounts' entries and no
+one's account (inmate, calling balance, call holds) is below zero; list card payments unsettled
+at the processor and calling refunds the card network refused (still owed to the family).
+An offline tool: it Scans the small balances table, then Queries each account's entries.
 Run it: ``python -m chalicelib.payments.audit``; exit status 1 when anything disagrees.
 Why: docs/decisions/ledger.md, docs/scale.md ("House accounts")
 """
@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 
 from chalicelib.payments import settlement
 from chalicelib.payments.house import house_totals, rolled_up_days
-from chalicelib.payments.ledger import LedgerBalance, LedgerEntry, parse_house_account
+from chalicelib.payments.calling import CallingRefund
+from chalicelib.payments.ledger import (LedgerBalance, LedgerEntry, is_owned_account,
+                                        parse_house_account)
+from chalicelib.payments.states import CardRefund
 from chalicelib.payments.states import Unsettled
 
 RETRIED = (Unsettled.CAPTURE, Unsettled.REFUND)  # the reconciliation job works these
@@ -49,6 +52,8 @@ def audit() -> AuditReport:
         house = parse_house_account(stored.account)
         if house is not None:
             house_days[house.day][house.kind] += recomputed
+        if is_owned_account(stored.account) and recomputed < 0:  # someone's money: never below 0
+            report.mismatches.append({"account": stored.account, "negative_cents": recomputed})
         if recomputed != int(stored.balance_cents) or len(entries) != int(stored.entry_count):
             report.mismatches.append({"account": stored.account,
                                       "stored_cents": int(stored.balance_cents),
@@ -91,7 +96,12 @@ def main() -> int:
         print({"payment_id": item.payment_id, "journal_id": item.journal_id,
                "left_to_do": item.unsettled, "amount_cents": int(item.amount_cents),
                "attempts": int(item.attempts or 0), "next_try": item.retry_at})
-    return 0 if report.ok and not stuck else 1
+    owed = [refund for refund in CallingRefund.scan() if refund.status == CardRefund.FAILED]
+    print(f"calling_refunds_pending={len(owed)}")  # owed to families: a person pays them out
+    for refund in owed:
+        print({"refund_id": refund.refund_id, "account_id": refund.account_id,
+               "facility_id": refund.facility_id, "amount_cents": int(refund.amount_cents)})
+    return 0 if report.ok and not stuck and not owed else 1
 
 
 if __name__ == "__main__":

@@ -240,7 +240,8 @@ def render(found: Deposit) -> dict:
 
 def _staff_deposit(staff: Principal, deposit_id: str) -> Deposit:
     found = get_or_none(Deposit, deposit_id)
-    if found is None or found.facility_id != staff.facility_id:
+    # A calling deposit is the family's money, refunded by the family (POST /v1/calling/.../refund).
+    if found is None or found.facility_id != staff.facility_id or found.inmate_id is None:
         raise NotFound(_("No such deposit at your facility."))
     return found
 

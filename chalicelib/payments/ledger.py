@@ -32,7 +32,7 @@ class LedgerEntry(StoredModel):
     account = UnicodeAttribute(hash_key=True)
     entry_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<journal id>": newest sorts last
     journal_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # deposit | refund | stamps | dispute* | outside_refund
+    kind = UnicodeAttribute()  # deposit | refund | stamps | dispute* | outside_refund | call*
     amount_cents = NumberAttribute()
     at = UnicodeAttribute()
     memo = UnicodeAttribute(default="")
@@ -121,6 +121,15 @@ def is_inmate_account(account: str) -> bool:
     return account.startswith("inmate:")
 
 
+# Accounts that hold someone's money and so never go negative: an inmate's, a family's calling
+# balance (``calling:``) and the money held for calls in progress (``held:``).
+OWNED_PREFIXES = ("inmate:", "calling:", "held:")
+
+
+def is_owned_account(account: str) -> bool:
+    return account.startswith(OWNED_PREFIXES)
+
+
 def post(transaction: TransactWrite, journal_id: str, kind: str, at: str,
          postings: list[Posting], memo: str = "") -> None:
     """Add one balanced journal to ``transaction``: its entries and their balance updates."""
@@ -140,7 +149,7 @@ def post(transaction: TransactWrite, journal_id: str, kind: str, at: str,
         house = parse_house_account(posting.account)
         if house is not None:  # listed under its day once; the value never changes afterwards
             actions.append(LedgerBalance.house_day.set(LedgerBalance.house_day | house.day))
-        if posting.amount_cents < 0 and is_inmate_account(posting.account):
+        if posting.amount_cents < 0 and is_owned_account(posting.account):
             condition = LedgerBalance.balance_cents >= -posting.amount_cents
         transaction.update(LedgerBalance(posting.account), actions=actions, condition=condition)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.payments import deposits, flags, stamp_purchases, webhooks
+from chalicelib.core.errors import InvalidRequest
+from chalicelib.core.i18n import _
+from chalicelib.payments import calling, deposits, flags, stamp_purchases, webhooks
 from chalicelib.payments.cards import refuse_card_numbers
 from chalicelib.payments.stamp_purchases import MAX_STAMPS_PER_PURCHASE
 from chalicelib.web.endpoint import PAGINATION, ApiRequest, Example, Header, endpoint
@@ -183,14 +185,16 @@ def quote(request: ApiRequest):
 
 @endpoint(bp, "POST", "/v1/deposits", summary="Deposit money to an inmate's trust or phone account",
           tag="deposits", roles=FAMILY, status=201,
-          body=obj({"inmate_id": ID, "account": ACCOUNT, "amount_cents": CENTS,
-                    "payment_method_token": TOKEN}),
+          body=obj({"account": string(enum=["trust", "phone", "calling"]), "amount_cents": CENTS,
+                    "payment_method_token": TOKEN}, {"inmate_id": ID, "facility_id": ID}),
           response=DEPOSIT_RECEIPT, problems=MONEY_PROBLEMS, idempotent=True,
           description=(
               "Charges the card (a processor token, never a card number) and credits the inmate's "
               'trust or phone account in one ledger transaction; the sender gets an emailed '
               'receipt. Requires an `Idempotency-Key`: a retry with the same key and body replays '
-              'the first answer (`Idempotent-Replayed: true`) and charges once.'),
+              'the first answer (`Idempotent-Replayed: true`) and charges once. `account: '
+              '"calling"` takes `facility_id` instead of `inmate_id` and funds the family\'s own '
+              'prepaid calling balance at that facility, never with a fee.'),
           example=Example(
               params={"Idempotency-Key": "3f0c6a52-2b8e-4d1a-9c47-deposit-0001"},
               request={
@@ -209,9 +213,14 @@ def quote(request: ApiRequest):
               },
           ))
 def make_deposit(request: ApiRequest):
-    _screened(request)
-    return deposits.deposit(request.principal, request.client, request.idempotency_key,
-                            request.body)
+    body = _screened(request).body
+    wanted = "facility_id" if body["account"] == calling.CALLING else "inmate_id"
+    if wanted not in body or ({"facility_id", "inmate_id"} - {wanted}) & body.keys():
+        raise InvalidRequest(_("A calling deposit names facility_id; a trust or phone deposit "
+                               "names inmate_id."),
+                             errors=[{"field": wanted, "problem": _("is required")}])
+    service = calling.deposit if body["account"] == calling.CALLING else deposits.deposit
+    return service(request.principal, request.client, request.idempotency_key, body)
 
 
 @endpoint(bp, "GET", "/v1/deposits", summary="Your deposits, newest first", tag="deposits",

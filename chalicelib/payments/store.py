@@ -30,9 +30,11 @@ class Deposit(StoredModel):
     deposit_id = UnicodeAttribute(hash_key=True)
     sender_account_id = UnicodeAttribute()
     created_key = UnicodeAttribute()
-    inmate_id = UnicodeAttribute()
+    inmate_id = UnicodeAttribute(null=True)  # None for the family's own calling balance
     facility_id = UnicodeAttribute()
-    account = UnicodeAttribute()  # trust | phone
+    account = UnicodeAttribute()  # trust | phone | calling
+    # Calling deposits: how much of it the family's balance refunds returned (calling.py).
+    refunded_cents = NumberAttribute(null=True)
     amount_cents = NumberAttribute()
     fee_cents = NumberAttribute()
     total_cents = NumberAttribute()

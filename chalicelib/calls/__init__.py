@@ -1,0 +1,34 @@
+"""Calls: the facility call platform's API (authorise, end), rating at the legal cap, the
+family's call records, releasing holds of calls never ended, refunds on release.  The media of a
+call stays with the platform; who may call, who pays and how much are decided here.
+
+This module is the capability's face: the names in ``__all__`` are what other packages may use.
+"""
+from chalicelib import facilities
+from chalicelib.calls.service import authorize, calls_of, end, refund_on_release, release_lapsed
+from chalicelib.calls.statements import email_last_month as email_monthly_statements
+from chalicelib.calls.store import Call, CallDrop, Release
+from chalicelib.core import datarights
+from chalicelib.core.i18n import N_
+
+__all__ = ["authorize", "end", "calls_of", "release_lapsed", "refund_on_release",
+           "email_monthly_statements"]
+
+
+def _export(account_id: str) -> dict[str, list[dict]]:
+    from chalicelib.calls.service import render
+
+    return {"calls": [render(call) for call in Call.by_account.query(account_id)]}
+
+
+def _erase(account_id: str) -> None:
+    """Calls are money records: kept, with the number that was called replaced."""
+    for call in Call.by_account.query(account_id):
+        call.update(actions=[Call.dialed_number.set("erased")])
+
+
+datarights.register(datarights.Holding(
+    "calls", (Call, CallDrop, Release), _export, _erase,
+    kept=(N_("Calls to your numbers stay as money records (when, how long, what they cost), "
+             "without the number that was called."),)))
+facilities.on_release(refund_on_release)
