@@ -30,7 +30,7 @@ SAMPLE = {
     "inmate_number": "A1001", "account": "trust", "amount_cents": 125050, "fee_cents": 995,
     "total_cents": 126045, "deposit_id": "dep_123", "reason": "Acoso", "age_days": 181,
     "facility_name": "Demo County Jail", "hours": 72, "delivered": 2, "rejected": 1, "replies": 3,
-    "month": "2026-11", "opening_cents": 0, "closing_cents": 280, "calls": 3,
+    "refund_on": "2027-05-30", "month": "2026-11", "opening_cents": 0, "closing_cents": 280, "calls": 3,
     "call_charges_cents": 20,
     "ticket_id": "tkt_123", "ticket_subject": "Deposit missing", "reply_body": "It posted.",
     "from_staff": True, "respond_by": "2026-12-02T18:00:00Z",
