@@ -17,6 +17,7 @@ from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
 from chalicelib.messaging import routes as messaging
+from chalicelib.privacy import routes as privacy
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
 # sentence saying what to set in the function's log: no request is ever half served.  Settings
@@ -38,6 +39,7 @@ app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(messaging.bp)
+app.register_blueprint(privacy.bp)
 http.install(app)
 
 

@@ -61,6 +61,9 @@ class Account(StoredModel):
     # sparse ``by_reminder_due`` index then holds just the accounts due on each day.
     reminder_due_day = UnicodeAttribute(null=True)
     by_reminder_due = ReminderDueIndex()
+    # Set when its owner deleted the account (privacy): the item stays as a pseudonymous
+    # tombstone, so the money records that name the id keep pointing at something.
+    deleted_at = UnicodeAttribute(null=True)
 
 
 @register

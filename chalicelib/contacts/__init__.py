@@ -3,6 +3,7 @@
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
+from chalicelib.contacts import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.contacts.service import AlreadyDecided, contact_not_found
 from chalicelib.contacts.states import CONTACT_APPROVED
 from chalicelib.contacts.store import Contact

@@ -3,6 +3,7 @@ signals, on an append-only double-entry ledger with idempotent, atomic writes; s
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
+from chalicelib.payments import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.payments.house import roll_up_recent as roll_up_house_accounts
 from chalicelib.payments.settlement import reconcile as settle_card_payments
 from chalicelib.payments.stamps import StampBalance

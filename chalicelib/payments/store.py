@@ -118,6 +118,15 @@ class DailyTally(ExpiringModel):
     by_expiry = ByExpiry()
 
 
+class FlagsBySender(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_sender"
+        projection = AllProjection()
+
+    sender_account_id = UnicodeAttribute(hash_key=True)
+    flag_id = UnicodeAttribute(range_key=True)
+
+
 @register
 class ReviewFlag(StoredModel):
     """A deposit held up for staff review (never blocked): rule codes that matched, status,
@@ -139,3 +148,4 @@ class ReviewFlag(StoredModel):
     decided_by = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     decision_reason = UnicodeAttribute(null=True)
+    by_sender = FlagsBySender()  # export of the sender's data (privacy)
