@@ -157,11 +157,16 @@ ACCESS = {
     "GET /v1/admin/facilities/{facility_id}/roster/imports/{import_id}": rule(("admin",)),
     "GET /v1/facilities/{facility_id}/policies": rule(public=True),
     "GET /v1/staff/rejection-reasons": rule(("staff", "other_staff", "admin")),
+    # Data rights: a family's own export and deletion.
+    "GET /v1/account/export": rule(FAMILIES),
+    "DELETE /v1/account": rule(FAMILIES),
 }
 
 # Calls whose success changes the caller's password or ends its session: they run last, in
 # this order, so every other call still has a live token.
-RUN_LAST = ("POST /v1/account/password", "POST /v1/auth/logout", "POST /v1/inmate/logout")
+RUN_LAST = ("POST /v1/account/password", "POST /v1/auth/logout", "POST /v1/inmate/logout",
+            "DELETE /v1/account")
+CHANGED_PASSWORD = STRONG_PASSWORD + " and more"  # what POST /v1/account/password sets
 
 
 def endpoint_key(spec) -> str:
@@ -197,7 +202,8 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/admin/staff": {"email": "invited@example.com", "full_name": "In Vited",
                                  "facility_id": ids["facility_id"]},
         "POST /v1/account/password": {"current_password": STRONG_PASSWORD,
-                                      "new_password": STRONG_PASSWORD + " and more"},
+                                      "new_password": CHANGED_PASSWORD},
+        "DELETE /v1/account": {"current_password": CHANGED_PASSWORD},
         "POST /v1/account/phone": {"phone": "+12025550143", "current_password": STRONG_PASSWORD},
         "POST /v1/account/phone/verify": {"code": "000000"},
         "POST /v1/account/mfa/totp/setup": {"current_password": STRONG_PASSWORD},
@@ -265,7 +271,11 @@ def _call(cast: Cast, key: str, role: str):
         response = cast.world.api.client.http.get(path)
         response.json = None
         return response
-    return cast.world.api.call(method, path, body, token=cast.tokens[role], headers=headers)
+    token = cast.tokens[role]
+    if key == "DELETE /v1/account" and role in FAMILIES:  # runs after logout: a new session
+        token = cast.world.api.post("/v1/auth/login", {
+            "email": cast.ids[f"{role}_email"], "password": CHANGED_PASSWORD}).json["access_token"]
+    return cast.world.api.call(method, path, body, token=token, headers=headers)
 
 
 @pytest.mark.slow
