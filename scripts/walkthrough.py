@@ -721,5 +721,8 @@ if __name__ == "__main__":
     kiosks_and_inmates(money_and_messages())
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
+    sys.modules["walkthrough"] = sys.modules[__name__]  # the steps below share this run's state
+    import walkthrough_privacy
+    walkthrough_privacy.data_rights()  # last: it deletes an account (its own)
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "
           f"({problems_read} problems read, every word in its language)")
