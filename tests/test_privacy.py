@@ -8,7 +8,11 @@ import json
 
 import pytest
 
+from chalicelib.accounts.service import throttle_subject
+from chalicelib.accounts.store import throttle_for
 from chalicelib.core import datarights
+from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.privacy import service as privacy_service
 from chalicelib.core.store import MODELS, BaseMeta, StoredModel, TableName
 from chalicelib.payments.store import Deposit
 from tests.conftest import STRONG_PASSWORD, last_code, sent_emails
@@ -44,6 +48,7 @@ def _naming(dump: dict, *needles: str) -> dict[str, list[dict]]:
 
 
 def _export(api, token: str) -> dict:
+    """Every page of the export, joined; asserts it came in more than one."""
     pages, cursor = [], None
     while True:
         response = api.get("/v1/account/export" + (f"?cursor={cursor}" if cursor else ""),
@@ -52,11 +57,14 @@ def _export(api, token: str) -> dict:
         pages.append(response.json)
         cursor = response.json["next_cursor"]
         if cursor is None:
+            assert len(pages) > 1
             return {"schema_version": pages[0]["schema_version"],
                     "data": {k: v for page in pages for k, v in page["data"].items()}}
 
 
-def test_export_names_every_item_and_deletion_leaves_no_personal_data(world, card, kms_key):  # noqa: F811
+def test_export_names_every_item_and_deletion_leaves_no_personal_data(world, card, kms_key,  # noqa: F811
+                                                                      monkeypatch):
+    monkeypatch.setattr(privacy_service, "PAGE_ITEMS", 1)  # a page per capability: cursors used
     api = world.api
     token = _sign_up(api)
     account_id = api.get("/v1/account", token=token).json["account_id"]
@@ -94,6 +102,9 @@ def test_export_names_every_item_and_deletion_leaves_no_personal_data(world, car
 
     wrong = api.delete("/v1/account", {"current_password": "not my password at all"}, token=token)
     assert wrong.status_code == 403 and wrong.json["code"] == "reauthentication_required"
+    assert throttle_for(throttle_subject(EMAIL)).failures == 1  # counted like a failed sign-in
+    bad_cursor = api.get("/v1/account/export?cursor=forged", token=token)
+    assert bad_cursor.status_code == 400
     assert _naming(all_items(), EMAIL, NAME, PHONE).keys() == _naming(before, EMAIL, NAME, PHONE).keys()
 
     deleted = api.delete("/v1/account", {"current_password": STRONG_PASSWORD}, token=token)
@@ -114,6 +125,24 @@ def test_export_names_every_item_and_deletion_leaves_no_personal_data(world, car
     assert api.get("/v1/account", token=other.token).status_code == 200  # others untouched
     # The address is free again.
     assert _sign_up(api) and _naming(all_items(), EMAIL)
+
+
+def test_a_deletion_cut_short_is_finished_by_asking_again(api, make_family, monkeypatch):
+    email, _, tokens = make_family("cut.short@example.com")
+    contacts = next(h for h in datarights.holdings() if h.capability == "contacts")
+
+    def outage(account_id: str) -> None:
+        raise ServiceUnavailable("DynamoDB is unreachable")
+
+    monkeypatch.setitem(datarights._HOLDINGS, "contacts", contacts._replace(erase=outage))
+    cut = api.delete("/v1/account", {"current_password": STRONG_PASSWORD},
+                     token=tokens["access_token"])
+    assert cut.status_code == 503
+    assert api.get("/v1/account", token=tokens["access_token"]).status_code == 401
+    monkeypatch.undo()
+    again = api.delete("/v1/account", {"current_password": STRONG_PASSWORD}, token=_log_in(api, email))
+    assert again.status_code == 202
+    assert _naming(all_items(), email) == {}
 
 
 def bought_payment(card) -> str:

@@ -40,10 +40,12 @@ class DeletionRaced(Conflict):
 
 def close(account_id: str, current_password: str) -> Account:
     """The first step of a deletion: the password asked again (a wrong one counts toward the
-    lockout like a failed sign-in), then every session ends at once and the account is
-    disabled, in one write conditioned on its session epoch (two deletions: one wins)."""
+    lockout like a failed sign-in), then every session ends at once, in one write conditioned
+    on its session epoch (two deletions: one wins).  The account stays usable until ``erase``
+    turns it into its tombstone, last: a deletion cut short by an outage is finished by
+    signing in again and asking again (every step is safe to repeat)."""
     account = service.reauthenticate(account_id, current_password)
-    if not written(lambda: store.bump_session_epoch(account, disabled=True)):
+    if not written(lambda: store.bump_session_epoch(account)):
         raise DeletionRaced()
     return account
 
