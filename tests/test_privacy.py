@@ -19,8 +19,11 @@ from tests.conftest import STRONG_PASSWORD, last_code, sent_emails
 from tests.messaging_support import (DEMO_FACILITY_ID, ELENA, new_key, set_rules,
                                      world)  # noqa: F401  (fixture)
 from tests.mfa_helpers import enrol, kms_key  # noqa: F401  (fixture)
-from tests.money_fixtures import admit, card, deposit_body, post_deposit  # noqa: F401
+from tests.money_fixtures import (admit, card, deposit_body, facilities, family,  # noqa: F401
+                                  post_deposit)
 from tests.security_support import all_items
+from tests.test_stripe import VISA, event, fake, house_total, send  # noqa: F401  (fixture)
+from chalicelib.payments.audit import audit
 
 EMAIL, NAME, PHONE = "zelda.quixote@example.com", "Zelda Quixote-Marsh", "+15035550199"
 # Items that name the account yet are not in its export: they expire by themselves within a
@@ -178,3 +181,20 @@ def test_a_new_model_without_a_holding_fails():
 
     with pytest.raises(AssertionError, match="models no Holding declares"):
         _assert_covered([*MODELS, Unregistered])
+
+
+def test_stamps_refunded_at_deletion_are_not_taken_for_a_refund_made_outside(api, family, fake):  # noqa: F811
+    """Stripe then reports the charge refunded (``charge.refunded``): ours, not a house loss."""
+    email, token = family
+    bought = api.post("/v1/stamps/purchase", {"facility_id": DEMO_FACILITY_ID, "quantity": 2,
+                                              "payment_method_token": VISA},
+                      token=token, headers=new_key())
+    assert bought.status_code == 201, bought.json
+    deleted = api.delete("/v1/account", {"current_password": STRONG_PASSWORD}, token=token)
+    [refund] = deleted.json["refunds"]["stamp_refunds"]
+    assert refund["card_refund"] == "sent" and refund["amount_cents"] == bought.json["total_cents"]
+    [intent] = fake.intents.values()
+    charge = {"id": "ch_stamps", "object": "charge", "payment_intent": intent["id"],
+              "amount": refund["amount_cents"], "amount_refunded": refund["amount_cents"]}
+    assert send(api, event("charge.refunded", charge)).json["applied"] is False
+    assert house_total("card_losses") == 0 and audit().ok

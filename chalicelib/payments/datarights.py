@@ -73,6 +73,10 @@ def _refund_stamps(account_id: str, facility_id: str, count: int, purchases: lis
         transaction.update(StampBalance(account_id, facility_id),
                            actions=[StampBalance.balance.set(0)],
                            condition=StampBalance.balance == count)
+        for payment_id, amount in cards:  # so the processor's webhook knows these are ours
+            transaction.update(CardPayment(payment_id),
+                               actions=[CardPayment.refunded_cents.add(amount)],
+                               condition=CardPayment.payment_id.exists())
         if cents:
             ledger.post(transaction, journal_id, "stamp_refund", now, [
                 ledger.Posting(ledger.stamp_sales(facility_id, journal_id, now), -cents),

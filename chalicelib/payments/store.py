@@ -81,6 +81,9 @@ class CardPayment(StoredModel):
     dispute = UnicodeAttribute(null=True)  # states.DisputeStatus
     dispute_cents = NumberAttribute(null=True)
     outside_refund_cents = NumberAttribute(null=True)  # refunded in Stripe's dashboard
+    # Refunded by the API other than by reversing a deposit (unused stamps, at an account's
+    # deletion): the webhook's refunded total minus this is what went outside the API.
+    refunded_cents = NumberAttribute(null=True)
     unsettled = UnicodeAttribute(null=True)
     retry_at = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)
