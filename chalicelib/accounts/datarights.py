@@ -24,8 +24,8 @@ from chalicelib.core.errors import Conflict
 from chalicelib.core.i18n import N_, _
 from chalicelib.core.store import get_or_none, write_together, written
 
-# Codes whose subject is "<purpose>#<account id>" (an email change's owner holds the new
-# address's digest too: its code expires within minutes and cannot be read without it).
+# Codes whose subject is "<purpose>#<account id>"; an email change's code is keyed by the new
+# address too, so erasure finds it through the account's pending address.
 _CODE_PURPOSES = (PASSWORD_RESET, PHONE_VERIFICATION, UNLOCK, INVITATION)
 
 
@@ -79,8 +79,9 @@ def export(account_id: str) -> dict[str, list[dict]]:
                             "created_at": factor.created_at}] if factor else [])
         + [{"method": "recovery_code", "created_at": c.created_at, "used_at": c.used_at}
            for c in RecoveryCode.query(account_id)],
-        "pending_sign_ins": [{"challenge_id": c.challenge_id}
-                             for c in MfaChallenge.by_account.query(account_id)],
+        # A sign-in waiting for its second factor: its id is half of a credential, so not shown.
+        "pending_sign_ins": [{"waiting_for": "second_factor"}
+                             for challenge in MfaChallenge.by_account.query(account_id)],
         "signup_attempts": [{"full_name": a.full_name, "phone": a.phone, "language": a.language,
                              "expires_at": a.expires_at} for a in SignupAttempt.query(account_id)],
         "codes": [{"purpose": code.subject.split("#", 1)[0], "expires_at": code.expires_at}
