@@ -1,4 +1,4 @@
-"""HTTP routes of a family account's data rights (docs/api.md "Support, data rights, education").
+"""HTTP routes of a family account's data rights (docs/decisions/data-rights.md).
 
 Choices the contract leaves open: the export is answered directly (``GET /v1/account/export``,
 pages of whole capabilities with a cursor) rather than as a file prepared in the background;
