@@ -11,12 +11,15 @@ from chalicelib.accounts import routes_password as password
 from chalicelib.accounts import routes_security as account_security
 from chalicelib.contacts import routes as contacts
 from chalicelib.core import delivery, housekeeping
+from chalicelib.education import routes as education
 from chalicelib.web import endpoint, http, routes as platform
 from chalicelib.facilities import routes as facilities
 from chalicelib.facilities import routes_admin as facility_admin
 from chalicelib.facilities import routes_onboarding as onboarding
 from chalicelib.payments import routes as payments
+from chalicelib.media import routes as media
 from chalicelib.messaging import routes as messaging
+from chalicelib.support import routes as support
 from chalicelib.privacy import routes as privacy
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
@@ -38,7 +41,10 @@ app.register_blueprint(facility_admin.bp)
 app.register_blueprint(onboarding.bp)
 app.register_blueprint(contacts.bp)
 app.register_blueprint(payments.bp)
+app.register_blueprint(media.bp)
 app.register_blueprint(messaging.bp)
+app.register_blueprint(education.bp)
+app.register_blueprint(support.bp)
 app.register_blueprint(privacy.bp)
 http.install(app)
 

@@ -51,10 +51,12 @@ SURGES = (1, 5, 20)  # peak hour, holidays, retry storms
 PARTITION_WCU, PARTITION_RCU = 1_000, 3_000
 LAMBDA_MEMORY_GB = json.loads((ROOT / ".chalice" / "config.json").read_text())[
     "lambda_memory_size"] / 1024
-# Time a request spends, for concurrency and GB-seconds: bcrypt at cost 12 on the function's
-# share of a vCPU (about 0.25 s on a whole one; 1 GB gets ~0.58 of one), every AWS call ~8 ms
-# in-region, 15 ms of our own code.  Assumptions, not measurements (this page must be stable).
-BCRYPT_SECONDS = 0.25 / (LAMBDA_MEMORY_GB * 1024 / 1769)
+# Time a request spends, for concurrency and GB-seconds: bcrypt at cost 12 takes about 0.25 s on
+# a whole vCPU, which Lambda gives a function of 1,769 MB: the bcrypt routes run on a function of
+# that size (scripts/cfn_edge.py); every AWS call ~8 ms in-region, 15 ms of our own code.
+# Assumptions, not measurements (this page must be stable).
+SIGN_IN_MEMORY_MB = 1769
+BCRYPT_VCPU_SECONDS = 0.25
 AWS_CALL_SECONDS = 0.008
 OWN_SECONDS = 0.015
 
@@ -477,7 +479,7 @@ class FlowCost:
 
     @property
     def seconds(self) -> float:
-        bcrypt = BCRYPT_SECONDS if self.flow == "sign-in" else 0.0
+        bcrypt = BCRYPT_VCPU_SECONDS if self.flow == "sign-in" else 0.0
         return bcrypt + OWN_SECONDS + self.request_calls * AWS_CALL_SECONDS
 
     @property
@@ -487,7 +489,8 @@ class FlowCost:
     def dollars(self) -> dict[str, float]:
         """What one request costs, by service."""
         lambda_requests = 1 + self.notifications
-        gb_seconds = (self.seconds + self.worker_seconds) * LAMBDA_MEMORY_GB
+        memory_gb = SIGN_IN_MEMORY_MB / 1024 if self.flow == "sign-in" else LAMBDA_MEMORY_GB
+        gb_seconds = self.seconds * memory_gb + self.worker_seconds * LAMBDA_MEMORY_GB
         return {
             "DynamoDB": self.wru * PRICES["DynamoDB write request unit"]
             + self.rru * PRICES["DynamoDB read request unit"],
@@ -605,20 +608,7 @@ def render(flows: dict[str, list[list[Call]]]) -> str:
     out += ["", f"Hottest of all: `{hottest.key}` in {hottest.table.split('-', 2)[2]}"
             f"{' / ' + hottest.index if hottest.index else ''} at {100 * hottest.load:.1f}% of "
             f"a partition at the peak hour, {100 * hottest.load * 20:.0f}% in a 20x surge."]
-    out += ["", "## Lambda concurrency at peak", "",
-            f"Concurrency = requests a second x seconds each. Seconds are modelled, not timed: "
-            f"bcrypt cost 12 takes {BCRYPT_SECONDS:.2f} s at {LAMBDA_MEMORY_GB * 1024:.0f} MB "
-            f"(0.25 s on a whole vCPU, which 1,769 MB buys), each AWS call "
-            f"{AWS_CALL_SECONDS * 1000:.0f} ms, our own code {OWN_SECONDS * 1000:.0f} ms.", ""]
-    rows, total = [], 0.0
-    for flow, c in costs.items():
-        api = peak_rate(flow) * c.seconds
-        worker = peak_rate(flow) * c.worker_seconds
-        total += api + worker
-        rows.append([flow, f"{c.seconds:.3f}", f"{api:.1f}", f"{worker:.2f}"])
-    out += _table(["flow", "seconds per request", "API functions", "worker"], rows)
-    out += ["", f"Total at the peak hour: {total:.0f} concurrent executions; in a peak minute "
-            f"{total * PEAK_MINUTE_FACTOR:.0f} (the account's default limit is 1,000)."]
+    out += _concurrency_section(costs)
     out += ["", "## Cost per million requests", "",
             f"On-demand list prices, us-east-1, as known on {PRICED_ON}: " + "; ".join(
                 f"{name} ${price:g}" for name, price in PRICES.items()) + ".", ""]
@@ -639,6 +629,61 @@ def render(flows: dict[str, list[list[Call]]]) -> str:
     out += _house_section(HOUSE_STRIPES)
     out += _checks(costs, hot, monthly, notices)
     return "\n".join(out) + "\n"
+
+
+def _concurrency_section(costs: dict[str, FlowCost]) -> list[str]:
+    """Concurrency per function at peak, and the edge's limits that ``scripts/cfn_edge.py``
+    puts in the template (``bench/edge_model.py``)."""
+    from bench import edge_model
+    from scripts.cfn_edge import BCRYPT_ROUTES, SIGN_IN_FUNCTION_NAME
+
+    out = ["", "## Lambda concurrency at peak", "",
+           f"Concurrency = requests a second x seconds each. Seconds are modelled, not timed: "
+           f"bcrypt cost 12 takes {BCRYPT_VCPU_SECONDS:.2f} s on the whole vCPU of the "
+           f"{SIGN_IN_MEMORY_MB:,} MB sign-in function (`{SIGN_IN_FUNCTION_NAME}`, the "
+           f"{len(BCRYPT_ROUTES)} bcrypt routes; every other route runs on the "
+           f"{LAMBDA_MEMORY_GB * 1024:.0f} MB API function), each AWS call "
+           f"{AWS_CALL_SECONDS * 1000:.0f} ms, our own code {OWN_SECONDS * 1000:.0f} ms.", ""]
+    rows, total = [], 0.0
+    for flow, c in costs.items():
+        api = peak_rate(flow) * c.seconds
+        worker = peak_rate(flow) * c.worker_seconds
+        total += api + worker
+        function = "sign-in" if flow == "sign-in" else "API"
+        rows.append([flow, function, f"{c.seconds:.3f}", f"{api:.1f}", f"{worker:.2f}"])
+    out += _table(["flow", "function", "seconds per request", "concurrency", "worker"], rows)
+    calls = costs["sign-in"].request_calls
+    if calls > edge_model.BCRYPT_ROUTE_CALL_BUDGET:
+        raise SystemExit(f"sign-in makes {calls} AWS calls, over bench/edge_model.py's budget")
+    reserved = edge_model.reserved_concurrency(BCRYPT_ROUTES)
+    out += ["", f"Total at the peak hour: {total:.0f} concurrent executions; in a peak minute "
+            f"{total * PEAK_MINUTE_FACTOR:.0f} (the account's default limit is "
+            f"{edge_model.ACCOUNT_CONCURRENCY:,})."]
+    peaks = edge_model.route_peaks(BCRYPT_ROUTES)
+    out += ["", "## The edge: throttles, the sign-in function, WAF", "",
+            f"`bench/edge_model.py`, put in the template by `scripts/cfn_edge.py`: each limit is "
+            f"{edge_model.HEADROOM}x the route's expected peak minute, rounded up to "
+            f"{edge_model.STEP}. Assumed, not counted: every person held signs in at a kiosk "
+            f"{edge_model.KIOSK_SIGN_INS_PER_PERSON}x a day; each other bcrypt route sees "
+            f"{edge_model.OTHER_BCRYPT_SHARE:.0%} of the family sign-ins; any other route is "
+            f"called {edge_model.CALLS_PER_ROUTE_PER_SIGN_IN}x per sign-in; a session makes "
+            f"{edge_model.REQUESTS_PER_SIGN_IN} requests.", ""]
+    rows = [[f"{method} {path}", f"{peak:.1f}", edge_model.limit(peak),
+             "sign-in" if (method, path) in BCRYPT_ROUTES else "API"]
+            for (method, path), peak in sorted(peaks.items(), key=lambda item: -item[1])]
+    rows.append(["any other route", f"{edge_model.default_peak():.1f}",
+                 edge_model.limit(edge_model.default_peak()), "API"])
+    out += _table(["route", "peak minute, /s", "throttle (rate = burst), /s", "function"], rows)
+    addresses = edge_model.address_limits()
+    out += ["", f"The sign-in function's reserved concurrency: every bcrypt route at its throttle "
+            f"at once x {edge_model.bcrypt_seconds():.3f} s (bcrypt, our code and a budget of "
+            f"{edge_model.BCRYPT_ROUTE_CALL_BUDGET} AWS calls; sign-in makes {calls}) = "
+            f"**{reserved}**, leaving {edge_model.ACCOUNT_CONCURRENCY - reserved:,} of the "
+            "account's default for the rest. WAF, per client address and "
+            f"{edge_model.WAF_WINDOW_SECONDS // 60} minutes (the busiest address carries "
+            f"{HOTTEST_ADDRESS_SHARE:.0%} of sign-ins): **{addresses['sign-in']:,}** requests to "
+            f"the sign-in and bcrypt routes, **{addresses['all']:,}** in all."]
+    return out
 
 
 def _house_rates(surge: float, stamps: float) -> tuple[float, float]:

@@ -132,6 +132,20 @@ class Settings:
     stripe_max_retries: int = 1
     # Idempotency keys are remembered at least this long (Stripe-style: 24 h).
     idempotency_key_seconds: int = 24 * 60 * 60
+    # Photos and VideoGrams (docs/api.md "Photos and VideoGrams"): the private bucket holding
+    # them (in AWS the template's, named by the function's environment), how long an upload slot
+    # and a viewing URL live, and the bounds every file is checked against.
+    media_bucket: str = "kinlink-dev-media"
+    media_upload_seconds: int = 15 * 60
+    media_url_seconds: int = 5 * 60
+    media_unsent_seconds: int = 24 * 60 * 60
+    photo_max_bytes: int = 10 * 1024 * 1024
+    photo_max_pixels: int = 50_000_000
+    videogram_max_bytes: int = 50 * 1024 * 1024
+    videogram_max_seconds: int = 30
+    # Support (issue 17): business days to answer a ticket, per category ("deposit=1,other=2");
+    # a category not named gets one business day (chalicelib/support/targets.py).
+    support_target_days: str = ""
 
     @property
     def is_production(self) -> bool:

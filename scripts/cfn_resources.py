@@ -18,15 +18,22 @@ and the schedule rules.  This adds what Chalice does not know about, for the ``p
 * a KMS key with the alias ``alias/kinlink-prod-totp`` (its id in ``KMS_KEY_ID``); the role
   policy may use only the key carrying that alias (``kms:ResourceAliases``), so the static policy
   file needs no reference to a template resource;
-* API Gateway stage throttling and gateway responses that answer RFC 9457 problems, so errors
-  raised before the Lambda runs (unknown route, throttling, oversized body) match the app's own;
+* gateway responses that answer RFC 9457 problems, so errors raised before the Lambda runs
+  (unknown route, throttling, oversized body) match the app's own;
+* the edge (``scripts/cfn_edge.py``): per-route throttles, WAF, the bcrypt routes on their own
+  function, alarms on throttling and transaction conflicts, all sized by ``bench/edge_model.py``;
 * the notification queue (``NOTIFICATION_QUEUE``: encrypted, one hour of retention) with its
   dead-letter queue, and what the worker Lambda's event source needs beyond Chalice's
   (``notification_*``);
+* the media bucket (photos and VideoGrams, ``media_bucket_resources``): private, encrypted,
+  public access blocked, TLS only, unsent uploads and media expired after a day by lifecycle;
+  its name reaches the functions as ``MEDIA_BUCKET``;
 * CloudWatch alarms on the API's 5xx answers and on any message in the dead-letter queue,
   publishing to an SNS topic (``AlarmEmail`` subscribes an address to it);
 * when ``ApiDomainName`` and ``ApiCertificateArn`` are given, the API's custom domain (regional,
-  TLS 1.2) with an empty base path mapping to the stage, so paths have no ``/api`` prefix.
+  TLS 1.2) with an empty base path mapping to the stage, so paths have no ``/api`` prefix;
+* the family web app's bucket and CloudFront distribution (``cfn_webapp``), which serves the
+  app and the API under one domain.
 
 Usage: ``python scripts/cfn_resources.py > build/resources.json``.
 """
@@ -64,10 +71,6 @@ ACCESS_LOG_FORMAT = {
     "integration_latency_ms": "$context.integrationLatency",
     "error": "$context.error.responseType",
 }
-# The throttling defaults: a busy county's families, with room for a burst of logins at
-# visiting hours; raise them per deployment with the parameters.
-DEFAULT_RATE_LIMIT = 50
-DEFAULT_BURST_LIMIT = 100
 
 # Gateway responses: (response type, status, problem code, detail).  API Gateway answers these
 # itself, before the Lambda runs; everything else is answered by the app.
@@ -215,6 +218,62 @@ def notification_worker_event(app) -> dict:
         "Properties": {"Events": {event_name: {"Properties": {
             "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}},
     }}
+
+
+# --- media bucket (issue 16: photos and VideoGrams) ------------------------------------------
+
+MEDIA_BUCKET_RESOURCE = "MediaBucket"
+# ``.chalice/policy-prod.json`` names it (``kinlink-prod-media-*``): account-unique, fixed.
+MEDIA_BUCKET_NAME = {"Fn::Sub": f"{APP_PREFIX}-media-${{AWS::AccountId}}"}
+
+
+def media_bucket_resources(cors_origin: str | None) -> dict:
+    """The bucket families upload to with a presigned POST and everyone reads through presigned
+    GETs: no public access of any kind, encrypted at rest, TLS only, objects owned by the
+    bucket; the lifecycle rules are ``chalicelib.media.objects``' (the local stand-in's)."""
+    from chalicelib.media import objects
+
+    rules = []
+    for rule in objects.LIFECYCLE_RULES:
+        rendered = {"Id": rule["ID"], "Status": rule["Status"]}
+        if "Prefix" in rule["Filter"]:
+            rendered["Prefix"] = rule["Filter"]["Prefix"]
+        else:
+            rendered["TagFilters"] = [rule["Filter"]["Tag"]]
+        if "Expiration" in rule:
+            rendered["ExpirationInDays"] = rule["Expiration"]["Days"]
+        else:
+            rendered["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+        rules.append(rendered)
+    encryption = objects.ENCRYPTION["Rules"][0]
+    properties = {
+        "BucketName": MEDIA_BUCKET_NAME,
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+            "ServerSideEncryptionByDefault": encryption["ApplyServerSideEncryptionByDefault"],
+            "BucketKeyEnabled": encryption["BucketKeyEnabled"]}]},
+        "PublicAccessBlockConfiguration": objects.PUBLIC_ACCESS_BLOCK,
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "LifecycleConfiguration": {"Rules": rules},
+    }
+    if cors_origin:  # the family web app uploads and shows files from the browser
+        properties["CorsConfiguration"] = {"CorsRules": [{
+            "AllowedOrigins": [cors_origin], "AllowedMethods": ["POST", "GET"],
+            "AllowedHeaders": ["*"], "MaxAge": 3000}]}
+    arn = {"Fn::GetAtt": [MEDIA_BUCKET_RESOURCE, "Arn"]}
+    return {
+        # Families' photos: kept when the stack goes (erasure deletes them one by one).
+        MEDIA_BUCKET_RESOURCE: {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+                                "UpdateReplacePolicy": "Retain", "Properties": properties},
+        "MediaBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": MEDIA_BUCKET_RESOURCE}, "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*",
+                               "Action": "s3:*",
+                               "Resource": [arn, {"Fn::Sub": "${MediaBucket.Arn}/*"}],
+                               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}},
+        },
+    }
 
 
 # --- alarms (README "Deploy", step 8) ---------------------------------------------------------
@@ -468,11 +527,11 @@ def gateway_responses(cors_origin: str | None) -> dict:
 STRIPE_ENVIRONMENT = {"STRIPE_SECRET_KEY_ARN": {"Ref": "StripeSecretKey"},
                       "STRIPE_WEBHOOK_SECRET_ARN": {"Ref": "StripeWebhookSecret"}}
 
+# What the template adds to every function's environment.
+FUNCTION_ENVIRONMENT = {"SECRET_KEY_ARN": {"Ref": "AppSecret"}, "KMS_KEY_ID": {"Ref": "TotpKey"},
+                        "MEDIA_BUCKET": {"Ref": MEDIA_BUCKET_RESOURCE}, **STRIPE_ENVIRONMENT}
+
 PARAMETERS = {
-    "ApiThrottleRateLimit": {"Type": "Number", "Default": DEFAULT_RATE_LIMIT, "MinValue": 1,
-                             "Description": "Steady requests per second across the API stage"},
-    "ApiThrottleBurstLimit": {"Type": "Number", "Default": DEFAULT_BURST_LIMIT, "MinValue": 1,
-                              "Description": "Burst of requests the API stage absorbs"},
     "Api5xxAlarmThreshold": {"Type": "Number", "Default": DEFAULT_5XX_THRESHOLD, "MinValue": 1,
                              "Description": "5xx answers in 5 minutes that raise the alarm"},
     "AlarmEmail": {"Type": "String", "Default": "",
@@ -486,6 +545,29 @@ PARAMETERS = {
 }
 
 
+def edge_resources(app, environment: dict, functions: dict[str, str],
+                   tables: dict[str, str]) -> tuple[dict, dict]:
+    """Throttles, WAF, the sign-in function and the edge's alarms (``scripts/cfn_edge.py``)."""
+    from chalice import __version__ as chalice_version
+    from chalice.config import Config
+
+    import cfn_edge
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    api_function = {  # what Chalice gives the API function (tests/test_edge_template.py checks)
+        "Runtime": Config().lambda_python_version, "Handler": "app.app",
+        "CodeUri": "./deployment.zip", "Timeout": config["lambda_timeout"],
+        "Architectures": ["x86_64"], "Tracing": "PassThrough",
+        "Tags": {"aws-chalice": f"version={chalice_version}:stage={STAGE}:app={config['app_name']}"},
+        "Environment": {"Variables": {**environment, **FUNCTION_ENVIRONMENT}},
+    }
+    policy = json.loads((ROOT / ".chalice" / config["iam_policy_file"]).read_text())
+    return cfn_edge.edge_resources(
+        api_function, app.routes, policy, log_group(f"/aws/lambda/{cfn_edge.SIGN_IN_FUNCTION_NAME}"),
+        functions, tables, ALARM_TOPIC, API_NAME, API_STAGE, "ApiAccessLogs",
+        cfn_edge.rate_limited_problem(problem_template))
+
+
 def build_template() -> dict:
     sys.path.insert(0, str(ROOT))
     import app as app_module  # registers every model and every scheduled function
@@ -497,6 +579,7 @@ def build_template() -> dict:
     for model in MODELS:
         resources[cfn_name(table_base_name(model)) + "Table"] = table_resource(
             model, environment["TABLE_PREFIX"])
+    tables = {name: resource["Properties"]["TableName"] for name, resource in resources.items()}
     resources.update(key_resources())
     resources.update(secret_resources())
     resources.update(stripe_secret_resources())
@@ -508,14 +591,15 @@ def build_template() -> dict:
     resources.update(access_log_resources())
     resources.update(alarm_resources())
     resources.update(custom_domain_resources())
-    function_environment = {"Variables": {"SECRET_KEY_ARN": {"Ref": "AppSecret"},
-                                          "KMS_KEY_ID": {"Ref": "TotpKey"},
-                                          **STRIPE_ENVIRONMENT}}
+    resources.update(media_bucket_resources(environment.get("CORS_ALLOW_ORIGIN")))
+    function_environment = {"Variables": FUNCTION_ENVIRONMENT}
     for logical_id, name in functions.items():
         resources[logical_id] = {
             "DependsOn": [f"{logical_id}LogGroup"],
             "Properties": {"FunctionName": name, "Environment": function_environment},
         }
+    edge, edge_api = edge_resources(app_module.app, environment, functions, tables)
+    resources.update(edge)
     for name, worker in notification_worker_event(app_module.app).items():
         resources[name]["DependsOn"] += worker["DependsOn"]
         resources[name]["Properties"].update(worker["Properties"])
@@ -523,22 +607,19 @@ def build_template() -> dict:
         "DependsOn": ["ApiGatewayAccount"],
         "Properties": {
             "Name": API_NAME,
-            "MethodSettings": [{
-                "ResourcePath": "/*",
-                "HttpMethod": "*",
-                "ThrottlingRateLimit": {"Ref": "ApiThrottleRateLimit"},
-                "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurstLimit"},
-            }],
             "AccessLogSetting": {
                 "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]},
                 "Format": json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
             },
             "GatewayResponses": gateway_responses(environment.get("CORS_ALLOW_ORIGIN")),
+            **edge_api,
         },
     }
-    return {
-        "Parameters": PARAMETERS,
-        "Conditions": CONDITIONS,
+    import cfn_webapp  # beside this file: the web app's bucket and distribution
+
+    return cfn_webapp.add_to({
+        "Parameters": dict(PARAMETERS),
+        "Conditions": dict(CONDITIONS),
         "Resources": resources,
         "Outputs": {"TotpKeyArn": {"Value": {"Fn::GetAtt": ["TotpKey", "Arn"]}},
                     "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
@@ -549,7 +630,7 @@ def build_template() -> dict:
                         "Condition": "HasApiDomain",
                         "Description": "Point ApiDomainName here (CNAME, or a Route 53 alias)",
                         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}}},
-    }
+    }, app_module.app.routes)
 
 
 PLACEHOLDER_DOMAIN = "kinlink.example"  # RFC 2606: stands for the deployment's own domain

@@ -11,7 +11,8 @@
    seeded (facility demo-county with two inmates, a staff and an admin account, both enrolled
    in TOTP with the secrets ``DEMO_STAFF_TOTP_SECRET`` / ``DEMO_ADMIN_TOTP_SECRET``).
 4. The API is served by Chalice's local server on ``API_HOST``:``API_PORT`` (127.0.0.1:8000), in
-   the foreground.  Unknown routes answer a 404 problem (API Gateway's gateway response does the
+   the foreground, with the family web app's files at ``/app/`` (``webapp_files``).  Unknown
+   routes answer a 404 problem (API Gateway's gateway response does the
    same in AWS) instead of chalice local's 403 ``Missing Authentication Token``.  The request
    log never prints query values or fragments (``redact_url``): no token reaches the terminal.
 5. The app's ``@app.schedule`` jobs run on daemon threads at their rate, as EventBridge runs them
@@ -37,6 +38,7 @@ from datetime import datetime, UTC
 from pathlib import Path
 
 import outbox  # this folder is on sys.path when run as a script
+import webapp_files
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "dev"
@@ -46,6 +48,9 @@ DEMO_ADMIN_EMAIL = "admin@demo.example"
 # Strong by zxcvbn (score >= 3) and free of the email's local part, as docs/api.md requires.
 DEFAULT_STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
 DEFAULT_ADMIN_PASSWORD = "Cobalt-Meadow-Falcon-2026"
+# The family who asked the demo's open ticket (api.md "Local demo": one course, one ticket).
+DEMO_FAMILY_EMAIL = "family@demo.example"
+DEFAULT_FAMILY_PASSWORD = "Juniper-Quarry-Beacon-2026"
 # Base32 TOTP secrets the demo staff and admin are enrolled with (staff and admins must use
 # TOTP): add them to an authenticator app, or compute codes with pyotp.
 DEFAULT_STAFF_TOTP_SECRET = "KINLINKDEMOSTAFFTOTPSECRET234567"
@@ -147,6 +152,7 @@ def prepare_data() -> tuple[str, str, str, str]:
     """Tables, sender identity and demo data; returns the staff and admin passwords and TOTP
     secrets."""
     from chalicelib.accounts.seed import create_staff_account
+    from chalicelib import media
     from chalicelib.accounts.store import ensure_stand_in
     from chalicelib.config import get_settings
     from chalicelib.core import aws, delivery, kms
@@ -158,6 +164,8 @@ def prepare_data() -> tuple[str, str, str, str]:
                                                 " (all existed)"))
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
     delivery.ensure_queue()
+    media.ensure_bucket()  # photos and VideoGrams: clients upload to it with plain HTTP
+    print(f"Media bucket: {get_settings().media_bucket} (presigned uploads at the AWS endpoint)")
     kms.ensure_key()  # the TOTP secrets' key
     pin, kiosk_key = demo_kiosk()
     seed_demo_facility(pin, kiosk_key)
@@ -170,7 +178,31 @@ def prepare_data() -> tuple[str, str, str, str]:
                          facility_id=DEMO_FACILITY_ID, totp_secret=staff_totp)
     create_staff_account(DEMO_ADMIN_EMAIL, "Demo Admin", admin_password, role="admin",
                          totp_secret=admin_totp)
+    seed_course_and_ticket(DEMO_FACILITY_ID)
     return staff_password, admin_password, staff_totp, admin_totp
+
+
+def seed_course_and_ticket(facility_id: str) -> None:
+    """The demo facility's course, and one open ticket there from a verified demo family
+    (``DEMO_FAMILY_EMAIL``), through the education and support services."""
+    from chalicelib.accounts import passwords
+    from chalicelib.accounts.store import Account, account_by_email, create_account
+    from chalicelib.core import clock, secrets
+    from chalicelib.education import seed_demo_course
+    from chalicelib.support import seed_demo_ticket
+
+    password = os.environ.get("DEMO_FAMILY_PASSWORD") or DEFAULT_FAMILY_PASSWORD
+    family = account_by_email(DEMO_FAMILY_EMAIL)
+    if family is None:
+        now = clock.iso()
+        family = Account(secrets.new_id("acc_"), email=DEMO_FAMILY_EMAIL, full_name="Demo Family",
+                         password_hash=passwords.hash_password(password), email_verified=True,
+                         created_at=now, password_changed_at=now)
+        create_account(family)
+    course_id = seed_demo_course(facility_id)
+    ticket_id = seed_demo_ticket(family.account_id, facility_id)
+    print(f"Demo course {course_id}; open ticket {ticket_id} from {DEMO_FAMILY_EMAIL} / "
+          f"{password} (DEMO_FAMILY_PASSWORD)")
 
 
 # --- scheduled jobs --------------------------------------------------------------------------
@@ -291,6 +323,26 @@ def create_server(app_obj, config, host: str, port: int):
             # Skip ChaliceRequestHandler.__init__: it would replace the gateway.
             super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
+        def do_GET(self) -> None:
+            self._app_file_or_api()
+
+        def do_HEAD(self) -> None:
+            self._app_file_or_api()
+
+        def _app_file_or_api(self) -> None:
+            """The family web app's files (webapp/, at /app/); everything else is the API's."""
+            answer = webapp_files.response(self.path, self.headers.get("Accept-Encoding", ""))
+            if answer is None:
+                self._generic_handle()
+                return
+            status, headers, body = answer
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command == "GET":
+                self.wfile.write(body)
+
         def log_message(self, message_format: str, *args) -> None:
             # The standard request line names the whole URL, query string included.
             super().log_message("%s", redact_url(message_format % args))
@@ -360,6 +412,7 @@ def main() -> int:
         print(f"""
 Kinlink local stack (stage {stage_name()})
   API:          {api_url}   (try {api_url}/v1/health)
+  Family app:   {api_url}/app/   (and the staff console, for staff accounts)
   Reference:    {api_url}/docs   (guide: docs/api.md)
   AWS endpoint: {endpoint}{'  (embedded moto)' if emulator else ''}
   Outbox:       {outbox_command}   (emails and SMS sent so far; queued, sent within 1 s)

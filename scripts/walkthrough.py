@@ -24,6 +24,7 @@ import urllib.request
 import uuid
 
 import outbox as outbox_reader  # scripts/ is on sys.path when run as a script
+import walkthrough_media
 from babel.messages.pofile import read_po
 
 API = os.environ.get("API_URL", "http://127.0.0.1:8000")
@@ -719,9 +720,13 @@ if __name__ == "__main__":
     two_factor()
     account_settings()
     kiosks_and_inmates(money_and_messages())
+    walkthrough_media.photos_and_videograms(sys.modules[__name__])
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
-    sys.modules["walkthrough"] = sys.modules[__name__]  # the steps below share this run's state
+    sys.modules.setdefault("walkthrough", sys.modules[__name__])  # step modules share the run
+    import walkthrough_support
+
+    walkthrough_support.support_and_education()
     import walkthrough_privacy
     walkthrough_privacy.data_rights()  # last: it deletes an account (its own)
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "

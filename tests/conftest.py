@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,8 +109,12 @@ SLOW_FIXTURES = LIVE_FIXTURES | {"template", "browser"}
 
 def pytest_collection_modifyitems(items) -> None:
     """Give every test its tier: ``live`` if it serves HTTP, else ``api`` if it uses the
-    emulator, else ``unit``."""
+    emulator, else ``unit``.  Schemathesis names every operation's test alike; the operation
+    goes into the node id so that xdist can schedule them (it keys its queue by node id)."""
     for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith("]"):  # pytest has no public setter for this
+            item._id = coerce_node_id(f"{item.nodeid}[{label}]")
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("live") is None and fixtures & LIVE_FIXTURES:
             item.add_marker("live")

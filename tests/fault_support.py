@@ -62,12 +62,16 @@ FAULTS: dict[str, Callable[[str, str, dict], Exception]] = {
 }
 
 
-def faults_for(call: str) -> list[str]:
-    """The fault kinds that call (``service.Operation``) can really meet."""
+def faults_for(call: str, point: int = 0) -> list[str]:
+    """The fault kinds that call (``service.Operation``) can really meet, one per way the code
+    can tell them apart: an AWS error answer (throttled or 5xx, alternating by ``point``), a
+    transport failure (unreachable or timed out, alternating) and, for transactions, a conflict.
+    The two members of a pair take the same path (neither is a failed condition), so the sweep
+    meets each at every other point instead of repeating the flow for both."""
     service, operation = call.split(".", 1)
     if service != "dynamodb":
         return ["send_throttled", "unreachable"]
-    kinds = ["throttled", "server_error", "unreachable", "timeout"]
+    kinds = [("throttled", "server_error")[point % 2], ("unreachable", "timeout")[point // 2 % 2]]
     if operation in ("TransactWriteItems", "TransactGetItems"):
         kinds.append("conflict")
     return kinds
@@ -139,7 +143,7 @@ def sweep(flow: Flow) -> SweepReport:
     flow.check_consistent(attempt, response)
     report = SweepReport(flow.name, clean.calls)
     for point, call in enumerate(clean.calls, start=1):
-        for fault in faults_for(call):
+        for fault in faults_for(call, point):
             attempt = flow.prepare()
             with aws_calls(point, fault) as log:
                 first = flow.request(attempt)

@@ -26,6 +26,7 @@ from chalice.config import Config
 from chalice.local import create_local_server
 
 from app import app
+from chalicelib import media
 from chalicelib.config import get_settings, reset_settings
 from chalicelib.core import aws, clock, delivery, notify
 from chalicelib.core.store import create_tables, reset_connections
@@ -65,6 +66,7 @@ def running_stack(emulator: type[SerialMotoServer] = SerialMotoServer) -> Iterat
     try:
         create_tables()
         delivery.ensure_queue()
+        media.ensure_bucket()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
         config = Config.create(chalice_stage="test", app_name="kinlink", project_dir=str(ROOT))
         server = accept_many(create_local_server(app, config, "127.0.0.1", app_port))

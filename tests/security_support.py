@@ -52,6 +52,15 @@ def build_cast(world: World) -> Cast:
     second = api.post("/v1/auth/login", {"email": owner.email, "password": STRONG_PASSWORD})
     sessions = api.get("/v1/account/sessions", token=second.json["access_token"]).json["items"]
     [second_session] = [s["session_id"] for s in sessions if s["current"]]
+    ticket = api.post("/v1/support/tickets", {"category": "deposit", "subject": "Matrix",
+                                              "body": "Where is it?",
+                                              "related_id": deposit.json["deposit_id"]},
+                      token=owner.token)
+    assert ticket.status_code == 201, ticket.json
+    course = api.call("PUT", "/v1/staff/courses/matrix-course",
+                      {"title": "Matrix", "provider": "County", "language": "en",
+                       "lessons": [{"title": "One"}]}, token=world.staff)
+    assert course.status_code == 200, course.json
     tokens = {"anonymous": None, "owner": owner.token, "other_family": other.token,
               "staff": world.staff, "other_staff": world.other_staff, "admin": world.admin,
               "inmate": world.inmate_token("A1001"), "other_inmate": world.inmate_token("A1002")}
@@ -61,6 +70,7 @@ def build_cast(world: World) -> Cast:
            "kiosk_id": kiosk.json["kiosk_id"], "kiosk_inmate_id": FLAGGED_INMATE,
            "contact_id": contact_id, "pending_contact_id": pending_contact,
            "message_id": pending_message, "delivered_message_id": delivered,
+           "ticket_id": ticket.json["ticket_id"], "course_id": "matrix-course", "n": "1",
            "owner_email": owner.email, "other_family_email": other.email,
            "staff_email": "staff@demo-county.example",
            "other_staff_email": "staff@other-county.example", "admin_email": "admin@demo.example"}

@@ -21,6 +21,7 @@ ON_FIRST_USE = {
     "markupsafe": "email templates",
     "babel": "money and date formatting",
     "PIL": "images",
+    "mutagen": "VideoGram lengths",
     "zxcvbn": "password strength (sign-up, password change and reset)",
     "bcrypt": "password and PIN checks",
     "pyotp": "TOTP second factor",

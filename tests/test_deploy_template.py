@@ -29,7 +29,8 @@ def test_secret_key_is_generated_once_by_the_template_and_kept(template):
 
 def _alarms(template) -> dict[str, dict]:
     return {alarm["Properties"]["MetricName"]: alarm["Properties"]
-            for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()}
+            for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+            if "MetricName" in alarm["Properties"]}  # not the metric-math ones
 
 
 def test_alarms_on_api_5xx_and_on_the_dead_letter_queue_publish_to_the_alarm_topic(template):

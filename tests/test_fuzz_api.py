@@ -45,9 +45,9 @@ from tests.live_stack import running_stack
 
 EXAMPLES_PER_OPERATION = 10
 
-# Not on xdist workers: schemathesis gives every operation's test the same node id, which the
-# workers cannot tell apart (and the guard below reads what the run before it recorded).
-pytestmark = [pytest.mark.serial, pytest.mark.slow]
+# On one xdist worker with the parallel part (`--dist loadfile` keeps a file together, so the
+# guard below reads what the run before it recorded); conftest makes the node ids distinct.
+pytestmark = pytest.mark.slow
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 # After these the session may be gone: the next example opens a new one.  (204: logout or a

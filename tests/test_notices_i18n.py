@@ -30,6 +30,8 @@ SAMPLE = {
     "inmate_number": "A1001", "account": "trust", "amount_cents": 125050, "fee_cents": 995,
     "total_cents": 126045, "deposit_id": "dep_123", "reason": "Acoso", "age_days": 181,
     "facility_name": "Demo County Jail", "hours": 72,
+    "ticket_id": "tkt_123", "ticket_subject": "Deposit missing", "reply_body": "It posted.",
+    "from_staff": True, "respond_by": "2026-12-02T18:00:00Z",
 }
 EMAIL_TEMPLATES = sorted(p.stem for p in EMAILS.glob("*.html") if not p.stem.startswith("_"))
 SMS_TEMPLATES = sorted(p.stem for p in SMS.glob("*.txt"))
@@ -49,8 +51,8 @@ def sms_measure(text: str) -> tuple[str, int, int]:
     return "UCS-2", units, 1 if units <= 70 else -(-units // 67)
 
 
-def test_there_are_nineteen_emails_and_two_sms():
-    assert len(EMAIL_TEMPLATES) == 19 and SMS_TEMPLATES == ["password_reset",
+def test_there_are_twenty_emails_and_two_sms():
+    assert len(EMAIL_TEMPLATES) == 20 and SMS_TEMPLATES == ["password_reset",
                                                             "phone_verification"]
 
 

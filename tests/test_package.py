@@ -93,7 +93,9 @@ def test_policy_grants_no_wildcard_actions_and_only_the_stage_tables(template):
 
 def test_every_function_gets_the_secret_key_arn_and_the_totp_key(template):
     functions = resources_of_type(template, "AWS::Serverless::Function")
-    assert "APIHandler" in functions and len(functions) == 1 + len(app.event_sources)
+    # the API function, the sign-in function (scripts/cfn_edge.py) and one per event source
+    assert {"APIHandler", "SignInHandler"} <= set(functions)
+    assert len(functions) == 2 + len(app.event_sources)
     for function in functions.values():
         variables = function["Properties"]["Environment"]["Variables"]
         assert "SECRET_KEY" not in variables

@@ -129,6 +129,9 @@ ACCESS = {
     "POST /v1/staff/contacts/{contact_id}/decision": rule(("staff",), private=("other_staff",)),
     "POST /v1/contacts/{contact_id}/messages": rule(("owner",), private=("other_family",)),
     "GET /v1/contacts/{contact_id}/messages": rule(("owner",), private=("other_family",)),
+    "POST /v1/contacts/{contact_id}/attachments": rule(("owner",), private=("other_family",)),
+    "GET /v1/contacts/{contact_id}/attachments/{attachment_id}":
+        rule(("owner",), private=("other_family",)),
     "GET /v1/staff/messages": rule(("staff", "other_staff")),
     "GET /v1/staff/messages/{message_id}": rule(("staff",), private=("other_staff",)),
     "POST /v1/staff/messages/{message_id}/decision": rule(("staff",), private=("other_staff",)),
@@ -157,6 +160,25 @@ ACCESS = {
     "GET /v1/admin/facilities/{facility_id}/roster/imports/{import_id}": rule(("admin",)),
     "GET /v1/facilities/{facility_id}/policies": rule(public=True),
     "GET /v1/staff/rejection-reasons": rule(("staff", "other_staff", "admin")),
+    # Support: a family's own tickets; staff of the ticket's facility and admins answer.
+    "POST /v1/support/tickets": rule(FAMILIES),
+    "GET /v1/support/tickets": rule(FAMILIES),
+    "GET /v1/support/tickets/{ticket_id}": rule(("owner",), private=("other_family",)),
+    "POST /v1/support/tickets/{ticket_id}/replies": rule(("owner",), private=("other_family",)),
+    "GET /v1/staff/support/tickets": rule(("staff", "other_staff", "admin")),
+    "GET /v1/staff/support/tickets/{ticket_id}": rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/support/tickets/{ticket_id}/replies":
+        rule(("staff", "admin"), private=("other_staff",)),
+    "POST /v1/staff/support/tickets/{ticket_id}/close":
+        rule(("staff", "admin"), private=("other_staff",)),
+    # Education: staff keep their own catalog; inmates learn; a family sees what was shared.
+    "PUT /v1/staff/courses/{course_id}": rule(("staff", "other_staff", "admin")),
+    "GET /v1/inmate/courses": rule(("inmate", "other_inmate")),
+    "GET /v1/inmate/courses/{course_id}": rule(("inmate", "other_inmate")),
+    "POST /v1/inmate/courses/{course_id}/enroll": rule(("inmate", "other_inmate")),
+    "POST /v1/inmate/courses/{course_id}/lessons/{n}/complete": rule(("inmate", "other_inmate")),
+    "POST /v1/inmate/courses/{course_id}/share": rule(("inmate", "other_inmate")),
+    "GET /v1/contacts/{contact_id}/courses": rule(("owner",), private=("other_family",)),
     # Data rights: a family's own export and deletion.
     "GET /v1/account/export": rule(FAMILIES),
     "DELETE /v1/account": rule(FAMILIES),
@@ -184,6 +206,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     if key.startswith("POST /v1/staff/inmates/"):
         ids["inmate_id"] = ids["kiosk_inmate_id"]  # not the inmate whose sessions the cast uses
     ids.setdefault("key_id", "plk_matrix")  # no such platform key: the admin gets a 404
+    ids.setdefault("attachment_id", "att_matrix")  # none: the owner gets a 404
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
@@ -224,6 +247,9 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/contacts": {"inmate_id": ids["inmate_id"]},
         "POST /v1/staff/contacts/{contact_id}/decision": {"decision": "approve"},
         "POST /v1/contacts/{contact_id}/messages": {"body": "Thinking of you"},
+        "POST /v1/contacts/{contact_id}/attachments": {"kind": "photo",
+                                                       "content_type": "image/jpeg",
+                                                       "size_bytes": 1000},
         "POST /v1/staff/messages/{message_id}/decision": {"decision": "approve"},
         "POST /v1/inmate/login": {"facility_id": ids["facility_id"], "inmate_number": "A1002",
                                   "pin": DEMO_INMATE_PIN},
@@ -237,6 +263,13 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "PUT /v1/admin/facilities/{facility_id}/rules": DEMO_RULES,
         # A bad row: refused whole (422), so the matrix's inmates stay held.
         "PUT /v1/admin/facilities/{facility_id}/roster": {"inmates": [{"inmate_number": "?"}]},
+        "POST /v1/support/tickets": {"category": "deposit", "subject": "Where is it?",
+                                     "body": "Not there yet.", "related_id": ids["deposit_id"]},
+        "POST /v1/support/tickets/{ticket_id}/replies": {"body": "Any news?"},
+        "POST /v1/staff/support/tickets/{ticket_id}/replies": {"body": "It posted."},
+        "PUT /v1/staff/courses/{course_id}": {"title": "Matrix", "provider": "County",
+                                              "language": "en", "lessons": [{"title": "One"}]},
+        "POST /v1/inmate/courses/{course_id}/share": {"contact_id": ids["contact_id"]},
     }
     queries = {
         "GET /v1/deposits/quote": f"?inmate_id={ids['inmate_id']}&account=trust&amount_cents=1500",

@@ -16,8 +16,11 @@ _lock = threading.Lock()
 def client(service: str):
     with _lock:  # boto3's default session is not safe to use from several threads at once
         import boto3
+        from botocore.config import Config
 
-        return boto3.session.Session().client(service)
+        # Presigned S3 URLs signed with SigV4 (AWS refuses SigV2 in newer regions).
+        config = Config(signature_version="s3v4") if service == "s3" else None
+        return boto3.session.Session().client(service, config=config)
 
 
 def reset_clients() -> None:

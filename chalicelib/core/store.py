@@ -27,6 +27,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
+from chalicelib.core.logs import log_event
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.i18n import _
 
@@ -318,7 +319,12 @@ def _with_conflict_retries(action: Callable[[], None], error_type: type[Exceptio
         try:
             return action()
         except error_type as error:
-            if attempt == CONFLICT_RETRIES or not only_conflicts(error):
+            if not only_conflicts(error):
+                raise
+            # One line per conflict (no keys or values): the template counts them in a metric.
+            log_event("transaction_conflict", kind=error_type.__name__, attempt=attempt + 1,
+                      retried=attempt < CONFLICT_RETRIES)
+            if attempt == CONFLICT_RETRIES:
                 raise
             time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 (retry jitter)
 

@@ -3,7 +3,7 @@ Decisions (length, one stamp per message in one transaction, idempotency, review
 read): ``docs/decisions/messages.md``."""
 from __future__ import annotations
 
-from chalicelib import facilities
+from chalicelib import media
 from chalicelib.accounts import new_activity_event
 from chalicelib.contacts import (CONTACT_APPROVED, AlreadyDecided, Contact, contact_by_id,
                                  contact_not_found)
@@ -13,7 +13,7 @@ from chalicelib.core.errors import (Forbidden, InvalidRequest, NotFound, Payment
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.i18n import N_, _
-from chalicelib.messaging import notifications, states, store
+from chalicelib.messaging import notifications, parts, states, store
 from chalicelib.messaging.review import ReviewRules
 from chalicelib.messaging.store import Message
 
@@ -43,11 +43,13 @@ def message_not_found() -> NotFound:
 # --- sending -------------------------------------------------------------------------------
 
 def send_to_inmate(principal: Principal, contact_id: str, body: str,
-                   idempotency_key: str | None, client: Client) -> StoredResponse:
+                   idempotency_key: str | None, client: Client,
+                   attachment_ids: list[str] | None = None) -> StoredResponse:
     contact = contact_by_id(contact_id)
     if contact is None or contact.account_id != principal.account_id:
         raise contact_not_found()
-    return _send(principal, contact, states.TO_INMATE, body, idempotency_key, client)
+    return _send(principal, contact, states.TO_INMATE, body, idempotency_key, client,
+                 list(attachment_ids or []))
 
 
 def reply_to_family(principal: Principal, contact_id: str, body: str,
@@ -59,26 +61,39 @@ def reply_to_family(principal: Principal, contact_id: str, body: str,
 
 
 def _send(principal: Principal, contact: Contact, direction: str, body: str,
-          idempotency_key: str | None, client: Client) -> StoredResponse:
-    if not body.strip():
+          idempotency_key: str | None, client: Client,
+          attachment_ids: list[str] = ()) -> StoredResponse:
+    if not body.strip() and not attachment_ids:
         raise InvalidRequest(_("body must not be blank."),
                              errors=[{"field": "body", "problem": _("must not be blank")}])
     if contact.status != CONTACT_APPROVED:
         raise ContactNotApproved()
-    attempt = Attempt(principal.account_id, idempotency_key, f"send {direction}",
-                      {"contact_id": contact.contact_id, "body": body}) \
+    request = {"contact_id": contact.contact_id, "body": body}
+    if attachment_ids:
+        request["attachment_ids"] = attachment_ids
+        body = body if body.strip() else ""
+    attempt = Attempt(principal.account_id, idempotency_key, f"send {direction}", request) \
         if idempotency_key else None
     message = _new_message(contact, direction, body)
     for _attempt in range(SEND_ATTEMPTS):
         snapshot = store.send_snapshot(contact.facility_id, contact.account_id, attempt)
         if snapshot.earlier is not None:
             return snapshot.earlier
+        # Every attachment is checked (and processed if it just arrived) before any charge.
+        items = media.for_send(contact.account_id, contact.contact_id, attachment_ids) \
+            if attachment_ids else []
+        message.parts = parts.new_parts(body, items, _rules_of(snapshot.facility)) \
+            if items else None
+        price = parts.cost(message.parts) if items else 1
         rules = ReviewRules.from_facility_rules(_rules_of(snapshot.facility))
         pays = direction == states.TO_INMATE or not rules.inmate_replies_free
-        if pays and snapshot.balance < 1:
-            raise InsufficientStamps(_("You have no stamps left for this facility. Buy stamps "
-                                       "to send this message."), stamps_left=snapshot.balance)
-        message.stamps_spent = 1 if pays else 0
+        if pays and snapshot.balance < price:
+            detail = _("You have no stamps left for this facility. Buy stamps to send this "
+                       "message.") if snapshot.balance < 1 else _(
+                "You have %(stamps)s stamps left for this facility; this message needs "
+                "%(price)s. Buy stamps to send it.", stamps=snapshot.balance, price=price)
+            raise InsufficientStamps(detail, stamps_left=snapshot.balance, stamps_needed=price)
+        message.stamps_spent = price if pays else 0
         message.payer_account_id = contact.account_id if pays else None
         auto_entry = _apply_review_rules(message, rules)
         response = {"message_id": message.message_id, "status": message.status}
@@ -88,9 +103,13 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
             stored = store.store_sent_message(
                 message, expected_balance=snapshot.balance if pays else None, attempt=attempt,
                 response=response, entry=auto_entry,
-                activity_event=_activity(principal, message, client))
+                activity_event=_activity(principal, message, client), attachments=tuple(items))
         except (store.StampsShort, store.IdempotencyKeyTaken):
             continue  # read again: the balance moved, or a twin request committed first
+        except store.AttachmentTaken:
+            raise media.AttachmentAlreadyUsed(_("This attachment was already sent with another "
+                                                "message.")) from None
+        media.sent(items)
         if auto_entry is not None:
             notifications.message_decided(message)
         return stored
@@ -114,8 +133,8 @@ def _apply_review_rules(message: Message, rules: ReviewRules):
     """Flag watch-list hits; deliver at once when the facility allows it.  Returns the
     review-log line of the automatic decision, or None when the message waits for staff."""
     message.watch_words = rules.watch_list_hits(message.body)
-    if not rules.delivers_at_once(message.watch_words):
-        return None
+    if message.parts or not rules.delivers_at_once(message.watch_words):
+        return None  # photos and VideoGrams always wait for a person
     message.status = states.DELIVERED
     message.review_key = audit.review_key(message.facility_id, states.DELIVERED)
     message.decided_at = message.sent_at
@@ -153,21 +172,21 @@ def staff_view(principal: Principal, message_id: str) -> dict:
     return {**render_for_staff(message), "review_log": audit.trail(f"message#{message_id}")}
 
 
-def decide(principal: Principal, message_id: str, decision: str, reason: str | None,
-           note: str | None) -> dict:
+def decide(principal: Principal, message_id: str, decision: str | None, reason: str | None,
+           note: str | None, part_decisions: list[dict] | None = None) -> dict:
+    """``decision`` decides the whole message; ``part_decisions`` each part (a message with
+    attachments: the whole decision applies to every part)."""
+    if (decision is None) == (part_decisions is None):
+        raise InvalidRequest(_("Send either decision or parts."),
+                             errors=[{"field": "decision", "problem": _(
+                                 "send either decision or parts")}])
     message = _facility_message(principal, message_id)
+    if message.parts or part_decisions:
+        return _decide_parts(principal, message, decision, reason, note, part_decisions)
     to_status = states.MESSAGE_DECISIONS[decision]
     code = texts = None
     if to_status == states.REJECTED:
-        rules = _rules_of(facilities.facility(message.facility_id))
-        code = facilities.reason_code(rules, reason)
-        allowed = [known["code"] for known in facilities.rejection_reasons(rules)]
-        if code is None:
-            raise InvalidRequest(_("reason must be one of the facility's rejection reasons."),
-                                 code="invalid_rejection_reason", allowed_reasons=list(allowed),
-                                 errors=[{"field": "reason", "problem": _(
-                                     "must be one of %(choices)s", choices="; ".join(allowed))}])
-        texts = facilities.reason_texts(rules, code)
+        code, texts = parts.rejection_reason(message.facility_id, reason)
     if message.status != states.PENDING_REVIEW:
         raise AlreadyDecided(_("This message was already reviewed (%(status)s).",
                                status=message.status))
@@ -180,6 +199,22 @@ def decide(principal: Principal, message_id: str, decision: str, reason: str | N
     decided = store.message(message_id)
     notifications.message_decided(decided)
     return staff_view(principal, message_id)
+
+
+def _decide_parts(principal: Principal, message: Message, decision: str | None,
+                  reason: str | None, note: str | None, part_decisions: list[dict] | None) -> dict:
+    if part_decisions is None:
+        part_decisions = [{"part": part["part"], "decision": decision, "reason": reason}
+                          for part in parts.stored(message)]
+    if message.status != states.PENDING_REVIEW:
+        raise AlreadyDecided(_("This message was already reviewed (%(status)s).",
+                               status=message.status))
+    try:
+        parts.decide(principal, message, part_decisions, note)
+    except store.StateChanged:
+        raise AlreadyDecided(_("Someone reviewed this message a moment ago.")) from None
+    notifications.message_decided(store.message(message.message_id))
+    return staff_view(principal, message.message_id)
 
 
 def _facility_message(principal: Principal, message_id: str) -> Message:
@@ -211,7 +246,11 @@ def inmate_open(principal: Principal, message_id: str) -> dict:
         raise message_not_found()
     if message.status == states.DELIVERED and store.mark_read(message):
         message = store.message(message_id)
-    return {**render_inbox_item(message), "body": message.body, "read_at": message.read_at}
+    shown = {**render_inbox_item(message), "read_at": message.read_at,
+             "body": message.body if parts.text_visible_to_inmate(message) else ""}
+    if message.parts:
+        shown["parts"] = parts.render(message, approved_only=True)
+    return shown
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -221,7 +260,8 @@ def render_for_family(message: Message) -> dict:
             "direction": message.direction, "body": message.body, "status": message.status,
             "rejection_reason": message.reason_in(i18n.current()),
             "rejection_reason_code": message.rejection_reason_code, "sent_at": message.sent_at,
-            "decided_at": message.decided_at, "read_at": message.read_at}
+            "decided_at": message.decided_at, "read_at": message.read_at,
+            **({"parts": parts.render(message)} if message.parts else {})}
 
 
 def render_for_staff(message: Message) -> dict:

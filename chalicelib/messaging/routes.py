@@ -46,9 +46,17 @@ MESSAGE = named(
             "stamps_spent": {"type": "integer"},
             "stamps_left": {"type": "integer"},
             "review_log": {"type": "array", "items": {"type": "object"}},
+            "parts": {"type": "array", "items": named("MessagePart", obj(
+                {"part": string(), "kind": string(), "status": string()},
+                {"stamps": {"type": "integer"}, "reason_code": NULLABLE_STRING,
+                 "reason": NULLABLE_STRING, "url": string(), "thumbnail_url": string()}))},
         },
     ),
 )
+# Photos and VideoGrams ride on a message by their ids (POST .../attachments made them).
+ATTACHMENT_IDS = {"type": "array", "maxItems": 5, "items": ID}
+PART_DECISIONS = {"type": "array", "maxItems": 6, "items": obj(
+    {"part": ID, "decision": string(enum=list(states.MESSAGE_DECISIONS))}, {"reason": REASON})}
 
 
 def _page_args(request: ApiRequest) -> tuple[int, str | None]:
@@ -84,15 +92,24 @@ STAFF_MESSAGE_EXAMPLE = {
 
 
 @endpoint(bp, "POST", "/v1/contacts/{contact_id}/messages", summary="Send a message (1 stamp)",
-          tag="messages", roles=FAMILY, body=obj({"body": MESSAGE_BODY}), status=201,
-          response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
+          tag="messages", roles=FAMILY,
+          body=obj(optional={"body": MESSAGE_BODY, "attachment_ids": ATTACHMENT_IDS}),
+          status=201, response=MESSAGE, max_body_bytes=MESSAGE_REQUEST_MAX_BYTES,
           idempotent=True,
-          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps"),
+          problems=("contact_not_found", "contact_not_approved", "insufficient_stamps",
+                    "attachment_not_found", "attachment_not_ready", "attachment_rejected",
+                    "attachment_already_used"),
           description=(
               "Sends a message to the inmate of an approved contact, for one stamp of the inmate's "
               "facility. It waits in the facility's review queue (`pending_review`) until staff "
               'approve or reject it; the family is emailed the outcome. Requires an `Idempotency- '
-              'Key`: a retry with the same key and text sends nothing twice.'),
+              'Key`: a retry with the same key and text sends nothing twice. With '
+              "`attachment_ids` (up to 5 photos, or 1 VideoGram, each uploaded through POST "
+              ".../attachments) the text is optional and each attachment costs the facility's "
+              "price per photo or VideoGram, charged with the text in one transaction; a file "
+              "not processed yet answers 409 `attachment_not_ready`, a refused one 422 "
+              "`attachment_rejected` with `errors: [{attachment_id, reason}]`, one already sent "
+              "409 `attachment_already_used`, and nothing is charged."),
           example=Example(
               params={
                   "contact_id": "con_7fJ2mQ9xL4vR8tN1pZ6wYA",
@@ -106,8 +123,9 @@ STAFF_MESSAGE_EXAMPLE = {
               },
           ))
 def send_message(request: ApiRequest, contact_id: str):
-    return messages.send_to_inmate(request.principal, contact_id, request.body["body"],
-                                   request.idempotency_key, request.client)
+    return messages.send_to_inmate(request.principal, contact_id, request.body.get("body", ""),
+                                   request.idempotency_key, request.client,
+                                   request.body.get("attachment_ids"))
 
 
 @endpoint(bp, "GET", "/v1/contacts/{contact_id}/messages", summary="A thread, newest first",
@@ -184,14 +202,19 @@ def staff_message(request: ApiRequest, message_id: str):
 
 @endpoint(bp, "POST", "/v1/staff/messages/{message_id}/decision",
           summary="Approve or reject a message", tag="staff", roles=STAFF,
-          body=obj({"decision": string(enum=list(states.MESSAGE_DECISIONS))},
-                   {"reason": REASON, "note": written_text(1, 2000)}),
+          body=obj(optional={"decision": string(enum=list(states.MESSAGE_DECISIONS)),
+                             "reason": REASON, "note": written_text(1, 2000),
+                             "parts": PART_DECISIONS}),
           response=MESSAGE,
           problems=("message_not_found", "already_decided", "invalid_rejection_reason"),
           description=(
               "Staff approve a pending message (delivered to the inmate's kiosk) or reject it with "
               "one of the facility's rejection reasons (the family's stamp is refunded). A decided "
-              'message answers 409 `already_decided`.'),
+              'message answers 409 `already_decided`. A message with photos or a VideoGram may be '
+              'decided part by part instead: `parts: [{part: "text"|<attachment_id>, decision, '
+              "reason?}]` names each part once; rejected parts are refunded, approved ones "
+              "delivered (the message is `delivered` when any part is). Send `decision` or "
+              "`parts`, not both."),
           example=Example(
               params={"message_id": "msg_3kP8wN2qX7vL1mR9tZ4bHA"},
               request={"decision": "approve", "note": "Birthday wishes."},
@@ -203,8 +226,8 @@ def staff_message(request: ApiRequest, message_id: str):
           ))
 def decide_message(request: ApiRequest, message_id: str):
     body = request.body
-    return messages.decide(request.principal, message_id, body["decision"], body.get("reason"),
-                           body.get("note"))
+    return messages.decide(request.principal, message_id, body.get("decision"),
+                           body.get("reason"), body.get("note"), body.get("parts"))
 
 
 # --- inmate kiosk --------------------------------------------------------------------------

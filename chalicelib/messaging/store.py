@@ -19,6 +19,8 @@ from chalicelib.core.idempotency import Attempt, IdempotencyRecord, StoredRespon
 from chalicelib.core.store import (StoredModel, BaseMeta, StateChanged, TableName, get_or_none, index_page,
                                    read_together, register, resolved, write_together, written)
 from chalicelib.facilities import Facility
+from chalicelib.media import Attachment
+from chalicelib.media import claim as claim_attachment
 from chalicelib.messaging import states
 from chalicelib.payments import StampBalance, credit_stamps, spend_stamps
 
@@ -96,6 +98,9 @@ class Message(StoredModel):
     rejection_reason_code = UnicodeAttribute(null=True)
     rejection_reason_texts = MapAttribute(null=True)
     read_at = UnicodeAttribute(null=True)
+    # With photos or a VideoGram: the text and each attachment, each with its price, status
+    # and reason (messaging.parts); empty for a text-only message.
+    parts = ListAttribute(null=True)
     by_family_thread = MessagesByFamilyThread()
 
     def reason_in(self, language: str) -> str | None:
@@ -116,6 +121,10 @@ class StampsShort(Exception):
 
 class IdempotencyKeyTaken(Exception):
     """A concurrent request with the same key committed first."""
+
+
+class AttachmentTaken(Exception):
+    """An attachment of the send was claimed by another message first."""
 
 
 # --- message writes ------------------------------------------------------------------------
@@ -151,7 +160,8 @@ def send_snapshot(facility_id: str, payer_account_id: str | None,
 
 def store_sent_message(message: Message, *, expected_balance: int | None,
                        attempt: Attempt | None, response: dict, entry: ReviewEntry | None,
-                       activity_event: ActivityEvent | None) -> StoredResponse:
+                       activity_event: ActivityEvent | None,
+                       attachments: tuple = ()) -> StoredResponse:
     """Store ``message``, spend its stamps and record ``response`` for the send's key, all or
     nothing; returns the response to send.
 
@@ -159,7 +169,7 @@ def store_sent_message(message: Message, *, expected_balance: int | None,
     it so ``stamps_left`` is exact; ``StampsShort`` tells the caller to look again, as does
     ``IdempotencyKeyTaken`` (a twin request committed first: its response is replayed).
     ``entry`` is the review log line of an automatic decision; the sender's activity event is
-    saved only if the message is.
+    saved only if the message is, and its ``attachments`` are claimed for it.
     """
     stored = [StoredResponse(201, "")]
 
@@ -174,8 +184,11 @@ def store_sent_message(message: Message, *, expected_balance: int | None,
             audit.append(transaction, entry)
         if activity_event is not None:
             transaction.save(activity_event, condition=APPEND_ONLY_ACTIVITY)
+        for item in attachments:
+            claim_attachment(transaction, item, message.message_id)
 
-    write_together(build, {IdempotencyRecord: IdempotencyKeyTaken, StampBalance: StampsShort})
+    write_together(build, {IdempotencyRecord: IdempotencyKeyTaken, StampBalance: StampsShort,
+                           Attachment: AttachmentTaken})
     return stored[0] if attempt is not None else StoredResponse(201, serialise(response))
 
 

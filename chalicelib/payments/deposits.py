@@ -144,6 +144,11 @@ def get_own(sender: Principal, deposit_id: str) -> dict:
     return render(found)
 
 
+def deposit_by_id(deposit_id: str) -> Deposit | None:
+    """A deposit as stored, or None (support checks who sent it and where)."""
+    return get_or_none(Deposit, deposit_id)
+
+
 def refund(staff: Principal, deposit_id: str, reason: str) -> dict:
     """Reverse a deposit once: the ledger reversal is one transaction conditioned on the deposit
     still being ``completed``; then the card refund is sent under the deposit's reference, so

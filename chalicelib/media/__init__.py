@@ -1,0 +1,18 @@
+"""Photos and VideoGrams attached to messages: upload slots on a private bucket, content checks
+(real type, re-encoding without metadata, pixel and length bounds), thumbnails, and viewing
+URLs for the family, the inmate and the reviewing staff.
+
+This module is the capability's face: the names in ``__all__`` are what other packages may use.
+"""
+from chalicelib.core import datarights
+from chalicelib.media.objects import ensure_bucket
+from chalicelib.media.rights import HOLDING
+from chalicelib.media.service import (AttachmentAlreadyUsed, claim, for_send, reason_text, sent,
+                                      viewing_urls)
+from chalicelib.media.states import PHOTO, VIDEOGRAM
+from chalicelib.media.store import Attachment
+
+datarights.register(HOLDING)
+
+__all__ = ["Attachment", "AttachmentAlreadyUsed", "PHOTO", "VIDEOGRAM", "claim",
+           "ensure_bucket", "for_send", "reason_text", "sent", "viewing_urls"]
