@@ -9,6 +9,7 @@ import json
 import pytest
 from pynamodb.connection import Connection
 
+from chalicelib import media
 from chalicelib.accounts.service import throttle_subject
 from chalicelib.accounts.store import throttle_for
 from chalicelib.core import datarights
@@ -92,6 +93,13 @@ def test_export_names_every_item_and_deletion_leaves_no_personal_data(world, car
     admit("inm_A1009", DEMO_FACILITY_ID, "A1009", "Flag Person")
     set_rules(flag_sender_distinct_inmates_per_day=1)
     assert post_deposit(api, token, deposit_body("inm_A1009")).status_code == 201
+    media.ensure_bucket()
+    photo = api.post(f"/v1/contacts/{contact_id}/attachments", {
+        "kind": "photo", "content_type": "image/jpeg", "size_bytes": 1000}, token=token)
+    assert photo.status_code == 201, photo.json
+    ticket = api.post("/v1/support/tickets", {"category": "account", "subject": "Help",
+                                              "body": f"Call me at {PHONE}"}, token=token)
+    assert ticket.status_code == 201, ticket.json
     other = world.family()
 
     before = all_items()
@@ -106,7 +114,8 @@ def test_export_names_every_item_and_deletion_leaves_no_personal_data(world, car
             values = {v for attr in item.values() for v in attr.values()
                       if isinstance(v, str) and len(v) >= 6 and account_id not in v}
             assert values & {*_strings(export)}, (table, item)
-    assert {"accounts", "contacts", "messaging", "payments"} <= export["data"].keys()
+    assert {"accounts", "contacts", "media", "messaging", "payments", "support"} <= \
+        export["data"].keys()
     assert NAME in text and PHONE in text and "See you on Sunday" in text
 
     wrong = api.delete("/v1/account", {"current_password": "not my password at all"}, token=token)
