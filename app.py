@@ -25,6 +25,7 @@ from chalicelib.media import routes as media
 from chalicelib.messaging import routes as messaging
 from chalicelib.support import routes as support
 from chalicelib.visits import routes as visit_routes
+from chalicelib.privacy import routes as privacy
 
 # On Lambda a misconfigured stage (no card processor, no key) fails its init here, with the
 # sentence saying what to set in the function's log: no request is ever half served.  Settings
@@ -53,6 +54,7 @@ app.register_blueprint(calls.bp)
 app.register_blueprint(education.bp)
 app.register_blueprint(support.bp)
 app.register_blueprint(visit_routes.bp)
+app.register_blueprint(privacy.bp)
 http.install(app)
 
 

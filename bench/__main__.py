@@ -17,7 +17,8 @@ from bench.harness import prepare_environment
 
 # bench_conflicts last: it serves the live stack on the test stage's settings.
 MODULES = ("bench.bench_login", "bench.bench_import", "bench.bench_money",
-           "bench.bench_messaging", "bench.bench_media", "bench.bench_visits", "bench.bench_conflicts")
+           "bench.bench_messaging", "bench.bench_media", "bench.bench_visits", "bench.bench_privacy",
+           "bench.bench_conflicts")
 _COMPARISONS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
 _GOAL = re.compile(r"^\s*(<=|<|>=|>)\s*([0-9.]+)")
 

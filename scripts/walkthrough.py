@@ -719,21 +719,23 @@ def staff_onboarding() -> None:
 
 if __name__ == "__main__":
     outbox_reader.require_stack({"API_URL": API, "AWS_ENDPOINT_URL": EMULATOR})
+    sys.modules.setdefault("walkthrough", sys.modules[__name__])  # step modules share the run
+    import walkthrough_calls
+    import walkthrough_privacy
+    import walkthrough_support
+    import walkthrough_visits
+
     state = accounts_and_sign_in()
     lockout_and_reset(state["email"])
     two_factor()
     account_settings()
-    import walkthrough_visits  # after this module's names exist: it uses call, check, ...
     walkthrough_visits.visits()
     kiosks_and_inmates(money_and_messages())
     walkthrough_media.photos_and_videograms(sys.modules[__name__])
     facility_operations(administration(f"money.{RUN}@example.com"))
     staff_onboarding()
-    sys.modules.setdefault("walkthrough", sys.modules[__name__])  # step modules share the run
-    import walkthrough_support
-    from walkthrough_calls import calls_and_calling_balance
-
     walkthrough_support.support_and_education()
-    calls_and_calling_balance()
+    walkthrough_calls.calls_and_calling_balance()
+    walkthrough_privacy.data_rights()  # last: it deletes an account (its own)
     print(f"\n{checks} checks passed against {API} in {LANGUAGE} "
           f"({problems_read} problems read, every word in its language)")

@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import datetime
 
-try:  # run from walkthrough.py: share its counters and its language
-    from __main__ import (INMATE_PIN, KIOSK, RUN, STAFF, call, check, emails_to,
-                          inmate_sign_in, signed_up, staff_sign_in)
-except ImportError:
-    from walkthrough import (INMATE_PIN, KIOSK, RUN, STAFF, call, check, emails_to,
-                             inmate_sign_in, signed_up, staff_sign_in)
+from walkthrough import (INMATE_PIN, KIOSK, RUN, STAFF, call, check, emails_to, inmate_sign_in,
+                         signed_up, staff_sign_in)
 
 INMATE = "inm_A1002"
 

@@ -20,6 +20,7 @@ from chalicelib.core import clock
 from chalicelib.core.errors import DomainError
 from chalicelib.core.identity import Principal
 from chalicelib.facilities.seed import DEMO_INMATE_PIN, DEMO_RULES
+from chalicelib import media
 from chalicelib.messaging import messages
 from chalicelib.payments import deposits
 from chalicelib.payments.audit import audit
@@ -214,11 +215,16 @@ ACCESS = {
     "POST /v1/staff/visits/{visit_id}/no-show": rule(("staff", "admin"), private=("other_staff",)),
     # The video service's signature is the only proof: 400 for everyone without it.
     "POST /v1/webhooks/video": rule(public=True),
+    # Data rights: a family's own export and deletion.
+    "GET /v1/account/export": rule(FAMILIES),
+    "DELETE /v1/account": rule(FAMILIES),
 }
 
 # Calls whose success changes the caller's password or ends its session: they run last, in
 # this order, so every other call still has a live token.
-RUN_LAST = ("POST /v1/account/password", "POST /v1/auth/logout", "POST /v1/inmate/logout")
+RUN_LAST = ("POST /v1/account/password", "POST /v1/auth/logout", "POST /v1/inmate/logout",
+            "DELETE /v1/account")
+CHANGED_PASSWORD = STRONG_PASSWORD + " and more"  # what POST /v1/account/password sets
 
 
 def endpoint_key(spec) -> str:
@@ -259,7 +265,8 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
         "POST /v1/admin/staff": {"email": "invited@example.com", "full_name": "In Vited",
                                  "facility_id": ids["facility_id"]},
         "POST /v1/account/password": {"current_password": STRONG_PASSWORD,
-                                      "new_password": STRONG_PASSWORD + " and more"},
+                                      "new_password": CHANGED_PASSWORD},
+        "DELETE /v1/account": {"current_password": CHANGED_PASSWORD},
         "POST /v1/account/phone": {"phone": "+12025550143", "current_password": STRONG_PASSWORD},
         "POST /v1/account/phone/verify": {"code": "000000"},
         "POST /v1/account/mfa/totp/setup": {"current_password": STRONG_PASSWORD},
@@ -356,7 +363,11 @@ def _call(cast: Cast, key: str, role: str):
         response = cast.world.api.client.http.get(path)
         response.json = None
         return response
-    return cast.world.api.call(method, path, body, token=cast.tokens[role], headers=headers)
+    token = cast.tokens[role]
+    if key == "DELETE /v1/account" and role in FAMILIES:  # runs after logout: a new session
+        token = cast.world.api.post("/v1/auth/login", {
+            "email": cast.ids[f"{role}_email"], "password": CHANGED_PASSWORD}).json["access_token"]
+    return cast.world.api.call(method, path, body, token=token, headers=headers)
 
 
 @pytest.mark.slow
@@ -366,6 +377,7 @@ def test_v4_1_1_v4_1_3_v4_2_1_authorization_matrix_every_endpoint_every_role(wor
     every role × the owner's object ids gets exactly its declared outcome; no refused call
     changes anything in any table."""
     cast = build_cast(world)
+    media.ensure_bucket()  # as in every stack: the owner's deletion erases its attachments
     keys = [endpoint_key(spec) for spec in ENDPOINTS]
     assert set(keys) <= ACCESS.keys(), "every endpoint needs a row in ACCESS"
     wrong: list[tuple] = []

@@ -9,6 +9,7 @@ from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.activity import new_event as new_activity_event
 from chalicelib.accounts.activity import record as record_activity
 from chalicelib.accounts.activity import record_in as record_activity_in
+from chalicelib.accounts.datarights import close as close_account
 from chalicelib.accounts.invitations import invite as invite_staff
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.accounts.passwords import hash_password, verify_password
@@ -37,6 +38,8 @@ __all__ = [
     # the account's activity log
     "APPEND_ONLY_ACTIVITY", "ActivityEvent", "new_activity_event", "record_activity",
     "record_activity_in", "last_sign_in",
+    # data rights (its Holding is registered on import): deletion's first step
+    "close_account",
     # scheduled jobs
     "send_due_reminders",
     # codes other capabilities send (call numbers): re-authentication, phones, the allowance

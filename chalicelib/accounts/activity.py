@@ -82,10 +82,10 @@ def newest_first(account_id: str, limit: int, cursor: str | None) -> dict:
     scope = f"activity:{account_id}"
     results = ActivityEvent.query(account_id, scan_index_forward=False, limit=limit,
                                   last_evaluated_key=decode_cursor(cursor, scope))
-    return page(results, scope, _render)
+    return page(results, scope, render)
 
 
-def _render(event: ActivityEvent) -> dict:
+def render(event: ActivityEvent) -> dict:
     return {"type": event.type, "at": event.at, "ip": event.ip, "user_agent": event.user_agent,
             "outcome": event.outcome, "detail": event.detail.as_dict()}
 

@@ -7,6 +7,7 @@ Why: docs/decisions/tables.md
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.store import (StoredModel, BaseMeta, ExpiringModel, TableName, get_or_none,
@@ -37,6 +38,16 @@ class RecoveryCode(StoredModel):
     used_at = UnicodeAttribute(null=True)
 
 
+class ByAccount(GlobalSecondaryIndex):
+    """Keys only: which items name an account (export and erasure, docs/decisions/data-rights.md)."""
+
+    class Meta:
+        index_name = "by_account"
+        projection = KeysOnlyProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+
+
 @register
 class MfaChallenge(ExpiringModel):
     class Meta(BaseMeta):
@@ -47,6 +58,7 @@ class MfaChallenge(ExpiringModel):
     email = UnicodeAttribute()  # canonical: wrong second factors count toward its lockout
     device_digest = UnicodeAttribute()  # the signing-in device (user agent) it is bound to
     session_epoch = NumberAttribute()  # a password reset or disable in between kills it
+    by_account = ByAccount()
 
 
 @register
@@ -60,6 +72,7 @@ class RememberedDevice(ExpiringModel):
     # The account's password_changed_at when the device was remembered: a password change or
     # reset moves it on, and the token dies with it.
     password_changed_at = UnicodeAttribute()
+    by_account = ByAccount()
 
 
 @register

@@ -64,6 +64,9 @@ class Account(StoredModel):
     reminder_due_day = UnicodeAttribute(null=True)
     reminder_shard = UnicodeAttribute(null=True)
     by_reminder_due = ReminderDueIndex()
+    # Set when its owner deleted the account (privacy): the item stays as a pseudonymous
+    # tombstone, so the money records that name the id keep pointing at something.
+    deleted_at = UnicodeAttribute(null=True)
 
 
 @register

@@ -10,18 +10,30 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 
+class Kept(NamedTuple):
+    """One kind of record that stays after erasure: what (``record``) and why (``reason``),
+    both catalog ids (``N_``), and how many ``days`` after the deletion it is kept (None: it
+    expires by itself sooner, as ``reason`` says)."""
+    record: str
+    reason: str
+    days: int | None = None
+
+
 class Holding(NamedTuple):
     """What one capability holds about an account.
 
     ``export(account_id)`` returns ``{section: [plain JSON items]}`` gathered with Queries only;
     ``erase(account_id)`` removes personal data or replaces it with a stable pseudonym, keeping
-    money records; ``kept`` names (catalog ids, ``N_``) what stays after erasure and why.
+    money records; ``kept`` names what stays after erasure and why (``Kept``, or a bare ``N_``
+    id). ``settle(account_id)``, when given, runs before any erasure: refunds of what the
+    account still owns (balances, booked visits), returning ``{section: [items]}`` to report.
     """
     capability: str
     models: tuple
     export: Callable[[str], dict[str, list[dict]]]
     erase: Callable[[str], None]
-    kept: tuple[str, ...] = ()
+    kept: tuple = ()
+    settle: Callable[[str], dict[str, list[dict]]] | None = None
 
 
 _HOLDINGS: dict[str, Holding] = {}
@@ -34,3 +46,9 @@ def register(holding: Holding) -> None:
 
 def holdings() -> list[Holding]:
     return list(_HOLDINGS.values())
+
+
+def pseudonym(account_id: str) -> str:
+    """The stable stand-in for an erased person's name: the same for every record of one
+    account, saying nothing about who it was (account ids are random)."""
+    return f"Former member {account_id[-6:].upper()}"

@@ -13,6 +13,7 @@ import re
 from typing import NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.config import get_settings
@@ -27,6 +28,16 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces (the document shows it too)
 
 
+class RecordsByAccount(GlobalSecondaryIndex):
+    """Keys only: an account's records, for its data export and erasure (privacy)."""
+
+    class Meta:
+        index_name = "by_account"
+        projection = KeysOnlyProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+
+
 @register
 class IdempotencyRecord(ExpiringModel):
     class Meta(BaseMeta):
@@ -38,6 +49,8 @@ class IdempotencyRecord(ExpiringModel):
     status_code = NumberAttribute()
     response_body = UnicodeAttribute()  # the exact JSON text that was sent
     created_at = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    by_account = RecordsByAccount()
 
 
 class StoredResponse(NamedTuple):
@@ -79,6 +92,7 @@ def serialise(body: dict) -> str:
 class Attempt:
     def __init__(self, account_id: str, key: str, operation: str, payload: dict) -> None:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        self.account_id = account_id
         self.scope_key = f"{account_id}:{digest}"
         canonical = json.dumps([operation, payload], sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False)
@@ -111,7 +125,7 @@ class Attempt:
         stored = StoredResponse(status, serialise(body))
         record = IdempotencyRecord(self.scope_key, fingerprint=self.fingerprint,
                                    status_code=status, response_body=stored.text,
-                                   created_at=clock.iso(now))
+                                   created_at=clock.iso(now), account_id=self.account_id)
         record.set_expiry(now + get_settings().idempotency_key_seconds)
         transaction.save(record, condition=(IdempotencyRecord.scope_key.does_not_exist()
                                             | (IdempotencyRecord.expires_at <= int(now))))

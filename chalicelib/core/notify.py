@@ -59,8 +59,10 @@ def recipient_language(chosen: str | None, requester: bool) -> str:
 
 
 def _values(context: dict[str, object]) -> dict[str, object]:
-    """What the queue carries: JSON scalars as they are (amounts stay numbers), the rest as text."""
-    return {key: value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+    """What the queue carries: JSON values as they are (amounts stay numbers, lists of plain
+    records stay lists), the rest as text."""
+    return {key: value if isinstance(value, (str, int, float, bool, type(None), list, dict))
+            else str(value)
             for key, value in context.items()}
 
 

@@ -4,6 +4,7 @@ inmates' kiosk sign-in, and its call platforms' keys.
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
+from chalicelib.facilities import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.facilities.caps import audio_cap
 from chalicelib.facilities.review_rules import (all_watch_words, fold, reason_code, reason_texts,
                                                 rejection_reason, rejection_reasons, watch_words)

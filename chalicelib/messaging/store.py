@@ -76,6 +76,17 @@ class MessagesByInbox(GlobalSecondaryIndex):
     sent_key = UnicodeAttribute(range_key=True)
 
 
+class MessagesByAccount(GlobalSecondaryIndex):
+    """Every message of a family account's threads, whatever its state (export, erasure)."""
+
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    sent_key = UnicodeAttribute(range_key=True)
+
+
 @register
 class Message(StoredModel):
     class Meta(BaseMeta):
@@ -137,6 +148,7 @@ class Message(StoredModel):
         return texts.get(language) or self.rejection_reason
     by_review_queue = MessagesByReviewQueue()
     by_inbox = MessagesByInbox()
+    by_account = MessagesByAccount()
 
 
 # --- errors the services translate ---------------------------------------------------------

@@ -4,6 +4,7 @@ the family's prepaid calling balance (holds and charges for calls, refunds).
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
+from chalicelib.payments import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.payments.calling import AGENCY as AGENCY_PAYER
 from chalicelib.payments.calling import Payer, family_payer, inmate_payer
 from chalicelib.payments.calling import available_cents as payer_balance_cents
@@ -41,31 +42,3 @@ __all__ = ["StampBalance", "credit_stamps", "deposit_by_id", "roll_up_house_acco
            # another service (video visits) paid from the family's calling balance
            "spend_calling_balance_in"]
 
-
-def _export_calling(account_id: str) -> dict[str, list[dict]]:
-    from chalicelib.payments.calling import CallingRefund, CallingWallet
-
-    wallets = [{"facility_id": w.facility_id, "last_active_at": w.last_active_at}
-               for w in CallingWallet.query(account_id)]
-    refunds = [{"refund_id": r.refund_id, "facility_id": r.facility_id,
-                "amount_cents": int(r.amount_cents), "status": r.status,
-                "created_at": r.created_at}
-               for r in CallingRefund.by_account.query(account_id)]
-    return {"calling_balances": wallets, "calling_refunds": refunds}
-
-
-def _erase_calling(account_id: str) -> None:
-    """Balances and refunds are money records, kept; they hold no words about the person."""
-
-
-def _register_calling() -> None:
-    from chalicelib.core import datarights
-    from chalicelib.core.i18n import N_
-    from chalicelib.payments.calling import CallingRefund, CallingWallet
-
-    datarights.register(datarights.Holding(
-        "calling_balance", (CallingWallet, CallingRefund), _export_calling, _erase_calling,
-        kept=(N_("Calling balances and their refunds stay as money records."),)))
-
-
-_register_calling()

@@ -60,7 +60,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
         stamps.credit(transaction, buyer.account_id, facility_id, quantity)
         record_activity_in(transaction, buyer.account_id, "stamps_purchased", client,
                            purchase_id=purchase_id, facility_id=facility_id, quantity=quantity,
-                           total_cents=total)
+                           total_cents=total, payment_id=authorization.authorization_id)
 
     stored = charge(attempt, body["payment_method_token"], total, purchase_id, "stamps",
                     facility_id, write, response, refusal=lambda: facilities.rules_changed())

@@ -83,6 +83,9 @@ class CardPayment(StoredModel):
     dispute = UnicodeAttribute(null=True)  # states.DisputeStatus
     dispute_cents = NumberAttribute(null=True)
     outside_refund_cents = NumberAttribute(null=True)  # refunded in Stripe's dashboard
+    # Refunded by the API other than by reversing a deposit (unused stamps, at an account's
+    # deletion): the webhook's refunded total minus this is what went outside the API.
+    refunded_cents = NumberAttribute(null=True)
     unsettled = UnicodeAttribute(null=True)
     retry_at = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)
@@ -119,6 +122,15 @@ class DailyTally(ExpiringModel):
     members = UnicodeSetAttribute(default=set)  # inmates (sender tally) or senders (inmate tally)
 
 
+class FlagsBySender(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_sender"
+        projection = AllProjection()
+
+    sender_account_id = UnicodeAttribute(hash_key=True)
+    flag_id = UnicodeAttribute(range_key=True)
+
+
 @register
 class ReviewFlag(StoredModel):
     """A deposit held up for staff review (never blocked): rule codes that matched, status,
@@ -140,3 +152,4 @@ class ReviewFlag(StoredModel):
     decided_by = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True)
     decision_reason = UnicodeAttribute(null=True)
+    by_sender = FlagsBySender()  # export of the sender's data (privacy)

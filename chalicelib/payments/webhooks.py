@@ -164,6 +164,7 @@ def charge_refunded(event: Event) -> bool:
             return False
         return settlement.record_refund(found, CardRefundResult("", "succeeded"),
                                         also=event.record_in).card_refund == CardRefund.SENT
+    refunded -= int(event.payment.refunded_cents or 0)  # our own stamp refunds are not outside
     already = int(event.payment.outside_refund_cents or 0)
     new = refunded - already
     if new <= 0:

@@ -29,8 +29,15 @@ def erase(account_id: str) -> None:
         visit.update(actions=[Visit.visitors.set([]), Visit.family_name.set("erased")])
 
 
+def settle(account_id: str) -> dict[str, list[dict]]:
+    from chalicelib.visits.lifecycle import cancel_for_closed_account
+
+    return {"visits_cancelled": cancel_for_closed_account(account_id)}
+
+
 datarights.register(datarights.Holding(
     "visits", (Visit, VisitHold, VisitPlace, InmateWeek, payments.VisitCharge), export, erase,
+    settle=settle,
     kept=(N_("Visits and their payments and refunds stay, without the visitors' names, as "
              "money records the law requires us to keep."),)))
 facilities.on_release(on_inmate_released)

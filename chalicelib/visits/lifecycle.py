@@ -253,6 +253,17 @@ def on_inmate_released(facility_id: str, inmate_ids: list[str], import_id: str) 
                 _system_cancel(visit, states.INMATE_RELEASED)
 
 
+def cancel_for_closed_account(account_id: str) -> list[dict]:
+    """Before an account is erased: its coming visits are cancelled with a full refund."""
+    today = clock.iso()[:10]
+    cancelled = []
+    for visit in Visit.by_account.query(account_id):
+        if visit.status in (states.REQUESTED, states.SCHEDULED) and visit.starts_key >= today:
+            _system_cancel(visit, states.ACCOUNT_CLOSED)
+            cancelled.append({"visit_id": visit.visit_id, "refund_cents": _full_refund(visit)})
+    return cancelled
+
+
 def _system_cancel(visit: Visit, reason: str) -> None:
     try:
         apply(visit, states.CANCEL, None, reason=reason, refund_cents=_full_refund(visit),

@@ -22,6 +22,7 @@ SYSTEM_REASONS = {
     states.FAMILY_CANCELLED: N_("Cancelled by you"),
     states.NOT_DECIDED_IN_TIME: N_("The facility did not decide in time"),
     states.INMATE_RELEASED: N_("The person was released or transferred"),
+    states.ACCOUNT_CLOSED: N_("You closed your Kinlink account"),
     "staff": N_("Ended early by the facility"),
     "system": N_("Ended early by a technical problem"),
 }

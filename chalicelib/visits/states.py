@@ -57,3 +57,4 @@ COMPLETE = Transition("complete", (SCHEDULED, IN_PROGRESS), COMPLETED, False)
 FAMILY_CANCELLED = "family_cancelled"
 NOT_DECIDED_IN_TIME = "not_decided_in_time"
 INMATE_RELEASED = "inmate_released"
+ACCOUNT_CLOSED = "account_closed"

@@ -1,0 +1,75 @@
+"""HTTP routes of a family account's data rights (docs/decisions/data-rights.md).
+
+Choices the contract leaves open: the export is answered directly (``GET /v1/account/export``,
+pages of whole capabilities with a cursor) rather than as a file prepared in the background;
+the deletion answers 202 with what was refunded and what is kept.
+"""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import privacy
+from chalicelib.web.endpoint import ApiRequest, Example, endpoint
+from chalicelib.web.schema import NULLABLE_STRING, PASSWORD, integer, named, obj, string
+
+bp = Blueprint(__name__)
+
+FAMILY = ("family",)
+EXPORT = named("AccountExport", obj({
+    "schema_version": integer(1), "account_id": string(), "generated_at": string(),
+    "data": {"type": "object"}, "next_cursor": NULLABLE_STRING}))
+KEPT = named("KeptRecord", obj({"record": string(), "reason": string(),
+                                "retain_until": NULLABLE_STRING}))
+DELETED = named("AccountDeleted", obj({
+    "status": string(), "refunds": {"type": "object"},
+    "kept": {"type": "array", "items": KEPT}}))
+KEPT_EXAMPLE = [
+    {"record": "Deposits, stamp purchases, refunds and card payments, by account id only",
+     "reason": "Records of money moved are kept for audits, disputes and the law; they hold no "
+               "email, name or phone.", "retain_until": "2033-11-30"},
+    {"record": "Daily deposit totals used for limits",
+     "reason": "They expire by themselves two days after the day they count.",
+     "retain_until": None}]
+
+
+@endpoint(bp, "GET", "/v1/account/export", summary="Everything held about the account",
+          tag="account", roles=FAMILY, query=obj(optional={"cursor": string(1, 2048)}),
+          response=EXPORT, problems=("invalid_request",),
+          description=(
+              'One JSON document with a schema_version holding every item the account owns or '
+              'that names it, by capability and section (profile, sessions, activity, contacts, '
+              'messages, deposits, stamp balances...). A large export comes in pages of whole '
+              'capabilities: pass next_cursor back until it is null.'),
+          example=Example(
+              response={
+                  "schema_version": 1, "account_id": "acc_3N8Qm2Lk0ZpA",
+                  "generated_at": "2026-12-01T21:30:00Z",
+                  "data": {"contacts": {"contacts": [{
+                      "contact_id": "con_7Hq2", "inmate_id": "inm_A1001",
+                      "inmate_name": "Marcus Reed", "status": "approved"}]},
+                      "payments": {"deposits": [], "stamp_balances": [
+                          {"facility_id": "demo-county", "balance": 3}], "review_flags": []}},
+                  "next_cursor": None,
+              }))
+def export_account(request: ApiRequest):
+    return privacy.export(request.principal.account_id, request.query.get("cursor"))
+
+
+@endpoint(bp, "DELETE", "/v1/account", summary="Delete the account", tag="account",
+          roles=FAMILY, body=obj({"current_password": PASSWORD}), status=202, response=DELETED,
+          problems=("reauthentication_required", "account_locked", "account_changed"),
+          description=(
+              'Deletes the signed-in family account once its password is typed again (a wrong '
+              'one counts toward the lockout like a failed sign-in). Every session ends at once; '
+              'unused stamps are refunded to the cards that bought them; personal data is erased '
+              'or replaced by a pseudonym; money records are kept without personal data. The '
+              'answer and the confirmation email list what is kept, why and until when. The '
+              'address can sign up again afterwards.'),
+          example=Example(
+              request={"current_password": "Harbor-Lantern-Quill-88"},
+              response={"status": "deleted", "refunds": {"stamp_refunds": [
+                  {"facility_id": "demo-county", "stamps": 3, "amount_cents": 150,
+                   "journal_id": "srf_2026-12-01T21:30:00Z_9x", "card_refund": "sent"}]},
+                  "kept": KEPT_EXAMPLE}))
+def delete_account(request: ApiRequest):
+    return privacy.delete(request.principal.account_id, request.body["current_password"])
