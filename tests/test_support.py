@@ -208,3 +208,29 @@ def test_the_queue_puts_overdue_tickets_first_and_filters_by_status(world):  # n
     unknown = api.post("/v1/support/tickets", {**ask, "subject": "x", "facility_id": "nowhere"},
                        token=family.token)
     assert unknown.status_code == 404 and unknown.json["code"] == "facility_not_found"
+
+
+def test_visit_and_call_tickets_name_only_the_familys_own(monkeypatch):
+    """A visit or a call named by a ticket must be the family's: another's is "not found"."""
+    from types import SimpleNamespace
+
+    from chalicelib.core.errors import NotFound
+    from chalicelib.core.identity import Principal
+    from chalicelib.support import service
+
+    mine = SimpleNamespace(account_id="acc_mine", facility_id="demo-county")
+    theirs = SimpleNamespace(account_id="acc_theirs", facility_id="demo-county")
+    never_reached_a_family = SimpleNamespace(account_id=None, facility_id="demo-county")
+    monkeypatch.setattr(service.visits, "visit_by_id",
+                        {"vis_mine": mine, "vis_theirs": theirs}.get)
+    monkeypatch.setattr(service.calls, "call_by_id",
+                        {"call_mine": mine, "call_theirs": theirs,
+                         "call_nobody": never_reached_a_family}.get)
+    family = Principal("acc_mine", "family", "ses_1")
+    assert service._related(family, "visit", "vis_mine").facility_id == "demo-county"
+    assert service._related(family, "call", "call_mine").account_id == "acc_mine"
+    for category, related_id in (("visit", "vis_theirs"), ("visit", "vis_none"),
+                                 ("call", "call_theirs"), ("call", "call_nobody")):
+        with pytest.raises(NotFound) as refused:
+            service._related(family, category, related_id)
+        assert refused.value.code == "related_not_found"

@@ -9,10 +9,16 @@ from chalicelib.calls.service import authorize, calls_of, end, refund_on_release
 from chalicelib.calls.statements import email_last_month as email_monthly_statements
 from chalicelib.calls.store import Call, CallDrop, Release
 from chalicelib.core import datarights
+from chalicelib.core.store import get_or_none
 from chalicelib.core.i18n import N_
 
 __all__ = ["authorize", "end", "calls_of", "release_lapsed", "refund_on_release",
-           "email_monthly_statements"]
+           "email_monthly_statements", "call_by_id"]
+
+
+def call_by_id(call_id: str) -> Call | None:
+    """The call record (support checks that a ticket's call reached the family's number)."""
+    return get_or_none(Call, call_id)
 
 
 def _export(account_id: str) -> dict[str, list[dict]]:

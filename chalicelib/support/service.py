@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from chalicelib import facilities, messaging, payments
+from chalicelib import calls, facilities, messaging, payments, visits
 from chalicelib.accounts import account_by_id
 from chalicelib.core import audit, clock, i18n, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
@@ -34,10 +34,22 @@ def _message(message_id: str) -> Related | None:
     return found and Related(found.account_id, found.facility_id)
 
 
-# kind -> owner lookup.  Visits and calls add one line each when their capabilities land.
+def _visit(visit_id: str) -> Related | None:
+    found = visits.visit_by_id(visit_id)
+    return found and Related(found.account_id, found.facility_id)
+
+
+def _call(call_id: str) -> Related | None:
+    found = calls.call_by_id(call_id)
+    return found and found.account_id and Related(found.account_id, found.facility_id)
+
+
+# kind -> owner lookup
 RELATED_LOOKUPS: dict[str, Callable[[str], Related | None]] = {
     states.Category.DEPOSIT: _deposit,
     states.Category.MESSAGE: _message,
+    states.Category.VISIT: _visit,
+    states.Category.CALL: _call,
 }
 
 

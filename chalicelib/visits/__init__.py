@@ -7,6 +7,7 @@ It registers the visits' data rights and the roster's release listener on import
 """
 from chalicelib import facilities, payments
 from chalicelib.core import datarights
+from chalicelib.core.store import get_or_none
 from chalicelib.core.i18n import N_
 from chalicelib.visits.lifecycle import on_inmate_released, run_due
 from chalicelib.visits.store import InmateWeek, Visit, VisitHold, VisitPlace
@@ -50,4 +51,9 @@ def run_visit_jobs() -> dict[str, int]:
     return done
 
 
-__all__ = ["run_visit_jobs", "on_inmate_released"]
+__all__ = ["run_visit_jobs", "on_inmate_released", "visit_by_id"]
+
+
+def visit_by_id(visit_id: str) -> Visit | None:
+    """The visit (support checks that a ticket's visit is the family's own)."""
+    return get_or_none(Visit, visit_id)
