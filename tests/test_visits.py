@@ -332,3 +332,31 @@ def test_staff_approve_check_in_and_no_show_on_site(visit_world):
         first["visit_id"]: "in_progress", second["visit_id"]: "no_show"}
     lifecycle.run_due()  # the checked-in visit ends with its slot
     assert Visit.get(first["visit_id"]).status == "completed"
+
+
+def test_a_video_visit_paid_from_the_calling_balance_goes_back_to_it(visit_world):
+    """`use_calling_balance`: one journal from the family's balance at the facility, no card;
+    a short balance is refused with nothing written; a refund puts the money back there."""
+    from chalicelib.core.store import write_together
+    from chalicelib.payments import calling, ledger
+
+    principal = family()
+    balance = calling.calling_account(principal.account_id, DEMO_FACILITY_ID)
+    at = clock.iso()
+    write_together(lambda transaction: ledger.post(transaction, "fund-calling", "deposit", at, [
+        ledger.Posting(ledger.card_clearing(DEMO_FACILITY_ID, "fund-calling", at), -600),
+        ledger.Posting(balance, 600)]))
+    operations_before = len(visit_world.operations)
+    paid = book(principal, bookable_slot("video", index=0), token=None, use_calling_balance=True)
+    assert paid["price_cents"] == 30 * PRICE and calling.available_cents(balance) == 150
+    assert len(visit_world.operations) == operations_before  # the processor was not called
+    status, held = booking.hold(principal, bookable_slot("video", index=2).slot_id, MARCUS)
+    short = problem(lambda: booking.book(principal, {"hold_id": held["hold_id"],
+                                                     "use_calling_balance": True}, "short-key"))
+    assert short.code == "insufficient_balance" and calling.available_cents(balance) == 150
+    assert [visit.visit_id for visit in Visit.by_account.query(principal.account_id)] == \
+        [paid["visit_id"]]
+    cancelled = lifecycle.cancel_by_family(principal, paid["visit_id"])
+    assert cancelled["refund_cents"] == 450 and calling.available_cents(balance) == 600
+    assert len(visit_world.operations) == operations_before  # no card refund either
+    assert audit().mismatches == []

@@ -4,8 +4,9 @@ by the visit id, committed with the visit itself (``pay_for_visit``); a refund i
 named ``<visit id>:refund`` that reverses all or part of it, in the transaction that changes the
 visit (``refund_in``), conditioned on the charge so money never goes back twice.  The card
 refund follows the commit under that journal's reference; a failed one stays ``pending`` and
-the job (``settle_visit_refunds``) retries it.  The funding source is a parameter: cards today,
-the family's calling balance when payments offers it.
+the job (``settle_visit_refunds``) retries it.  The funding source is a parameter: a card, or
+the family's calling balance at that facility (the journal takes it from that balance and a
+refund puts it back there, nothing goes through the processor).
 Why: docs/decisions/visits.md
 """
 from __future__ import annotations
@@ -16,25 +17,32 @@ from typing import NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
-from chalicelib.core.errors import DomainError, Unprocessable
+from chalicelib.core.errors import DomainError, PaymentRequired, Unprocessable
 from chalicelib.core.i18n import _
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import BaseMeta, StoredModel, TableName, get_or_none, register, written
-from chalicelib.payments import ledger
+from chalicelib.core.store import (BaseMeta, StoredModel, TableName, get_or_none, refused,
+                                   register, write_together, written)
+from chalicelib.payments import calling, ledger
 from chalicelib.payments.charging import charge
 from chalicelib.payments.processor import Authorization, processor
 from chalicelib.payments.states import CardRefund
 
 KIND = "video_visit"
 CARD = "card"
+CALLING_BALANCE = "calling_balance"
+
+
+class InsufficientCallingBalance(PaymentRequired):
+    code = "insufficient_balance"
 
 
 class Funding(NamedTuple):
-    """Where a visit's price comes from: ``card`` (a processor token)."""
+    """Where a visit's price comes from: ``card`` (a processor token) or ``calling_balance``."""
     source: str
     token: str | None = None
 
@@ -78,6 +86,9 @@ def pay_for_visit(attempt: Attempt, funding: Funding, amount_cents: int, visit_i
     """Charge ``amount_cents`` and commit ``write`` (the visit's own items), the journal and the
     charge record in one transaction, through the shared charge flow (authorize, commit,
     capture)."""
+    if funding.source == CALLING_BALANCE:
+        return _pay_from_calling_balance(attempt, amount_cents, visit_id, facility_id, account_id,
+                                         write, response, refusal)
     if funding.source != CARD or not funding.token:
         raise Unprocessable(_("Pay for this visit by card: send payment_method_token."),
                             code="payment_method_required")
@@ -99,21 +110,65 @@ def pay_for_visit(attempt: Attempt, funding: Funding, amount_cents: int, visit_i
                   response, refusal)
 
 
+def _pay_from_calling_balance(attempt: Attempt, amount_cents: int, visit_id: str,
+                              facility_id: str, account_id: str,
+                              write: Callable[[TransactWrite], None], response: dict,
+                              refusal: Callable[[], DomainError]) -> StoredResponse:
+    """One transaction: the idempotency record, the journal from the calling balance (its
+    ledger condition refuses a balance that would go below zero), the charge, the visit."""
+    now = clock.iso()
+    stored: list[StoredResponse] = []
+
+    def fill(transaction: TransactWrite) -> None:
+        stored[:] = [attempt.record(transaction, 201, response)]
+        calling.spend_in(transaction, account_id, facility_id, amount_cents, visit_id,
+                         "video_visit_sales", now)
+        transaction.save(VisitCharge(visit_id, facility_id=facility_id, account_id=account_id,
+                                     source=CALLING_BALANCE, amount_cents=amount_cents,
+                                     charged_at=now),
+                         condition=VisitCharge.visit_id.does_not_exist())
+        write(transaction)
+
+    try:
+        write_together(fill)
+    except TransactWriteError as error:
+        replay = attempt.previous()
+        if replay is not None:
+            return replay
+        if not refused(error):
+            raise
+        if calling.available_cents(calling.calling_account(account_id, facility_id)) \
+                < amount_cents:
+            raise InsufficientCallingBalance(_(
+                "Your calling balance at this facility does not cover this visit. Add money to "
+                "it or pay by card.")) from None
+        raise refusal() from None
+    return stored[0]
+
+
 def refund_in(transaction: TransactWrite, visit_id: str, facility_id: str,
               amount_cents: int, now: str) -> str:
     """Add the refund journal of ``amount_cents`` of the visit's charge to ``transaction``;
-    it fails (a business answer) if the charge is gone or already refunded."""
+    it fails (a business answer) if the charge is gone or already refunded.  Money paid from
+    the calling balance goes back to it at once; a card's is sent after the commit."""
     journal_id = f"{visit_id}:refund"
+    found = get_or_none(VisitCharge, visit_id)  # its source never changes
+    to_balance = found is not None and found.source == CALLING_BALANCE
+    payer = (calling.calling_account(found.account_id, facility_id) if to_balance
+             else ledger.card_clearing(facility_id, journal_id, now))
     ledger.post(transaction, journal_id, "refund", now, [
         ledger.Posting(house_sales(facility_id, journal_id, now), -amount_cents),
-        ledger.Posting(ledger.card_clearing(facility_id, journal_id, now), amount_cents),
+        ledger.Posting(payer, amount_cents),
     ], memo=f"refund of {visit_id}")
-    transaction.update(VisitCharge(visit_id), actions=[
-        VisitCharge.refunded_cents.add(amount_cents),
-        VisitCharge.card_refund.set(CardRefund.PENDING),
-        VisitCharge.unsettled.set("refund")],
-        condition=(VisitCharge.amount_cents >= amount_cents)
-        & VisitCharge.card_refund.does_not_exist())
+    actions = [VisitCharge.refunded_cents.add(amount_cents)]
+    condition = VisitCharge.amount_cents >= amount_cents
+    if to_balance:
+        condition &= VisitCharge.refunded_cents == 0
+    else:
+        actions += [VisitCharge.card_refund.set(CardRefund.PENDING),
+                    VisitCharge.unsettled.set("refund")]
+        condition &= VisitCharge.card_refund.does_not_exist()
+    transaction.update(VisitCharge(visit_id), actions=actions, condition=condition)
     return journal_id
 
 

@@ -141,7 +141,7 @@ def hold(request: ApiRequest):
                                     "price_cents": INTEGER}, {"join_opens_at": string()}),
           idempotent=True,
           problems=("hold_not_found", "too_many_visitors", "payment_method_required",
-                    "payment_declined", "processor_unavailable"),
+                    "insufficient_balance", "payment_declined", "processor_unavailable"),
           description=(
               "Turns a live hold into a visit: `requested` when the facility's staff approve "
               "visits, else `scheduled`. A video visit is paid now for its minutes at the "
