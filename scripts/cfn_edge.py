@@ -40,6 +40,7 @@ BCRYPT_ROUTES = [
     ("POST", "/v1/inmate/pin"),
     ("POST", "/v1/staff/inmates/{inmate_id}/pin"),
     ("POST", "/v1/call-numbers"),
+    ("DELETE", "/v1/account"),
 ]
 SIGN_IN_FUNCTION = "SignInHandler"
 SIGN_IN_FUNCTION_NAME = "kinlink-prod-signin"

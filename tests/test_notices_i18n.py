@@ -35,6 +35,13 @@ SAMPLE = {
     "ticket_id": "tkt_123", "ticket_subject": "Deposit missing", "reply_body": "It posted.",
     "from_staff": True, "respond_by": "2026-12-02T18:00:00Z",
     "mode": "video", "status": "cancelled", "starts_at": "2026-12-01T18:00:00Z",
+    "stamp_refunds": [{"stamps": 3, "amount_cents": 150}],
+    "calling_refunds": [{"amount_cents": 280}],
+    "visits_cancelled": [{"visit_id": "vis_1", "refund_cents": 450}, {"visit_id": "vis_2",
+                                                                      "refund_cents": 0}],
+    "kept": [{"record": "Calling balances and their refunds, by account id only",
+              "reason": "Records of money moved are kept for audits, disputes and the law; they "
+                        "hold no email, name or phone.", "retain_until": "2033-11-30"}],
 }
 EMAIL_TEMPLATES = sorted(p.stem for p in EMAILS.glob("*.html") if not p.stem.startswith("_"))
 SMS_TEMPLATES = sorted(p.stem for p in SMS.glob("*.txt"))
@@ -54,8 +61,8 @@ def sms_measure(text: str) -> tuple[str, int, int]:
     return "UCS-2", units, 1 if units <= 70 else -(-units // 67)
 
 
-def test_there_are_twenty_seven_emails_and_five_sms():
-    assert len(EMAIL_TEMPLATES) == 27 and SMS_TEMPLATES == ["call_number_verification",
+def test_there_are_twenty_eight_emails_and_five_sms():
+    assert len(EMAIL_TEMPLATES) == 28 and SMS_TEMPLATES == ["call_number_verification",
                                                             "password_reset",
                                                             "phone_verification",
                                                             "visit_changed", "visit_reminder"]

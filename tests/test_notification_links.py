@@ -19,6 +19,7 @@ from chalicelib.core.notify import EMAILS, SMS
 from tests.conftest import STRONG_PASSWORD, last_code, sent_emails, sent_sms
 from tests.messaging_support import MARCUS, world  # noqa: F401  (fixture)
 from tests.money_fixtures import card, deposit_body, post_deposit  # noqa: F401  (fixture)
+from tests.visit_support import STAFF, book, bookable_slot, family, visit_world  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = re.compile(r"https?://[^\s\"'<>]+")
@@ -26,7 +27,8 @@ LINK_PLACEHOLDER = re.compile(r"\burl\(\s*link\b")
 # The templates whose emails the flow below makes: every template with a link is among them.
 EXERCISED = {"message_delivered", "message_rejected", "reply_received", "deposit_receipt",
              "password_reset", "account_locked", "staff_invitation",
-             "message_digest"}  # exercised in tests/test_message_digest.py
+             "message_digest",  # exercised in tests/test_message_digest.py
+             "visit_booked", "visit_reminder", "visit_changed"}
 
 
 def documented_patterns() -> list[str]:
@@ -128,3 +130,23 @@ def test_the_staff_invitation_link_opens_the_invitation_page_and_is_documented(a
     assert link.startswith(get_settings().public_base_url + "/accept-invitation#token=")
     assert where_it_leads(link) == "api"
     assert any(_as_regex(pattern).match(link) for pattern in documented_patterns())
+
+
+def test_visit_emails_link_to_the_visit_in_the_app_and_are_documented(visit_world):  # noqa: F811
+    from chalicelib.core import clock
+    from chalicelib.facilities.seed import DEMO_FACILITY_ID
+    from chalicelib.visits import lifecycle
+    from chalicelib.visits.store import Visit
+
+    principal = family()
+    visit_id = book(principal, bookable_slot("video", days_ahead=3))["visit_id"]
+    clock.advance(int(Visit.get(visit_id).starts) - clock.now() - 23 * 3600)
+    assert lifecycle.run_due()["reminded"] == 1
+    lifecycle.cancel_by_staff(STAFF, DEMO_FACILITY_ID, visit_id, "safety")
+    emails = sent_emails("visit.family.1@example.com")
+    assert len(emails) == 3  # booked, the reminder, cancelled by the facility
+    links = {html.unescape(url) for email in emails for url in URL.findall(email.body)}
+    assert links == {app_link("visits", visit_id)} and where_it_leads(app_link("visits", "v")) == \
+        "app"
+    assert any(_as_regex(pattern).match(app_link("visits", visit_id))
+               for pattern in documented_patterns())

@@ -356,7 +356,9 @@ def test_a_stage_without_a_webhook_secret_accepts_no_event(api):
 
 # --- the template ------------------------------------------------------------------------------
 
-def test_stripes_secrets_are_kept_and_only_the_api_and_the_job_may_read_them(template):
+def test_stripes_secrets_are_kept_and_only_the_api_and_the_card_jobs_may_read_them(template):
+    """The API and the jobs that move card money (settlement, visit refunds, idle calling
+    balances refunded) read the key; only the API reads the webhook secret; nothing else."""
     from tests.test_security_review_hardening import _allowed, _policy_of
 
     resources = template["Resources"]
@@ -375,8 +377,10 @@ def test_stripes_secrets_are_kept_and_only_the_api_and_the_job_may_read_them(tem
         readable = {name for name, arn in arns.items()
                     if _allowed(_policy_of(template, function), "secretsmanager:GetSecretValue",
                                 arn)}
-        assert readable == {"APIHandler": set(arns), "SettleCardPayments": {"StripeSecretKey"}}.get(
-            function, set()), function
+        card_jobs = ("SettleCardPayments", "RunVisitJobs", "RefundIdleCallingBalances")
+        expected = set(arns) if function == "APIHandler" else \
+            {"StripeSecretKey"} if function in card_jobs else set()
+        assert readable == expected, function
 
 
 def test_the_settlement_jobs_role_allows_every_call_it_makes(template, api, family, fake,

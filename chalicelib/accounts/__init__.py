@@ -9,7 +9,7 @@ from chalicelib.accounts.activity import ActivityEvent
 from chalicelib.accounts.activity import new_event as new_activity_event
 from chalicelib.accounts.activity import record as record_activity
 from chalicelib.accounts.activity import record_in as record_activity_in
-from chalicelib.accounts.datarights import close as close_account
+from chalicelib.accounts.datarights import close_account
 from chalicelib.accounts.invitations import invite as invite_staff
 from chalicelib.accounts.lockout import LockoutPolicy
 from chalicelib.accounts.passwords import hash_password, verify_password

@@ -38,7 +38,7 @@ class DeletionRaced(Conflict):
                            "deleted. Please try again."))
 
 
-def close(account_id: str, current_password: str) -> Account:
+def close_account(account_id: str, current_password: str) -> Account:
     """The first step of a deletion: the password asked again (a wrong one counts toward the
     lockout like a failed sign-in), then every session ends at once, in one write conditioned
     on its session epoch (two deletions: one wins).  The account stays usable until ``erase``

@@ -35,6 +35,8 @@ def _erase(account_id: str) -> None:
 
 datarights.register(datarights.Holding(
     "calls", (Call, CallDrop, Release), _export, _erase,
-    kept=(N_("Calls to your numbers stay as money records (when, how long, what they cost), "
-             "without the number that was called."),)))
+    kept=(datarights.Kept(N_("Calls to your numbers: when, how long, what they cost, without "
+                             "the number called"),
+                          N_("Records of money moved are kept for audits, disputes and the "
+                             "law; they hold no email, name or phone."), 7 * 365),)))
 facilities.on_release(refund_on_release)

@@ -40,7 +40,7 @@ def _erase_call_numbers(account_id: str) -> None:
 
 datarights.register(Holding(
     "call_numbers", (CallNumber,), _export_call_numbers, _erase_call_numbers,
-    kept=(N_("Nothing: your call numbers are deleted."),)))
+    kept=()))  # nothing stays: the numbers are deleted
 datarights.register(Holding(
     capability="contacts", models=(Contact, ContactClaim), export=export, erase=erase,
     kept=(Kept(N_("Contact requests and the facility's decisions, under a pseudonym"),

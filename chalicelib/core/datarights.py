@@ -24,8 +24,8 @@ class Holding(NamedTuple):
 
     ``export(account_id)`` returns ``{section: [plain JSON items]}`` gathered with Queries only;
     ``erase(account_id)`` removes personal data or replaces it with a stable pseudonym, keeping
-    money records; ``kept`` names what stays after erasure and why (``Kept``, or a bare ``N_``
-    id). ``settle(account_id)``, when given, runs before any erasure: refunds of what the
+    money records; ``kept`` names what stays after erasure, why and how long (``Kept``).
+    ``settle(account_id)``, when given, runs before any erasure: refunds of what the
     account still owns (balances, booked visits), returning ``{section: [items]}`` to report.
     """
     capability: str

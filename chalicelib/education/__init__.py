@@ -5,10 +5,8 @@ contact.
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 It registers the capability's data-rights holding (``core.datarights``).
 """
-from chalicelib.core import datarights
-from chalicelib.education.rights import HOLDING
+from chalicelib.education import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.education.seed import seed_demo_course
 
-datarights.register(HOLDING)
 
 __all__ = ["seed_demo_course"]

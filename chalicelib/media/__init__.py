@@ -4,15 +4,13 @@ URLs for the family, the inmate and the reviewing staff.
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
-from chalicelib.core import datarights
 from chalicelib.media.objects import ensure_bucket
-from chalicelib.media.rights import HOLDING
+from chalicelib.media import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.media.service import (AttachmentAlreadyUsed, claim, for_send, reason_text, sent,
                                       viewing_urls)
 from chalicelib.media.states import PHOTO, VIDEOGRAM
 from chalicelib.media.store import Attachment
 
-datarights.register(HOLDING)
 
 __all__ = ["Attachment", "AttachmentAlreadyUsed", "PHOTO", "VIDEOGRAM", "claim",
            "ensure_bucket", "for_send", "reason_text", "sent", "viewing_urls"]

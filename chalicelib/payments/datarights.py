@@ -125,7 +125,9 @@ def _refund_calling_balances(account_id: str) -> dict[str, list[dict]]:
 datarights.register(Holding(
     capability="calling_balance", models=(CallingWallet, CallingRefund), export=_export_calling,
     erase=erase, settle=_refund_calling_balances,
-    kept=(N_("Calling balances and their refunds stay as money records."),)))
+    kept=(Kept(N_("Calling balances and their refunds, by account id only"),
+               N_("Records of money moved are kept for audits, disputes and the law; they hold "
+                  "no email, name or phone."), 7 * 365),)))
 datarights.register(Holding(
     capability="payments",
     models=(Deposit, CardPayment, ProcessorEvent, DailyTally, ReviewFlag, LedgerEntry,

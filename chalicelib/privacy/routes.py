@@ -72,4 +72,4 @@ def export_account(request: ApiRequest):
                    "journal_id": "srf_2026-12-01T21:30:00Z_9x", "card_refund": "sent"}]},
                   "kept": KEPT_EXAMPLE}))
 def delete_account(request: ApiRequest):
-    return privacy.delete(request.principal.account_id, request.body["current_password"])
+    return privacy.delete_account(request.principal.account_id, request.body["current_password"])

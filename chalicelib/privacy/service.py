@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib import accounts
 from chalicelib.core import clock, datarights
-from chalicelib.core.datarights import Kept
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
 from chalicelib.core.notify import notifier
@@ -42,7 +41,7 @@ def export(account_id: str, cursor: str | None = None) -> dict:
             "next_cursor": encode_cursor({"holding": index}, scope) if index < len(walk) else None}
 
 
-def delete(account_id: str, current_password: str) -> dict:
+def delete_account(account_id: str, current_password: str) -> dict:
     """Sessions end first (with the password asked again), then every capability refunds what
     the account still owns, then every capability erases; the confirmation goes by email."""
     account = accounts.close_account(account_id, current_password)
@@ -58,14 +57,16 @@ def delete(account_id: str, current_password: str) -> dict:
     # The words are catalog ids: the email is rendered in the account's language, later.
     notifier().email(account.email, "account_deleted", language=account.language,
                      full_name=account.full_name, kept=kept,
-                     refunds=[item for found in refunds.values() for item in found])
+                     stamp_refunds=refunds.get("stamp_refunds", []),
+                     calling_refunds=refunds.get("calling_refunds", []),
+                     visits_cancelled=refunds.get("visits_cancelled", []))
     return {"status": "deleted", "refunds": refunds,
             "kept": [{**k, "record": _(k["record"]), "reason": _(k["reason"])} for k in kept]}
 
 
 def kept_records(now: float) -> list[dict]:
     """What stays after a deletion, why (catalog ids) and until when."""
-    entries = [k if isinstance(k, Kept) else Kept(k, k) for h in _walk() for k in h.kept]
+    entries = [k for h in _walk() for k in h.kept]
     return [{"record": k.record, "reason": k.reason,
              "retain_until": None if k.days is None else
              (datetime.fromtimestamp(now, UTC) + timedelta(days=k.days)).date().isoformat()}

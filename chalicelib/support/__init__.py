@@ -4,10 +4,8 @@ the staff of the facility concerned or by admins, with a respond-by target in bu
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 It registers the capability's data-rights holding (``core.datarights``).
 """
-from chalicelib.core import datarights
-from chalicelib.support.rights import HOLDING
+from chalicelib.support import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.support.seed import seed_demo_ticket
 
-datarights.register(HOLDING)
 
 __all__ = ["seed_demo_ticket"]

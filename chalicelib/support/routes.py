@@ -164,5 +164,5 @@ def staff_reply(request: ApiRequest, ticket_id: str):
               "changes nothing."),
           example=Example(params={"ticket_id": TICKET_EXAMPLE["ticket_id"]},
                           response={**STAFF_TICKET_EXAMPLE, "status": "closed"}))
-def close(request: ApiRequest, ticket_id: str):
+def close_ticket(request: ApiRequest, ticket_id: str):
     return service.close(request.principal, ticket_id)

@@ -39,8 +39,10 @@ def settle(account_id: str) -> dict[str, list[dict]]:
 datarights.register(datarights.Holding(
     "visits", (Visit, VisitHold, VisitPlace, InmateWeek, payments.VisitCharge), export, erase,
     settle=settle,
-    kept=(N_("Visits and their payments and refunds stay, without the visitors' names, as "
-             "money records the law requires us to keep."),)))
+    kept=(datarights.Kept(N_("Visits and their payments and refunds, without the visitors' "
+                             "names"),
+                          N_("Records of money moved are kept for audits, disputes and the "
+                             "law; they hold no email, name or phone."), 7 * 365),)))
 facilities.on_release(on_inmate_released)
 
 

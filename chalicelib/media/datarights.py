@@ -1,6 +1,7 @@
 """What media holds about an account, for export and erasure (core.datarights)."""
 from __future__ import annotations
 
+from chalicelib.core import datarights
 from chalicelib.core.datarights import Holding
 from chalicelib.media import objects, service, store
 
@@ -18,3 +19,4 @@ def erase(account_id: str) -> None:
 
 
 HOLDING = Holding(capability="media", models=(store.Attachment,), export=export, erase=erase)
+datarights.register(HOLDING)

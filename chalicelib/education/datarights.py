@@ -3,8 +3,8 @@ shared with the account's contacts.  Erasure ends those shares; the catalog and 
 own progress stay, as they belong to the facility and the inmate."""
 from __future__ import annotations
 
+from chalicelib.core import datarights
 from chalicelib.core.datarights import Holding
-from chalicelib.core.i18n import N_
 from chalicelib.education import store
 from chalicelib.education.store import Course, CourseShare, Enrolment
 
@@ -21,6 +21,6 @@ def erase(account_id: str) -> None:
         share.delete()
 
 
-HOLDING = Holding("education", (Course, Enrolment, CourseShare), export, erase, kept=(
-    N_("Course catalogs and inmates' progress stay: they belong to the facility and the inmate, "
-       "and name no family account."),))
+# Nothing of the family stays: catalogs and progress are the facility's and the inmate's.
+HOLDING = Holding("education", (Course, Enrolment, CourseShare), export, erase)
+datarights.register(HOLDING)

@@ -3,6 +3,7 @@ account's tickets and every reply on them.  Tickets are not money records, so er
 them (with their replies) rather than keeping pseudonymised copies."""
 from __future__ import annotations
 
+from chalicelib.core import datarights
 from chalicelib.core.datarights import Holding
 from chalicelib.support import service, store
 from chalicelib.support.store import Reply, Ticket
@@ -25,3 +26,4 @@ def erase(account_id: str) -> None:
 
 
 HOLDING = Holding("support", (Ticket, Reply), export, erase)
+datarights.register(HOLDING)
