@@ -5,9 +5,12 @@ The emulator applies one request at a time, so two transactions never overlap in
 of its items while it runs; another transaction that touches one of them meanwhile is cancelled
 with ``TransactionConflict`` (and retried by ``core.store``).  ``TransactionConflicts`` models
 that: each write transaction reserves its item keys for a window from its arrival, and a
-transaction (write or read) arriving while one of its items is reserved gets DynamoDB's own
-cancellation, item by item.  Which transactions arrive, in which order, touching which items,
-and the app's retries are real (concurrent HTTP clients of the live stack).  Their timing is
+write transaction arriving while one of its items is reserved gets DynamoDB's own
+cancellation, item by item.  A read transaction meeting a reserved item is only counted: here
+every item a ``TransactGetItems`` reads was written by the same client's previous request,
+committed before the read in AWS (the model's clock cannot tell; cancelling made a family's
+booking fail on reading its own hold).  Which transactions arrive, in which order, touching
+which items, and the app's retries are real (concurrent HTTP clients of the live stack).  Their timing is
 not: the local stack is slower than AWS and its one-request-at-a-time emulator bunches
 arrivals, so with ``measure(target_rate)`` each write transaction advances a clock by a random
 exponential gap (Poisson arrivals at the target rate) and windows are reserved on that clock.
@@ -56,7 +59,7 @@ class Tally:
     writes: int = 0  # TransactWriteItems received (retries included)
     write_conflicts: int = 0
     reads: int = 0  # TransactGetItems received
-    read_conflicts: int = 0
+    read_conflicts: int = 0  # met an item reserved on the model clock (counted, not cancelled)
     # The item keys of every write transaction's first attempt, in arrival order (for replay).
     sequence: list[frozenset] = field(default_factory=list)
 
@@ -118,7 +121,7 @@ class TransactionConflicts:
             else:
                 self.tally.reads += 1
                 self.tally.read_conflicts += any(busy)
-        if any(busy):
+        if writing and any(busy):
             return _cancelled(busy, start_response)
         return self.app(environ, start_response)
 
