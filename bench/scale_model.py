@@ -1,6 +1,7 @@
 """``make scale-doc``: docs/scale.md, computed from the code's own calls at the issue's scale.
 
-One sign-in, one deposit and one message send go through the in-process app (Chalice's test
+One sign-in, deposit, message send, call authorisation and end (the platform's API), and visit
+hold and booking go through the in-process app (Chalice's test
 client over moto), each followed by the notification worker draining the queue.  botocore
 events (``before-parameter-build`` / ``after-call`` on every client) record every AWS call: service,
 operation, and for DynamoDB each item's table, index, partition key, and the capacity units it
@@ -21,6 +22,7 @@ import sys
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bench.conflicts import WINDOW_SECONDS
@@ -33,7 +35,14 @@ PRICED_ON = "2026-12-01"
 PEOPLE_HELD = 1_200_000
 FACILITIES = 3_000
 FAMILY_ACCOUNTS = 5_000_000
-PER_DAY = {"sign-in": 2_000_000, "deposit": 300_000, "message": 1_000_000}
+# Calls: the issue's ~5 million call ends a day, each authorised first.  Visits (our choice):
+# 1.2 million people held, about one visit a week each in the incumbents' rules (two on-site or
+# three video a week allowed), so 170,000 a day, rounded up to 200,000 bookings, each held first.
+PER_DAY = {"sign-in": 2_000_000, "deposit": 300_000, "message": 1_000_000,
+           "call authorisation": 5_000_000, "call end": 5_000_000,
+           "visit hold": 200_000, "visit booking": 200_000}
+# The cost rows the issue asks for, per million of the second flow with the first included.
+PAIRED = {"call end": "call authorisation", "visit booking": "visit hold"}
 PEAK_HOUR_SHARE = 0.10
 # A peak minute at three times the peak hour's average (the issue: 56/s, 167/s in a minute).
 PEAK_MINUTE_FACTOR = 3
@@ -250,6 +259,10 @@ class Stack:
     recorder: Recorder
     tokens: dict[str, str] = field(default_factory=dict)
     contacts: dict[tuple[str, str], str] = field(default_factory=dict)
+    platform_keys: dict[str, str] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (facility, call) authorised
+    holds: list[tuple[str, str]] = field(default_factory=list)  # (family, hold)
+    booked: int = 0
 
     def post(self, path: str, body: dict, token: str | None = None) -> dict:
         headers = {**HEADERS, "Idempotency-Key": uuid.uuid4().hex}
@@ -284,6 +297,53 @@ class Stack:
         self.post(f"/v1/contacts/{self.contacts[(family, inmate_id)]}/messages",
                   {"body": "Thinking of you. Write back when you can."}, self.tokens[family])
 
+    def authorize(self, family: str, inmate_id: str) -> None:
+        from chalicelib.facilities.store import Inmate
+
+        inmate = Inmate.get(inmate_id)
+        answer = self.platform(inmate.facility_id, "/v1/telephony/calls/authorize", {
+            "inmate_number": inmate.inmate_number, "dialed_number": phone_of(family)})
+        assert answer["allowed"], answer
+        self.calls.append((inmate.facility_id, answer["call_id"]))
+
+    def end(self) -> None:
+        facility_id, call_id = self.calls.pop(0)
+        self.platform(facility_id, f"/v1/telephony/calls/{call_id}/end",
+                      {"connected_seconds": 300, "end_cause": "hangup"})
+
+    def platform(self, facility_id: str, path: str, body: dict) -> dict:
+        response = self.client.http.post(path, body=json.dumps(body), headers={
+            **HEADERS, "X-Platform-Key": self.platform_keys[facility_id]})
+        assert response.status_code == 200, (path, response.status_code, response.body)
+        return json.loads(response.body)
+
+    def hold(self, family: str, inmate_id: str) -> None:
+        """A video slot two days ahead, the next one each time (a family holds one at a time)."""
+        from chalicelib import facilities
+        from chalicelib.core import clock
+        from chalicelib.facilities.store import Inmate
+        from chalicelib.visits import slots
+
+        facility = facilities.facility(Inmate.get(inmate_id).facility_id)
+        tz = slots.zone(facility.timezone)
+        day = slots.local_date(clock.now(), tz) + timedelta(days=2)
+        policy = facilities.visit_mode(facility.rules.as_dict(), "video")
+        slot = slots.slots_between(policy, facility.facility_id, tz, day, day)[len(self.holds)]
+        self.holds.append((family, self.post("/v1/visits/holds", {
+            "slot_id": slot.slot_id, "inmate_id": inmate_id}, self.tokens[family])["hold_id"]))
+
+    def book(self) -> None:
+        family, hold_id = self.holds[self.booked]
+        self.booked += 1
+        self.post("/v1/visits", {"hold_id": hold_id, "payment_method_token": "tok_visa",
+                                 "visitors": [{"full_name": "Dana Scale",
+                                               "date_of_birth": "1984-03-09"}]},
+                  self.tokens[family])
+
+
+def phone_of(family: str) -> str:
+    return f"+1503555{int(family.removeprefix('family')):04d}"
+
 
 FAMILIES = [f"family{n}" for n in range(6)]  # family0 warms up
 # (family, inmate) per run: base, the same again, another family, another inmate of the
@@ -296,13 +356,29 @@ RUN_NAMES = ("base", "repeat", "other family", "other inmate", "other facility")
 def _prepare(stack: Stack) -> None:
     from bench.bench_messaging import _approved_contact, _grant_stamps
     from chalicelib.accounts import passwords, store
-    from chalicelib.core import clock
-    from chalicelib.facilities.seed import DEMO_RULES, search_key, seed_demo_facility
+    from chalicelib.contacts import ContactClaim, claim_key
+    from chalicelib.contacts.call_numbers import CallNumber
+    from chalicelib.contacts.states import CallNumberStatus
+    from chalicelib.core import clock, delivery
+    from chalicelib.core.identity import Client, Principal
+    from chalicelib.facilities import platform_keys, rulebook
+    from chalicelib.facilities.seed import (DEMO_FACILITY_ID, DEMO_PLATFORM_KEY, DEMO_RULES,
+                                            search_key, seed_demo_facility)
     from chalicelib.facilities.store import Facility, Inmate
+    from chalicelib.payments import calling
 
     seed_demo_facility()
     Facility(OTHER_FACILITY, name="Scale County Jail", state="VA", stamp_price_cents=39,
+             kind="jail", average_daily_population=420, timezone="America/New_York",
              rules=DEMO_RULES).save()
+    for facility_id in (DEMO_FACILITY_ID, OTHER_FACILITY):  # a family visits more than 3x a week
+        facility = Facility.get(facility_id)
+        rules = rulebook.complete(facility.rules.as_dict())
+        rules["visit_policy"]["video"]["weekly_allowance"] = 10
+        facility.rules = rules
+        facility.save()
+    stack.platform_keys = {DEMO_FACILITY_ID: DEMO_PLATFORM_KEY, OTHER_FACILITY: platform_keys.issue(
+        OTHER_FACILITY, "Scale platform", by="scale")["key"]}
     Inmate("inm_S0001", facility_id=OTHER_FACILITY, inmate_number="S0001", full_name="Sam Scale",
            search_key=search_key("Sam Scale")).save()
     for family in FAMILIES:
@@ -317,6 +393,18 @@ def _prepare(stack: Stack) -> None:
                 f"acc_{family}", inmate_id, f"con_{family}_{inmate_id}")
             facility = Inmate.get(inmate_id).facility_id
             _grant_stamps(f"acc_{family}", facility, 10)
+            ContactClaim(claim_key(f"acc_{family}", inmate_id),
+                         contact_id=stack.contacts[(family, inmate_id)]).save()
+            CallNumber(inmate_id, phone_of(family), number_id=f"num_{family}_{inmate_id}",
+                       account_id=f"acc_{family}", contact_id=stack.contacts[(family, inmate_id)],
+                       facility_id=facility, status=CallNumberStatus.APPROVED,
+                       created_at=clock.iso()).save()
+        for facility in (DEMO_FACILITY_ID, OTHER_FACILITY):
+            calling.deposit(Principal(f"acc_{family}", "family", "scale"),
+                            Client(SOURCE_IP, "kinlink-scale/1.0"), uuid.uuid4().hex,
+                            {"account": "calling", "facility_id": facility, "amount_cents": 5000,
+                             "payment_method_token": "tok_visa"})
+    delivery.drain()  # the receipts of the set-up are no flow's
 
 
 def record_flows() -> dict[str, list[list[Call]]]:
@@ -331,13 +419,19 @@ def record_flows() -> dict[str, list[list[Call]]]:
     from chalicelib.config import reset_settings
     from chalicelib.payments import processor
 
+    import base64
     import random
+
+    from chalicelib.core import delivery, secrets
 
     recorder = Recorder()
     # Journal ids (and so house stripes) from a fixed seed: whether a run opens a new house
-    # account, and so writes the index, must not change from one page to the next.
+    # account, and so writes the index, must not change from one page to the next.  Calls and
+    # visits name their journals by their own ids (``secrets.new_id``).
     draw = random.Random(13)  # noqa: S311 (reproducible ids, not security)
     uuid.uuid4 = lambda: uuid.UUID(int=draw.getrandbits(128), version=4)
+    secrets.new_id = lambda prefix="": prefix + base64.urlsafe_b64encode(
+        draw.randbytes(16)).rstrip(b"=").decode()
     os.environ["BCRYPT_COST"] = "4"  # counts do not depend on it
     os.environ["PER_SOURCE_LIMITS"] = "on"
     reset_settings()
@@ -357,6 +451,16 @@ def record_flows() -> dict[str, list[list[Call]]]:
                             for family, inmate in ACTORS]
         flows["message"] = [stack.measured(lambda f=family, i=inmate: stack.message(f, i))
                             for family, inmate in ACTORS]
+        stack.authorize("family0", "inm_S0001"), stack.end()  # warm-up, as above
+        stack.hold("family0", "inm_S0001"), stack.book()
+        delivery.drain()
+        flows["call authorisation"] = [
+            stack.measured(lambda f=family, i=inmate: stack.authorize(f, i))
+            for family, inmate in ACTORS]
+        flows["call end"] = [stack.measured(stack.end) for _ in ACTORS]
+        flows["visit hold"] = [stack.measured(lambda f=family, i=inmate: stack.hold(f, i))
+                               for family, inmate in ACTORS]
+        flows["visit booking"] = [stack.measured(stack.book) for _ in ACTORS]
         processor.use_processor(None)
     return flows
 
@@ -539,10 +643,17 @@ def peak_rate(flow: str) -> float:
     return PER_DAY[flow] * PEAK_HOUR_SHARE / 3600
 
 
+_RELEASE_STRIPE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}#\d{2}$")
+
+
 def _house_stripe(partition: str) -> tuple[str, float]:
-    """A striped house account stands for its facility's accounts, 1/HOUSE_STRIPES each."""
+    """A striped house account stands for its facility's accounts, 1/HOUSE_STRIPES each; a
+    striped hour of the open-calls index for that hour's keys, 1/RELEASE_STRIPES each."""
+    from chalicelib.calls.service import RELEASE_STRIPES
     from chalicelib.payments.ledger import HOUSE_STRIPES, parse_house_account
 
+    if _RELEASE_STRIPE.match(partition):
+        return partition.rsplit("#", 1)[0] + "#<stripe>", 1 / RELEASE_STRIPES
     house = parse_house_account(partition)
     if house is None:
         return partition, 1.0
@@ -594,6 +705,7 @@ def share_of(kind: str) -> float:
 _PATTERNS = [(re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}"), "<hour>"), (re.compile(r"\d{4}-\d{2}-\d{2}"), "<day>"),
              (re.compile(r"acc_family\d"), "<account>"), (re.compile(r"family\d@example\.com"), "<email>"),
              (re.compile(r"con_family\d_inm_\w+"), "<contact>"), (re.compile(r"inm_[A-Z]\d+"), "<inmate>"),
+             (re.compile(r"\+1503555\d{4}"), "<phone>"),
              (re.compile(r"demo-county|" + OTHER_FACILITY), "<facility>"),
              (re.compile(r"[0-9a-f]{32,}"), "<digest>"), (re.compile(r"^[a-z]{3}_[\w-]{16,}$"), "<id>"),
              (re.compile(r"^[\w-]{22}$"), "<session>")]
@@ -774,7 +886,7 @@ def render(flows: dict[str, list[list[Call]]], jobs: dict[str, JobCount]) -> str
                                               for op, n in operations.items())]
     out += ["", "## Tables and indexes: the hottest partition at peak", "",
             f"Per partition DynamoDB allows {PARTITION_WCU:,} write and {PARTITION_RCU:,} read "
-            "units a second. The hottest key of each table or index on these three flows, in "
+            "units a second. The hottest key of each table or index on these flows, in "
             "units a second at the peak hour (one new item per request counts as its own "
             "units once); `load` is the larger share of the two limits. A key shared by "
             "everyone grows with the whole traffic; one per facility with the busiest "
@@ -796,13 +908,18 @@ def render(flows: dict[str, list[list[Call]]], jobs: dict[str, JobCount]) -> str
         month[flow] = {s: v * PER_DAY[flow] * 30 for s, v in dollars.items()}
         rows.append([flow] + [_money(dollars[s] * 1e6) for s in services]
                     + [_money(sum(dollars.values()) * 1e6)])
+    for flow, first in PAIRED.items():
+        both = {s: costs[first].dollars()[s] + costs[flow].dollars()[s] for s in services}
+        rows.append([f"**{flow}, with its {first}**"] + [_money(both[s] * 1e6) for s in services]
+                    + [f"**{_money(sum(both.values()) * 1e6)}**"])
     out += _table(["per million"] + services + ["total"], rows)
     monthly = sum(sum(m.values()) for m in month.values())
     notices = sum(m["SES"] + m["SMS"] + m["SQS"] for m in month.values())
-    out += ["", f"A month of these three flows at the issue's volumes: {_money(monthly)} "
+    out += ["", f"A month of these flows at the issue's volumes: {_money(monthly)} "
             f"({_money(monthly / FAMILY_ACCOUNTS)} per family account); notifications (SES, "
             f"SMS, their queue) {notices / monthly:.0%} of it. Storage, logs, other routes and "
             "data transfer are not in it."]
+    out += _calls_and_visits_section(flows, hot)
     out += _house_section(HOUSE_STRIPES)
     out += _jobs_section(jobs)
     out += _checks(costs, hot, monthly, notices)
@@ -864,6 +981,64 @@ def _concurrency_section(costs: dict[str, FlowCost]) -> list[str]:
     return out
 
 
+SURGE_SHOWN = (1, PEAK_MINUTE_FACTOR, 5, 20)
+CALL_AND_VISIT_FLOWS = ("call authorisation", "call end", "visit hold", "visit booking")
+
+
+def _calls_and_visits_section(flows: dict[str, list[list[Call]]], hot: dict) -> list[str]:
+    """Every shared key the call and visit flows write or read, at peak and in surges; the
+    open-calls index also as it was before its stripes."""
+    from chalicelib.calls.service import RELEASE_STRIPES
+
+    ours = {key: h for key, h in hot.items() if h.kind != "request"
+            and h.flows & set(CALL_AND_VISIT_FLOWS) and h.load >= 1e-3}
+    rows = []
+    for (table, index, _), h in sorted(ours.items(), key=lambda item: -item[1].load):
+        name = table.split("-", 2)[2] + (f" / {index}" if index else "")
+        rows.append([name, f"`{h.key}`", h.kind, ", ".join(sorted(h.flows)),
+                     *(f"{100 * h.load * surge:.1f}%" for surge in SURGE_SHOWN)])
+        if index == "by_release_hour":
+            rows.append([name + " (one key per hour, before)", "`<hour>`", h.kind,
+                         ", ".join(sorted(h.flows)),
+                         *(f"**{100 * h.load * RELEASE_STRIPES * surge:.0f}%**"
+                           if h.load * RELEASE_STRIPES * surge >= 1 else
+                           f"{100 * h.load * RELEASE_STRIPES * surge:.1f}%"
+                           for surge in SURGE_SHOWN)])
+    over = [h for h in ours.values() if h.load * max(SURGES) >= 1]
+    return ["", "## Calls and visits: the keys they share", "",
+            f"{PER_DAY['call end']:,} call ends a day (the issue), each authorised first; "
+            f"{PER_DAY['visit booking']:,} visit bookings a day (our choice: about one visit a "
+            "week per person held), each held first. Every shared key these four flows touch at "
+            "over 0.1% of a partition at the peak hour, as a share of the partition's limits "
+            f"at the peak hour, in a peak minute ({PEAK_MINUTE_FACTOR}x), on a holiday (5x) and "
+            "in a 20x surge:", ""] + _table(
+        ["table / index", "key", "shared by", "flows", "peak hour", "peak minute", "5x", "20x"],
+        rows) + [
+        "", "Every authorisation puts its call in the sparse open-calls index (keys only, by "
+        "the hour its hold lapses) and every end takes it out: with one key per hour, all of "
+        f"an hour's {2 * peak_rate('call end'):.0f} writes a second at the peak hour "
+        "landed on one partition, over DynamoDB's 1,000 on a holiday, and the index's "
+        "throttling would throttle the calls table's writes, authorisations and ends alike. "
+        f"Each hour is now split into {RELEASE_STRIPES} stripes from the call id "
+        "(`<hour>#<stripe>`, `chalicelib/calls/service.py`); the release job reads every "
+        f"stripe of the hours that passed ({RELEASE_STRIPES} Queries an hour instead of one, "
+        "docs/decisions/call-release-stripes.md). "
+        + ("No other key of these flows comes near a partition's limits, even at 20x."
+           if not [h for h in over if h.index != "by_release_hour"] else
+           "Still over at 20x: " + ", ".join(
+               f"`{h.key}` ({h.table.split('-', 2)[2]}{' / ' + h.index if h.index else ''})"
+               for h in over if h.index != "by_release_hour") + "."),
+        "", "The `house_by_day` row is the upper bound explained below, but one the calls make "
+        "real: each facility's house accounts open on the first payments of the UTC day "
+        "(7 pm in New York, a busy calling hour), so for the first minutes of every day nearly "
+        "every call end writes that one key, at the whole country's rate. It is flagged here, "
+        "not changed (payments' index): striping its key like the open-calls index "
+        "(`<day>#<stripe>`, the roll-up querying each stripe) would bring it under the limit.",
+        "", "Transaction conflicts of these flows, measured: `bench/bench_conflicts.py` (below) "
+        "drives calls (authorise + end) and visits (hold + booking, four families racing for "
+        "the places of the same slots) besides deposits."]
+
+
 def _house_rates(surge: float, stamps: float) -> tuple[float, float]:
     """Money transactions a second at the peak hour: (whole system, busiest facility)."""
     whole = peak_rate("deposit") * (1 + stamps) * surge
@@ -891,8 +1066,9 @@ def _house_section(stripes: int) -> list[str]:
             "sums to zero and every balance equals its entries. Local data in the old names "
             "needs no migration: the local stack's emulator is in memory and the seed recreates "
             "it; the audit still checks old-named accounts like any other.", "",
-            "The `house_by_day` row above is an upper bound: the measured deposit was the first "
-        "of its house accounts' day, so it wrote the index, and every deposit is counted so; in "
+            "The `house_by_day` row above is an upper bound: a measured payment (deposit, call "
+        "end, visit booking) that was the first of its house accounts' day wrote the index, and "
+        "every one of its flow is counted so; in "
         f"fact an account enters the index once a day, at most {FACILITIES:,} facilities x 3 "
         f"kinds x {stripes} stripes = {FACILITIES * 3 * stripes:,} index writes a day, and the "
         "roll-up reads as many keys.", "",
@@ -910,15 +1086,26 @@ def _house_section(stripes: int) -> list[str]:
         "roll-up to read.", "",
         "## Transaction conflicts, measured (`bench/bench_conflicts.py`)", "",
         "`make bench` (or `python -m bench.bench_conflicts`) drives 20 concurrent writers "
-        "across 5 facilities (4 each, each depositing to its own inmate) over HTTP against the "
+        "across 5 facilities (4 each, each a family with its own inmate) over HTTP against the "
         "live stack, once with today's house accounts and once with the old global ones "
-        "(selectable only inside the benchmark), and reports the share of write transactions "
-        "cancelled by a conflict, the retries, deposits lost, and the audit afterwards.", "",
+        "(selectable only inside the benchmark; call and visit revenue then global too), "
+        "through three workloads: deposits; calls (the facility's platform authorises a call "
+        "to the family, paid from its calling balance, and ends it); visits (each family holds "
+        "then books paid video visits on the same few slots as the facility's other families, "
+        "racing them for the places). It reports, per workload and design, the share of "
+        "write transactions cancelled by a conflict, the retries, operations lost, and the "
+        f"audit afterwards. Target rates: deposits {_bench_rates()[0]:.0f}/s; calls "
+        f"{_bench_rates()[1]:.0f}/s (each facility as the busiest at 5x its peak hour; a "
+        "retried end writes nothing, so no 20x storm of ends), two transactions each; visits "
+        f"{_bench_rates()[2]:.0f}/s (5x the country's peak hour on 5 facilities), two "
+        "transactions each.", "",
         "What the emulator can and cannot show: it applies one request at a time, so it never "
         "produces a conflict by itself. `bench/conflicts.py` puts DynamoDB's item locks in "
         "front of it: a write transaction holds its items for a window, and any transaction "
         "touching one of them meanwhile gets DynamoDB's `TransactionCanceledException` with "
-        "`TransactionConflict`, which the app retries as in AWS. Which transactions arrive, "
+        "`TransactionConflict`, which the app retries as in AWS (a read transaction meeting a "
+        "held item is counted, not cancelled: here every item one reads was written by the same "
+        "client's previous request, committed before the read in AWS). Which transactions arrive, "
         "in which order, on which items, and the retries are real; their timing is not (a "
         "local stack is far slower than AWS and bunches requests), so the model gives write "
         "transactions Poisson arrival times at 18 deposits a second (20 clients each waiting "
@@ -932,6 +1119,13 @@ def _house_section(stripes: int) -> list[str]:
         "transactions 50 times on fresh clocks, with `core.store`'s retries (the goal is on "
         "that share; the live one is printed beside it). Retried transactions add load, so "
         "the replayed share sits a little above the one-shot formula."]
+
+
+def _bench_rates() -> tuple[float, float, float]:
+    from bench import bench_conflicts
+
+    return (bench_conflicts.TARGET_DEPOSITS_PER_SECOND, bench_conflicts.TARGET_CALLS_PER_SECOND,
+            bench_conflicts.TARGET_VISITS_PER_SECOND)
 
 
 def _bench_prediction(stripes: int, global_design: bool) -> float:
@@ -956,11 +1150,12 @@ def _checks(costs: dict[str, FlowCost], hot: dict, monthly: float, notices: floa
             "- \"No partition over DynamoDB's limits today\": "
             + ("confirmed for these flows." if not over else
                "corrected: " + ", ".join(f"`{h.key}`" for h in over) + " exceed a partition."),
-            f"- The bill: these three flows come to {_money(monthly)} a month, "
+            f"- The bill: these flows come to {_money(monthly)} a month, "
             f"{_money(monthly / FAMILY_ACCOUNTS)} per family account, notifications "
             f"{notices / monthly:.0%} of it. The issue's ~$20,000 a month, $0.004 per account "
-            "and 48% counted every route and SMS codes; this page counts three flows as the "
-            "code makes them today, so read it as the floor of the bill, not a correction."]
+            "and 48% counted every route and SMS codes (and no calls or visits); this page counts "
+            "seven flows as the code makes them today, so read it as the floor of the bill, "
+            "not a correction."]
 
 
 def main(argv: list[str]) -> int:
