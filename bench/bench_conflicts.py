@@ -102,6 +102,7 @@ class Outcome:
     read_conflicts: int
     predicted: float
     replayed: object  # conflicts.Replay
+    met: Counter
     transactions_per_operation: int = 1
 
     @property
@@ -233,7 +234,7 @@ def drive(base_url: str, writers: list[Writer], design: str) -> Outcome:
     return Outcome("deposits", design, sum(statuses.values()), statuses, seconds, tally.writes,
                    tally.write_conflicts, tally.read_conflicts,
                    predicted_share(design, TARGET_DEPOSITS_PER_SECOND / FACILITIES),
-                   replay(tally.sequence, TARGET_DEPOSITS_PER_SECOND))
+                   replay(tally.sequence, TARGET_DEPOSITS_PER_SECOND), tally.met)
 
 
 def drive_calls(base_url: str, writers: list[Writer], design: str) -> Outcome:
@@ -259,7 +260,7 @@ def drive_calls(base_url: str, writers: list[Writer], design: str) -> Outcome:
     statuses, seconds = _race(writers, call, CALLS_PER_WRITER)
     return Outcome("calls", design, sum(statuses.values()), statuses, seconds, tally.writes,
                    tally.write_conflicts, tally.read_conflicts, math.nan,
-                   replay(tally.sequence, rate), transactions_per_operation=2)
+                   replay(tally.sequence, rate), tally.met, transactions_per_operation=2)
 
 
 def drive_visits(base_url: str, writers: list[Writer], design: str, days_ahead: int) -> Outcome:
@@ -298,7 +299,7 @@ def drive_visits(base_url: str, writers: list[Writer], design: str, days_ahead: 
     statuses, seconds = _race(writers, visit, VISITS_PER_WRITER)
     return Outcome("visits", design, sum(statuses.values()), statuses, seconds, tally.writes,
                    tally.write_conflicts, tally.read_conflicts, math.nan,
-                   replay(tally.sequence, rate), transactions_per_operation=2)
+                   replay(tally.sequence, rate), tally.met, transactions_per_operation=2)
 
 
 DESIGNS = (("global (baseline)", global_house_accounts), ("per facility", contextlib.nullcontext))
@@ -349,7 +350,7 @@ def run() -> list[tuple[str, float, str, str]]:
         replayed = outcome.replayed
         name = f"conflicts: {outcome.workload}, {outcome.design}"
         predicted = ("" if math.isnan(outcome.predicted) else
-                     f" The model predicts {100 * outcome.predicted:.2f}%")
+                     f" The model predicts {100 * outcome.predicted:.2f}%.")
         detail = (f"live: {outcome.operations} {outcome.workload} in {outcome.seconds:.1f} s "
                   f"({outcome.stack_rate:.1f}/s here, standing for {RATES[outcome.workload]}), "
                   f"answers {dict(outcome.statuses)}; {outcome.writes} TransactWriteItems, "
@@ -357,7 +358,8 @@ def run() -> list[tuple[str, float, str, str]]:
                   f"({100 * outcome.conflict_share:.2f}%), {outcome.read_conflicts} TransactGetItems "
                   f"conflicts. Replayed 50 times: {replayed.transactions} transactions, "
                   f"{replayed.conflicted} met a conflict, {replayed.retries} retries, "
-                  f"{replayed.lost} lost after the last retry.{predicted}")
+                  f"{replayed.lost} lost after the last retry.{predicted} Live conflicts met "
+                  f"on: {dict(outcome.met.most_common(4)) or 'nothing'}")
         unit = UNITS[outcome.workload]
         rows += [
             (f"{name}, % of transactions (replayed)", 100 * replayed.share, goal, detail),

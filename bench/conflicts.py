@@ -5,15 +5,15 @@ The emulator applies one request at a time, so two transactions never overlap in
 of its items while it runs; another transaction that touches one of them meanwhile is cancelled
 with ``TransactionConflict`` (and retried by ``core.store``).  ``TransactionConflicts`` models
 that: each write transaction reserves its item keys for a window from its arrival, and a
-write transaction arriving while one of its items is reserved gets DynamoDB's own
-cancellation, item by item.  A read transaction meeting a reserved item is only counted: here
-every item a ``TransactGetItems`` reads was written by the same client's previous request,
-committed before the read in AWS (the model's clock cannot tell; cancelling made a family's
-booking fail on reading its own hold).  Which transactions arrive, in which order, touching
-which items, and the app's retries are real (concurrent HTTP clients of the live stack).  Their timing is
-not: the local stack is slower than AWS and its one-request-at-a-time emulator bunches
-arrivals, so with ``measure(target_rate)`` each write transaction advances a clock by a random
-exponential gap (Poisson arrivals at the target rate) and windows are reserved on that clock.
+transaction (write or read) arriving while one of its items is reserved gets DynamoDB's own
+cancellation, item by item; a cancelled read moves the clock on by one arrival gap (the app's
+retry pause, during which others write: without it, a read of one's own fresh write at the end
+of a run, when no one else writes, could never pass).  Which transactions arrive, in which
+order, touching which items, and the app's retries are real (concurrent HTTP clients of the
+live stack).  Their timing is not: the local stack is slower than AWS and its
+one-request-at-a-time emulator bunches arrivals, so with ``measure(target_rate)`` each write
+transaction advances a clock by a random exponential gap (Poisson arrivals at the target rate)
+and windows are reserved on that clock.
 Why: docs/scale.md ("Transaction conflicts")
 """
 from __future__ import annotations
@@ -21,8 +21,10 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from scripts.local_emulator import SerialMotoServer
@@ -59,9 +61,11 @@ class Tally:
     writes: int = 0  # TransactWriteItems received (retries included)
     write_conflicts: int = 0
     reads: int = 0  # TransactGetItems received
-    read_conflicts: int = 0  # met an item reserved on the model clock (counted, not cancelled)
+    read_conflicts: int = 0
     # The item keys of every write transaction's first attempt, in arrival order (for replay).
     sequence: list[frozenset] = field(default_factory=list)
+    # What the cancelled write transactions met: "<table>: <key up to its first # or :>".
+    met: Counter = field(default_factory=Counter)
 
 
 class TransactionConflicts:
@@ -115,13 +119,17 @@ class TransactionConflicts:
                     self.tally.sequence.append(frozenset(keys))
                 self.tally.writes += 1
                 self.tally.write_conflicts += any(busy)
+                self.tally.met.update(f"{table.split('-', 2)[-1]}: {re.split('[#:]', key)[0]}"
+                                      for (table, key), held in zip(keys, busy) if held)
                 if not any(busy):
                     for key in keys:
                         self._held[key] = now + self.window
             else:
                 self.tally.reads += 1
                 self.tally.read_conflicts += any(busy)
-        if writing and any(busy):
+                if any(busy) and self.target_rate is not None:
+                    self._clock += self._random.expovariate(self.target_rate)
+        if any(busy):
             return _cancelled(busy, start_response)
         return self.app(environ, start_response)
 
