@@ -217,6 +217,8 @@ ACCESS = {
     "POST /v1/webhooks/video": rule(public=True),
     # Data rights: a family's own export and deletion.
     "GET /v1/account/export": rule(FAMILIES),
+    "POST /v1/account/export": rule(FAMILIES),
+    "GET /v1/account/exports/{export_id}": rule(("owner",), private=("other_family",)),
     "DELETE /v1/account": rule(FAMILIES),
 }
 
@@ -247,6 +249,7 @@ def request_for(key: str, cast: Cast) -> tuple[str, dict | None, dict]:
     ids.setdefault("month", "2026-11")
     ids.setdefault("attachment_id", "att_matrix")  # none: the owner gets a 404
     ids.setdefault("visit_id", "vis_matrix")  # no such visit: 404 for every allowed role
+    ids.setdefault("export_id", "exp_matrix")  # none: 404 for the owner too
     method, path = key.split(" ", 1)
     path = path.format(**ids)
     bodies = {
