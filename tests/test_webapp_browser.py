@@ -408,3 +408,74 @@ def test_every_page_in_spanish_and_the_switch_saved_to_the_account(live_app, bro
     person.heading("Account activity")
     assert page.get_attribute("html", "lang") == "en"
     person.close()
+
+
+def approved_contact(email: str, inmate_id: str, inmate_name: str, inmate_number: str) -> None:
+    """An approved contact written straight (the contact journey above goes through staff)."""
+    from chalicelib.accounts.store import account_by_email
+    from chalicelib.contacts import CONTACT_APPROVED, Contact, ContactClaim, claim_key
+    from chalicelib.core import clock
+    from chalicelib.facilities.seed import DEMO_FACILITY_ID
+
+    account = account_by_email(email)
+    contact_id = f"con_web_{inmate_number}_{account.account_id[-6:]}"
+    Contact(contact_id, account_id=account.account_id, inmate_id=inmate_id,
+            facility_id=DEMO_FACILITY_ID, status=CONTACT_APPROVED, review_key="x",
+            family_name=account.full_name, inmate_name=inmate_name, inmate_number=inmate_number,
+            created_at=clock.iso(), created_key=f"{clock.iso_precise()}#{contact_id}").save()
+    ContactClaim(claim_key(account.account_id, inmate_id), contact_id=contact_id).save()
+
+
+def test_a_family_books_a_video_visit_then_cancels_it_with_the_refund_shown(live_app, browser):
+    email = verified_family(live_app, "vera.visits@example.com", "Vera Visits")
+    approved_contact(email, "inm_A1002", "Elena Ruiz", "A1002")
+    person = Person(browser, live_app, width=360)
+    page = person.page
+    person.sign_in(email, FAMILY_PASSWORD)
+    person.go("#/visits", "Your visits")
+    person.say("You have no visits yet.")
+    person.assert_accessible()
+    page.locator("main").get_by_role("link", name="Book a visit").click()
+    person.heading("Book a visit")
+    page.get_by_role("button", name="Next week").click()  # a week ahead: inside the video window
+    slot = page.locator(".slots button").first
+    slot.wait_for()
+    person.assert_accessible()
+    slot.click()
+    timer = page.locator("[role=timer]")
+    timer.wait_for()
+    assert re.fullmatch(r"10:00|9:[0-5]\d", timer.inner_text()), timer.inner_text()
+    person.say("Price: $4.50 (30 minutes at $0.15 a minute).")  # the demo's 15 cents a minute
+    person.shot("visit-hold")
+    person.assert_accessible()
+    page.get_by_role("button", name="Book and pay $4.50").click()
+    page.wait_for_function("() => location.hash.startsWith('#/visits/vis_')")
+    assert person.heading() == "Visit"
+    visit_id = page.evaluate("location.hash").split("/")[-1]
+    assert visit_id.startswith("vis_")
+    assert "Booked" in page.locator("#visit-details").inner_text()
+
+    page.reload()  # the emailed link (#/visits/<id>) on a fresh page: sign in, then the visit
+    person.heading("Sign in to Kinlink")
+    person.sign_in(email, FAMILY_PASSWORD)
+    person.heading("Visit")
+    assert page.evaluate("location.hash") == f"#/visits/{visit_id}"
+    page.get_by_role("button", name="Join now").click()
+    person.say("You can join from")  # not_joinable_now: its opens_at, in the person's words
+    person.assert_accessible()
+    page.get_by_role("button", name="Cancel the visit").click()
+    page.get_by_role("button", name="Yes, cancel the visit").click()
+    person.say("The visit was cancelled. $4.50 is refunded to you.")
+    details = page.locator("#visit-details").inner_text()
+    assert "Cancelled" in details and "$4.50" in details
+    assert page.locator(".timeline li").count() == 2  # booked, then cancelled by the family
+    person.shot("visit-cancelled")
+    person.assert_accessible()
+    page.locator("#language-switch").get_by_role("button").click()
+    page.get_by_role("heading", name="Visita", exact=True).wait_for()
+    assert "Cancelada" in page.locator("#visit-details").inner_text()  # the refund stays shown
+    person.assert_accessible()
+    for route, title in [("#/visits", "Sus visitas"), ("#/visits/new", "Reservar una visita")]:
+        person.go(route, title)
+        person.assert_accessible()
+    person.close()

@@ -1,5 +1,5 @@
 // The app's shell: header, navigation, language switch, and a hash router (links in emails
-// point at #/contacts/<id>/messages and #/deposits/<id>).  Each view renders into <main> and
+// point at #/contacts/<id>/messages, #/deposits/<id> and #/visits/<id>).  Each view renders into <main> and
 // may return a function that stops its timers when the person leaves it.
 import { onSignedOut, resume, signedIn, signOut, api } from "./api.js";
 import { h, append } from "./dom.js";
@@ -11,6 +11,7 @@ import * as auth from "./views/auth.js";
 const account = lazy(() => import("./views/account.js"));
 const family = lazy(() => import("./views/family.js"));
 const staff = lazy(() => import("./views/staff.js"));
+const visits = lazy(() => import("./views/visits.js"));
 
 function lazy(load) {
   return new Proxy({}, { get: (_, name) => async (...args) => (await load())[name](...args) });
@@ -36,6 +37,9 @@ const ROUTES = [
   [/^#\/deposits$/, family.deposits, FAMILY],
   [/^#\/deposits\/new$/, family.newDeposit, FAMILY],
   [/^#\/deposits\/([^/]+)$/, family.receipt, FAMILY],
+  [/^#\/visits$/, visits.visits, FAMILY],
+  [/^#\/visits\/new$/, visits.bookVisit, FAMILY],
+  [/^#\/visits\/([^/]+)$/, visits.visit, FAMILY],
   [/^#\/staff\/review$/, staff.review, STAFF],
   [/^#\/staff\/contacts$/, staff.contactRequests, STAFF],
   [/^#\/staff\/deposits$/, staff.deposits, STAFF],
@@ -61,7 +65,7 @@ function navItems() {
             ...(state.profile.role === "admin" ? [["#/staff/accounts", t("nav_accounts")]] : []),
             ["#/security", t("nav_security")]];
   }
-  return [["#/contacts", t("nav_contacts")], ["#/deposits", t("nav_deposits")],
+  return [["#/contacts", t("nav_contacts")], ["#/visits", t("nav_visits")], ["#/deposits", t("nav_deposits")],
           ["#/security", t("nav_security")], ["#/activity", t("nav_activity")], ["#/help", t("nav_help")]];
 }
 
