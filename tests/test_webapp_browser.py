@@ -26,7 +26,7 @@ playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is missing (requirements-dev.txt)")
 
 from tests import live_stack  # noqa: E402
-from tests.conftest import ROOT, last_code  # noqa: E402
+from tests.conftest import ROOT, last_code, sent_sms  # noqa: E402
 from tests.test_reset_page_browser import BROWSER_ARGS  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -426,7 +426,7 @@ def approved_contact(email: str, inmate_id: str, inmate_name: str, inmate_number
     ContactClaim(claim_key(account.account_id, inmate_id), contact_id=contact_id).save()
 
 
-def test_a_family_books_a_video_visit_then_cancels_it_with_the_refund_shown(live_app, browser):
+def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_support(live_app, browser):
     email = verified_family(live_app, "vera.visits@example.com", "Vera Visits")
     approved_contact(email, "inm_A1002", "Elena Ruiz", "A1002")
     person = Person(browser, live_app, width=360)
@@ -471,11 +471,36 @@ def test_a_family_books_a_video_visit_then_cancels_it_with_the_refund_shown(live
     assert page.locator(".timeline li").count() == 2  # booked, then cancelled by the family
     person.shot("visit-cancelled")
     person.assert_accessible()
+
+    person.go("#/calls", "Calls")  # a number proved by its texted code, a balance and its refund
+    page.get_by_label("Phone number", exact=True).fill("503-555-0177")
+    page.get_by_label("Current password").fill(FAMILY_PASSWORD)
+    page.get_by_role("button", name="Add and text me a code").click()
+    person.say("We texted a 6-digit code")
+    code = re.search(r"\b(\d{6})\b", sent_sms("+15035550177")[-1]).group(1)
+    page.get_by_label("Code we texted").fill(code)
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    person.say("The number is confirmed.")
+    page.get_by_label("Amount in dollars").fill("5")
+    page.get_by_role("button", name="Add to the balance").click()
+    person.say("Your calling balance: $5.00.")
+    person.assert_accessible()
+    page.get_by_role("button", name="Refund my whole balance").click()
+    person.say("$5.00 is refunded to your card.")
+    person.say("Your calling balance: $0.00.")
+    person.go("#/statements", "Monthly statement")
+    page.locator("#statement").wait_for()
+    assert "Calling balance" in page.locator("main").inner_text()  # the $5 deposit listed
+    person.assert_accessible()
     page.locator("#language-switch").get_by_role("button").click()
-    page.get_by_role("heading", name="Visita", exact=True).wait_for()
+    person.heading("Estado de cuenta mensual")
+    page.locator("#statement").wait_for()
+    person.assert_accessible()
+    person.go(f"#/visits/{visit_id}", "Visita")
     assert "Cancelada" in page.locator("#visit-details").inner_text()  # the refund stays shown
     person.assert_accessible()
-    for route, title in [("#/visits", "Sus visitas"), ("#/visits/new", "Reservar una visita")]:
+    for route, title in [("#/visits", "Sus visitas"), ("#/visits/new", "Reservar una visita"),
+                         ("#/calls", "Llamadas")]:
         person.go(route, title)
         person.assert_accessible()
     person.close()

@@ -12,6 +12,7 @@ const account = lazy(() => import("./views/account.js"));
 const family = lazy(() => import("./views/family.js"));
 const staff = lazy(() => import("./views/staff.js"));
 const visits = lazy(() => import("./views/visits.js"));
+const calls = lazy(() => import("./views/calls.js"));
 
 function lazy(load) {
   return new Proxy({}, { get: (_, name) => async (...args) => (await load())[name](...args) });
@@ -40,6 +41,8 @@ const ROUTES = [
   [/^#\/visits$/, visits.visits, FAMILY],
   [/^#\/visits\/new$/, visits.bookVisit, FAMILY],
   [/^#\/visits\/([^/]+)$/, visits.visit, FAMILY],
+  [/^#\/calls$/, calls.calls, FAMILY],
+  [/^#\/statements$/, calls.statement, FAMILY],
   [/^#\/staff\/review$/, staff.review, STAFF],
   [/^#\/staff\/contacts$/, staff.contactRequests, STAFF],
   [/^#\/staff\/deposits$/, staff.deposits, STAFF],
@@ -65,7 +68,8 @@ function navItems() {
             ...(state.profile.role === "admin" ? [["#/staff/accounts", t("nav_accounts")]] : []),
             ["#/security", t("nav_security")]];
   }
-  return [["#/contacts", t("nav_contacts")], ["#/visits", t("nav_visits")], ["#/deposits", t("nav_deposits")],
+  return [["#/contacts", t("nav_contacts")], ["#/visits", t("nav_visits")], ["#/calls", t("nav_calls")],
+          ["#/deposits", t("nav_deposits")],
           ["#/security", t("nav_security")], ["#/activity", t("nav_activity")], ["#/help", t("nav_help")]];
 }
 
