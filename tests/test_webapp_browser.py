@@ -10,6 +10,7 @@ enrolment from the QR code's secret, then a sign-in with a code; the Spanish pag
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -492,15 +493,40 @@ def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_suppo
     page.locator("#statement").wait_for()
     assert "Calling balance" in page.locator("main").inner_text()  # the $5 deposit listed
     person.assert_accessible()
-    page.locator("#language-switch").get_by_role("button").click()
-    person.heading("Estado de cuenta mensual")
-    page.locator("#statement").wait_for()
+
+    person.go(f"#/visits/{visit_id}", "Visit")  # a question about the visit, its id filled in
+    page.get_by_role("link", name="Ask for help about this visit").click()
+    person.heading("Support")
+    assert page.get_by_label("Number of the deposit").input_value() == visit_id
+    page.get_by_label("Subject", exact=True).fill("Cancelled visit")
+    page.get_by_label("Your question", exact=True).fill("When does the refund reach my card?")
+    page.get_by_role("button", name="Send", exact=True).click()
+    person.heading("Cancelled visit")
+    person.say("Waiting for an answer")
+    page.get_by_label("Your reply").fill("It was a Visa card.")
+    page.get_by_role("button", name="Send reply").click()
+    page.locator(".thread li").nth(1).get_by_text("It was a Visa card.").wait_for()
     person.assert_accessible()
+    person.go("#/data", "Your data")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Prepare my file").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["schema_version"] and "visits" in json.dumps(exported["data"])
+    person.assert_accessible()
+    page.locator("#language-switch").get_by_role("button").click()
+    person.heading("Sus datos")
     person.go(f"#/visits/{visit_id}", "Visita")
     assert "Cancelada" in page.locator("#visit-details").inner_text()  # the refund stays shown
     person.assert_accessible()
     for route, title in [("#/visits", "Sus visitas"), ("#/visits/new", "Reservar una visita"),
-                         ("#/calls", "Llamadas")]:
+                         ("#/calls", "Llamadas"), ("#/statements", "Estado de cuenta mensual"),
+                         ("#/support", "Soporte"), ("#/data", "Sus datos")]:
         person.go(route, title)
         person.assert_accessible()
+    page.get_by_label("Contraseña actual").fill(FAMILY_PASSWORD)
+    page.get_by_label("Entiendo que esto no se puede deshacer").check()
+    page.get_by_role("button", name="Eliminar mi cuenta").click()
+    person.heading("Se eliminó su cuenta")
+    assert page.locator("#kept li").count() >= 1  # what is kept, why and until when
+    person.assert_accessible()
     person.close()

@@ -13,6 +13,7 @@ const family = lazy(() => import("./views/family.js"));
 const staff = lazy(() => import("./views/staff.js"));
 const visits = lazy(() => import("./views/visits.js"));
 const calls = lazy(() => import("./views/calls.js"));
+const support = lazy(() => import("./views/support.js"));
 
 function lazy(load) {
   return new Proxy({}, { get: (_, name) => async (...args) => (await load())[name](...args) });
@@ -43,6 +44,10 @@ const ROUTES = [
   [/^#\/visits\/([^/]+)$/, visits.visit, FAMILY],
   [/^#\/calls$/, calls.calls, FAMILY],
   [/^#\/statements$/, calls.statement, FAMILY],
+  [/^#\/support$/, support.support, FAMILY],
+  [/^#\/support\/([^/]+)$/, support.ticket, FAMILY],
+  [/^#\/data$/, support.yourData, FAMILY],
+  [/^#\/deleted$/, support.deleted, PUBLIC],
   [/^#\/staff\/review$/, staff.review, STAFF],
   [/^#\/staff\/contacts$/, staff.contactRequests, STAFF],
   [/^#\/staff\/deposits$/, staff.deposits, STAFF],
@@ -69,7 +74,7 @@ function navItems() {
             ["#/security", t("nav_security")]];
   }
   return [["#/contacts", t("nav_contacts")], ["#/visits", t("nav_visits")], ["#/calls", t("nav_calls")],
-          ["#/deposits", t("nav_deposits")],
+          ["#/deposits", t("nav_deposits")], ["#/support", t("nav_support")],
           ["#/security", t("nav_security")], ["#/activity", t("nav_activity")], ["#/help", t("nav_help")]];
 }
 

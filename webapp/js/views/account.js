@@ -1,7 +1,7 @@
 // The account's security: two-step sign-in (enrol with a QR code, recovery codes to save, turn
 // off), signed-in sessions (sign one out), and the activity to check.
 import { api, withQuery } from "../api.js";
-import { busy, capsLockWarning, empty, field, h, heading, loading, showError, showPasswordToggle,
+import { busy, capsLockWarning, empty, field, h, heading, link, loading, showError, showPasswordToggle,
          statusRegion } from "../dom.js";
 import { t } from "../i18n.js";
 import { when } from "../format.js";
@@ -191,7 +191,8 @@ export async function security(main) {
   const twoStepBox = h("section", { "aria-labelledby": "twostep-title", class: "panel" });
   const sessionsBox = h("section", { "aria-labelledby": "sessions-title", class: "panel" });
   const status = statusRegion();
-  main.append(heading(t("security_title")), status, twoStepBox, changePassword(), sessionsBox);
+  main.append(heading(t("security_title")), status, twoStepBox, changePassword(), sessionsBox,
+              state.profile?.role === "family" ? h("p", { class: "links" }, link("#/data", t("your_data_link"))) : null);
   const redraw = async () => {
     try { twoStep(twoStepBox, await loadProfile(), redraw); } catch (error) { showError(status, error); }
   };

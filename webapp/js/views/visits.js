@@ -247,7 +247,8 @@ export async function visit(main, { args }) {
       body.append(joinSection(shown));
     }
     if (LIVE.has(shown.status) && Date.now() < starts) body.append(cancelSection(shown, starts, draw, status));
-    body.append(h("p", { class: "links" }, link("#/visits", t("all_visits"))));
+    body.append(h("p", { class: "links" }, link("#/visits", t("all_visits")), " · ",
+      link(`#/support?category=visit&related=${encodeURIComponent(shown.visit_id)}`, t("ask_about_visit"))));
   };
   try {
     const shown = await api.get(`/v1/visits/${encodeURIComponent(id)}`);
