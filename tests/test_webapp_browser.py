@@ -211,11 +211,15 @@ def test_a_locked_sign_in_counts_the_wait_down_from_retry_after(live_app, browse
 
 
 STAFF_PAGES = {"en": [("#/staff/deposits", "Deposits and refunds"), ("#/staff/inmates", "Inmates"),
-                      ("#/staff/kiosks", "Kiosks"), ("#/security", "Security")],
+                      ("#/staff/kiosks", "Kiosks"), ("#/staff/visits", "Visits of the day"),
+                      ("#/staff/call-numbers", "Call numbers to approve"),
+                      ("#/staff/support", "Support queue"), ("#/security", "Security")],
                "es": [("#/staff/review", "Cola de revisión"),
                       ("#/staff/contacts", "Solicitudes de contacto"),
                       ("#/staff/deposits", "Depósitos y reembolsos"), ("#/staff/inmates", "Internos"),
-                      ("#/staff/kiosks", "Quioscos")]}
+                      ("#/staff/kiosks", "Quioscos"), ("#/staff/visits", "Visitas del día"),
+                      ("#/staff/call-numbers", "Números de llamada por aprobar"),
+                      ("#/staff/support", "Cola de soporte")]}
 
 
 def test_a_family_writes_and_pays_and_staff_approve_in_the_console(live_app, browser):

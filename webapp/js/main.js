@@ -54,6 +54,10 @@ const ROUTES = [
   [/^#\/staff\/inmates$/, staff.inmates, STAFF],
   [/^#\/staff\/kiosks$/, staff.kiosks, STAFF],
   [/^#\/staff\/accounts$/, staff.accounts, ADMIN],
+  [/^#\/staff\/visits$/, staff.visitsOfDay, STAFF],
+  [/^#\/staff\/call-numbers$/, staff.callNumbers, STAFF],
+  [/^#\/staff\/support$/, staff.supportQueue, STAFF],
+  [/^#\/staff\/support\/([^/]+)$/, staff.supportTicket, STAFF],
 ];
 
 const main = document.getElementById("view");
@@ -69,7 +73,8 @@ function navItems() {
   if (isStaff()) {
     return [["#/staff/review", t("nav_review")], ["#/staff/contacts", t("nav_contact_requests")],
             ["#/staff/deposits", t("nav_staff_deposits")], ["#/staff/inmates", t("nav_inmates")],
-            ["#/staff/kiosks", t("nav_kiosks")],
+            ["#/staff/kiosks", t("nav_kiosks")], ["#/staff/visits", t("nav_staff_visits")],
+            ["#/staff/call-numbers", t("nav_staff_numbers")], ["#/staff/support", t("nav_staff_support")],
             ...(state.profile.role === "admin" ? [["#/staff/accounts", t("nav_accounts")]] : []),
             ["#/security", t("nav_security")]];
   }

@@ -191,8 +191,8 @@ export async function security(main) {
   const twoStepBox = h("section", { "aria-labelledby": "twostep-title", class: "panel" });
   const sessionsBox = h("section", { "aria-labelledby": "sessions-title", class: "panel" });
   const status = statusRegion();
-  main.append(heading(t("security_title")), status, twoStepBox, changePassword(), sessionsBox,
-              state.profile?.role === "family" ? h("p", { class: "links" }, link("#/data", t("your_data_link"))) : null);
+  main.append(heading(t("security_title")), status, twoStepBox, changePassword(), sessionsBox);
+  if (state.profile?.role === "family") main.append(h("p", { class: "links" }, link("#/data", t("your_data_link"))));
   const redraw = async () => {
     try { twoStep(twoStepBox, await loadProfile(), redraw); } catch (error) { showError(status, error); }
   };
