@@ -494,6 +494,7 @@ def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_suppo
     page.get_by_role("button", name="Refund my whole balance").click()
     person.say("$5.00 is refunded to your card.")
     person.say("Your calling balance: $0.00.")
+    person.shot("calls")
     person.go("#/statements", "Monthly statement")
     page.locator("#statement").wait_for()
     assert "Calling balance" in page.locator("main").inner_text()  # the $5 deposit listed
@@ -537,6 +538,7 @@ def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_suppo
     person.heading("Cancelled visit")
     person.say("It reaches your card in 5 to 10 days.")
     assert "Answered" in page.locator("main").inner_text()
+    person.shot("support-ticket")
     person.go("#/data", "Your data")
     with page.expect_download() as download:
         page.get_by_role("button", name="Prepare my file").click()

@@ -78,9 +78,10 @@ export async function bookVisit(main, { params }) {
   const next = h("button", { type: "button" }, t("next_week"));
   const slotsBox = h("div", { class: "slot-days" });
   const holdBox = h("section", { class: "panel", hidden: true, "aria-labelledby": "hold-title" });
+  // The hold sits above the week: on a phone the week is a long list, and the hold is what to do next.
   main.append(h("form", { novalidate: true, onsubmit: (event) => event.preventDefault() }, person, modes),
-    h("section", { "aria-labelledby": weekId }, weekTitle, h("div", { class: "actions" }, previous, next),
-      slotsBox), status, holdBox);
+    status, holdBox, h("section", { "aria-labelledby": weekId }, weekTitle,
+      h("div", { class: "actions" }, previous, next), slotsBox));
 
   const contact = () => approved.find((c) => c.contact_id === person.input.value);
   const mode = () => main.querySelector(`input[name="${modeName}"]:checked`).value;

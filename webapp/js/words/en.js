@@ -204,7 +204,7 @@ export const EN = {
   week_of: "Times from {from} to {to}",
   no_slots: "No free times this week. Try the next week.",
   no_slots_until: "This person's visits for this week are all booked. Booking opens again on {date}.",
-  slot_button: "{time} · places left: {count}",
+  slot_button: "{time} ({count} left)",
   hold_title: "Your time is held",
   hold_slot: "{mode} with {name}, {day} at {time}.",
   hold_left: "We keep this place for you for",

@@ -196,7 +196,7 @@ export const ES = {
   week_of: "Horarios del {from} al {to}",
   no_slots: "No hay horarios libres esta semana. Pruebe la semana siguiente.",
   no_slots_until: "Las visitas de esta persona para esta semana ya están reservadas. Podrá reservar de nuevo a partir del {date}.",
-  slot_button: "{time} · lugares libres: {count}",
+  slot_button: "{time} ({count} libres)",
   hold_title: "Su horario está reservado",
   hold_slot: "{mode} con {name}, el {day} a las {time}.",
   hold_left: "Le guardamos este lugar durante",
