@@ -513,6 +513,16 @@ def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_suppo
     page.get_by_role("button", name="Send reply").click()
     page.locator(".thread li").nth(1).get_by_text("It was a Visa card.").wait_for()
     person.assert_accessible()
+    ticket = page.evaluate("location.hash")
+    person.go("#/visits/new", "Book a visit")  # on site: staff approve it in the day's list
+    page.get_by_label("On-site visit").check()
+    page.get_by_role("button", name="Next week").click()
+    page.locator(".slots button").first.click()
+    person.say("This visit is free.")
+    page.get_by_role("button", name="Book this visit").click()
+    page.wait_for_function("() => location.hash.startsWith('#/visits/vis_')")
+    person.say("Waiting for approval")
+    onsite_day = page.locator("#visit-details time").get_attribute("datetime")[:10]
     staff = Person(browser, live_app)  # the next step's code: the console test used this one
     staff.page.get_by_label("Email address").fill(STAFF_EMAIL)
     staff.page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
@@ -525,6 +535,12 @@ def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_suppo
     if staff.page.get_attribute("html", "lang") == "en":  # the console test may have saved es
         staff.page.locator("#language-switch").get_by_role("button").click()
     staff.heading("Cola de revisión")
+    staff.go("#/staff/visits", "Visitas del día")
+    staff.page.get_by_label("Día", exact=True).fill(onsite_day)
+    staff.page.get_by_role("button", name="Aprobar").click()
+    staff.say("Aprobada: se avisó a la familia.")
+    staff.page.get_by_role("button", name="Registrar llegada").wait_for()  # now scheduled
+    staff.assert_accessible()
     staff.go("#/staff/support", "Cola de soporte")
     staff.page.get_by_role("link", name="Cancelled visit").click()
     staff.heading("Cancelled visit")
@@ -533,9 +549,11 @@ def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_suppo
     staff.page.locator(".thread li").nth(2).get_by_text("5 to 10 days").wait_for()
     staff.assert_accessible()
     staff.close()
-    page.reload()  # signed out by the reload (tokens in memory): back to the ticket after signing in
+    page.reload()  # signed out by the reload (tokens in memory): back to the visit after signing in
     person.sign_in(email, FAMILY_PASSWORD)
-    person.heading("Cancelled visit")
+    person.heading("Visit")
+    assert "Booked" in page.locator("#visit-details").inner_text()  # approved by staff
+    person.go(ticket, "Cancelled visit")
     person.say("It reaches your card in 5 to 10 days.")
     assert "Answered" in page.locator("main").inner_text()
     person.shot("support-ticket")

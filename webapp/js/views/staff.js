@@ -329,12 +329,12 @@ export const visitsOfDay = page(() => t("staff_visits_title"), () => t("staff_vi
                      reason, button(t("cancel_visit"), "cancel", () => ({ reason: reason.input.value }),
                                     t("staff_visit_cancelled"), "danger"));
       }
-      card.append(h("h2", { class: "card-title" }, t("staff_visit_line", {
+      append(card, [h("h2", { class: "card-title" }, t("staff_visit_line", {
           family: visit.family_name || "", inmate: visit.inmate_name, mode: t("mode_" + visit.mode) })),
         h("p", { class: "meta" }, h("time", { datetime: visit.starts_at }, when(visit.starts_at)),
           (visit.visitors || []).length ? ` · ${visit.visitors.map((v) => v.full_name).join(", ")}` : ""),
         h("p", null, h("span", { class: `badge badge-${visit.status}` }, t("visit_" + visit.status))),
-        actions.length ? h("div", { class: "decision" }, actions) : null);
+        actions.length ? h("div", { class: "decision" }, actions) : null]);
       return card;
     }, t("staff_no_visits"));
   };
