@@ -355,6 +355,7 @@ export async function receipt(main, { args }) {
       h("dt", null, t("receipt_status")), h("dd", null, statusBadge(deposit.status, "deposit_")),
       deposit.refunded_at ? [h("dt", null, t("refunded_at")), h("dd", null, when(deposit.refunded_at))] : null),
       h("p", null, t("receipt_emailed")),
-      h("p", null, link("#/deposits", t("all_deposits"))));
+      h("p", null, link("#/deposits", t("all_deposits")), " · ",
+        link(`#/support?category=deposit&related=${encodeURIComponent(deposit.deposit_id)}`, t("ask_about_deposit"))));
   } catch (error) { spinner.remove(); showError(status, error); }
 }

@@ -377,4 +377,5 @@ export const EN = {
   staff_overdue: "Overdue",
   staff_respond_by: "Answer by {when}",
   close_ticket: "Close the question",
+  ask_about_deposit: "Ask for help about this deposit",
 };

@@ -369,4 +369,5 @@ export const ES = {
   staff_overdue: "Atrasada",
   staff_respond_by: "Responder antes del {when}",
   close_ticket: "Cerrar la consulta",
+  ask_about_deposit: "Pedir ayuda sobre este depósito",
 };
