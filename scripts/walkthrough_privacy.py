@@ -4,6 +4,9 @@ itself (stamps refunded, sessions ended, what is kept listed, a confirmation ema
 address signs up again.  Run last by walkthrough.py."""
 from __future__ import annotations
 
+import json
+import urllib.request
+
 from walkthrough import PASSWORD, RUN, call, check, emails_to, said, signed_up
 
 
@@ -20,6 +23,14 @@ def data_rights() -> None:
           and data["accounts"]["profile"][0]["email"] == email
           and data["payments"]["stamp_balances"] == [{"facility_id": "demo-county", "balance": 3}],
           "the export holds the profile and the stamp balance, with a schema version")
+    asked = call("POST", "/v1/account/export", token=token)
+    check(asked.status == 202 and asked.json["status"] == "ready",
+          "the family asks for its export as a file", asked.json)
+    ready = call("GET", f"/v1/account/exports/{asked.json['export_id']}", token=token)
+    with urllib.request.urlopen(ready.json["url"], timeout=30) as response:  # noqa: S310
+        document = json.loads(response.read())
+    check(ready.status == 200 and document["data"]["accounts"]["profile"][0]["email"] == email,
+          "its presigned link (15 minutes) downloads the whole document")
     wrong = call("DELETE", "/v1/account", {"current_password": "not the password at all"},
                  token=token)
     check(wrong.status == 403 and wrong.json["code"] == "reauthentication_required",

@@ -213,3 +213,36 @@ def test_stamps_refunded_at_deletion_are_not_taken_for_a_refund_made_outside(api
               "amount": refund["amount_cents"], "amount_refunded": refund["amount_cents"]}
     assert send(api, event("charge.refunded", charge)).json["applied"] is False
     assert house_total("card_losses") == 0 and audit().ok
+
+
+def test_the_contracts_export_is_a_private_file_behind_a_short_link(api, make_family):
+    """POST /v1/account/export writes the whole document to the private bucket; the status
+    gives a presigned GET of that one object for 15 minutes; other accounts get 404."""
+    import boto3
+    from urllib.parse import parse_qs, urlsplit
+
+    from chalicelib.config import get_settings
+
+    media.ensure_bucket()
+    email, _, tokens = make_family()
+    other = make_family()[2]["access_token"]
+    asked = api.post("/v1/account/export", token=tokens["access_token"])
+    assert asked.status_code == 202 and asked.json["status"] == "ready", asked.json
+    export_id = asked.json["export_id"]
+    status = api.get(f"/v1/account/exports/{export_id}", token=tokens["access_token"])
+    assert status.status_code == 200 and status.json["status"] == "ready"
+    link = urlsplit(status.json["url"])
+    account_id = api.get("/v1/account", token=tokens["access_token"]).json["account_id"]
+    key = f"exports/{account_id}/{export_id}.json"
+    assert link.path.endswith(key) and parse_qs(link.query)["X-Amz-Expires"] == ["900"]
+    body = boto3.client("s3").get_object(Bucket=get_settings().media_bucket, Key=key)["Body"]
+    document = json.loads(body.read())
+    assert document["schema_version"] == 1 and document["next_cursor"] is None
+    assert email in json.dumps(document) and "accounts" in document["data"]
+    for token, export in ((other, export_id), (tokens["access_token"], "exp_nope")):
+        missing = api.get(f"/v1/account/exports/{export}", token=token)
+        assert missing.status_code == 404 and missing.json["code"] == "export_not_found"
+    assert api.delete("/v1/account", {"current_password": STRONG_PASSWORD},
+                      token=tokens["access_token"]).status_code == 202
+    assert "Contents" not in boto3.client("s3").list_objects_v2(
+        Bucket=get_settings().media_bucket, Prefix=f"exports/{account_id}/")

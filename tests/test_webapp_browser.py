@@ -10,9 +10,11 @@ enrolment from the QR code's secret, then a sign-in with a code; the Spanish pag
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pyotp
@@ -26,7 +28,7 @@ playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is missing (requirements-dev.txt)")
 
 from tests import live_stack  # noqa: E402
-from tests.conftest import ROOT, last_code  # noqa: E402
+from tests.conftest import ROOT, last_code, sent_sms  # noqa: E402
 from tests.test_reset_page_browser import BROWSER_ARGS  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -210,11 +212,15 @@ def test_a_locked_sign_in_counts_the_wait_down_from_retry_after(live_app, browse
 
 
 STAFF_PAGES = {"en": [("#/staff/deposits", "Deposits and refunds"), ("#/staff/inmates", "Inmates"),
-                      ("#/staff/kiosks", "Kiosks"), ("#/security", "Security")],
+                      ("#/staff/kiosks", "Kiosks"), ("#/staff/visits", "Visits of the day"),
+                      ("#/staff/call-numbers", "Call numbers to approve"),
+                      ("#/staff/support", "Support queue"), ("#/security", "Security")],
                "es": [("#/staff/review", "Cola de revisión"),
                       ("#/staff/contacts", "Solicitudes de contacto"),
                       ("#/staff/deposits", "Depósitos y reembolsos"), ("#/staff/inmates", "Internos"),
-                      ("#/staff/kiosks", "Quioscos")]}
+                      ("#/staff/kiosks", "Quioscos"), ("#/staff/visits", "Visitas del día"),
+                      ("#/staff/call-numbers", "Números de llamada por aprobar"),
+                      ("#/staff/support", "Cola de soporte")]}
 
 
 def test_a_family_writes_and_pays_and_staff_approve_in_the_console(live_app, browser):
@@ -407,4 +413,170 @@ def test_every_page_in_spanish_and_the_switch_saved_to_the_account(live_app, bro
     assert saved.value.status == 200 and saved.value.json()["language"] == "en"
     person.heading("Account activity")
     assert page.get_attribute("html", "lang") == "en"
+    person.close()
+
+
+def approved_contact(email: str, inmate_id: str, inmate_name: str, inmate_number: str) -> None:
+    """An approved contact written straight (the contact journey above goes through staff)."""
+    from chalicelib.accounts.store import account_by_email
+    from chalicelib.contacts import CONTACT_APPROVED, Contact, ContactClaim, claim_key
+    from chalicelib.core import clock
+    from chalicelib.facilities.seed import DEMO_FACILITY_ID
+
+    account = account_by_email(email)
+    contact_id = f"con_web_{inmate_number}_{account.account_id[-6:]}"
+    Contact(contact_id, account_id=account.account_id, inmate_id=inmate_id,
+            facility_id=DEMO_FACILITY_ID, status=CONTACT_APPROVED, review_key="x",
+            family_name=account.full_name, inmate_name=inmate_name, inmate_number=inmate_number,
+            created_at=clock.iso(), created_key=f"{clock.iso_precise()}#{contact_id}").save()
+    ContactClaim(claim_key(account.account_id, inmate_id), contact_id=contact_id).save()
+
+
+def test_a_family_books_a_visit_cancels_it_for_a_refund_and_runs_calls_and_support(live_app, browser):
+    email = verified_family(live_app, "vera.visits@example.com", "Vera Visits")
+    approved_contact(email, "inm_A1002", "Elena Ruiz", "A1002")
+    person = Person(browser, live_app, width=360)
+    page = person.page
+    person.sign_in(email, FAMILY_PASSWORD)
+    person.go("#/visits", "Your visits")
+    person.say("You have no visits yet.")
+    person.assert_accessible()
+    page.locator("main").get_by_role("link", name="Book a visit").click()
+    person.heading("Book a visit")
+    page.get_by_role("button", name="Next week").click()  # a week ahead: inside the video window
+    slot = page.locator(".slots button").first
+    slot.wait_for()
+    person.assert_accessible()
+    slot.click()
+    timer = page.locator("[role=timer]")
+    timer.wait_for()
+    assert re.fullmatch(r"10:00|9:[0-5]\d", timer.inner_text()), timer.inner_text()
+    person.say("Price: $4.50 (30 minutes at $0.15 a minute).")  # the demo's 15 cents a minute
+    person.shot("visit-hold")
+    person.assert_accessible()
+    page.get_by_role("button", name="Book and pay $4.50").click()
+    page.wait_for_function("() => location.hash.startsWith('#/visits/vis_')")
+    assert person.heading() == "Visit"
+    visit_id = page.evaluate("location.hash").split("/")[-1]
+    assert visit_id.startswith("vis_")
+    assert "Booked" in page.locator("#visit-details").inner_text()
+
+    page.reload()  # the emailed link (#/visits/<id>) on a fresh page: sign in, then the visit
+    person.heading("Sign in to Kinlink")
+    person.sign_in(email, FAMILY_PASSWORD)
+    person.heading("Visit")
+    assert page.evaluate("location.hash") == f"#/visits/{visit_id}"
+    page.get_by_role("button", name="Join now").click()
+    person.say("You can join from")  # not_joinable_now: its opens_at, in the person's words
+    person.assert_accessible()
+    page.get_by_role("button", name="Cancel the visit").click()
+    page.get_by_role("button", name="Yes, cancel the visit").click()
+    person.say("The visit was cancelled. $4.50 is refunded to you.")
+    details = page.locator("#visit-details").inner_text()
+    assert "Cancelled" in details and "$4.50" in details
+    assert page.locator(".timeline li").count() == 2  # booked, then cancelled by the family
+    person.shot("visit-cancelled")
+    person.assert_accessible()
+
+    person.go("#/calls", "Calls")  # a number proved by its texted code, a balance and its refund
+    page.get_by_label("Phone number", exact=True).fill("503-555-0177")
+    page.get_by_label("Current password").fill(FAMILY_PASSWORD)
+    page.get_by_role("button", name="Add and text me a code").click()
+    person.say("We texted a 6-digit code")
+    code = re.search(r"\b(\d{6})\b", sent_sms("+15035550177")[-1]).group(1)
+    page.get_by_label("Code we texted").fill(code)
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    person.say("The number is confirmed.")
+    page.get_by_label("Amount in dollars").fill("5")
+    page.get_by_role("button", name="Add to the balance").click()
+    person.say("Your calling balance: $5.00.")
+    person.assert_accessible()
+    page.get_by_role("button", name="Refund my whole balance").click()
+    person.say("$5.00 is refunded to your card.")
+    person.say("Your calling balance: $0.00.")
+    person.shot("calls")
+    person.go("#/statements", "Monthly statement")
+    page.locator("#statement").wait_for()
+    assert "Calling balance" in page.locator("main").inner_text()  # the $5 deposit listed
+    person.assert_accessible()
+
+    person.go(f"#/visits/{visit_id}", "Visit")  # a question about the visit, its id filled in
+    page.get_by_role("link", name="Ask for help about this visit").click()
+    person.heading("Support")
+    assert page.get_by_label("Number of the deposit").input_value() == visit_id
+    page.get_by_label("Subject", exact=True).fill("Cancelled visit")
+    page.get_by_label("Your question", exact=True).fill("When does the refund reach my card?")
+    page.get_by_role("button", name="Send", exact=True).click()
+    person.heading("Cancelled visit")
+    person.say("Waiting for an answer")
+    page.get_by_label("Your reply").fill("It was a Visa card.")
+    page.get_by_role("button", name="Send reply").click()
+    page.locator(".thread li").nth(1).get_by_text("It was a Visa card.").wait_for()
+    person.assert_accessible()
+    ticket = page.evaluate("location.hash")
+    person.go("#/visits/new", "Book a visit")  # on site: staff approve it in the day's list
+    page.get_by_label("On-site visit").check()
+    page.get_by_role("button", name="Next week").click()
+    page.locator(".slots button").first.click()
+    person.say("This visit is free.")
+    page.get_by_role("button", name="Book this visit").click()
+    page.wait_for_function("() => location.hash.startsWith('#/visits/vis_')")
+    person.say("Waiting for approval")
+    onsite_day = page.locator("#visit-details time").get_attribute("datetime")[:10]
+    staff = Person(browser, live_app)  # the next step's code: the console test used this one
+    staff.page.get_by_label("Email address").fill(STAFF_EMAIL)
+    staff.page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    staff.page.get_by_role("button", name="Sign in", exact=True).click()
+    staff.page.get_by_label("6-digit code from your authenticator app").fill(
+        pyotp.TOTP(STAFF_TOTP).at(time.time() + 30))
+    staff.page.get_by_role("button", name="Continue").click()
+    staff.page.wait_for_function("() => location.hash === '#/staff/review'")
+    staff.heading()
+    if staff.page.get_attribute("html", "lang") == "en":  # the console test may have saved es
+        staff.page.locator("#language-switch").get_by_role("button").click()
+    staff.heading("Cola de revisión")
+    staff.go("#/staff/visits", "Visitas del día")
+    staff.page.get_by_label("Día", exact=True).fill(onsite_day)
+    staff.page.get_by_role("button", name="Aprobar").click()
+    staff.say("Aprobada: se avisó a la familia.")
+    staff.page.get_by_role("button", name="Registrar llegada").wait_for()  # now scheduled
+    staff.assert_accessible()
+    staff.go("#/staff/support", "Cola de soporte")
+    staff.page.get_by_role("link", name="Cancelled visit").click()
+    staff.heading("Cancelled visit")
+    staff.page.get_by_label("Su respuesta").fill("It reaches your card in 5 to 10 days.")
+    staff.page.get_by_role("button", name="Enviar respuesta").click()
+    staff.page.locator(".thread li").nth(2).get_by_text("5 to 10 days").wait_for()
+    staff.assert_accessible()
+    staff.close()
+    page.reload()  # signed out by the reload (tokens in memory): back to the visit after signing in
+    person.sign_in(email, FAMILY_PASSWORD)
+    person.heading("Visit")
+    assert "Booked" in page.locator("#visit-details").inner_text()  # approved by staff
+    person.go(ticket, "Cancelled visit")
+    person.say("It reaches your card in 5 to 10 days.")
+    assert "Answered" in page.locator("main").inner_text()
+    person.shot("support-ticket")
+    person.go("#/data", "Your data")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Prepare my file").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["schema_version"] and "visits" in json.dumps(exported["data"])
+    person.assert_accessible()
+    page.locator("#language-switch").get_by_role("button").click()
+    person.heading("Sus datos")
+    person.go(f"#/visits/{visit_id}", "Visita")
+    assert "Cancelada" in page.locator("#visit-details").inner_text()  # the refund stays shown
+    person.assert_accessible()
+    for route, title in [("#/visits", "Sus visitas"), ("#/visits/new", "Reservar una visita"),
+                         ("#/calls", "Llamadas"), ("#/statements", "Estado de cuenta mensual"),
+                         ("#/support", "Soporte"), ("#/data", "Sus datos")]:
+        person.go(route, title)
+        person.assert_accessible()
+    page.get_by_label("Contraseña actual").fill(FAMILY_PASSWORD)
+    page.get_by_label("Entiendo que esto no se puede deshacer").check()
+    page.get_by_role("button", name="Eliminar mi cuenta").click()
+    person.heading("Se eliminó su cuenta")
+    assert page.locator("#kept li").count() >= 1  # what is kept, why and until when
+    person.assert_accessible()
     person.close()

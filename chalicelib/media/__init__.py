@@ -4,7 +4,7 @@ URLs for the family, the inmate and the reviewing staff.
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
-from chalicelib.media.objects import ensure_bucket
+from chalicelib.media.objects import delete_export, ensure_bucket, export_url, store_export
 from chalicelib.media import datarights as _datarights  # noqa: F401 (registers its Holding)
 from chalicelib.media.service import (AttachmentAlreadyUsed, claim, for_send, reason_text, sent,
                                       viewing_urls)
@@ -13,4 +13,6 @@ from chalicelib.media.store import Attachment
 
 
 __all__ = ["Attachment", "AttachmentAlreadyUsed", "PHOTO", "VIDEOGRAM", "claim",
-           "ensure_bucket", "for_send", "reason_text", "sent", "viewing_urls"]
+           "ensure_bucket", "for_send", "reason_text", "sent", "viewing_urls",
+           # privacy keeps a family's data export in the same private bucket
+           "store_export", "export_url", "delete_export"]

@@ -2,7 +2,8 @@
 processing needs.  Keys: ``uploads/<id>`` (the original, deleted once processed, and expired
 by the bucket's lifecycle after a day when never processed), ``media/<id>`` and
 ``thumbs/<id>`` (what processing kept; tagged ``unsent`` until a message carries them, and
-the lifecycle expires unsent ones after a day too).
+the lifecycle expires unsent ones after a day too); ``exports/<account>/<id>.json`` (a
+family's data export, privacy's, expired after a day).
 Why: docs/decisions/media.md
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from chalicelib.config import get_settings
 from chalicelib.core import aws
 
-UPLOADS, MEDIA, THUMBS = "uploads/", "media/", "thumbs/"
+UPLOADS, MEDIA, THUMBS, EXPORTS = "uploads/", "media/", "thumbs/", "exports/"
 UNSENT_TAG = "unsent=true"
 LIFECYCLE_DAYS = 1
 
@@ -87,6 +88,21 @@ def viewing_urls(attachment_id: str, seconds: int) -> dict:
     return {"url": url(MEDIA), "thumbnail_url": url(THUMBS)}
 
 
+def store_export(key: str, document: bytes) -> None:
+    """A data export (privacy): private like everything here, gone after a day."""
+    _s3().put_object(Bucket=_bucket(), Key=EXPORTS + key, Body=document,
+                     ContentType="application/json")
+
+
+def export_url(key: str, seconds: int) -> str:
+    return _s3().generate_presigned_url(
+        "get_object", Params={"Bucket": _bucket(), "Key": EXPORTS + key}, ExpiresIn=seconds)
+
+
+def delete_export(key: str) -> None:
+    _s3().delete_object(Bucket=_bucket(), Key=EXPORTS + key)
+
+
 def ensure_bucket() -> None:
     """The local stand-in of the template's bucket (``make run``, tests): private, encrypted,
     public access blocked, the same lifecycle rules.  Idempotent."""
@@ -114,6 +130,8 @@ LIFECYCLE_RULES = [
      "Expiration": {"Days": LIFECYCLE_DAYS}},
     {"ID": "unsent-media", "Status": "Enabled",
      "Filter": {"Tag": {"Key": "unsent", "Value": "true"}},
+     "Expiration": {"Days": LIFECYCLE_DAYS}},
+    {"ID": "account-exports", "Status": "Enabled", "Filter": {"Prefix": EXPORTS},
      "Expiration": {"Days": LIFECYCLE_DAYS}},
     {"ID": "abandoned-multipart", "Status": "Enabled", "Filter": {"Prefix": ""},
      "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": LIFECYCLE_DAYS}},

@@ -3,6 +3,8 @@ every capability fills (core.datarights); the top layer, so it may use every fac
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 """
+from chalicelib.privacy.exports import export_status, request_export
 from chalicelib.privacy.service import SCHEMA_VERSION, delete_account, export, kept_records
 
-__all__ = ["SCHEMA_VERSION", "delete_account", "export", "kept_records"]
+__all__ = ["SCHEMA_VERSION", "delete_account", "export", "kept_records", "request_export",
+           "export_status"]

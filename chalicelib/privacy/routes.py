@@ -1,8 +1,9 @@
 """HTTP routes of a family account's data rights (docs/decisions/data-rights.md).
 
-Choices the contract leaves open: the export is answered directly (``GET /v1/account/export``,
-pages of whole capabilities with a cursor) rather than as a file prepared in the background;
-the deletion answers 202 with what was refunded and what is kept.
+The export as the contract has it (``POST /v1/account/export``, then a presigned link from
+``GET /v1/account/exports/{id}``) and, for clients that would rather page, the same document
+answered directly (``GET /v1/account/export``, pages of whole capabilities with a cursor); the
+deletion answers 202 with what was refunded and what is kept.
 """
 from __future__ import annotations
 
@@ -53,6 +54,38 @@ KEPT_EXAMPLE = [
               }))
 def export_account(request: ApiRequest):
     return privacy.export(request.principal.account_id, request.query.get("cursor"))
+
+
+EXPORT_REQUESTED = named("AccountExportRequested", obj({"export_id": string(), "status": string()}))
+EXPORT_READY = named("AccountExportStatus", obj({
+    "export_id": string(), "status": string(), "url": string(), "expires_at": string()}))
+EXPORT_ID = "exp_4Jd8Qx2mVt0Lk7Wz"
+
+
+@endpoint(bp, "POST", "/v1/account/export", summary="Prepare a download of everything held",
+          tag="account", roles=FAMILY, status=202, response=EXPORT_REQUESTED,
+          description=(
+              "Writes the whole export (the document `GET /v1/account/export` pages through) "
+              "as one JSON file to private storage, kept a day; fetch it with "
+              "`GET /v1/account/exports/{export_id}`."),
+          example=Example(response={"export_id": EXPORT_ID, "status": "ready"}))
+def request_export(request: ApiRequest):
+    return privacy.request_export(request.principal.account_id)
+
+
+@endpoint(bp, "GET", "/v1/account/exports/{export_id}", summary="A prepared export's link",
+          tag="account", roles=FAMILY, response=EXPORT_READY, problems=("export_not_found",),
+          description=(
+              "The export's status and a presigned link to its JSON file, valid 15 minutes "
+              "(ask again for a new one while the export is kept, a day). Another account's "
+              "export is not found."),
+          example=Example(params={"export_id": EXPORT_ID}, response={
+              "export_id": EXPORT_ID, "status": "ready",
+              "url": "https://kinlink-prod-media.s3.amazonaws.com/exports/acc_3N8Qm2Lk0ZpA/"
+                     "exp_4Jd8Qx2mVt0Lk7Wz.json?X-Amz-Expires=900&X-Amz-Signature=...",
+              "expires_at": "2026-12-01T21:45:00Z"}))
+def export_status(request: ApiRequest, export_id: str):
+    return privacy.export_status(request.principal.account_id, export_id)
 
 
 @endpoint(bp, "DELETE", "/v1/account", summary="Delete the account", tag="account",

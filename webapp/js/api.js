@@ -80,6 +80,9 @@ export async function resume() {
   try { await refresh(); return true; } catch { forget(); return false; }
 }
 
+// The server ended every session already (the account was deleted): drop the tokens quietly.
+export function forgetSession() { forget(); }
+
 export async function signOut() {
   if (accessToken) {
     try { await request("POST", "/v1/auth/logout"); } catch { /* the tokens are dropped anyway */ }

@@ -1,5 +1,5 @@
 // The app's shell: header, navigation, language switch, and a hash router (links in emails
-// point at #/contacts/<id>/messages and #/deposits/<id>).  Each view renders into <main> and
+// point at #/contacts/<id>/messages, #/deposits/<id> and #/visits/<id>).  Each view renders into <main> and
 // may return a function that stops its timers when the person leaves it.
 import { onSignedOut, resume, signedIn, signOut, api } from "./api.js";
 import { h, append } from "./dom.js";
@@ -11,6 +11,9 @@ import * as auth from "./views/auth.js";
 const account = lazy(() => import("./views/account.js"));
 const family = lazy(() => import("./views/family.js"));
 const staff = lazy(() => import("./views/staff.js"));
+const visits = lazy(() => import("./views/visits.js"));
+const calls = lazy(() => import("./views/calls.js"));
+const support = lazy(() => import("./views/support.js"));
 
 function lazy(load) {
   return new Proxy({}, { get: (_, name) => async (...args) => (await load())[name](...args) });
@@ -36,12 +39,25 @@ const ROUTES = [
   [/^#\/deposits$/, family.deposits, FAMILY],
   [/^#\/deposits\/new$/, family.newDeposit, FAMILY],
   [/^#\/deposits\/([^/]+)$/, family.receipt, FAMILY],
+  [/^#\/visits$/, visits.visits, FAMILY],
+  [/^#\/visits\/new$/, visits.bookVisit, FAMILY],
+  [/^#\/visits\/([^/]+)$/, visits.visit, FAMILY],
+  [/^#\/calls$/, calls.calls, FAMILY],
+  [/^#\/statements$/, calls.statement, FAMILY],
+  [/^#\/support$/, support.support, FAMILY],
+  [/^#\/support\/([^/]+)$/, support.ticket, FAMILY],
+  [/^#\/data$/, support.yourData, FAMILY],
+  [/^#\/deleted$/, support.deleted, PUBLIC],
   [/^#\/staff\/review$/, staff.review, STAFF],
   [/^#\/staff\/contacts$/, staff.contactRequests, STAFF],
   [/^#\/staff\/deposits$/, staff.deposits, STAFF],
   [/^#\/staff\/inmates$/, staff.inmates, STAFF],
   [/^#\/staff\/kiosks$/, staff.kiosks, STAFF],
   [/^#\/staff\/accounts$/, staff.accounts, ADMIN],
+  [/^#\/staff\/visits$/, staff.visitsOfDay, STAFF],
+  [/^#\/staff\/call-numbers$/, staff.callNumbers, STAFF],
+  [/^#\/staff\/support$/, staff.supportQueue, STAFF],
+  [/^#\/staff\/support\/([^/]+)$/, staff.supportTicket, STAFF],
 ];
 
 const main = document.getElementById("view");
@@ -57,11 +73,13 @@ function navItems() {
   if (isStaff()) {
     return [["#/staff/review", t("nav_review")], ["#/staff/contacts", t("nav_contact_requests")],
             ["#/staff/deposits", t("nav_staff_deposits")], ["#/staff/inmates", t("nav_inmates")],
-            ["#/staff/kiosks", t("nav_kiosks")],
+            ["#/staff/kiosks", t("nav_kiosks")], ["#/staff/visits", t("nav_staff_visits")],
+            ["#/staff/call-numbers", t("nav_staff_numbers")], ["#/staff/support", t("nav_staff_support")],
             ...(state.profile.role === "admin" ? [["#/staff/accounts", t("nav_accounts")]] : []),
             ["#/security", t("nav_security")]];
   }
-  return [["#/contacts", t("nav_contacts")], ["#/deposits", t("nav_deposits")],
+  return [["#/contacts", t("nav_contacts")], ["#/visits", t("nav_visits")], ["#/calls", t("nav_calls")],
+          ["#/deposits", t("nav_deposits")], ["#/support", t("nav_support")],
           ["#/security", t("nav_security")], ["#/activity", t("nav_activity")], ["#/help", t("nav_help")]];
 }
 

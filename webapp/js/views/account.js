@@ -1,7 +1,7 @@
 // The account's security: two-step sign-in (enrol with a QR code, recovery codes to save, turn
 // off), signed-in sessions (sign one out), and the activity to check.
 import { api, withQuery } from "../api.js";
-import { busy, capsLockWarning, empty, field, h, heading, loading, showError, showPasswordToggle,
+import { busy, capsLockWarning, empty, field, h, heading, link, loading, showError, showPasswordToggle,
          statusRegion } from "../dom.js";
 import { t } from "../i18n.js";
 import { when } from "../format.js";
@@ -192,6 +192,7 @@ export async function security(main) {
   const sessionsBox = h("section", { "aria-labelledby": "sessions-title", class: "panel" });
   const status = statusRegion();
   main.append(heading(t("security_title")), status, twoStepBox, changePassword(), sessionsBox);
+  if (state.profile?.role === "family") main.append(h("p", { class: "links" }, link("#/data", t("your_data_link"))));
   const redraw = async () => {
     try { twoStep(twoStepBox, await loadProfile(), redraw); } catch (error) { showError(status, error); }
   };

@@ -9,17 +9,17 @@ import { cardField } from "./payment.js";
 
 const MAX_BODY = 6000;
 
-async function allContacts() {
+export async function allContacts() {
   const page = await api.get(withQuery("/v1/contacts", { limit: 100 }));
   return page.items;
 }
 
-async function facilities() {
+export async function facilities() {
   const page = await api.get(withQuery("/v1/facilities", { limit: 100 }));
   return Object.fromEntries(page.items.map((f) => [f.facility_id, f]));
 }
 
-function statusBadge(status, prefix = "status_") {
+export function statusBadge(status, prefix = "status_") {
   return h("span", { class: `badge badge-${status}` }, t(prefix + status));
 }
 
@@ -44,7 +44,9 @@ export async function contacts(main) {
         link(`#/contacts/${encodeURIComponent(contact.contact_id)}/messages`, t("messages"), { class: "button",
           "aria-label": t("messages_with", { name: contact.inmate_name }) }),
         link(`#/deposits/new?contact=${encodeURIComponent(contact.contact_id)}`, t("send_money"), { class: "button",
-          "aria-label": t("send_money_to", { name: contact.inmate_name }) })) : null))));
+          "aria-label": t("send_money_to", { name: contact.inmate_name }) }),
+        link(`#/visits/new?contact=${encodeURIComponent(contact.contact_id)}`, t("book_visit"), { class: "button",
+          "aria-label": t("book_visit_with", { name: contact.inmate_name }) })) : null))));
   } catch (error) { spinner.remove(); showError(status, error); }
 }
 
@@ -353,6 +355,7 @@ export async function receipt(main, { args }) {
       h("dt", null, t("receipt_status")), h("dd", null, statusBadge(deposit.status, "deposit_")),
       deposit.refunded_at ? [h("dt", null, t("refunded_at")), h("dd", null, when(deposit.refunded_at))] : null),
       h("p", null, t("receipt_emailed")),
-      h("p", null, link("#/deposits", t("all_deposits"))));
+      h("p", null, link("#/deposits", t("all_deposits")), " · ",
+        link(`#/support?category=deposit&related=${encodeURIComponent(deposit.deposit_id)}`, t("ask_about_deposit"))));
   } catch (error) { spinner.remove(); showError(status, error); }
 }

@@ -1,6 +1,7 @@
 // The staff console: the review queue (approve, or reject with a reason from the facility's
 // list), contact requests, flagged deposits and refunds, inmates (balance, PIN unlock and
-// reset, kiosk sessions) and kiosks.  Staff act at their facility; an admin picks one.
+// reset, kiosk sessions), kiosks, the day's visits, call-number approvals and the support
+// queue.  Staff act at their facility; an admin picks one.
 import { api, withQuery } from "../api.js";
 import { append, busy, empty, field, h, heading, loading, showError, statusRegion } from "../dom.js";
 import { t } from "../i18n.js";
@@ -287,4 +288,140 @@ export async function accounts(main) {
       } catch (error) { showError(status, error, { email }); }
     });
   });
+}
+
+function localToday() {
+  const now = new Date();
+  return [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n, i) => String(n).padStart(i ? 2 : 4, "0")).join("-");
+}
+
+// The day's visits: approve or decline requests, check visitors in, mark no-shows, cancel.
+export const visitsOfDay = page(() => t("staff_visits_title"), () => t("staff_visits_intro"), async (area, scope, status) => {
+  const day = field({ label: t("staff_visits_day"), name: "date", type: "date", value: localToday() });
+  const list = h("div");
+  const reasons = (await api.get(withQuery("/v1/staff/rejection-reasons", scope))).items;
+  const draw = async () => {
+    list.textContent = "";
+    await listed(list, "/v1/staff/visits", { ...scope, date: day.input.value }, status, (visit) => {
+      const card = h("li", { class: "card" });
+      const reason = field({ label: t("staff_visit_reason"), name: "reason",
+                             options: reasons.map((r) => [r.code, r.text || r.en]) });
+      const act = (button, path, body, done) => busy(button, async () => {
+        try {
+          await api.post(withQuery(`/v1/staff/visits/${encodeURIComponent(visit.visit_id)}/${path}`, scope), body);
+          status.say(done, "success");
+          await draw();
+        } catch (error) { showError(status, error); }
+      });
+      const button = (text, path, body, done, kind = "") => {
+        const b = h("button", { type: "button", class: kind }, text);
+        b.addEventListener("click", () => act(b, path, typeof body === "function" ? body() : body, done));
+        return b;
+      };
+      const actions = [];
+      if (visit.status === "requested") {
+        actions.push(button(t("approve"), "decision", { decision: "approve" }, t("staff_visit_approved"), "primary"),
+                     reason, button(t("decline"), "decision", () => ({ decision: "decline", reason: reason.input.value }),
+                                    t("staff_visit_declined"), "danger"));
+      } else if (visit.status === "scheduled" || visit.status === "in_progress") {
+        actions.push(button(t("check_in"), "check-in", {}, t("staff_visit_checked_in"), "primary"),
+                     button(t("no_show"), "no-show", {}, t("staff_visit_no_show")),
+                     reason, button(t("cancel_visit"), "cancel", () => ({ reason: reason.input.value }),
+                                    t("staff_visit_cancelled"), "danger"));
+      }
+      append(card, [h("h2", { class: "card-title" }, t("staff_visit_line", {
+          family: visit.family_name || "", inmate: visit.inmate_name, mode: t("mode_" + visit.mode) })),
+        h("p", { class: "meta" }, h("time", { datetime: visit.starts_at }, when(visit.starts_at)),
+          (visit.visitors || []).length ? ` · ${visit.visitors.map((v) => v.full_name).join(", ")}` : ""),
+        h("p", null, h("span", { class: `badge badge-${visit.status}` }, t("visit_" + visit.status))),
+        actions.length ? h("div", { class: "decision" }, actions) : null]);
+      return card;
+    }, t("staff_no_visits"));
+  };
+  day.input.addEventListener("change", draw);
+  area.append(day, list);
+  await draw();
+});
+
+export const callNumbers = page(() => t("staff_numbers_title"), () => t("staff_numbers_intro"), async (area, scope, status) => {
+  await listed(area, "/v1/staff/call-numbers", { ...scope, status: "pending" }, status, (number) => {
+    const card = h("li", { class: "card" });
+    const reason = field({ label: t("deny_reason"), name: "reason", required: false });
+    const decide = (button, decision) => busy(button, async () => {
+      try {
+        const body = { decision };
+        if (decision === "deny" && reason.input.value.trim()) body.reason = reason.input.value.trim();
+        await api.post(withQuery(`/v1/staff/call-numbers/${encodeURIComponent(number.number_id)}/decision`, scope), body);
+        decided(card, decision === "approve" ? t("number_approved_done") : t("number_denied_done"));
+      } catch (error) { showError(status, error, { reason }); }
+    });
+    const approve = h("button", { type: "button", class: "primary" }, t("approve"));
+    const deny = h("button", { type: "button", class: "danger" }, t("deny"));
+    approve.addEventListener("click", () => decide(approve, "approve"));
+    deny.addEventListener("click", () => decide(deny, "deny"));
+    card.append(h("h2", { class: "card-title" }, number.phone),
+      h("p", { class: "meta" }, t("staff_number_for", { inmate: number.inmate_id || "" }), " · ", when(number.created_at)),
+      h("div", { class: "decision" }, approve, reason, deny));
+    return card;
+  }, t("staff_no_numbers"));
+});
+
+export const supportQueue = page(() => t("staff_support_title"), null, async (area, scope, status) => {
+  const which = field({ label: t("receipt_status"), name: "status", value: "open",
+                        options: ["open", "answered", "closed"].map((s) => [s, t("ticket_" + s)]) });
+  const list = h("div");
+  const draw = async () => {
+    list.textContent = "";
+    await listed(list, "/v1/staff/support/tickets", { ...scope, status: which.input.value }, status, (ticket) => h("li", { class: "card" + (ticket.overdue ? " warn" : "") },
+      h("h2", { class: "card-title" }, h("a", { href: `#/staff/support/${encodeURIComponent(ticket.ticket_id)}` }, ticket.subject)),
+      h("p", { class: "meta" }, ticket.family_name, " · ", t("category_" + ticket.category),
+        ticket.related_id ? ` · ${ticket.related_id}` : ""),
+      h("p", null, ticket.overdue ? h("strong", { class: "warn-text" }, t("staff_overdue")) : null,
+        ticket.status === "open" ? ` ${t("staff_respond_by", { when: when(ticket.respond_by) })}` : "")),
+    t("staff_no_tickets"));
+  };
+  which.input.addEventListener("change", draw);
+  area.append(which, list);
+  await draw();
+});
+
+export async function supportTicket(main, { args }) {
+  const id = decodeURIComponent(args[0]);
+  const scope = state.profile?.role === "admin" && state.staffFacility ? { facility_id: state.staffFacility } : {};
+  const status = statusRegion();
+  const path = `/v1/staff/support/tickets/${encodeURIComponent(id)}`;
+  let shown;
+  try { shown = await api.get(withQuery(path, scope)); } catch (error) {
+    main.append(heading(t("staff_support_title")), status);
+    showError(status, error);
+    return;
+  }
+  main.append(heading(shown.subject),
+    h("p", { class: "meta" }, shown.family_name, " · ", t("category_" + shown.category),
+      shown.related_id ? ` · ${shown.related_id}` : "", " · ", t("ticket_" + shown.status)),
+    h("ol", { class: "thread" },
+      h("li", { class: "message theirs" }, h("p", { class: "meta" }, shown.family_name, " · ", when(shown.created_at)),
+        h("p", { class: "body" }, shown.body)),
+      ((shown.replies && shown.replies.items) || []).map((reply) => h("li", {
+        class: `message ${reply.author_role === "family" ? "theirs" : "mine"}` },
+        h("p", { class: "meta" }, reply.author_name, " · ", when(reply.created_at)), h("p", { class: "body" }, reply.body)))));
+  if (shown.status !== "closed") {
+    const body = field({ label: t("your_reply"), name: "body", type: "textarea", rows: 4, maxlength: 6000 });
+    const send = h("button", { type: "submit", class: "primary" }, t("send_reply"));
+    const close = h("button", { type: "button" }, t("close_ticket"));
+    const form = h("form", { novalidate: true }, body, h("div", { class: "actions" }, send, close), status);
+    const reopen = () => { location.hash = `#/staff/support/${encodeURIComponent(id)}?r=${Date.now()}`; };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!body.input.value.trim()) { body.setError(t("required_field")); body.input.focus(); return; }
+      busy(send, async () => {
+        try { await api.post(withQuery(`${path}/replies`, scope), { body: body.input.value.trim() }); reopen(); } catch (error) { showError(status, error, { body }); }
+      });
+    });
+    close.addEventListener("click", () => busy(close, async () => {
+      try { await api.post(withQuery(`${path}/close`, scope)); reopen(); } catch (error) { showError(status, error); }
+    }));
+    main.append(form);
+  }
+  main.append(h("p", null, h("a", { href: "#/staff/support" }, t("staff_support_title"))));
 }
