@@ -13,7 +13,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from chalicelib import facilities
 from chalicelib.accounts import (InvalidOrExpiredCode, account_by_id, count_code_message,
                                  reauthenticate, validated_phone)
-from chalicelib.contacts import store as contact_store
+from chalicelib.contacts.service import family_contact
 from chalicelib.contacts.states import CONTACT_APPROVED, CALL_NUMBER_DECISIONS, CallNumberStatus
 from chalicelib.core import audit, clock, secrets
 from chalicelib.core.errors import Conflict, NotFound
@@ -89,9 +89,7 @@ def register_number(principal: Principal, phone: str, contact_id: str,
                     current_password: str) -> dict:
     phone = validated_phone(phone)
     reauthenticate(principal.account_id, current_password)
-    contact = contact_store.contact(contact_id)
-    if contact is None or contact.account_id != principal.account_id:
-        raise NotFound(_("No such contact."), code="contact_not_found")
+    contact = family_contact(principal.account_id, contact_id)
     if contact.status != CONTACT_APPROVED:
         raise Conflict(_("Calls need an approved contact; this one is %(status)s.",
                          status=contact.status), code="contact_not_approved")

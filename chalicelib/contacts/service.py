@@ -7,7 +7,7 @@ from chalicelib.accounts import account_by_id, record_activity
 from chalicelib.contacts import states, store
 from chalicelib.contacts.store import Contact
 from chalicelib.core import audit, clock, secrets
-from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
+from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.store import StateChanged
 from chalicelib.core.i18n import N_, _
@@ -21,6 +21,21 @@ class AlreadyDecided(Conflict):
 
 def contact_not_found() -> NotFound:
     return NotFound(_("No such contact."), code="contact_not_found")
+
+
+class ContactNotApproved(Forbidden):
+    """A service that needs the facility's approval first (messages, photos); the detail
+    names the service."""
+    code = "contact_not_approved"
+    title = N_("Contact not approved")
+
+
+def family_contact(account_id: str, contact_id: str) -> Contact:
+    """The family's own contact, or 404 (another family's is not found either)."""
+    contact = store.contact(contact_id)
+    if contact is None or contact.account_id != account_id:
+        raise contact_not_found()
+    return contact
 
 
 def request_contact(principal: Principal, inmate_id: str, client: Client) -> dict:

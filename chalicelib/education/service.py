@@ -107,9 +107,7 @@ def share(principal: Principal, course_id: str, contact_id: str) -> dict:
 
 def shared_with_family(principal: Principal, contact_id: str, limit: int,
                        cursor: str | None) -> dict:
-    contact = contacts.contact_by_id(contact_id)
-    if contact is None or contact.account_id != principal.account_id:
-        raise contacts.contact_not_found()
+    contact = contacts.family_contact(principal.account_id, contact_id)
     if contact.status != contacts.CONTACT_APPROVED:  # nothing can have been shared
         return {"items": [], "next_cursor": None}
     return store.shares_of_contact(contact_id, limit, cursor, render_shared)

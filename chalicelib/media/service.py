@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 
 from chalicelib.config import get_settings
-from chalicelib.contacts import CONTACT_APPROVED, contact_by_id, contact_not_found
+from chalicelib.contacts import CONTACT_APPROVED, ContactNotApproved, family_contact
 from chalicelib.core import clock, dependencies, secrets
-from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound, Unprocessable
+from chalicelib.core.errors import Conflict, InvalidRequest, NotFound, Unprocessable
 from chalicelib.core.i18n import N_, _
 from chalicelib.core.identity import Principal
 from chalicelib.core.logs import log_event
@@ -25,11 +25,6 @@ PROCESSING_LEASE_SECONDS = 60
 PHOTO_TYPES = (checks.JPEG, checks.PNG)
 VIDEOGRAM_TYPES = (checks.MP4,)
 MAX_PHOTOS, MAX_VIDEOGRAMS = 5, 1
-
-
-class ContactNotApproved(Forbidden):
-    code = "contact_not_approved"
-    title = N_("Contact not approved")
 
 
 class AttachmentNotReady(Conflict):
@@ -59,9 +54,7 @@ def reason_text(reason: str | None) -> str | None:
 
 def create_upload(principal: Principal, contact_id: str, kind: str, content_type: str,
                   size_bytes: int) -> dict:
-    contact = contact_by_id(contact_id)
-    if contact is None or contact.account_id != principal.account_id:
-        raise contact_not_found()
+    contact = family_contact(principal.account_id, contact_id)
     if contact.status != CONTACT_APPROVED:
         raise ContactNotApproved(_("Photos and VideoGrams can be sent only once the facility "
                                    "has approved this contact."))

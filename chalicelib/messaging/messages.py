@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from chalicelib import media
 from chalicelib.accounts import new_activity_event
-from chalicelib.contacts import (CONTACT_APPROVED, AlreadyDecided, Contact, contact_by_id,
-                                 contact_not_found)
+from chalicelib.contacts import (CONTACT_APPROVED, AlreadyDecided, Contact, ContactNotApproved,
+                                 contact_by_id, contact_not_found, family_contact)
 from chalicelib.core import audit, clock, i18n, secrets
-from chalicelib.core.errors import (Forbidden, InvalidRequest, NotFound, PaymentRequired,
+from chalicelib.core.errors import (InvalidRequest, NotFound, PaymentRequired,
                                     ServiceUnavailable)
 from chalicelib.core.idempotency import Attempt, StoredResponse
 from chalicelib.core.identity import Client, Principal
@@ -28,14 +28,6 @@ class InsufficientStamps(PaymentRequired):
     title = N_("Not enough stamps")
 
 
-class ContactNotApproved(Forbidden):
-    code = "contact_not_approved"
-    title = N_("Contact not approved")
-
-    def __init__(self) -> None:
-        super().__init__(_("Messages can be sent only once the facility has approved this contact."))
-
-
 def message_not_found() -> NotFound:
     return NotFound(_("No such message."), code="message_not_found")
 
@@ -45,9 +37,7 @@ def message_not_found() -> NotFound:
 def send_to_inmate(principal: Principal, contact_id: str, body: str,
                    idempotency_key: str | None, client: Client,
                    attachment_ids: list[str] | None = None) -> StoredResponse:
-    contact = contact_by_id(contact_id)
-    if contact is None or contact.account_id != principal.account_id:
-        raise contact_not_found()
+    contact = family_contact(principal.account_id, contact_id)
     return _send(principal, contact, states.TO_INMATE, body, idempotency_key, client,
                  list(attachment_ids or []))
 
@@ -67,7 +57,8 @@ def _send(principal: Principal, contact: Contact, direction: str, body: str,
         raise InvalidRequest(_("body must not be blank."),
                              errors=[{"field": "body", "problem": _("must not be blank")}])
     if contact.status != CONTACT_APPROVED:
-        raise ContactNotApproved()
+        raise ContactNotApproved(_("Messages can be sent only once the facility has approved "
+                                   "this contact."))
     request = {"contact_id": contact.contact_id, "body": body}
     if attachment_ids:
         request["attachment_ids"] = attachment_ids
@@ -230,9 +221,7 @@ def family_thread(principal: Principal, contact_id: str, limit: int, cursor: str
     """Newest first.  The family sees all it sent (with the reason of a rejection) and the
     inmate's replies once delivered; a page reads at most ``limit`` messages whatever the
     thread's length."""
-    contact = contact_by_id(contact_id)
-    if contact is None or contact.account_id != principal.account_id:
-        raise contact_not_found()
+    family_contact(principal.account_id, contact_id)  # 404 unless it is the family's
     return store.family_thread(contact_id, limit, cursor, render_for_family)
 
 
