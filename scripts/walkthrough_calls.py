@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from walkthrough import PASSWORD, RUN, STAFF, call, check, outbox, signed_up, staff_sign_in
 
@@ -83,3 +85,11 @@ def calls_and_calling_balance() -> None:
     refund = call("POST", "/v1/calling/demo-county/refund", token=token).json
     check(refund["amount_cents"] == left and refund["status"] == "sent",
           "the whole balance goes back to the card, fee-free")
+    month = datetime.now(ZoneInfo("America/New_York")).strftime("%Y-%m")  # the demo's zone
+    statement = call("GET", f"/v1/statements/{month}?facility_id=demo-county", token=token)
+    check(statement.status == 200 and len(statement.json["calls"]) == 3
+          and statement.json["closing_balance_cents"] == 0 and "visits" in statement.json,
+          "the month's statement lists the calls, the deposit and the balance back at $0.00")
+    releases = call("GET", "/v1/staff/releases", token=staff_sign_in(STAFF))
+    check(releases.status == 200 and "items" in releases.json,
+          "staff see released people's balances to pay out")

@@ -360,3 +360,16 @@ def test_a_video_visit_paid_from_the_calling_balance_goes_back_to_it(visit_world
     assert cancelled["refund_cents"] == 450 and calling.available_cents(balance) == 600
     assert len(visit_world.operations) == operations_before  # no card refund either
     assert audit().mismatches == []
+
+
+def test_the_monthly_statement_lists_the_visits_of_the_month(visit_world):
+    """api.md "Calls": a statement holds the month's visits too (a section visits adds)."""
+    from chalicelib.calls import statements
+
+    principal = family()
+    booked = book(principal, bookable_slot("video", days_ahead=3))
+    starts = int(Visit.get(booked["visit_id"]).starts)
+    month = slots.local_date(starts, slots.zone("America/New_York")).isoformat()[:7]
+    listed = statements.statement(principal.account_id, DEMO_FACILITY_ID, month)["visits"]
+    assert [(v["visit_id"], v["price_cents"]) for v in listed] == [(booked["visit_id"], 450)]
+    assert statements.statement(principal.account_id, DEMO_FACILITY_ID, "2020-01")["visits"] == []

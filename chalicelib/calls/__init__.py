@@ -6,6 +6,7 @@ This module is the capability's face: the names in ``__all__`` are what other pa
 """
 from chalicelib import facilities
 from chalicelib.calls.service import authorize, calls_of, end, refund_on_release, release_lapsed
+from chalicelib.calls.statements import add_section as add_statement_section
 from chalicelib.calls.statements import email_last_month as email_monthly_statements
 from chalicelib.calls.store import Call, CallDrop, Release
 from chalicelib.core import datarights
@@ -13,7 +14,9 @@ from chalicelib.core.store import get_or_none
 from chalicelib.core.i18n import N_
 
 __all__ = ["authorize", "end", "calls_of", "release_lapsed", "refund_on_release",
-           "email_monthly_statements", "call_by_id"]
+           "email_monthly_statements", "call_by_id",
+           # a service above calls adds its part of the monthly statement (visits)
+           "add_statement_section"]
 
 
 def call_by_id(call_id: str) -> Call | None:

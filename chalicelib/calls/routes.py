@@ -101,7 +101,7 @@ STATEMENT_EXAMPLE = {
                   "inmate_id": None, "amount_cents": 300, "fee_cents": 0,
                   "created_at": "2026-11-20T15:00:00Z", "status": "completed"}],
     "refunds": [], "calling_balance_movements": {"call": -20, "deposit": 300},
-    "calls": [], "call_charges_cents": 20, "stamps": [],
+    "calls": [], "call_charges_cents": 20, "stamps": [], "visits": [],
 }
 
 
@@ -113,11 +113,12 @@ STATEMENT_EXAMPLE = {
                         "deposits": {"type": "array"}, "refunds": {"type": "array"},
                         "calling_balance_movements": {"type": "object"},
                         "calls": {"type": "array"}, "call_charges_cents": INTEGER,
-                        "stamps": {"type": "array"}}),
+                        "stamps": {"type": "array"}, "visits": {"type": "array"}}),
           problems=("not_found",),
           description=(
               "One month (`YYYY-MM`, in the facility's time zone) at one facility: deposits, "
-              "calls, stamps, what was paid from the calling balance (calls, visits), refunds, "
+              "calls, visits (those starting that month), stamps, what was paid from the "
+              "calling balance (calls, visits), refunds, "
               "and the calling balance at the start and the end of the month. Emailed on the "
               "1st for the month before."),
           example=Example(params={"month": "2026-11", "facility_id": "demo-county"},

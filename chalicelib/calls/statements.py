@@ -1,11 +1,13 @@
 """Monthly statements (api.md "Calls"): the month's deposits, calls, stamps, what was paid from
 the calling balance (visits included), refunds, and the opening and closing balances, with the
 month in the facility's time zone; a job emails last month's on the 1st.  Each part is a Query
-bounded by the month, so a statement costs what the month holds, not the history.
+bounded by the month, so a statement costs what the month holds, not the history.  Services
+above calls (visits) add their section with ``add_section``: calls does not import them.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -33,6 +35,15 @@ def _bounds(month: str, time_zone: str) -> tuple[str, str]:
     return tuple(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for moment in (start, end))
 
 
+# name -> items(account_id, facility_id, start, end): a section of the statement from a
+# capability above this one (the visits of the month).
+_SECTIONS: dict[str, Callable[[str, str, str, str], list[dict]]] = {}
+
+
+def add_section(name: str, items: Callable[[str, str, str, str], list[dict]]) -> None:
+    _SECTIONS[name] = items
+
+
 def statement(account_id: str, facility_id: str, month: str) -> dict:
     facility = facilities.facility(facility_id)
     if facility is None:
@@ -52,7 +63,9 @@ def statement(account_id: str, facility_id: str, month: str) -> dict:
             "from": start, "to": end, **money, "calls": calls,
             "call_charges_cents": sum(call["charge_cents"] for call in calls
                                       if call["payer"] == "family"),
-            "stamps": stamps}
+            "stamps": stamps,
+            **{name: items(account_id, facility_id, start, end)
+               for name, items in _SECTIONS.items()}}
 
 
 def email_last_month() -> int:

@@ -5,7 +5,7 @@ staff decisions, remedies and refunds, reminders, and video sessions on Amazon C
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 It registers the visits' data rights and the roster's release listener on import.
 """
-from chalicelib import facilities, payments
+from chalicelib import calls, facilities, payments
 from chalicelib.core import datarights
 from chalicelib.core.store import get_or_none
 from chalicelib.core.i18n import N_
@@ -44,6 +44,17 @@ datarights.register(datarights.Holding(
                           N_("Records of money moved are kept for audits, disputes and the "
                              "law; they hold no email, name or phone."), 7 * 365),)))
 facilities.on_release(on_inmate_released)
+
+
+def _statement_visits(account_id: str, facility_id: str, start: str, end: str) -> list[dict]:
+    """The statement's visits: those starting in the month, with price and refund."""
+    from chalicelib.visits.lifecycle import render
+
+    return [render(visit) for visit in Visit.by_account.query(
+        account_id, Visit.starts_key.between(start, end)) if visit.facility_id == facility_id]
+
+
+calls.add_statement_section("visits", _statement_visits)
 
 
 def run_visit_jobs() -> dict[str, int]:
