@@ -20,6 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import webapp_files  # noqa: E402
 
+from chalicelib.web.endpoint import EDGE_HEADER  # noqa: E402
+
 # AWS-managed CloudFront policies (their ids are fixed and documented by AWS).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -141,6 +143,11 @@ def resources(routes) -> dict:
                     {"Id": API_ORIGIN,
                      "DomainName": {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
                      "OriginPath": API_STAGE_PATH,
+                     # Proves to the API and its WAF that a request came through here, so
+                     # they count its viewer's address (chalicelib/web/endpoint.py).
+                     "OriginCustomHeaders": [{
+                         "HeaderName": EDGE_HEADER,
+                         "HeaderValue": {"Fn::Sub": "{{resolve:secretsmanager:${EdgeOriginSecret}}}"}}],
                      "CustomOriginConfig": {"OriginProtocolPolicy": "https-only",
                                             "OriginSSLProtocols": ["TLSv1.2"]}},
                 ],
