@@ -9,7 +9,6 @@ Why: docs/decisions/calls.md
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
@@ -25,7 +24,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import (decode_cursor, get_or_none, index_page, page,
+from chalicelib.core.store import (decode_cursor, get_or_none, index_page, page, stripe_of,
                                    read_together, refused, resolved, write_together, written)
 
 RELEASE_GRACE_SECONDS = 10 * 60  # an authorisation never ended lapses max_seconds + this later
@@ -220,8 +219,7 @@ RELEASE_STRIPES = 8
 def release_hour(epoch_seconds: float, call_id: str) -> str:
     """The key of the sparse index of open calls: the UTC hour their hold is due back and a
     stripe from the call id (``2026-12-01T22#05``)."""
-    digest = hashlib.blake2b(call_id.encode(), digest_size=4).digest()
-    return release_stripe(epoch_seconds, int.from_bytes(digest) % RELEASE_STRIPES)
+    return release_stripe(epoch_seconds, stripe_of(call_id, RELEASE_STRIPES))
 
 
 def release_stripe(epoch_seconds: float, stripe: int) -> str:

@@ -11,15 +11,15 @@ from chalicelib.facilities.review_rules import (all_watch_words, fold, reason_co
 from chalicelib.facilities.platform_keys import platform_by_key
 from chalicelib.facilities.roster import held, on_release
 from chalicelib.facilities.rules import MoneyRules
-from chalicelib.facilities.service import (facility_in_charge, money_rules_of, rules_changed,
-                                           rules_unchanged, time_zone_of)
+from chalicelib.facilities.service import (facility_in_charge, money_rules_of, check_rules_unchanged,
+                                           rules_changed, time_zone_of)
 from chalicelib.facilities.signin import INMATE_ROLE
 from chalicelib.facilities.store import (Facility, Inmate, PlatformKey, facility, inmate,
                                          inmate_by_number)
 from chalicelib.facilities.visit_rules import VISIT_MODES, VisitMode, facility_video_cap, visit_mode
 
 __all__ = ["Facility", "Inmate", "facility", "inmate", "facility_in_charge",
-           "MoneyRules", "money_rules_of", "rules_unchanged", "rules_changed",
+           "MoneyRules", "money_rules_of", "check_rules_unchanged", "rules_changed",
            "held", "on_release", "INMATE_ROLE",
            "watch_words", "all_watch_words", "fold", "rejection_reasons", "reason_code",
            "rejection_reason", "reason_texts", "time_zone_of",
