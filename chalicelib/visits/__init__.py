@@ -10,6 +10,7 @@ from chalicelib.core import datarights
 from chalicelib.core.store import get_or_none
 from chalicelib.core.i18n import N_
 from chalicelib.visits.lifecycle import on_inmate_released, run_due
+from chalicelib.visits.sessions import meeting_event as record_meeting_event
 from chalicelib.visits.store import InmateWeek, Visit, VisitHold, VisitPlace
 
 
@@ -64,7 +65,7 @@ def run_visit_jobs() -> dict[str, int]:
     return done
 
 
-__all__ = ["run_visit_jobs", "on_inmate_released", "visit_by_id"]
+__all__ = ["run_visit_jobs", "record_meeting_event", "on_inmate_released", "visit_by_id"]
 
 
 def visit_by_id(visit_id: str) -> Visit | None:
