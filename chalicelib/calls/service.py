@@ -68,10 +68,15 @@ def authorize(platform_key: str | None, body: dict) -> dict:
         return _refused(Refusal.BLOCKED if denied else Refusal.NUMBER_NOT_APPROVED)
     rules = facility.rules.as_dict()
     now = clock.now()
+    until_closing = rating.seconds_until_closing(rules.get("call_hours"), facility.timezone, now)
+    if until_closing == 0:
+        return _refused(Refusal.OUTSIDE_HOURS)
     cap = facilities.audio_cap(facility.kind, facility.average_daily_population, clock.iso(now))
     rate = 0 if relay else rating.effective_rate(
         int(rules.get("call_rate_cents_per_minute", 0)), cap.cents_per_minute)
     limit = 60 * int(rules.get("call_max_minutes", DEFAULT_MAX_MINUTES))
+    if until_closing is not None:
+        limit = min(limit, until_closing)
     continues = (drop.call_id if drop is not None
                  and now - float(drop.dropped_at) <= rating.CONTINUE_WITHIN_SECONDS else None)
     for _attempt in range(HOLD_ATTEMPTS):

@@ -41,6 +41,8 @@ REASON = {"type": "object", "additionalProperties": False, "required": ["code", 
                          "en": _text(200), "es": _text(200)}}
 # A put that keeps meeting other admins' puts gives up after this many reads (409).
 PUT_ATTEMPTS = 3
+CLOCK_TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+              "x-pattern-problem": N_("must be a time of day as HH:MM, 00:00 to 23:59")}
 WORDS = {"type": "array", "maxItems": 500, "items": _text(100)}
 FACILITY_RULES = {
     "type": "object", "additionalProperties": False,
@@ -76,6 +78,12 @@ FACILITY_RULES = {
         "calls_paid_by": {"type": "string", "enum": list(PAYERS)},
         "call_rate_cents_per_minute": {"type": "integer", "minimum": 0, "maximum": 10_000},
         "call_max_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+        "call_hours": {"type": "object", "additionalProperties": False,
+                       "required": ["opens", "closes"],
+                       "properties": {"opens": CLOCK_TIME, "closes": CLOCK_TIME},
+                       "description": "When inmates may call, in the facility's time zone "
+                                      "(closes before opens: overnight); calls are refused "
+                                      "outside and end at closing. Left out: any time."},
         "call_numbers_need_approval": {"type": "boolean",
                                        "description": "Staff approve each verified call number."},
         "visit_policy": visit_rules.VISIT_POLICY,
@@ -174,6 +182,10 @@ def _inconsistent(document: dict) -> list[dict]:
         found.append({"field": "deposit_min_cents",
                       "problem": _("must not exceed deposit_max_cents")})
     found += visit_rules.problems(document)
+    hours = document.get("call_hours")
+    if hours and hours["opens"] == hours["closes"]:
+        found.append({"field": "call_hours.closes", "problem": _(
+            "must differ from opens (leave call_hours out to allow calls at any time)")})
     codes = [reason["code"] for reason in document["rejection_reasons"]]
     if not codes:
         found.append({"field": "rejection_reasons", "problem": _("must list at least one reason")})
