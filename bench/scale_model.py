@@ -674,6 +674,8 @@ def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
     for key in seen[0]:
         if address in key[2]:
             kinds[key] = "source address"
+        elif _ONLY_TIME.fullmatch(key[2]):  # a day or an hour (and a stripe): no one's own
+            kinds[key] = "everyone"
         elif not any(key in later for later in seen[1:]):  # no other run met it: a new id
             kinds[key] = "request"
         elif len(seen) == 3:  # sign-in: the family is all that varies
@@ -687,6 +689,9 @@ def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
         else:
             kinds[key] = "family account"
     return kinds
+
+
+_ONLY_TIME = re.compile(r"(<day>|<hour>)(#<stripe>)?")
 
 
 def _timeless(partition: str) -> str:
