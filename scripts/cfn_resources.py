@@ -630,7 +630,7 @@ def build_template() -> dict:
                         "Condition": "HasApiDomain",
                         "Description": "Point ApiDomainName here (CNAME, or a Route 53 alias)",
                         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}}},
-    }, app_module.app.routes)
+    }, app_module.app.routes, environment)
 
 
 PLACEHOLDER_DOMAIN = "kinlink.example"  # RFC 2606: stands for the deployment's own domain

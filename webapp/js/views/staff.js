@@ -3,7 +3,7 @@
 // reset, kiosk sessions), kiosks, the day's visits, call-number approvals and the support
 // queue.  Staff act at their facility; an admin picks one.
 import { api, withQuery } from "../api.js";
-import { append, busy, empty, field, h, heading, loading, showError, statusRegion } from "../dom.js";
+import { append, busy, empty, field, h, heading, loading, photoPart, showError, statusRegion } from "../dom.js";
 import { t } from "../i18n.js";
 import { money, when } from "../format.js";
 import { state } from "../state.js";
@@ -74,7 +74,8 @@ export const review = page(() => t("review_title"), () => t("review_intro"), asy
       h("h2", { class: "card-title" }, t("message_from_to", { from: message.family_name, to: message.inmate_name })),
       h("p", { class: "meta" }, h("time", { datetime: message.sent_at }, when(message.sent_at)),
         message.direction === "to_family" ? ` · ${t("inmate_reply")}` : ""),
-      h("p", { class: "body" }, message.body),
+      message.body ? h("p", { class: "body" }, message.body) : null,
+      (message.parts || []).filter((part) => part.kind === "photo").map(photoPart),
       message.watch_words && message.watch_words.length
         ? h("p", { class: "warn-text" }, t("watch_words_found", { words: message.watch_words.join(", ") })) : null,
       h("div", { class: "decision" }, approve, reason, reject)]);
@@ -301,8 +302,9 @@ export const visitsOfDay = page(() => t("staff_visits_title"), () => t("staff_vi
   const list = h("div");
   const reasons = (await api.get(withQuery("/v1/staff/rejection-reasons", scope))).items;
   const draw = async () => {
-    list.textContent = "";
-    await listed(list, "/v1/staff/visits", { ...scope, date: day.input.value }, status, (visit) => {
+    const fresh = h("div");  // a newer draw (the day changed again) replaces this one
+    list.replaceChildren(fresh);
+    await listed(fresh, "/v1/staff/visits", { ...scope, date: day.input.value }, status, (visit) => {
       const card = h("li", { class: "card" });
       const reason = field({ label: t("staff_visit_reason"), name: "reason",
                              options: reasons.map((r) => [r.code, r.text || r.en]) });
