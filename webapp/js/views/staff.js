@@ -5,7 +5,7 @@
 import { api, withQuery } from "../api.js";
 import { append, busy, empty, field, h, heading, loading, photoPart, showError, statusRegion } from "../dom.js";
 import { t } from "../i18n.js";
-import { money, when } from "../format.js";
+import { money, when, zoneName } from "../format.js";
 import { state } from "../state.js";
 
 // Staff: their own facility (the API knows it); admins: the one chosen here (?facility_id=).
@@ -291,14 +291,27 @@ export async function accounts(main) {
   });
 }
 
-function localToday() {
-  const now = new Date();
-  return [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n, i) => String(n).padStart(i ? 2 : 4, "0")).join("-");
+// Today (YYYY-MM-DD) in ``zone`` (the facility's), or in the browser's zone without one.
+function localToday(zone) {
+  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit",
+                                            ...(zone ? { timeZone: zone } : {}) }).format(new Date());
 }
+
+// The facility in charge (an admin's choice, else the staff member's own) and its time zone.
+async function facilityZone(scope) {
+  const page = await api.get(withQuery("/v1/facilities", { limit: 100 }));
+  const id = scope.facility_id || state.profile?.facility_id;
+  return page.items.find((f) => f.facility_id === id)?.timezone;
+}
+
+// A closed account's visits keep no name (the API says "erased").
+function familyName(name) { return name === "erased" ? t("family_erased") : name || ""; }
 
 // The day's visits: approve or decline requests, check visitors in, mark no-shows, cancel.
 export const visitsOfDay = page(() => t("staff_visits_title"), () => t("staff_visits_intro"), async (area, scope, status) => {
-  const day = field({ label: t("staff_visits_day"), name: "date", type: "date", value: localToday() });
+  const zone = await facilityZone(scope);
+  const day = field({ label: t("staff_visits_day"), name: "date", type: "date", value: localToday(zone),
+                      hint: zone ? t("staff_times_in_zone", { zone: zoneName(new Date(), zone) }) : undefined });
   const list = h("div");
   const reasons = (await api.get(withQuery("/v1/staff/rejection-reasons", scope))).items;
   const draw = async () => {
@@ -332,8 +345,8 @@ export const visitsOfDay = page(() => t("staff_visits_title"), () => t("staff_vi
                                     t("staff_visit_cancelled"), "danger"));
       }
       append(card, [h("h2", { class: "card-title" }, t("staff_visit_line", {
-          family: visit.family_name || "", inmate: visit.inmate_name, mode: t("mode_" + visit.mode) })),
-        h("p", { class: "meta" }, h("time", { datetime: visit.starts_at }, when(visit.starts_at)),
+          family: familyName(visit.family_name), inmate: visit.inmate_name, mode: t("mode_" + visit.mode) })),
+        h("p", { class: "meta" }, h("time", { datetime: visit.starts_at }, when(visit.starts_at, zone)),
           (visit.visitors || []).length ? ` · ${visit.visitors.map((v) => v.full_name).join(", ")}` : ""),
         h("p", null, h("span", { class: `badge badge-${visit.status}` }, t("visit_" + visit.status))),
         actions.length ? h("div", { class: "decision" }, actions) : null]);
