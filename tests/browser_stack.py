@@ -51,12 +51,13 @@ def _seed() -> None:
     from chalicelib.core import kms
     from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
 
+    if account_by_email(STAFF_EMAIL) is not None:
+        return  # seeded by an earlier module, and no emulator reset since
     kms.ensure_key()
     seed_demo_facility()
     ensure_stand_in()
-    if account_by_email(STAFF_EMAIL) is None:
-        create_staff_account(STAFF_EMAIL, "Demo Staff", STAFF_PASSWORD, role="staff",
-                             facility_id=DEMO_FACILITY_ID, totp_secret=STAFF_TOTP)
+    create_staff_account(STAFF_EMAIL, "Demo Staff", STAFF_PASSWORD, role="staff",
+                         facility_id=DEMO_FACILITY_ID, totp_secret=STAFF_TOTP)
 
 
 @contextlib.contextmanager
