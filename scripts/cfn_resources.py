@@ -647,8 +647,11 @@ def placeholder_warning(environment: dict[str, str]) -> str | None:
 
 
 if __name__ == "__main__":
-    warning = placeholder_warning(stage_environment())
-    if warning:
-        print(warning, file=sys.stderr)
+    import cfn_webapp
+
+    for warning in (placeholder_warning(stage_environment()),
+                    cfn_webapp.stripe_key_warning(stage_environment())):
+        if warning:
+            print(warning, file=sys.stderr)
     json.dump(build_template(), sys.stdout, indent=2)
     sys.stdout.write("\n")

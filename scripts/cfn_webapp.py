@@ -64,6 +64,16 @@ def stage_settings(environment: dict[str, str]) -> dict[str, str]:
     return {"stripe_publishable_key": environment.get("STRIPE_PUBLISHABLE_KEY", "") if stripe else ""}
 
 
+def stripe_key_warning(environment: dict[str, str]) -> str | None:
+    """A sentence for ``make package`` when the stage takes cards with Stripe but the app has
+    no publishable key (it would offer test tokens, which Stripe refuses)."""
+    if environment.get("PAYMENT_PROCESSOR", "stripe") != "stripe" or environment.get(
+            "STRIPE_PUBLISHABLE_KEY"):
+        return None
+    return ("warning: the prod stage takes cards with Stripe but sets no STRIPE_PUBLISHABLE_KEY: "
+            "the web app cannot show Stripe Elements (README \"Family web app\")")
+
+
 def headers_policy(environment: dict[str, str]) -> dict:
     stripe = bool(stage_settings(environment)["stripe_publishable_key"])
     headers = webapp_files.security_headers(MEDIA_ORIGIN, stripe)

@@ -140,3 +140,9 @@ def test_the_directory_gives_each_facilitys_time_zone(api):
     assert answer.status_code == 200
     [demo] = [item for item in answer.json["items"] if item["facility_id"] == "demo-county"]
     assert demo["timezone"] == "America/New_York"
+
+
+def test_make_package_warns_when_a_stripe_stage_gives_the_app_no_key():
+    assert "STRIPE_PUBLISHABLE_KEY" in cfn_webapp.stripe_key_warning({"PAYMENT_PROCESSOR": "stripe"})
+    assert cfn_webapp.stripe_key_warning({"STRIPE_PUBLISHABLE_KEY": "pk_live_x"}) is None
+    assert cfn_webapp.stripe_key_warning({"PAYMENT_PROCESSOR": "test"}) is None
