@@ -90,8 +90,8 @@ def staff_signs_in(person: Person) -> None:
 USED_STEPS = [0]
 
 
-def test_a_photo_goes_with_a_message_and_shows_once_staff_approve_it(live_app, browser,  # noqa: F811
-                                                                     staff_member):
+def test_photos_go_with_messages_and_staff_decide_whole_or_part_by_part(live_app, browser,  # noqa: F811
+                                                                        staff_member):
     email = verified_family(live_app, "pia.photo@example.com", "Pia Photo")
     approved_contact(email, "inm_A1001", "Marcus Johnson", "A1001")
     family = Person(browser, live_app, width=360)
@@ -114,6 +114,13 @@ def test_a_photo_goes_with_a_message_and_shows_once_staff_approve_it(live_app, b
     family.say("Sent. Your message is waiting for review.")
     assert len(uploads) == 1 and not uploads[0].startswith(live_app.split("/app/")[0])
     assert page.locator("#stamp-balance").inner_text().startswith("You have 3 stamps")
+    page.locator(".thread").get_by_text("The garden this spring.").wait_for()
+    page.get_by_label("Your message").fill("And the dog.")  # this one staff decide part by part
+    page.get_by_label("Add a photo (optional)").set_input_files(
+        {"name": "dog.png", "mimeType": "image/png", "buffer": png((400, 300))})
+    page.get_by_role("button", name="Send (2 stamps)").click()
+    page.locator(".thread").get_by_text("And the dog.").wait_for()
+    assert page.locator("#stamp-balance").inner_text().startswith("You have 1 stamp")
 
     staff = Person(browser, live_app)
     staff_signs_in(staff)
@@ -125,6 +132,24 @@ def test_a_photo_goes_with_a_message_and_shows_once_staff_approve_it(live_app, b
     staff.assert_accessible()
     card.get_by_role("button", name="Approve").click()
     staff.say("Approved: the message was delivered.")
+    card = staff.page.locator("li.card").filter(has_text="And the dog.")
+    card.get_by_text("Decide part by part").click()
+    staff.shot("staff-review-parts")
+    staff.page.locator("#language-switch").get_by_role("button").click()
+    staff.heading("Cola de revisión")
+    card.get_by_text("Decidir parte por parte").click()
+    staff.assert_accessible()
+    staff.shot("staff-review-parts")
+    staff.page.locator("#language-switch").get_by_role("button").click()
+    staff.heading("Review queue")
+    card.get_by_text("Decide part by part").click()
+    card.get_by_label("Photo 1: decision").select_option("reject")
+    reason = card.get_by_label("Photo 1: reason if rejected").locator("option").nth(1)
+    card.get_by_label("Photo 1: reason if rejected").select_option(reason.get_attribute("value"))
+    reason_text = reason.inner_text()
+    staff.assert_accessible()
+    card.get_by_role("button", name="Decide each part").click()
+    staff.say("Decided part by part")
     staff.close()
 
     family.go("#/contacts", "Your contacts")
@@ -137,6 +162,12 @@ def test_a_photo_goes_with_a_message_and_shows_once_staff_approve_it(live_app, b
     assert shown.get_attribute("alt") == "Photo sent with the message (opens the full photo)"
     assert message.locator("a.photo").get_attribute("href").split("?")[0].endswith("/media/" + (
         shown.get_attribute("src").split("?")[0].rsplit("/", 1)[1]))
+    partly = page.locator(".thread li.message").filter(has_text="And the dog.")
+    parts = partly.locator("ul.parts li")
+    assert parts.nth(0).inner_text().startswith("Text: Delivered")
+    rejected = parts.nth(1).inner_text()
+    assert rejected.startswith("Photo: Not delivered") and reason_text in rejected, rejected
+    assert page.locator("#stamp-balance").inner_text().startswith("You have 2 stamps")  # 1 refunded
     family.assert_accessible()
     family.shot("message-photo")
     page.locator("#language-switch").get_by_role("button").click()

@@ -78,10 +78,40 @@ export const review = page(() => t("review_title"), () => t("review_intro"), asy
       (message.parts || []).filter((part) => part.kind === "photo").map(photoPart),
       message.watch_words && message.watch_words.length
         ? h("p", { class: "warn-text" }, t("watch_words_found", { words: message.watch_words.join(", ") })) : null,
-      h("div", { class: "decision" }, approve, reason, reject)]);
+      h("div", { class: "decision" }, approve, reason, reject),
+      (message.parts || []).length > 1 ? partDecisions(message, reasons, scope, card, status) : null]);
     return card;
   }, t("queue_empty"));
 });
+
+// A message with photos decided part by part: each part kept or rejected with its own reason
+// (only rejected parts are refunded; the message is delivered when any part is).
+function partDecisions(message, reasons, scope, card, status) {
+  let photos = 0;
+  const rows = message.parts.map((part) => {
+    const label = part.part === "text" ? t("part_text") : `${t("part_attachment")} ${++photos}`;
+    const choice = field({ label: t("part_decision", { part: label }), name: "decision",
+                           options: [["approve", t("approve")], ["reject", t("reject")]] });
+    const why = field({ label: t("part_reason", { part: label }), name: "reason",
+                        options: reasons.map((r) => [r.code, r.text || r.en]) });
+    return { part, choice, why, row: h("div", { class: "decision" }, choice, why) };
+  });
+  const send = h("button", { type: "submit" }, t("decide_parts"));
+  const form = h("form", { novalidate: true, "aria-label": t("decide_parts_title") },
+    rows.map((r) => r.row), h("div", { class: "actions" }, send));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(send, async () => {
+      try {
+        const parts = rows.map(({ part, choice, why }) => (choice.input.value === "reject"
+          ? { part: part.part, decision: "reject", reason: why.input.value } : { part: part.part, decision: "approve" }));
+        await api.post(withQuery(`/v1/staff/messages/${encodeURIComponent(message.message_id)}/decision`, scope), { parts });
+        decided(card, t("parts_decided_done"));
+      } catch (error) { showError(status, error); }
+    });
+  });
+  return h("details", { class: "parts-decision" }, h("summary", null, t("decide_parts_title")), form);
+}
 
 export const contactRequests = page(() => t("contact_requests_title"), null, async (area, scope, status) => {
   await listed(area, "/v1/staff/contacts", { ...scope, status: "pending" }, status, (contact) => {

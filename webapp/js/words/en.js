@@ -407,4 +407,9 @@ export const EN = {
   phone_send: "Text me a code",
   phone_sent: "We texted a 6-digit code to the new number. Type it below.",
   phone_confirmed: "The new phone number is confirmed.",
+  part_decision: "{part}: decision",
+  part_reason: "{part}: reason if rejected",
+  decide_parts: "Decide each part",
+  decide_parts_title: "Decide part by part",
+  parts_decided_done: "Decided part by part: the sender was told, and rejected parts refunded.",
 };

@@ -399,4 +399,9 @@ export const ES = {
   phone_send: "Enviarme un código",
   phone_sent: "Enviamos un código de 6 dígitos al número nuevo. Escríbalo abajo.",
   phone_confirmed: "El número de teléfono nuevo está confirmado.",
+  part_decision: "{part}: decisión",
+  part_reason: "{part}: motivo si se rechaza",
+  decide_parts: "Decidir cada parte",
+  decide_parts_title: "Decidir parte por parte",
+  parts_decided_done: "Decidido parte por parte: se avisó al remitente y se reembolsaron las partes rechazadas.",
 };
