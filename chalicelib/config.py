@@ -131,6 +131,9 @@ class Settings:
     # times with the same idempotency key (a capture is left to the settlement job), so a
     # payment stays well under API Gateway's 29 s (docs/decisions/stripe.md).
     payment_processor: str = ""
+    # Public by design (pk_live_...): the web app's Stripe Elements use it, and with it the
+    # app's CSP allows Stripe's origins (docs/decisions/webapp.md).  Empty: test tokens.
+    stripe_publishable_key: str = ""
     stripe_secret_key: str = ""
     stripe_secret_key_arn: str = ""
     stripe_webhook_secret: str = ""

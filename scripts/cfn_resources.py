@@ -644,7 +644,7 @@ def build_template() -> dict:
                         "Condition": "HasApiDomain",
                         "Description": "Point ApiDomainName here (CNAME, or a Route 53 alias)",
                         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}}},
-    }, app_module.app.routes)
+    }, app_module.app.routes, environment)
 
 
 PLACEHOLDER_DOMAIN = "kinlink.example"  # RFC 2606: stands for the deployment's own domain
@@ -661,8 +661,11 @@ def placeholder_warning(environment: dict[str, str]) -> str | None:
 
 
 if __name__ == "__main__":
-    warning = placeholder_warning(stage_environment())
-    if warning:
-        print(warning, file=sys.stderr)
+    import cfn_webapp
+
+    for warning in (placeholder_warning(stage_environment()),
+                    cfn_webapp.stripe_key_warning(stage_environment())):
+        if warning:
+            print(warning, file=sys.stderr)
     json.dump(build_template(), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -4,7 +4,11 @@ API share one origin (the app calls ``/v1/...``; its CSP allows only ``'self'``)
 
 * ``AppBucket``: private (public access blocked, objects owned by the bucket, SSE-S3); only the
   distribution may read it (origin access control, the bucket policy names the distribution);
-* ``AppHeadersPolicy``: the same security headers ``make run`` sends (``webapp_files``);
+* ``AppHeadersPolicy``: the same security headers ``make run`` sends (``webapp_files``), the
+  CSP naming the template's media bucket (``MediaBucket``, regional origin) and Stripe's origins
+  only when the stage has a Stripe publishable key;
+* ``AppStageFunction``: a CloudFront Function answering ``/stage.json`` (the stage's public
+  settings: the Stripe publishable key), which ``make run`` makes from the same settings;
 * ``AppDistribution``: HTTPS only; the files cached and compressed; every top-level path of the
   Chalice app (``/v1/*``, the emailed links' pages, ``/docs``) passed to the API uncached, with
   every viewer header but Host;
@@ -14,6 +18,7 @@ Upload: ``aws s3 sync webapp/ s3://<AppBucketName>/ --delete`` (README "Family w
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -51,16 +56,38 @@ def api_path_patterns(routes) -> list[str]:
     return [pattern for top in tops for pattern in (f"/{top}", f"/{top}/*")]
 
 
-def headers_policy() -> dict:
-    headers = webapp_files.SECURITY_HEADERS
+MEDIA_ORIGIN = webapp_files.MEDIA_ORIGIN_IN_AWS.format(bucket="${MediaBucket}",
+                                                       region="${AWS::Region}")
+
+
+def stage_settings(environment: dict[str, str]) -> dict[str, str]:
+    """The app's ``stage.json`` for this stage (``webapp_files.stage_public_settings``'s shape)."""
+    stripe = environment.get("PAYMENT_PROCESSOR", "stripe") == "stripe"
+    return {"stripe_publishable_key": environment.get("STRIPE_PUBLISHABLE_KEY", "") if stripe else ""}
+
+
+def stripe_key_warning(environment: dict[str, str]) -> str | None:
+    """A sentence for ``make package`` when the stage takes cards with Stripe but the app has
+    no publishable key (it would offer test tokens, which Stripe refuses)."""
+    if environment.get("PAYMENT_PROCESSOR", "stripe") != "stripe" or environment.get(
+            "STRIPE_PUBLISHABLE_KEY"):
+        return None
+    return ("warning: the prod stage takes cards with Stripe but sets no STRIPE_PUBLISHABLE_KEY: "
+            "the web app cannot show Stripe Elements (README \"Family web app\")")
+
+
+def headers_policy(environment: dict[str, str]) -> dict:
+    stripe = bool(stage_settings(environment)["stripe_publishable_key"])
+    headers = webapp_files.security_headers(MEDIA_ORIGIN, stripe)
     max_age = int(headers["Strict-Transport-Security"].split("max-age=")[1].split(";")[0])
     return {
         "Type": "AWS::CloudFront::ResponseHeadersPolicy",
         "Properties": {"ResponseHeadersPolicyConfig": {
             "Name": "kinlink-prod-webapp",
             "SecurityHeadersConfig": {
-                "ContentSecurityPolicy": {"ContentSecurityPolicy": headers["Content-Security-Policy"],
-                                          "Override": True},
+                "ContentSecurityPolicy": {
+                    "ContentSecurityPolicy": {"Fn::Sub": headers["Content-Security-Policy"]},
+                    "Override": True},
                 "ContentTypeOptions": {"Override": True},
                 "FrameOptions": {"FrameOption": headers["X-Frame-Options"], "Override": True},
                 "ReferrerPolicy": {"ReferrerPolicy": headers["Referrer-Policy"], "Override": True},
@@ -76,7 +103,29 @@ def headers_policy() -> dict:
     }
 
 
-def resources(routes) -> dict:
+def stage_function(environment: dict[str, str]) -> dict:
+    """``GET /stage.json`` answered at the edge from the template's own values (no file to
+    upload per stage, no request to the API)."""
+    body = json.dumps(json.dumps(stage_settings(environment)))
+    code = ("function handler(event) { return {statusCode: 200, statusDescription: 'OK', "
+            "headers: {'content-type': {value: 'application/json'}, "
+            f"'cache-control': {{value: '{webapp_files.CACHE_CONTROL}'}}}}, "
+            f"body: {{encoding: 'text', data: {body}}}}}; }}")
+    return {"Type": "AWS::CloudFront::Function", "Properties": {
+        "Name": "kinlink-prod-webapp-stage", "AutoPublish": True,
+        "FunctionConfig": {"Comment": "The web app's stage.json", "Runtime": "cloudfront-js-2.0"},
+        "FunctionCode": code}}
+
+
+def resources(routes, environment: dict[str, str] | None = None) -> dict:
+    environment = environment or {}
+    stage_behaviour = {
+        "PathPattern": webapp_files.STAGE_FILE, "TargetOriginId": FILES_ORIGIN,
+        "ViewerProtocolPolicy": "redirect-to-https", "AllowedMethods": ["GET", "HEAD"],
+        "CachedMethods": ["GET", "HEAD"], "CachePolicyId": CACHING_DISABLED,
+        "ResponseHeadersPolicyId": {"Ref": "AppHeadersPolicy"},
+        "FunctionAssociations": [{"EventType": "viewer-request",
+                                  "FunctionARN": {"Fn::GetAtt": ["AppStageFunction", "FunctionARN"]}}]}
     api_behaviours = [{
         "PathPattern": pattern, "TargetOriginId": API_ORIGIN, "ViewerProtocolPolicy": "https-only",
         "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
@@ -121,7 +170,8 @@ def resources(routes) -> dict:
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 }]}},
         },
-        "AppHeadersPolicy": headers_policy(),
+        "AppHeadersPolicy": headers_policy(environment),
+        "AppStageFunction": stage_function(environment),
         "AppDistribution": {
             "Type": "AWS::CloudFront::Distribution",
             "Properties": {"DistributionConfig": {
@@ -156,7 +206,7 @@ def resources(routes) -> dict:
                     "AllowedMethods": ["GET", "HEAD"], "CachedMethods": ["GET", "HEAD"],
                     "CachePolicyId": CACHING_OPTIMIZED, "Compress": True,
                     "ResponseHeadersPolicyId": {"Ref": "AppHeadersPolicy"}},
-                "CacheBehaviors": api_behaviours,
+                "CacheBehaviors": [stage_behaviour, *api_behaviours],
             }},
         },
     }
@@ -170,10 +220,11 @@ OUTPUTS = {
 }
 
 
-def add_to(template: dict, routes) -> dict:
-    """``template`` (cfn_resources.build_template's) with the web app's resources added."""
+def add_to(template: dict, routes, environment: dict[str, str] | None = None) -> dict:
+    """``template`` (cfn_resources.build_template's) with the web app's resources added, for the
+    stage whose variables are ``environment``."""
     template["Parameters"].update(PARAMETERS)
     template["Conditions"].update(CONDITIONS)
-    template["Resources"].update(resources(routes))
+    template["Resources"].update(resources(routes, environment))
     template["Outputs"].update(OUTPUTS)
     return template

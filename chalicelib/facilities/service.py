@@ -40,8 +40,10 @@ def list_facilities(limit: int, cursor: str | None, state: str | None = None) ->
 
 
 def render_facility(facility: store.Facility) -> dict:
+    # The IANA zone (``timezone``, null while the admin has not set one): clients show visit
+    # and call times in the facility's zone, as its notices do.
     return {"facility_id": facility.facility_id, "name": facility.name, "state": facility.state,
-            "stamp_price_cents": int(facility.stamp_price_cents or 0),
+            "timezone": facility.timezone, "stamp_price_cents": int(facility.stamp_price_cents or 0),
             **MoneyRules.from_map(facility.rules.as_dict()).published()}
 
 
