@@ -78,7 +78,8 @@ def stripe_key_warning(environment: dict[str, str]) -> str | None:
 
 def headers_policy(environment: dict[str, str]) -> dict:
     stripe = bool(stage_settings(environment)["stripe_publishable_key"])
-    headers = webapp_files.security_headers(MEDIA_ORIGIN, stripe)
+    chime = environment.get("VIDEO_ROOMS", "chime") == "chime"  # the prod stage's default
+    headers = webapp_files.security_headers(MEDIA_ORIGIN, stripe, chime)
     max_age = int(headers["Strict-Transport-Security"].split("max-age=")[1].split(";")[0])
     return {
         "Type": "AWS::CloudFront::ResponseHeadersPolicy",

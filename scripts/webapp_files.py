@@ -31,10 +31,15 @@ CONTENT_TYPES = {
 # This origin (and the stylesheet inside index.html, by its hash), plus exactly the stage's media
 # bucket (the presigned POST a photo is uploaded with, the presigned GET it is shown from) and,
 # where the stage takes cards with Stripe Elements, exactly Stripe's origins (its script, its
-# card frame, its API); no inline script, no eval, nothing framing the app, no form posted
-# elsewhere.  Camera and microphone stay allowed for this origin (video visits).
+# card frame, 3-D Secure's frame, its API) and, where video visits run on Amazon Chime, exactly
+# Chime's meeting endpoints (signalling and ingest); no inline script, no eval, nothing framing
+# the app, no form posted elsewhere.  Camera and microphone stay allowed for this origin.
 STRIPE_SCRIPT_ORIGIN = "https://js.stripe.com"
+STRIPE_FRAME_ORIGINS = (STRIPE_SCRIPT_ORIGIN, "https://hooks.stripe.com")
 STRIPE_API_ORIGIN = "https://api.stripe.com"
+# The Chime SDK's meeting traffic (its CSP guide also lists *.amazonaws.com, for messaging, and
+# *.sdkassets.chime.aws, for Voice Focus: neither is used here).
+CHIME_ORIGINS = ("https://*.chime.aws", "wss://*.chime.aws")
 # In AWS the presigned URLs name the bucket's regional virtual-hosted origin
 # (chalicelib/core/aws.py asks botocore for exactly that); the template fills both names in.
 MEDIA_ORIGIN_IN_AWS = "https://{bucket}.s3.{region}.amazonaws.com"
@@ -51,20 +56,21 @@ def inline_style_hashes() -> list[str]:
             for block in STYLE_BLOCK.findall(html)]
 
 
-def content_security_policy(media_origin: str, stripe: bool = False) -> str:
+def content_security_policy(media_origin: str, stripe: bool = False, chime: bool = False) -> str:
     scripts = ["'self'"] + ([STRIPE_SCRIPT_ORIGIN] if stripe else [])
     styles = ["'self'", *inline_style_hashes()]
-    connect = ["'self'", media_origin] + ([STRIPE_API_ORIGIN] if stripe else [])
-    frames = [f"frame-src {STRIPE_SCRIPT_ORIGIN}; "] if stripe else []
+    connect = ["'self'", media_origin] + ([STRIPE_API_ORIGIN] if stripe else []) + \
+        (list(CHIME_ORIGINS) if chime else [])
+    frames = [f"frame-src {' '.join(STRIPE_FRAME_ORIGINS)}; "] if stripe else []
     return (f"default-src 'none'; script-src {' '.join(scripts)}; style-src {' '.join(styles)}; "
             f"img-src 'self' data: blob: {media_origin}; media-src 'self' blob: {media_origin}; "
             f"connect-src {' '.join(connect)}; {''.join(frames)}manifest-src 'self'; "
             "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
-def security_headers(media_origin: str, stripe: bool = False) -> dict[str, str]:
+def security_headers(media_origin: str, stripe: bool = False, chime: bool = False) -> dict[str, str]:
     return {
-        "Content-Security-Policy": content_security_policy(media_origin, stripe),
+        "Content-Security-Policy": content_security_policy(media_origin, stripe, chime),
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
@@ -96,8 +102,11 @@ def local_media_origin() -> str:
 
 
 def local_headers() -> dict[str, str]:
+    from chalicelib.config import get_settings
+
     return security_headers(local_media_origin(),
-                            stripe=bool(stage_public_settings()["stripe_publishable_key"]))
+                            stripe=bool(stage_public_settings()["stripe_publishable_key"]),
+                            chime=get_settings().video_rooms == "chime")
 
 
 # No build step means no hashed file names: the browser revalidates every file (cheap locally;

@@ -35,12 +35,29 @@ def test_the_policy_adds_exactly_the_media_bucket_and_stripe_only_when_asked():
 
     stripe = directives(webapp_files.content_security_policy(MEDIA, stripe=True))
     assert stripe["script-src"] == ["'self'", "https://js.stripe.com"]
-    assert stripe["frame-src"] == ["https://js.stripe.com"]
+    assert stripe["frame-src"] == ["https://js.stripe.com", "https://hooks.stripe.com"]
     assert stripe["connect-src"] == ["'self'", MEDIA, "https://api.stripe.com"]
     added = {(name, value) for name, values in stripe.items() for value in values} - {
         (name, value) for name, values in plain.items() for value in values}
     assert added == {("script-src", "https://js.stripe.com"), ("frame-src", "https://js.stripe.com"),
+                     ("frame-src", "https://hooks.stripe.com"),  # 3-D Secure's challenge
                      ("connect-src", "https://api.stripe.com")}
+
+
+def test_chimes_meeting_endpoints_only_where_video_visits_run_on_chime():
+    plain = directives(webapp_files.content_security_policy(MEDIA))
+    chime = directives(webapp_files.content_security_policy(MEDIA, chime=True))
+    added = {(name, value) for name, values in chime.items() for value in values} - {
+        (name, value) for name, values in plain.items() for value in values}
+    assert added == {("connect-src", "https://*.chime.aws"), ("connect-src", "wss://*.chime.aws")}
+    assert not any("chime" in value for values in plain.values() for value in values)
+    template = cfn_webapp.headers_policy({})["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    assert "wss://*.chime.aws" in directives(template)["connect-src"]  # prod: Chime by default
+    local = cfn_webapp.headers_policy({"VIDEO_ROOMS": "local"})["Properties"][
+        "ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"][
+        "ContentSecurityPolicy"]["Fn::Sub"]
+    assert "chime" not in local
 
 
 @pytest.fixture
@@ -70,7 +87,7 @@ def test_make_run_serves_stripe_and_its_key_only_for_a_stripe_stage_with_a_key(s
     status, headers, body = webapp_files.response("/app/stage.json")
     assert json.loads(body) == {"stripe_publishable_key": "pk_test_123"}
     policy = directives(webapp_files.response("/app/", "gzip")[1]["Content-Security-Policy"])
-    assert policy["frame-src"] == ["https://js.stripe.com"]
+    assert policy["frame-src"] == ["https://js.stripe.com", "https://hooks.stripe.com"]
     assert "https://api.stripe.com" in policy["connect-src"]
 
     stage_env(PAYMENT_PROCESSOR="test")  # a key left behind on a test-processor stage: unused
@@ -88,13 +105,14 @@ def test_the_template_names_the_media_bucket_and_stripe_per_stage():
     policy = without["AppHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
         "SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     assert "https://${MediaBucket}.s3.${AWS::Region}.amazonaws.com" in directives(policy)["connect-src"]
-    assert "stripe" not in policy
+    assert "stripe" not in policy and "wss://*.chime.aws" in policy
     assert '\\"stripe_publishable_key\\": \\"\\"' in without["AppStageFunction"]["Properties"]["FunctionCode"]
 
     keyed = cfn_webapp.resources({"/v1/health": {}}, {"STRIPE_PUBLISHABLE_KEY": "pk_live_abc"})
     policy = keyed["AppHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
         "SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
-    assert policy == webapp_files.content_security_policy(cfn_webapp.MEDIA_ORIGIN, stripe=True)
+    assert policy == webapp_files.content_security_policy(cfn_webapp.MEDIA_ORIGIN, stripe=True,
+                                                          chime=True)
     code = keyed["AppStageFunction"]["Properties"]["FunctionCode"]
     assert "pk_live_abc" in code and re.search(r"statusCode: 200", code)
     assert keyed["AppStageFunction"]["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"

@@ -119,7 +119,7 @@ def test_the_template_serves_the_files_privately_and_the_api_on_the_same_domain(
     headers = resources["AppHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     assert headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"] == {
         "Fn::Sub": webapp_files.content_security_policy(
-            "https://${MediaBucket}.s3.${AWS::Region}.amazonaws.com")}
+            "https://${MediaBucket}.s3.${AWS::Region}.amazonaws.com", chime=True)}
     api = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
     assert set(api) == {"/stage.json", "/v1", "/v1/*", "/reset-password", "/reset-password/*",
                         "/docs", "/docs/*"}
