@@ -62,7 +62,7 @@ def sms_measure(text: str) -> tuple[str, int, int]:
 
 
 def test_there_are_twenty_eight_emails_and_five_sms():
-    assert len(EMAIL_TEMPLATES) == 28 and SMS_TEMPLATES == ["call_number_verification",
+    assert len(EMAIL_TEMPLATES) == 29 and SMS_TEMPLATES == ["call_number_verification",
                                                             "password_reset",
                                                             "phone_verification",
                                                             "visit_changed", "visit_reminder"]

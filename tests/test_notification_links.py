@@ -28,6 +28,7 @@ LINK_PLACEHOLDER = re.compile(r"\burl\(\s*link\b")
 EXERCISED = {"message_delivered", "message_rejected", "reply_received", "deposit_receipt",
              "password_reset", "account_locked", "staff_invitation",
              "message_digest",  # exercised in tests/test_message_digest.py
+             "calling_refund_refused",  # exercised in tests/test_calling_refund_retries.py
              "visit_booked", "visit_reminder", "visit_changed"}
 
 

@@ -29,6 +29,8 @@ VISA, DECLINED = "pm_card_visa", "pm_card_chargeDeclined"
 TRUST = ledger.inmate_account("inm_A1001", "trust")
 WEBHOOK = "/v1/webhooks/stripe"
 
+NO_CALLING_REFUNDS = {"calling_refunds_sent": 0, "calling_refunds_still_owed": 0}
+
 
 def use_stripe(monkeypatch, base_url: str, **extra: str) -> None:
     for name, value in {"PAYMENT_PROCESSOR": "stripe", "STRIPE_API_BASE": base_url,
@@ -152,7 +154,8 @@ def test_a_capture_failing_after_commit_is_retried_by_the_job_until_it_settles(a
     assert intent["status"] == "requires_capture" and ledger.balance_of(TRUST) == 2000
     assert [p.payment_id for p in settlement.unsettled()] == [intent["id"]]
 
-    assert settlement.reconcile() == {"captured": 0, "refunds_settled": 0, "still_pending": 1}
+    assert settlement.reconcile() == {"captured": 0, "refunds_settled": 0, "still_pending": 1,
+                                      **NO_CALLING_REFUNDS}
     backed_off = CardPayment.get(intent["id"])
     assert backed_off.attempts == 1 and backed_off.retry_at > clock.iso()
     calls = len(fake.requests)
@@ -174,7 +177,8 @@ def test_a_deposit_reversed_before_its_capture_releases_the_hold(api, family, fa
     [intent] = fake.intents.values()
     assert intent["status"] == "canceled" and fake.refunds == {} and fake.captured_cents() == 0
     assert CardPayment.get(intent["id"]).capture == "voided" and not settlement.unsettled()
-    assert settlement.reconcile() == {"captured": 0, "refunds_settled": 0, "still_pending": 0}
+    assert settlement.reconcile() == {"captured": 0, "refunds_settled": 0, "still_pending": 0,
+                                      **NO_CALLING_REFUNDS}
 
 
 def test_refund_goes_back_through_stripe_once(api, family, fake):
@@ -377,7 +381,9 @@ def test_stripes_secrets_are_kept_and_only_the_api_and_the_card_jobs_may_read_th
         readable = {name for name, arn in arns.items()
                     if _allowed(_policy_of(template, function), "secretsmanager:GetSecretValue",
                                 arn)}
-        card_jobs = ("SettleCardPayments", "RunVisitJobs", "RefundIdleCallingBalances")
+        # RecordVideoEvents ends a visit nobody connected to, and refunds its card.
+        card_jobs = ("SettleCardPayments", "RunVisitJobs", "RefundIdleCallingBalances",
+                     "RecordVideoEvents")
         expected = set(arns) if function == "APIHandler" else \
             {"StripeSecretKey"} if function in card_jobs else set()
         assert readable == expected, function
@@ -407,7 +413,8 @@ def test_the_settlement_jobs_role_allows_every_call_it_makes(template, api, fami
 
     monkeypatch.setattr(Connection, "dispatch", recording)
     clock.advance(61)
-    assert settlement.reconcile() == {"captured": 1, "refunds_settled": 1, "still_pending": 0}
+    assert settlement.reconcile() == {"captured": 1, "refunds_settled": 1, "still_pending": 0,
+                                      **NO_CALLING_REFUNDS}
     policy = _policy_of(template, "SettleCardPayments")
     assert calls and sorted({c for c in calls if not _allowed(policy, *c)}) == []
 
@@ -417,18 +424,18 @@ def test_keys_come_from_secrets_manager_once_and_a_placeholder_is_a_503(api, fam
     """In AWS the key is read from Secrets Manager on first use and kept; the stack's
     placeholder answers 503 (nothing recorded) and is read again once the operator put it."""
     from chalicelib.core import aws
-    from chalicelib.payments import stripe_processor
+    from chalicelib.core.secrets import stored_secret
 
     _, token = family
     secrets = aws.client("secretsmanager")
     arn = secrets.create_secret(Name="kinlink-test/stripe-secret-key",
                                 SecretString="not set yet: aws secretsmanager ...")["ARN"]
     use_stripe(monkeypatch, fake.url, STRIPE_SECRET_KEY="", STRIPE_SECRET_KEY_ARN=arn)
-    stripe_processor._secret.cache_clear()
+    stored_secret.cache_clear()
     waiting = pay(api, token)
     assert (waiting.status_code, waiting.json["code"]) == (503, "processor_unavailable")
     assert list(Deposit.scan()) == [] and fake.intents == {}
     secrets.put_secret_value(SecretId=arn, SecretString=API_KEY)  # no restart needed
     assert pay(api, token).status_code == 201 and pay(api, token).status_code == 201
     # The placeholder was dropped from the cache (which clears its counts): one read since.
-    assert stripe_processor._secret.cache_info().misses == 1, "the key is read once"
+    assert stored_secret.cache_info().misses == 1, "the key is read once"

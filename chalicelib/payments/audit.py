@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 
 from chalicelib.payments import settlement
 from chalicelib.payments.house import house_totals, rolled_up_days
-from chalicelib.payments.calling import CallingRefund
+from chalicelib.payments.calling import Owed, owed_refunds
 from chalicelib.payments.ledger import (LedgerBalance, LedgerEntry, is_owned_account,
                                         parse_house_account)
-from chalicelib.payments.states import CardRefund
 from chalicelib.payments.states import Unsettled
 
 RETRIED = (Unsettled.CAPTURE, Unsettled.REFUND)  # the reconciliation job works these
@@ -96,12 +95,17 @@ def main() -> int:
         print({"payment_id": item.payment_id, "journal_id": item.journal_id,
                "left_to_do": item.unsettled, "amount_cents": int(item.amount_cents),
                "attempts": int(item.attempts or 0), "next_try": item.retry_at})
-    owed = [refund for refund in CallingRefund.scan() if refund.status == CardRefund.FAILED]
-    print(f"calling_refunds_pending={len(owed)}")  # owed to families: a person pays them out
+    owed = owed_refunds()
+    another_way = [refund for refund in owed if refund.owed == Owed.ANOTHER_WAY]
+    # Owed to families: the job retries what the processor could not take; what the card
+    # network refused, a person pays out another way.
+    print(f"calling_refunds_pending={len(owed)} needing_a_person={len(another_way)}")
     for refund in owed:
         print({"refund_id": refund.refund_id, "account_id": refund.account_id,
-               "facility_id": refund.facility_id, "amount_cents": int(refund.amount_cents)})
-    return 0 if report.ok and not stuck and not owed else 1
+               "facility_id": refund.facility_id, "amount_cents": int(refund.amount_cents),
+               "left_to_do": refund.owed, "attempts": int(refund.attempts or 0),
+               "next_try": refund.retry_at if refund.owed == Owed.RETRY else None})
+    return 0 if report.ok and not stuck and not another_way else 1
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import NamedTuple
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib import facilities
@@ -34,7 +35,9 @@ from chalicelib.facilities import money_rules_of
 from chalicelib.payments import ledger
 from chalicelib.payments.charging import charge
 from chalicelib.payments.deposits import TALLY_KEPT_SECONDS, new_journal_id
-from chalicelib.payments.processor import Authorization, processor
+from chalicelib.payments.processor import Authorization, ProcessorRefused, processor
+# A card refund the processor could not take is tried again as deposits' refunds are.
+from chalicelib.payments.settlement import FIRST_RETRY_SECONDS, LONGEST_WAIT_SECONDS
 from chalicelib.payments.states import CardRefund, DepositStatus
 from chalicelib.payments.store import DailyTally, Deposit
 
@@ -266,6 +269,24 @@ class RefundsByAccount(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class RefundsOwed(GlobalSecondaryIndex):
+    """Sparse: refunds with a card part still owed, by when to try again (``owed`` set)."""
+
+    class Meta:
+        index_name = "by_owed"
+        projection = KeysOnlyProjection()
+
+    owed = UnicodeAttribute(hash_key=True)  # Owed
+    retry_at = UnicodeAttribute(range_key=True)
+
+
+class Owed(StrEnum):
+    """What a refund with a part not yet sent waits for: the job (``RETRY``), or a person after
+    the card network refused it for good (``ANOTHER_WAY``: the family was offered another way)."""
+    RETRY = "retry"
+    ANOTHER_WAY = "another_way"
+
+
 @register
 class CallingRefund(StoredModel):
     """A refund of a whole calling balance, split over the deposits that paid it (newest first);
@@ -283,6 +304,10 @@ class CallingRefund(StoredModel):
     created_at = UnicodeAttribute()
     parts = ListAttribute(of=MapAttribute, default=list)  # {deposit_id, payment_id, cents, state}
     by_account = RefundsByAccount()
+    owed = UnicodeAttribute(null=True)  # Owed, while a part is not sent
+    retry_at = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    by_owed = RefundsOwed()
 
 
 REFUND_ATTEMPTS = 3  # a call or another refund moved the balance meanwhile: read it again
@@ -345,28 +370,86 @@ def _write_refund(transaction: TransactWrite, record: CallingRefund) -> None:
 
 
 def _send_card_refunds(record: CallingRefund) -> dict:
-    """One card refund per part under its own reference (repeating never refunds twice); a part
-    the processor refuses or cannot take now stays owed: ``refund_pending``."""
-    states = []
-    for part in record.parts:
-        part = part.as_dict() if isinstance(part, MapAttribute) else part
-        try:
-            result = processor().refund(part["payment_id"], int(part["cents"]),
-                                        reference=f"{record.refund_id}:{part['deposit_id']}")
-            state = CardRefund.SENT if result.status != "failed" else CardRefund.FAILED
-        except DomainError as error:
-            log_event("calling_card_refund_failed", logging.ERROR, refund_id=record.refund_id,
-                      error=error.code)
-            state = CardRefund.FAILED
-        states.append({**part, "state": state.value})
+    """One card refund per part not yet sent, under its own reference (repeating never refunds
+    twice).  A part the processor cannot take now stays ``pending`` and the job tries again
+    (``by_owed``, backing off); one the card network refuses is ``failed``, and the family is
+    offered another way.  Until every part is sent the refund shows ``refund_pending``: the
+    money stays the family's."""
+    states = [_send_part(record, part.as_dict() if isinstance(part, MapAttribute) else part)
+              for part in record.parts]
     status = CardRefund.SENT if all(p["state"] == CardRefund.SENT for p in states) \
         else CardRefund.FAILED
-    record.update(actions=[CallingRefund.parts.set(states), CallingRefund.status.set(status)])
+    attempts = int(record.attempts or 0) + 1
+    actions = [CallingRefund.parts.set(states), CallingRefund.status.set(status),
+               CallingRefund.attempts.set(attempts)]
+    refused_now = False
+    if any(p["state"] == CardRefund.PENDING for p in states):
+        wait = min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_WAIT_SECONDS)
+        actions += [CallingRefund.owed.set(Owed.RETRY),
+                    CallingRefund.retry_at.set(clock.iso(clock.now() + wait))]
+    elif status == CardRefund.FAILED:
+        refused_now = record.owed != Owed.ANOTHER_WAY
+        actions += [CallingRefund.owed.set(Owed.ANOTHER_WAY),
+                    CallingRefund.retry_at.set(record.created_at)]
+    else:
+        actions += [CallingRefund.owed.remove(), CallingRefund.retry_at.remove()]
+    record.update(actions=actions)
+    if refused_now:
+        _offer_another_way(record, states)
     shown = "refund_pending" if status == CardRefund.FAILED else "sent"
     return {"refund_id": record.refund_id, "amount_cents": int(record.amount_cents),
             "status": shown,
             "parts": [{"deposit_id": p["deposit_id"], "amount_cents": int(p["cents"])}
                       for p in states]}
+
+
+def _send_part(record: CallingRefund, part: dict) -> dict:
+    if part["state"] != CardRefund.PENDING:  # sent, or refused for good: never sent again
+        return part
+    try:
+        result = processor().refund(part["payment_id"], int(part["cents"]),
+                                    reference=f"{record.refund_id}:{part['deposit_id']}")
+    except DomainError as error:
+        log_event("calling_card_refund_failed", logging.ERROR, refund_id=record.refund_id,
+                  error=error.code)
+        refused = isinstance(error, ProcessorRefused)
+        return {**part, "state": (CardRefund.FAILED if refused else CardRefund.PENDING).value}
+    return {**part, "state": (CardRefund.FAILED if result.status == "failed"
+                              else CardRefund.SENT).value}
+
+
+def _offer_another_way(record: CallingRefund, states: list[dict]) -> None:
+    """The card network refused part of a refund for good: tell the family the money is still
+    theirs and how to get it (a support ticket; staff pay it another way)."""
+    account = account_by_id(record.account_id)
+    refused = sum(int(p["cents"]) for p in states if p["state"] == CardRefund.FAILED)
+    log_event("calling_refund_refused", logging.ERROR, refund_id=record.refund_id,
+              amount_cents=refused)
+    if account is not None:
+        notifier().email(account.email, "calling_refund_refused", language=account.language,
+                         full_name=account.full_name, amount_cents=refused,
+                         facility_name=_facility_name(record.facility_id),
+                         link=app_link("support"))
+
+
+def retry_owed_refunds(limit: int = 50) -> dict[str, int]:
+    """The settlement job's part: the refunds whose next try is due (one Query, then one read,
+    the card refunds and one write per refund)."""
+    done = {"calling_refunds_sent": 0, "calling_refunds_still_owed": 0}
+    for item in CallingRefund.by_owed.query(Owed.RETRY, CallingRefund.retry_at <= clock.iso(),
+                                            limit=limit):
+        record = get_or_none(CallingRefund, item.refund_id)
+        if record is None or record.owed != Owed.RETRY:
+            continue
+        sent = _send_card_refunds(record)["status"] == "sent"
+        done["calling_refunds_sent" if sent else "calling_refunds_still_owed"] += 1
+    return done
+
+
+def owed_refunds(limit: int = 100) -> list[CallingRefund]:
+    """Every refund with a part not yet sent, for ``make audit`` (a Query per partition)."""
+    return [found for state in Owed for item in CallingRefund.by_owed.query(state, limit=limit)
+            if (found := get_or_none(CallingRefund, item.refund_id)) is not None]
 
 
 def balances(account_id: str, facility_id: str) -> dict:

@@ -142,8 +142,9 @@ def record_refund(found: Deposit, result: CardRefundResult, *payment_actions,
 
 
 def reconcile(limit: int = BATCH) -> dict[str, int]:
-    """The scheduled job: retry the captures and refunds that are due.  One Query per
-    partition (what is pending), one processor call and one write per item."""
+    """The scheduled job: retry the captures and refunds that are due (deposits', then calling
+    balances').  One Query per partition (what is pending), one processor call and one write
+    per item."""
     now = clock.iso()
     done = {"captured": 0, "refunds_settled": 0, "still_pending": 0}
     for item in CardPayment.by_unsettled.query(Unsettled.CAPTURE, CardPayment.retry_at <= now,
@@ -161,6 +162,9 @@ def reconcile(limit: int = BATCH) -> dict[str, int]:
             done["still_pending"] += 1
         else:
             done["refunds_settled"] += 1
+    from chalicelib.payments.calling import retry_owed_refunds  # calling builds on this module
+
+    done.update(retry_owed_refunds(limit))
     log_event("card_payments_reconciled", **done)
     return done
 
