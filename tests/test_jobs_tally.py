@@ -4,10 +4,13 @@ facility rules are read through the facility, so publishing them writes one item
 facility's size."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from pynamodb.connection.base import Connection
 
 from chalicelib.core import clock
+from chalicelib.core.store import MONEY_STRIPES
 from chalicelib.facilities import rulebook
 from chalicelib.facilities.seed import DEMO_FACILITY_ID, DEMO_RULES
 from chalicelib.payments import deposits
@@ -48,21 +51,27 @@ def test_under_the_bound_senders_are_counted_exactly(api, family):  # noqa: F811
 
 
 def test_publishing_rules_writes_the_facility_only_and_deposits_read_them(api, monkeypatch):
+    """One transaction: the facility and its rules stamps (a fixed 32, whatever the roster's
+    size), never an inmate."""
     for n in range(30):
         admit(f"inm_bulk{n}", DEMO_FACILITY_ID, f"Z{n:04d}", f"Bulk Person{n}")
-    writes: list[str] = []
+    writes: list[list[str]] = []
     real_dispatch = Connection.dispatch
 
     def recording(self, operation_name, operation_kwargs):
-        if operation_name in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
-                              "TransactWriteItems"):
-            writes.append(operation_kwargs.get("TableName", operation_name))
+        if operation_name in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"):
+            writes.append([operation_kwargs.get("TableName", operation_name)])
+        if operation_name == "TransactWriteItems":
+            writes.append([next(iter(item.values()))["TableName"]
+                           for item in operation_kwargs["TransactItems"]])
         return real_dispatch(self, operation_name, operation_kwargs)
 
     monkeypatch.setattr(Connection, "dispatch", recording)
     rulebook.put_rules(DEMO_FACILITY_ID, {**DEMO_RULES, "deposit_max_cents": 45000}, by="test")
     monkeypatch.undo()
-    assert [table.rsplit("-", 1)[-1] for table in writes] == ["facilities"]
+    [tables] = writes
+    assert Counter(table.split("-", 2)[2] for table in tables) == {
+        "facilities": 1, "facility-rules-stamps": MONEY_STRIPES}
     quote = deposits.quote("inm_bulk7", "phone", 45000)
     assert quote["amount_cents"] == 45000  # the new maximum holds for every inmate at once
 
