@@ -31,7 +31,8 @@ run: $(STAMP)
 	$(BIN)/python scripts/devserver.py
 
 # Every test (CI runs this): four worker processes (pytest-xdist), each with its own in-process
-# emulator, a file's tests kept on one worker (module fixtures are built once); then, alone,
+# emulator, a file's tests kept on one worker (module fixtures are built once; the schemathesis
+# operations are handed out one by one after the files: tests/xdist_schedule.py); then, alone,
 # the tests that measure wall time (marker `serial`).  Four on two cores: most tests wait on
 # HTTP servers and the emulator (two workers kept 1.1 cores busy on average, measured).
 # TEST_WORKERS=0 runs in one process.

@@ -39,6 +39,10 @@ def _stage_environment(stage: str) -> dict[str, str]:
 # request; domain code called directly by tests needs them too).
 os.environ.update(_stage_environment("test"))
 
+from tests import emulator_speedups  # noqa: E402
+
+emulator_speedups.install()  # before any emulator call; answers unchanged (see the module)
+
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
@@ -122,6 +126,25 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker("api" if "aws_state" in fixtures else "unit")
         if fixtures & SLOW_FIXTURES:
             item.add_marker("slow")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the schemathesis file's operations spread (tests/xdist_schedule.py)."""
+    if config.getoption("dist") == "loadfile":
+        from tests.xdist_schedule import FilesThenSpreadTests
+
+        return FilesThenSpreadTests(config, log)
+    return None
+
+
+def pytest_ignore_collect(collection_path, config):
+    """``make test``'s second step (``-m serial``) opens only the files that mark a test serial:
+    importing and parametrizing all the others cost that single process about 10 s."""
+    if (config.option.markexpr == "serial" and collection_path.suffix == ".py"
+            and collection_path.name.startswith("test_")):
+        return "mark.serial" not in collection_path.read_text() or None
+    return None
 
 
 @pytest.fixture(scope="session")
