@@ -42,10 +42,15 @@ def _sources() -> list[tuple[str, Path]]:
 
 def imports(path: Path) -> list[tuple[int, str]]:
     """(line, imported module) for every chalicelib import, function-level ones included;
-    ``from chalicelib.x import y`` counts as importing ``chalicelib.x.y`` when y is a module."""
+    ``from chalicelib.x import y`` counts as importing ``chalicelib.x.y`` when y is a module,
+    and ``lazy.module("chalicelib.x.y")`` (imported on first use) as importing it."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "module" and getattr(node.func.value, "id", "") == "lazy"
+                and node.args and isinstance(node.args[0], ast.Constant)):
+            found.append((node.lineno, node.args[0].value))
+        elif isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:

@@ -18,7 +18,7 @@ from datetime import date
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import facilities, payments
+from chalicelib import calls, facilities, payments
 from chalicelib.core import audit, clock, dependencies
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
@@ -272,6 +272,13 @@ def _system_cancel(visit: Visit, reason: str) -> None:
         pass  # decided meanwhile by someone else
 
 
+def run_jobs() -> dict[str, int]:
+    """The scheduled job: what is due (reminders, cut-offs, ends), then owed card refunds."""
+    done = run_due()
+    done["card_refunds_settled"] = payments.settle_visit_refunds()
+    return done
+
+
 class _Skip(Exception):
     """Nothing to do for this visit now (another run did it, or its end is not reached)."""
 
@@ -393,3 +400,13 @@ def valid_day(text: str) -> str:
     except ValueError:
         raise InvalidRequest(_("date must be a date, YYYY-MM-DD."), errors=[
             {"field": "query.date", "problem": _("must be a date, YYYY-MM-DD")}]) from None
+
+
+def statement_visits(account_id: str, facility_id: str, start: str, end: str) -> list[dict]:
+    """The monthly statement's visits: those starting in the month, with price and refund."""
+    return [render(visit) for visit in Visit.by_account.query(
+        account_id, Visit.starts_key.between(start, end)) if visit.facility_id == facility_id]
+
+
+facilities.on_release(on_inmate_released)
+calls.add_statement_section("visits", statement_visits)
