@@ -11,6 +11,8 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "chalicelib"
 # Bottom to top; each layer may use only those before it.
@@ -114,10 +116,14 @@ def test_names_taken_from_a_face_are_in_its_all():
                     f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name} not in {node.module}"
 
 
-def test_the_rules_catch_a_private_import_and_an_upward_arrow():
-    """The checker itself can fail: a planted bad module is reported twice."""
+@pytest.mark.parametrize("source", [
+    "from chalicelib.accounts.store import Account\n",
+    'from chalicelib.core import lazy\n\nstore = lazy.module("chalicelib.accounts.store")\n'])
+def test_the_rules_catch_a_private_import_and_an_upward_arrow(source):
+    """The checker itself can fail: a planted bad module is reported twice, whether it imports
+    now or on first use (``core.lazy.module``)."""
     bad = PACKAGE / "core" / "_layers_probe.py"
-    bad.write_text("from chalicelib.accounts.store import Account\n")
+    bad.write_text(source)
     try:
         found = violations()
     finally:
