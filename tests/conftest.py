@@ -56,8 +56,10 @@ from chalicelib.core.store import MODELS, create_tables  # noqa: E402
 # ``import app`` loads the capabilities' modules on first use (core.lazy); the suite loads them
 # all now, as one process serving everything would: a module first loaded under a test's patch
 # would keep the patched function.  tests/test_cold_start_lazy.py covers the lazy path.
+# (Private names are left out: tests/test_layers.py plants and removes a ``_layers_probe``.)
 for _module in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
-    importlib.import_module(_module.name)
+    if not _module.name.rsplit(".", 1)[-1].startswith("_"):
+        importlib.import_module(_module.name)
 
 class Api:
     """A thin JSON client over Chalice's test client."""

@@ -76,6 +76,21 @@ def test_a_release_reaches_the_calls_then_the_visits_listeners(cold):
     assert cold["released"] == ["chalicelib.calls.service", "chalicelib.visits.lifecycle"]
 
 
+def test_the_release_listeners_keep_the_faces_order_whatever_loaded_first():
+    """A visits request may load visits' modules before a calls request loads calls': the
+    listeners still run calls' first, as when every face registered on import."""
+    probe = ("import json, app\n"
+             "import chalicelib.visits.lifecycle, chalicelib.calls.service\n"
+             "from chalicelib.facilities import roster\n"
+             "roster._released('probe-facility', [], 'probe-import')\n"
+             "print(json.dumps([listener.__module__ for listener in roster._release_listeners]))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == ["chalicelib.calls.service",
+                                                         "chalicelib.visits.lifecycle"]
+
+
 def test_the_statement_has_the_visits_section_and_kiosk_sessions_their_loader(cold):
     assert cold["sections"] == ["visits"]
     assert cold["kiosk"] == [True, True]

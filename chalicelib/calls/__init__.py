@@ -20,5 +20,4 @@ __getattr__ = lazy.face(__name__, {
     "store": "call_by_id",
 })
 lazy.register_later("datarights", "chalicelib.calls.datarights")
-# calls.service gives back what released inmates' calls still hold (facilities.on_release)
-lazy.register_later("release", "chalicelib.calls.service")
+lazy.register_later("release", "chalicelib.calls.registrations")

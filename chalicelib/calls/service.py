@@ -278,8 +278,6 @@ def refund_on_release(facility_id: str, inmate_ids: list[str], import_id: str) -
                   amount_cents=refund["amount_cents"])
 
 
-facilities.on_release(refund_on_release)
-
 
 def releases(facility_id: str, limit: int, cursor: str | None) -> dict:
     """Staff: people released, oldest first, with their own balances as they stand now."""

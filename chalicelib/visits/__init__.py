@@ -15,6 +15,5 @@ __getattr__ = lazy.face(__name__, {
     "store": "visit_by_id",
 })
 lazy.register_later("datarights", "chalicelib.visits.datarights")
-# visits.lifecycle cancels released inmates' visits and adds the visits of monthly statements
-lazy.register_later("release", "chalicelib.visits.lifecycle")
-lazy.register_later("statement", "chalicelib.visits.lifecycle")
+lazy.register_later("release", "chalicelib.visits.registrations")
+lazy.register_later("statement", "chalicelib.visits.registrations")

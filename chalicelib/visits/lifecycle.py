@@ -18,7 +18,7 @@ from datetime import date
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import calls, facilities, payments
+from chalicelib import facilities, payments
 from chalicelib.core import audit, clock, dependencies
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
@@ -407,6 +407,3 @@ def statement_visits(account_id: str, facility_id: str, start: str, end: str) ->
     return [render(visit) for visit in Visit.by_account.query(
         account_id, Visit.starts_key.between(start, end)) if visit.facility_id == facility_id]
 
-
-facilities.on_release(on_inmate_released)
-calls.add_statement_section("visits", statement_visits)
