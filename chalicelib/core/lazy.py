@@ -23,8 +23,8 @@ def face(package: str, names: dict[str, str]) -> Callable[[str], Any]:
     where: dict[str, tuple[str, str]] = {}
     for module, exported in names.items():
         for name in exported.split(","):
-            original, alias = (name.split(" as ") + [name])[:2]
-            where[alias.strip()] = (f"{package}.{module}", original.strip())
+            original, separator, alias = name.partition(" as ")
+            where[(alias or original).strip()] = (f"{package}.{module}", original.strip())
 
     def __getattr__(name: str) -> Any:
         if name not in where:
