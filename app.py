@@ -90,6 +90,14 @@ def run_visit_jobs(event):
     return visits.run_visit_jobs()
 
 
+@app.on_cw_event({"source": ["aws.chime"], "detail-type": ["Chime Meeting State Change"]},
+                 name="record_video_events")
+def record_video_events(event):
+    """Chime's meeting events for video visits: both sides joined (in progress), the meeting
+    ended (the visit with it, undelivered minutes refunded)."""
+    return visits.record_meeting_event(event.detail)
+
+
 @app.schedule(Rate(10, unit=Rate.MINUTES))
 def release_lapsed_calls(event):
     """Give back the holds of calls authorised and never ended (max_seconds + 10 minutes)."""

@@ -125,11 +125,11 @@ class Outcome:
 def predicted_share(design: str, per_facility_rate: float) -> float:
     """What the model says for these rates: a transaction conflicts when another one on a shared
     item arrived less than a window before it, P = 1 - exp(-rate of those others x window)."""
-    from chalicelib.payments.ledger import HOUSE_STRIPES
+    from chalicelib.core.store import MONEY_STRIPES
 
     others_here = per_facility_rate * (WRITERS_PER_FACILITY - 1) / WRITERS_PER_FACILITY
     if design == "per facility":
-        rate = others_here / HOUSE_STRIPES
+        rate = others_here / MONEY_STRIPES
     else:  # any writer on the same card clearing shard, or on the same fee shard of the facility
         everyone = per_facility_rate * FACILITIES * (FACILITIES * WRITERS_PER_FACILITY - 1) / (
             FACILITIES * WRITERS_PER_FACILITY)

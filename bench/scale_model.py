@@ -644,20 +644,23 @@ def peak_rate(flow: str) -> float:
 
 
 _RELEASE_STRIPE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}#\d{2}$")
+# A day of the house accounts' index, a facility's rules stamp: both on MONEY_STRIPES stripes.
+_MONEY_STRIPE = re.compile(r"^(\d{4}-\d{2}-\d{2}|demo-county|" + OTHER_FACILITY + r")#\d{2}$")
 
 
 def _house_stripe(partition: str) -> tuple[str, float]:
-    """A striped house account stands for its facility's accounts, 1/HOUSE_STRIPES each; a
-    striped hour of the open-calls index for that hour's keys, 1/RELEASE_STRIPES each."""
+    """A striped house account stands for its facility's accounts, 1/MONEY_STRIPES each (so do a
+    striped day of their index and a rules stamp); a striped hour of the open-calls index for
+    that hour's keys, 1/RELEASE_STRIPES each."""
     from chalicelib.calls.service import RELEASE_STRIPES
-    from chalicelib.payments.ledger import HOUSE_STRIPES, parse_house_account
+    from chalicelib.core.store import MONEY_STRIPES
+    from chalicelib.payments.ledger import parse_house_account
 
     if _RELEASE_STRIPE.match(partition):
         return partition.rsplit("#", 1)[0] + "#<stripe>", 1 / RELEASE_STRIPES
-    house = parse_house_account(partition)
-    if house is None:
+    if parse_house_account(partition) is None and not _MONEY_STRIPE.match(partition):
         return partition, 1.0
-    return partition.rsplit("#", 1)[0] + "#<stripe>", 1 / HOUSE_STRIPES
+    return partition.rsplit("#", 1)[0] + "#<stripe>", 1 / MONEY_STRIPES
 
 
 def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
@@ -671,6 +674,8 @@ def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
     for key in seen[0]:
         if address in key[2]:
             kinds[key] = "source address"
+        elif _ONLY_TIME.fullmatch(key[2]):  # a day or an hour (and a stripe): no one's own
+            kinds[key] = "everyone"
         elif not any(key in later for later in seen[1:]):  # no other run met it: a new id
             kinds[key] = "request"
         elif len(seen) == 3:  # sign-in: the family is all that varies
@@ -684,6 +689,9 @@ def classify(runs: list[list[Call]]) -> dict[tuple[str, str | None, str], str]:
         else:
             kinds[key] = "family account"
     return kinds
+
+
+_ONLY_TIME = re.compile(r"(<day>|<hour>)(#<stripe>)?")
 
 
 def _timeless(partition: str) -> str:
@@ -853,7 +861,7 @@ def _schema_rows(hot: dict[tuple, HotKey]) -> list[list]:
 
 
 def render(flows: dict[str, list[list[Call]]], jobs: dict[str, JobCount]) -> str:
-    from chalicelib.payments.ledger import HOUSE_STRIPES
+    from chalicelib.core.store import MONEY_STRIPES
 
     costs = {flow: flow_cost(flow, runs[0]) for flow, runs in flows.items()}
     hot = hot_keys(flows)
@@ -922,7 +930,7 @@ def render(flows: dict[str, list[list[Call]]], jobs: dict[str, JobCount]) -> str
             f"SMS, their queue) {notices / monthly:.0%} of it. Storage, logs, other routes and "
             "data transfer are not in it."]
     out += _calls_and_visits_section(flows, hot)
-    out += _house_section(HOUSE_STRIPES)
+    out += _house_section(MONEY_STRIPES)
     out += _jobs_section(jobs)
     out += _checks(costs, hot, monthly, notices)
     return "\n".join(out) + "\n"
@@ -991,6 +999,7 @@ def _calls_and_visits_section(flows: dict[str, list[list[Call]]], hot: dict) -> 
     """Every shared key the call and visit flows write or read, at peak and in surges; the
     open-calls index also as it was before its stripes."""
     from chalicelib.calls.service import RELEASE_STRIPES
+    from chalicelib.core.store import MONEY_STRIPES
 
     ours = {key: h for key, h in hot.items() if h.kind != "request"
             and h.flows & set(CALL_AND_VISIT_FLOWS) and h.load >= 1e-3}
@@ -1033,9 +1042,10 @@ def _calls_and_visits_section(flows: dict[str, list[list[Call]]], hot: dict) -> 
         "", "The `house_by_day` row is the upper bound explained below, but one the calls make "
         "real: each facility's house accounts open on the first payments of the UTC day "
         "(7 pm in New York, a busy calling hour), so for the first minutes of every day nearly "
-        "every call end writes that one key, at the whole country's rate. It is flagged here, "
-        "not changed (payments' index): striping its key like the open-calls index "
-        "(`<day>#<stripe>`, the roll-up querying each stripe) would bring it under the limit.",
+        "every call end writes the index. With the day alone as its key that was one "
+        "partition at the whole country's rate; it is now keyed by day and stripe "
+        f"(`<day>#<stripe>`, the account's own stripe of {MONEY_STRIPES}), and the roll-up "
+        f"Queries the {MONEY_STRIPES} stripes of each day.",
         "", "Transaction conflicts of these flows, measured: `bench/bench_conflicts.py` (below) "
         "drives calls (authorise + end) and visits (hold + booking, four families racing for "
         "the places of the same slots) besides deposits."]
@@ -1062,9 +1072,10 @@ def _house_section(stripes: int) -> list[str]:
             f"(`card_clearing#<facility>#<day>#<stripe>`), on one of {stripes} stripes picked "
             "from the journal id (a journal's house accounts share its stripe, so two "
             "transactions meet on all of them or none). An hourly job rolls each day's house "
-            "accounts up into one `house-days` item (Query of the sparse keys-only index "
-            "`house_by_day`, then BatchGetItem: it costs the day's accounts, never the "
-            "history); `make audit` checks every closed day against the entries, every journal "
+            "accounts up into one `house-days` item (Queries of the sparse keys-only index "
+            "`house_by_day`, one per stripe of the day, then BatchGetItem: it costs the day's "
+            "accounts, never the history); `make audit` checks every closed day against the "
+            "entries, every journal "
             "sums to zero and every balance equals its entries. Local data in the old names "
             "needs no migration: the local stack's emulator is in memory and the seed recreates "
             "it; the audit still checks old-named accounts like any other.", "",

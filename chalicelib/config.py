@@ -35,6 +35,11 @@ class Settings:
     # ``<PUBLIC_APP_URL>#/deposits/<id>`` (core.links.app_link, docs/api.md "Links we send").
     public_app_url: str = "http://127.0.0.1:8000/app/"
     cors_allow_origin: str = ""
+    # Our CloudFront distribution adds this value as ``X-Kinlink-Edge`` to every request it
+    # forwards; only a request carrying it has its ``CloudFront-Viewer-Address`` believed as its
+    # source (rate limits).  In AWS ``EDGE_ORIGIN_SECRET_ARN`` names the secret; empty: no edge.
+    edge_origin_secret: str = ""
+    edge_origin_secret_arn: str = ""
     email_sender: str = "no-reply@kinlink.example"
     # Every email and SMS goes through this SQS queue (core.notify queues, core.delivery sends).
     notification_queue: str = "kinlink-dev-notifications"
@@ -126,6 +131,9 @@ class Settings:
     # times with the same idempotency key (a capture is left to the settlement job), so a
     # payment stays well under API Gateway's 29 s (docs/decisions/stripe.md).
     payment_processor: str = ""
+    # Public by design (pk_live_...): the web app's Stripe Elements use it, and with it the
+    # app's CSP allows Stripe's origins (docs/decisions/webapp.md).  Empty: test tokens.
+    stripe_publishable_key: str = ""
     stripe_secret_key: str = ""
     stripe_secret_key_arn: str = ""
     stripe_webhook_secret: str = ""

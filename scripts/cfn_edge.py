@@ -10,7 +10,9 @@ generates; every number comes from ``bench/edge_model.py`` (the scale model's pe
   reserved concurrency, its own role (the API's policy without Stripe's secrets) and log group;
   their integrations in the API's definition point at it and it may be invoked only by them;
 * an AWS WAF web ACL on the stage: a rate-based rule per client address (tighter on sign-in and
-  the other bcrypt and ``/v1/auth/`` routes), AWS's common and known-bad-inputs rule groups;
+  the other bcrypt and ``/v1/auth/`` routes), AWS's common and known-bad-inputs rule groups.
+  Requests from the web app's CloudFront distribution (its secret ``X-Kinlink-Edge`` header)
+  come from a few edge servers, so their rules count the viewer's ``X-Forwarded-For`` instead;
 * alarms to the alarm topic: API throttling (429s, from the access log) and WAF blocks, Lambda
   throttles of both API functions, DynamoDB throttled requests per table, and transaction
   conflicts (the ``transaction_conflict`` lines ``core/store.py`` logs).
@@ -22,6 +24,7 @@ import math
 
 from bench import edge_model
 from bench.scale_model import PER_DAY, SIGN_IN_MEMORY_MB
+from chalicelib.web.endpoint import EDGE_HEADER
 
 # Every route whose handler hashes or checks a password or PIN with bcrypt
 # (tests/test_edge_template.py finds them in the code and compares).
@@ -161,11 +164,28 @@ def sign_in_scope() -> dict:
                             + [_path_match("ENDS_WITH", end) for end in ends]}}
 
 
-def _rate_rule(name: str, priority: int, limit: int, scope: dict | None = None) -> dict:
-    statement = {"Limit": limit, "AggregateKeyType": "IP",
-                 "EvaluationWindowSec": edge_model.WAF_WINDOW_SECONDS}
-    if scope:
-        statement["ScopeDownStatement"] = scope
+def from_our_edge() -> dict:
+    """Requests carrying the header our CloudFront distribution adds (``EdgeOriginSecret``)."""
+    return {"ByteMatchStatement": {
+        "FieldToMatch": {"SingleHeader": {"Name": EDGE_HEADER.lower()}},
+        "PositionalConstraint": "EXACTLY",
+        "SearchString": {"Fn::Sub": "{{resolve:secretsmanager:${EdgeOriginSecret}}}"},
+        "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}
+
+
+def _rate_rule(name: str, priority: int, limit: int, scope: dict | None,
+               through_edge: bool) -> dict:
+    """Per client address; through the edge the address is the first of ``X-Forwarded-For``
+    (CloudFront's viewer, unless the viewer wrote its own: a coarse first line, the app's
+    per-source limits count the proven ``CloudFront-Viewer-Address``)."""
+    statement = {"Limit": limit, "EvaluationWindowSec": edge_model.WAF_WINDOW_SECONDS,
+                 "AggregateKeyType": "FORWARDED_IP" if through_edge else "IP"}
+    if through_edge:
+        statement["ForwardedIPConfig"] = {"HeaderName": "X-Forwarded-For",
+                                          "FallbackBehavior": "MATCH"}
+    edge = from_our_edge() if through_edge else {"NotStatement": {"Statement": from_our_edge()}}
+    statement["ScopeDownStatement"] = {"AndStatement": {"Statements": [scope, edge]}} if scope \
+        else edge
     return {"Name": name, "Priority": priority,
             "Statement": {"RateBasedStatement": statement},
             "Action": {"Block": {"CustomResponse": {"ResponseCode": 429,
@@ -197,12 +217,14 @@ def waf_resources(rate_limited_body: str) -> dict:
                 "CustomResponseBodies": {"rate_limited": {
                     "ContentType": "APPLICATION_JSON", "Content": rate_limited_body}},
                 "Rules": [
-                    _rate_rule("SignInPerAddress", 0, limits["sign-in"], sign_in_scope()),
-                    _rate_rule("AllPerAddress", 1, limits["all"]),
+                    _rate_rule("SignInPerAddress", 0, limits["sign-in"], sign_in_scope(), False),
+                    _rate_rule("AllPerAddress", 1, limits["all"], None, False),
+                    _rate_rule("SignInPerViewer", 2, limits["sign-in"], sign_in_scope(), True),
+                    _rate_rule("AllPerViewer", 3, limits["all"], None, True),
                     # Bodies are limited by the app (413); the group's 8 KB cap would refuse
                     # roster imports.
-                    _managed_rule("AWSManagedRulesCommonRuleSet", 2, ["SizeRestrictions_BODY"]),
-                    _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 3),
+                    _managed_rule("AWSManagedRulesCommonRuleSet", 4, ["SizeRestrictions_BODY"]),
+                    _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 5),
                 ],
                 "VisibilityConfig": _visibility(WEB_ACL),
             },

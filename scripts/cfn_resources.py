@@ -49,6 +49,7 @@ APP_PREFIX = f"kinlink-{STAGE}"
 TOTP_KEY_ALIAS = "alias/kinlink-prod-totp"
 # The policy files name it (``secret:kinlink-prod/secret-key-??????``, the suffix AWS adds).
 SECRET_NAME = f"{APP_PREFIX}/secret-key"
+EDGE_SECRET_NAME = f"{APP_PREFIX}/edge-origin-secret"
 # Stripe's secrets (``.chalice/policy-prod*.json`` name them); the app refuses the placeholder.
 STRIPE_SECRET_KEY_NAME = f"{APP_PREFIX}/stripe-secret-key"
 STRIPE_WEBHOOK_SECRET_NAME = f"{APP_PREFIX}/stripe-webhook-secret"
@@ -401,6 +402,18 @@ def secret_resources() -> dict:
                 "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
             },
         },
+        # The web app's distribution sends it to the API as X-Kinlink-Edge (scripts/cfn_webapp.py);
+        # the API and WAF believe a viewer address only beside it.  Rotate: put a new value and
+        # redeploy (the distribution and the web ACL read it at deploy time).
+        "EdgeOriginSecret": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": EDGE_SECRET_NAME,
+                "Description": "Kinlink prod: proves a request came through the web app's "
+                               "CloudFront distribution",
+                "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
+            },
+        },
     }
 
 
@@ -529,6 +542,7 @@ STRIPE_ENVIRONMENT = {"STRIPE_SECRET_KEY_ARN": {"Ref": "StripeSecretKey"},
 
 # What the template adds to every function's environment.
 FUNCTION_ENVIRONMENT = {"SECRET_KEY_ARN": {"Ref": "AppSecret"}, "KMS_KEY_ID": {"Ref": "TotpKey"},
+                        "EDGE_ORIGIN_SECRET_ARN": {"Ref": "EdgeOriginSecret"},
                         "MEDIA_BUCKET": {"Ref": MEDIA_BUCKET_RESOURCE}, **STRIPE_ENVIRONMENT}
 
 PARAMETERS = {
@@ -633,7 +647,7 @@ def build_template() -> dict:
                         "Condition": "HasApiDomain",
                         "Description": "Point ApiDomainName here (CNAME, or a Route 53 alias)",
                         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]}}},
-    }, app_module.app.routes)
+    }, app_module.app.routes, environment)
 
 
 PLACEHOLDER_DOMAIN = "kinlink.example"  # RFC 2606: stands for the deployment's own domain
@@ -650,8 +664,11 @@ def placeholder_warning(environment: dict[str, str]) -> str | None:
 
 
 if __name__ == "__main__":
-    warning = placeholder_warning(stage_environment())
-    if warning:
-        print(warning, file=sys.stderr)
+    import cfn_webapp
+
+    for warning in (placeholder_warning(stage_environment()),
+                    cfn_webapp.stripe_key_warning(stage_environment())):
+        if warning:
+            print(warning, file=sys.stderr)
     json.dump(build_template(), sys.stdout, indent=2)
     sys.stdout.write("\n")

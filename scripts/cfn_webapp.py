@@ -4,7 +4,11 @@ API share one origin (the app calls ``/v1/...``; its CSP allows only ``'self'``)
 
 * ``AppBucket``: private (public access blocked, objects owned by the bucket, SSE-S3); only the
   distribution may read it (origin access control, the bucket policy names the distribution);
-* ``AppHeadersPolicy``: the same security headers ``make run`` sends (``webapp_files``);
+* ``AppHeadersPolicy``: the same security headers ``make run`` sends (``webapp_files``), the
+  CSP naming the template's media bucket (``MediaBucket``, regional origin) and Stripe's origins
+  only when the stage has a Stripe publishable key;
+* ``AppStageFunction``: a CloudFront Function answering ``/stage.json`` (the stage's public
+  settings: the Stripe publishable key), which ``make run`` makes from the same settings;
 * ``AppDistribution``: HTTPS only; the files cached and compressed; every top-level path of the
   Chalice app (``/v1/*``, the emailed links' pages, ``/docs``) passed to the API uncached, with
   every viewer header but Host;
@@ -14,11 +18,15 @@ Upload: ``aws s3 sync webapp/ s3://<AppBucketName>/ --delete`` (README "Family w
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # chalicelib, run as a script too
 import webapp_files  # noqa: E402
+
+from chalicelib.web.endpoint import EDGE_HEADER  # noqa: E402
 
 # AWS-managed CloudFront policies (their ids are fixed and documented by AWS).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -49,16 +57,39 @@ def api_path_patterns(routes) -> list[str]:
     return [pattern for top in tops for pattern in (f"/{top}", f"/{top}/*")]
 
 
-def headers_policy() -> dict:
-    headers = webapp_files.SECURITY_HEADERS
+MEDIA_ORIGIN = webapp_files.MEDIA_ORIGIN_IN_AWS.format(bucket="${MediaBucket}",
+                                                       region="${AWS::Region}")
+
+
+def stage_settings(environment: dict[str, str]) -> dict[str, str]:
+    """The app's ``stage.json`` for this stage (``webapp_files.stage_public_settings``'s shape)."""
+    stripe = environment.get("PAYMENT_PROCESSOR", "stripe") == "stripe"
+    return {"stripe_publishable_key": environment.get("STRIPE_PUBLISHABLE_KEY", "") if stripe else ""}
+
+
+def stripe_key_warning(environment: dict[str, str]) -> str | None:
+    """A sentence for ``make package`` when the stage takes cards with Stripe but the app has
+    no publishable key (it would offer test tokens, which Stripe refuses)."""
+    if environment.get("PAYMENT_PROCESSOR", "stripe") != "stripe" or environment.get(
+            "STRIPE_PUBLISHABLE_KEY"):
+        return None
+    return ("warning: the prod stage takes cards with Stripe but sets no STRIPE_PUBLISHABLE_KEY: "
+            "the web app cannot show Stripe Elements (README \"Family web app\")")
+
+
+def headers_policy(environment: dict[str, str]) -> dict:
+    stripe = bool(stage_settings(environment)["stripe_publishable_key"])
+    chime = environment.get("VIDEO_ROOMS", "chime") == "chime"  # the prod stage's default
+    headers = webapp_files.security_headers(MEDIA_ORIGIN, stripe, chime)
     max_age = int(headers["Strict-Transport-Security"].split("max-age=")[1].split(";")[0])
     return {
         "Type": "AWS::CloudFront::ResponseHeadersPolicy",
         "Properties": {"ResponseHeadersPolicyConfig": {
             "Name": "kinlink-prod-webapp",
             "SecurityHeadersConfig": {
-                "ContentSecurityPolicy": {"ContentSecurityPolicy": headers["Content-Security-Policy"],
-                                          "Override": True},
+                "ContentSecurityPolicy": {
+                    "ContentSecurityPolicy": {"Fn::Sub": headers["Content-Security-Policy"]},
+                    "Override": True},
                 "ContentTypeOptions": {"Override": True},
                 "FrameOptions": {"FrameOption": headers["X-Frame-Options"], "Override": True},
                 "ReferrerPolicy": {"ReferrerPolicy": headers["Referrer-Policy"], "Override": True},
@@ -74,7 +105,29 @@ def headers_policy() -> dict:
     }
 
 
-def resources(routes) -> dict:
+def stage_function(environment: dict[str, str]) -> dict:
+    """``GET /stage.json`` answered at the edge from the template's own values (no file to
+    upload per stage, no request to the API)."""
+    body = json.dumps(json.dumps(stage_settings(environment)))
+    code = ("function handler(event) { return {statusCode: 200, statusDescription: 'OK', "
+            "headers: {'content-type': {value: 'application/json'}, "
+            f"'cache-control': {{value: '{webapp_files.CACHE_CONTROL}'}}}}, "
+            f"body: {{encoding: 'text', data: {body}}}}}; }}")
+    return {"Type": "AWS::CloudFront::Function", "Properties": {
+        "Name": "kinlink-prod-webapp-stage", "AutoPublish": True,
+        "FunctionConfig": {"Comment": "The web app's stage.json", "Runtime": "cloudfront-js-2.0"},
+        "FunctionCode": code}}
+
+
+def resources(routes, environment: dict[str, str] | None = None) -> dict:
+    environment = environment or {}
+    stage_behaviour = {
+        "PathPattern": webapp_files.STAGE_FILE, "TargetOriginId": FILES_ORIGIN,
+        "ViewerProtocolPolicy": "redirect-to-https", "AllowedMethods": ["GET", "HEAD"],
+        "CachedMethods": ["GET", "HEAD"], "CachePolicyId": CACHING_DISABLED,
+        "ResponseHeadersPolicyId": {"Ref": "AppHeadersPolicy"},
+        "FunctionAssociations": [{"EventType": "viewer-request",
+                                  "FunctionARN": {"Fn::GetAtt": ["AppStageFunction", "FunctionARN"]}}]}
     api_behaviours = [{
         "PathPattern": pattern, "TargetOriginId": API_ORIGIN, "ViewerProtocolPolicy": "https-only",
         "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
@@ -119,7 +172,8 @@ def resources(routes) -> dict:
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 }]}},
         },
-        "AppHeadersPolicy": headers_policy(),
+        "AppHeadersPolicy": headers_policy(environment),
+        "AppStageFunction": stage_function(environment),
         "AppDistribution": {
             "Type": "AWS::CloudFront::Distribution",
             "Properties": {"DistributionConfig": {
@@ -141,6 +195,11 @@ def resources(routes) -> dict:
                     {"Id": API_ORIGIN,
                      "DomainName": {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
                      "OriginPath": API_STAGE_PATH,
+                     # Proves to the API and its WAF that a request came through here, so
+                     # they count its viewer's address (chalicelib/web/endpoint.py).
+                     "OriginCustomHeaders": [{
+                         "HeaderName": EDGE_HEADER,
+                         "HeaderValue": {"Fn::Sub": "{{resolve:secretsmanager:${EdgeOriginSecret}}}"}}],
                      "CustomOriginConfig": {"OriginProtocolPolicy": "https-only",
                                             "OriginSSLProtocols": ["TLSv1.2"]}},
                 ],
@@ -149,7 +208,7 @@ def resources(routes) -> dict:
                     "AllowedMethods": ["GET", "HEAD"], "CachedMethods": ["GET", "HEAD"],
                     "CachePolicyId": CACHING_OPTIMIZED, "Compress": True,
                     "ResponseHeadersPolicyId": {"Ref": "AppHeadersPolicy"}},
-                "CacheBehaviors": api_behaviours,
+                "CacheBehaviors": [stage_behaviour, *api_behaviours],
             }},
         },
     }
@@ -163,10 +222,11 @@ OUTPUTS = {
 }
 
 
-def add_to(template: dict, routes) -> dict:
-    """``template`` (cfn_resources.build_template's) with the web app's resources added."""
+def add_to(template: dict, routes, environment: dict[str, str] | None = None) -> dict:
+    """``template`` (cfn_resources.build_template's) with the web app's resources added, for the
+    stage whose variables are ``environment``."""
     template["Parameters"].update(PARAMETERS)
     template["Conditions"].update(CONDITIONS)
-    template["Resources"].update(resources(routes))
+    template["Resources"].update(resources(routes, environment))
     template["Outputs"].update(OUTPUTS)
     return template

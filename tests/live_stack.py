@@ -42,51 +42,108 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def tables_exist() -> bool:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from chalicelib.core.store import MODELS
+
+    existing = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables
+    return all(model.Meta.table_name in existing for model in MODELS)
+
+
 def forget_aws_connections() -> None:
     aws.reset_clients()
     reset_connections()
 
 
-@contextlib.contextmanager
-def running_stack(emulator: type[SerialMotoServer] = SerialMotoServer) -> Iterator[str]:
-    """Yield the base URL of the app, served over empty tables on a fresh ``emulator``."""
-    saved_env = {name: os.environ.get(name) for name in RESTORED_ENVIRONMENT}
-    saved_class = app.__class__
-    moto_port, app_port = free_port(), free_port()
-    moto = emulator(ip_address="127.0.0.1", port=moto_port, verbose=False)
-    moto.start()
-    base_url = f"http://127.0.0.1:{app_port}"
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
-    os.environ["PUBLIC_BASE_URL"] = base_url
-    reset_settings()
-    forget_aws_connections()
-    notify.use_notifier(None)
-    clock.reset()
-    server = None
-    try:
-        create_tables()
+class LiveStack:
+    """The app served by ``server_factory`` (chalice's local server by default) over a fresh
+    ``emulator``, both on free ports.  ``start`` makes it the process's AWS and settings;
+    ``deactivate`` gives them back without stopping the servers (another module's in-process
+    moto runs meanwhile) and ``activate`` takes them again; ``stop`` ends it all."""
+
+    def __init__(self, emulator: type[SerialMotoServer] = SerialMotoServer,
+                 server_factory=None) -> None:
+        self.emulator = emulator
+        self.server_factory = server_factory
+        self.moto_port, self.app_port = free_port(), free_port()
+        self.base_url = f"http://127.0.0.1:{self.app_port}"
+        self.moto = None
+        self.server = None
+        self.active = False
+        self.saved_env: dict[str, str | None] = {}
+        self.saved_class = None
+        self.local_class = None
+
+    def activate(self) -> None:
+        self.saved_env = {name: os.environ.get(name) for name in RESTORED_ENVIRONMENT}
+        self.saved_class = app.__class__
+        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{self.moto_port}"
+        os.environ["PUBLIC_BASE_URL"] = self.base_url
+        reset_settings()
+        forget_aws_connections()
+        notify.use_notifier(None)
+        clock.reset()
+        if self.local_class is not None:
+            app.__class__ = self.local_class
+        self.active = True
+        # Needed again after another module's emulator reset moto's state (shared in-process).
+        if not tables_exist():
+            create_tables()
         delivery.ensure_queue()
         media.ensure_bucket()
         aws.client("ses").verify_email_identity(EmailAddress=get_settings().email_sender)
-        config = Config.create(chalice_stage="test", app_name="kinlink", project_dir=str(ROOT))
-        server = accept_many(create_local_server(app, config, "127.0.0.1", app_port))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield base_url
-    finally:
-        if server is not None:
-            server.shutdown()
-            server.server.server_close()
-        urllib.request.urlopen(urllib.request.Request(
-            f"http://127.0.0.1:{moto_port}/moto-api/reset", method="POST"))
-        moto.stop()
-        app.__class__ = saved_class
-        for name, value in saved_env.items():
+
+    def deactivate(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        app.__class__ = self.saved_class
+        for name, value in self.saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
         reset_settings()
         forget_aws_connections()
+
+    def start(self) -> str:
+        self.moto = self.emulator(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self.moto.start()
+        try:
+            self.activate()
+            config = Config.create(chalice_stage="test", app_name="kinlink", project_dir=str(ROOT))
+            factory = self.server_factory or create_local_server
+            self.server = accept_many(factory(app, config, "127.0.0.1", self.app_port))
+            self.local_class = app.__class__
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        except BaseException:
+            self.stop()
+            raise
+        return self.base_url
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server.server_close()
+            self.server = None
+        if self.moto is not None:
+            urllib.request.urlopen(urllib.request.Request(
+                f"http://127.0.0.1:{self.moto_port}/moto-api/reset", method="POST"))
+            self.moto.stop()
+            self.moto = None
+        self.deactivate()
+
+
+@contextlib.contextmanager
+def running_stack(emulator: type[SerialMotoServer] = SerialMotoServer) -> Iterator[str]:
+    """Yield the base URL of the app, served over empty tables on a fresh ``emulator``."""
+    stack = LiveStack(emulator, create_local_server)
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
 
 
 def post_json(base_url: str, path: str, body: dict,

@@ -182,15 +182,16 @@ def test_a_rules_change_reaches_every_inmate_without_rewriting_them(world, card)
 
 
 def test_a_deposit_is_never_charged_by_rules_that_changed_while_it_ran(world, card, monkeypatch):
-    """The deposit reads the rules, then its transaction checks they are still in force: a
-    change in between refuses it (409 ``rules_changed``), voids the card and records nothing."""
+    """The deposit reads the rules, then its transaction checks they are still in force (on its
+    stripe of the rules stamps): an admin's change in between refuses it (409 ``rules_changed``),
+    voids the card and records nothing."""
     from chalicelib.payments import charging
 
     family = world.family()
     original = charging.charge
 
     def change_rules_first(*args, **kwargs):
-        Facility(DEMO_FACILITY_ID).update(actions=[Facility.rules_version.add(1)])
+        rulebook.put_rules(DEMO_FACILITY_ID, rules(stamp_price_cents=26), by="adm_test")
         return original(*args, **kwargs)
 
     monkeypatch.setattr("chalicelib.payments.deposits.charge", change_rules_first)

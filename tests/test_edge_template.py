@@ -22,7 +22,7 @@ from tests.test_package import resources_of_type
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from cfn_edge import BCRYPT_ROUTES, SIGN_IN_FUNCTION_NAME, sign_in_scope  # noqa: E402
+from cfn_edge import BCRYPT_ROUTES, SIGN_IN_FUNCTION_NAME, from_our_edge, sign_in_scope  # noqa: E402
 
 INTEGRATION = "x-amazon-apigateway-integration"
 
@@ -146,12 +146,26 @@ def test_waf_limits_each_address_tighter_on_sign_in_and_runs_the_managed_rules(t
     assert (sign_in["AggregateKeyType"], everything["AggregateKeyType"]) == ("IP", "IP")
     assert (sign_in["Limit"], everything["Limit"]) == (limits["sign-in"], limits["all"])
     assert sign_in["Limit"] < everything["Limit"]
-    assert "ScopeDownStatement" not in everything
-    for rule in ("SignInPerAddress", "AllPerAddress"):
+    # Direct requests count API Gateway's address; the web app's distribution's (proven by its
+    # secret header) count the viewer's, with the same limits.
+    not_from_edge = {"NotStatement": {"Statement": from_our_edge()}}
+    assert everything["ScopeDownStatement"] == not_from_edge
+    [scope, edge] = sign_in["ScopeDownStatement"]["AndStatement"]["Statements"]
+    assert edge == not_from_edge
+    for direct, viewer in (("SignInPerAddress", "SignInPerViewer"), ("AllPerAddress", "AllPerViewer")):
+        through = rules[viewer]["Statement"]["RateBasedStatement"]
+        assert through["AggregateKeyType"] == "FORWARDED_IP"
+        assert through["ForwardedIPConfig"]["HeaderName"] == "X-Forwarded-For"
+        assert through["Limit"] == rules[direct]["Statement"]["RateBasedStatement"]["Limit"]
+        assert json.dumps(from_our_edge()) in json.dumps(through["ScopeDownStatement"])
+        assert "NotStatement" not in json.dumps(through["ScopeDownStatement"])
+    for rule in ("SignInPerAddress", "AllPerAddress", "SignInPerViewer", "AllPerViewer"):
         assert rules[rule]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    header = from_our_edge()["ByteMatchStatement"]
+    assert header["FieldToMatch"] == {"SingleHeader": {"Name": "x-kinlink-edge"}}
+    assert "${EdgeOriginSecret}" in header["SearchString"]["Fn::Sub"]
     body = json.loads(properties["CustomResponseBodies"]["rate_limited"]["Content"])
     assert (body["status"], body["code"]) == (429, "rate_limited")
-    scope = sign_in["ScopeDownStatement"]
     for method, path in BCRYPT_ROUTES:  # on the custom domain and on execute-api (/api/...)
         concrete = path.replace("{inmate_id}", "inm_A1001")
         assert _matches(scope, concrete) and _matches(scope, "/api" + concrete), path
@@ -160,6 +174,8 @@ def test_waf_limits_each_address_tighter_on_sign_in_and_runs_the_managed_rules(t
                   "/v1/account/activity"):  # (GET /v1/account shares DELETE's tighter limit)
         assert not _matches(scope, other), other
     assert scope == sign_in_scope()
+    assert rules["SignInPerViewer"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"][
+        "AndStatement"]["Statements"][0] == sign_in_scope()
     managed = {rule["Statement"]["ManagedRuleGroupStatement"]["Name"] for rule in rules.values()
                if "ManagedRuleGroupStatement" in rule["Statement"]}
     assert managed == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"}

@@ -12,15 +12,10 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium)",
-                allow_module_level=True)
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is missing (requirements-dev.txt)")
+from tests.browser_stack import browser, live_app, skip_without_browser  # noqa: F401 (fixtures)
 
-from tests.live_stack import running_stack  # noqa: E402
-from tests.test_reset_page_browser import BROWSER_ARGS  # noqa: E402
+skip_without_browser()
+
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
@@ -30,20 +25,6 @@ HEADINGS = {("reset-password", "en"): "Choose a new password",
             ("unlock", "en"): "Unlock your account", ("unlock", "es"): "Desbloquee su cuenta",
             ("accept-invitation", "en"): "Set up your staff account",
             ("accept-invitation", "es"): "Configure su cuenta de personal"}
-
-
-@pytest.fixture(scope="module")
-def live_app():
-    with running_stack() as base_url:
-        yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, url: str, language: str):

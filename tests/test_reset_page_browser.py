@@ -1,45 +1,22 @@
 """The reset page in a real headless browser (issue 3): Debian's chromium driven by Playwright.
 
 The app runs under chalice's local server and talks to moto's server, both on free ports in
-this process (``tests.live_stack``), so the page, its fetch to the API and the emails are all
-real HTTP.  Without /usr/bin/chromium or the playwright package the module is
-skipped with the reason (.ci/run installs chromium, so CI always runs it).
+this process (``tests.browser_stack``: one stack and one browser for every browser module), so
+the page, its fetch to the API and the emails are all real HTTP.  Without /usr/bin/chromium or
+the playwright package the module is skipped with the reason (.ci/run installs chromium).
 """
 from __future__ import annotations
 
-from pathlib import Path
+from tests.browser_stack import browser, live_app, skip_without_browser  # noqa: F401 (fixtures)
 
-import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium)",
-                allow_module_level=True)
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is missing (requirements-dev.txt)")
+skip_without_browser()
 
 from tests.conftest import STRONG_PASSWORD, last_code  # noqa: E402
-from tests.live_stack import post_json, running_stack  # noqa: E402
+from tests.live_stack import post_json  # noqa: E402
 from tests.password_helpers import reset_link  # noqa: E402
 
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NEW_PASSWORD = "velvet thunder pocket 2031 maple"
 EMAIL = "browser.reset@example.com"
-
-
-@pytest.fixture(scope="module")
-def live_app():
-    with running_stack() as base_url:
-        yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_reset_page_shows_suggestions_then_success_and_the_new_password_works(live_app, browser):

@@ -20,11 +20,11 @@ def test_the_committed_scale_page_is_current():
 
 def test_the_conflict_model_reproduces_the_issue_figures():
     from bench.scale_model import _house_rates, conflict_share
-    from chalicelib.payments.ledger import HOUSE_STRIPES
+    from chalicelib.core.store import MONEY_STRIPES
 
     peak = [conflict_share(_house_rates(1, stamps)[0] / 16) for stamps in (0.0, 1.0)]
     storm = [conflict_share(_house_rates(20, stamps)[0] / 16) for stamps in (0.0, 1.0)]
     assert [round(100 * p, 1) for p in peak] == [1.6, 3.1]  # the issue: 1.6–3.2%
     assert [round(100 * p) for p in storm] == [27, 46]  # the issue: 27–47%
-    busiest_in_a_storm = conflict_share(_house_rates(20, 1.0)[1] / HOUSE_STRIPES)
+    busiest_in_a_storm = conflict_share(_house_rates(20, 1.0)[1] / MONEY_STRIPES)
     assert busiest_in_a_storm < 0.005

@@ -13,32 +13,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
 import pyotp
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium)",
-                allow_module_level=True)
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is missing (requirements-dev.txt)")
+from tests.browser_stack import (STAFF_EMAIL, STAFF_PASSWORD, STAFF_TOTP,  # noqa: F401 (fixture)
+                                 browser, shared_stack, skip_without_browser)
+
+skip_without_browser()
 
 from tests import live_stack  # noqa: E402
 from tests.conftest import ROOT, last_code, sent_sms  # noqa: E402
-from tests.test_reset_page_browser import BROWSER_ARGS  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import devserver  # noqa: E402
 
 AXE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text()
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-STAFF_EMAIL = "staff@demo-county.example"
-STAFF_PASSWORD = "Lantern-Harbor-Quill-2026"
-STAFF_TOTP = "KINLINKDEMOSTAFFTOTPSECRET234567"
 FAMILY_EMAIL = "dana.webapp@example.com"
 FAMILY_PASSWORD = "velvet thunder pocket 2031 maple"
 # SAVE_SCREENSHOTS=1 writes the main pages at 360 and 1280 px to docs/screenshots/webapp/.
@@ -46,38 +36,20 @@ SCREENSHOTS = ROOT / "docs" / "screenshots" / "webapp" if os.environ.get("SAVE_S
 
 
 @pytest.fixture(scope="module")
-def live_app():
-    """The live stack served by the devserver's handler (API + /app/), with the demo facility
-    and its staff member (enrolled in TOTP)."""
-    from chalicelib.accounts.seed import create_staff_account
-    from chalicelib.accounts.store import ensure_stand_in
-    from chalicelib.core import kms
-    from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(live_stack, "create_local_server", devserver.create_server)
-        with live_stack.running_stack() as base_url:
-            kms.ensure_key()
-            seed_demo_facility()
-            ensure_stand_in()
-            create_staff_account(STAFF_EMAIL, "Demo Staff", STAFF_PASSWORD, role="staff",
-                                 facility_id=DEMO_FACILITY_ID, totp_secret=STAFF_TOTP)
-            yield base_url + "/app/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
+def live_app(request):
+    """The app's address on the shared live stack (tests/browser_stack.py: served by the
+    devserver's handler, API + /app/, with the demo facility and its TOTP-enrolled staff)."""
+    with shared_stack(request.config) as base_url:
+        yield base_url + "/app/"
 
 
 class Person:
     """One browser context (one person), its CSP violations and script errors collected."""
 
-    def __init__(self, browser, app: str, language: str = "en", width: int = 1280) -> None:
-        self.context = browser.new_context(locale=language, viewport={"width": width, "height": 900})
+    def __init__(self, browser, app: str, language: str = "en", width: int = 1280,
+                 timezone: str | None = None) -> None:
+        self.context = browser.new_context(locale=language, viewport={"width": width, "height": 900},
+                                           timezone_id=timezone)
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)
         self.problems: list[str] = []

@@ -4,7 +4,9 @@ inline script or style, no other origin, no innerHTML or eval), every word in bo
 and the prod template's bucket and distribution (private files, one origin with the API)."""
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -17,7 +19,7 @@ import cfn_webapp  # noqa: E402
 import webapp_files  # noqa: E402
 
 WEBAPP = ROOT / "webapp"
-OWN_CODE = [path for path in WEBAPP.rglob("*.js")] + [WEBAPP / "index.html", WEBAPP / "app.css"]
+OWN_CODE = [path for path in WEBAPP.rglob("*.js")] + [WEBAPP / "index.html"]
 
 
 def test_the_app_is_served_at_app_with_its_security_headers():
@@ -31,7 +33,7 @@ def test_the_app_is_served_at_app_with_its_security_headers():
     assert (status, headers["Content-Type"]) == (200, "text/javascript; charset=utf-8")
     assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body).startswith(b"//")
     assert webapp_files.response("/app")[:2] == (308, {"Location": "/app/",
-                                                       **webapp_files.SECURITY_HEADERS})
+                                                       **webapp_files.local_headers()})
     assert webapp_files.response("/v1/health") is None  # the API's
 
 
@@ -46,7 +48,12 @@ def test_the_code_keeps_to_its_csp_and_its_origin():
     html = (WEBAPP / "index.html").read_text()
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert scripts == [(' type="module" src="./js/main.js"', "")]
-    assert "<style" not in html and " style=" not in html
+    # The one stylesheet is inline, allowed by its hash (and nothing else inline): a changed
+    # stylesheet changes the policy, in make run and in the template alike.
+    [style] = re.findall(r"<style>(.*?)</style>", html, re.S)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'self' 'sha256-{digest}';" in webapp_files.content_security_policy("x")
+    assert html.count("<style") == 1 and " style=" not in html
     preloaded = set(re.findall(r'<link rel="modulepreload" href="\./([^"]+)">', html))
     assert preloaded == _static_imports("js/main.js")  # one round trip for the sign-in page
     for path in OWN_CODE:
@@ -54,9 +61,12 @@ def test_the_code_keeps_to_its_csp_and_its_origin():
         assert not re.search(r"\binnerHTML\b|\bouterHTML\b|\beval\(|new Function|insertAdjacentHTML",
                              text), path
         assert not re.search(r"""setAttribute\(["']style|\son[a-z]+=""", text), path
-        # The only absolute addresses: the SVG namespace and the deployment's official address.
+        # The only absolute addresses: the SVG namespace, the deployment's official address, and
+        # Stripe.js in the card field (loaded only where the stage's CSP allows Stripe).
         addresses = set(re.findall(r"https?://[^\s\"'`)]+", text)) - {
             "http://www.w3.org/2000/svg", "https://app.kinlink.example"}
+        if path.name == "payment.js":
+            addresses -= {webapp_files.STRIPE_SCRIPT_ORIGIN + "/v3/"}
         assert not addresses, (path, addresses)
 
 
@@ -107,10 +117,14 @@ def test_the_template_serves_the_files_privately_and_the_api_on_the_same_domain(
     assert default["TargetOriginId"] == cfn_webapp.FILES_ORIGIN
     assert default["ViewerProtocolPolicy"] == "redirect-to-https"
     headers = resources["AppHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    assert headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"] == \
-        webapp_files.CONTENT_SECURITY_POLICY
+    assert headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"] == {
+        "Fn::Sub": webapp_files.content_security_policy(
+            "https://${MediaBucket}.s3.${AWS::Region}.amazonaws.com", chime=True)}
     api = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
-    assert set(api) == {"/v1", "/v1/*", "/reset-password", "/reset-password/*", "/docs", "/docs/*"}
+    assert set(api) == {"/stage.json", "/v1", "/v1/*", "/reset-password", "/reset-password/*",
+                        "/docs", "/docs/*"}
+    assert api.pop("/stage.json")["FunctionAssociations"][0]["FunctionARN"] == {
+        "Fn::GetAtt": ["AppStageFunction", "FunctionARN"]}
     for behaviour in api.values():
         assert behaviour["TargetOriginId"] == cfn_webapp.API_ORIGIN
         assert behaviour["CachePolicyId"] == cfn_webapp.CACHING_DISABLED

@@ -6,6 +6,9 @@ Pure functions: the property tests drive them directly.
 """
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 FREE_DROP_SECONDS = 60
 CONTINUE_WITHIN_SECONDS = 5 * 60
 
@@ -34,6 +37,25 @@ def max_seconds(limit_seconds: int, balance_cents: int | None, rate_cents_per_mi
     if balance_cents is None or rate_cents_per_minute == 0:
         return limit_seconds
     return min(limit_seconds, covered_seconds(balance_cents, rate_cents_per_minute))
+
+
+def seconds_until_closing(hours: dict | None, time_zone: str | None, now: float) -> int | None:
+    """The facility's calling hours (``call_hours``, local clock times; closing before opening
+    spans midnight) at ``now``: None when it sets none, 0 outside them, else the seconds left
+    until they close, so that a call never runs past closing."""
+    if not hours:
+        return None
+    local = datetime.fromtimestamp(now, ZoneInfo(time_zone or "UTC"))
+    minute = local.hour * 60 + local.minute + local.second / 60
+    opens, closes = (_minute_of_day(hours[end]) for end in ("opens", "closes"))
+    open_minutes = (closes - opens) % 1440
+    since_opening = (minute - opens) % 1440
+    return 0 if since_opening >= open_minutes else int((open_minutes - since_opening) * 60)
+
+
+def _minute_of_day(clock_time: str) -> int:
+    hours, minutes = clock_time.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def billed(connected_seconds: int, max_allowed: int, end_cause: str, drop_is_free: bool,

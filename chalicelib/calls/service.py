@@ -9,7 +9,6 @@ Why: docs/decisions/calls.md
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
@@ -25,7 +24,7 @@ from chalicelib.core import clock, secrets
 from chalicelib.core.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import (decode_cursor, get_or_none, index_page, page,
+from chalicelib.core.store import (decode_cursor, get_or_none, index_page, page, stripe_of,
                                    read_together, refused, resolved, write_together, written)
 
 RELEASE_GRACE_SECONDS = 10 * 60  # an authorisation never ended lapses max_seconds + this later
@@ -69,10 +68,15 @@ def authorize(platform_key: str | None, body: dict) -> dict:
         return _refused(Refusal.BLOCKED if denied else Refusal.NUMBER_NOT_APPROVED)
     rules = facility.rules.as_dict()
     now = clock.now()
+    until_closing = rating.seconds_until_closing(rules.get("call_hours"), facility.timezone, now)
+    if until_closing == 0:
+        return _refused(Refusal.OUTSIDE_HOURS)
     cap = facilities.audio_cap(facility.kind, facility.average_daily_population, clock.iso(now))
     rate = 0 if relay else rating.effective_rate(
         int(rules.get("call_rate_cents_per_minute", 0)), cap.cents_per_minute)
     limit = 60 * int(rules.get("call_max_minutes", DEFAULT_MAX_MINUTES))
+    if until_closing is not None:
+        limit = min(limit, until_closing)
     continues = (drop.call_id if drop is not None
                  and now - float(drop.dropped_at) <= rating.CONTINUE_WITHIN_SECONDS else None)
     for _attempt in range(HOLD_ATTEMPTS):
@@ -220,8 +224,7 @@ RELEASE_STRIPES = 8
 def release_hour(epoch_seconds: float, call_id: str) -> str:
     """The key of the sparse index of open calls: the UTC hour their hold is due back and a
     stripe from the call id (``2026-12-01T22#05``)."""
-    digest = hashlib.blake2b(call_id.encode(), digest_size=4).digest()
-    return release_stripe(epoch_seconds, int.from_bytes(digest) % RELEASE_STRIPES)
+    return release_stripe(epoch_seconds, stripe_of(call_id, RELEASE_STRIPES))
 
 
 def release_stripe(epoch_seconds: float, stripe: int) -> str:

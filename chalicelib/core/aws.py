@@ -7,6 +7,7 @@ cheap, and nothing connects anywhere until a request needs it.  Endpoints come f
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 _lock = threading.Lock()
@@ -18,8 +19,15 @@ def client(service: str):
         import boto3
         from botocore.config import Config
 
-        # Presigned S3 URLs signed with SigV4 (AWS refuses SigV2 in newer regions).
-        config = Config(signature_version="s3v4") if service == "s3" else None
+        # Presigned S3 URLs signed with SigV4 (AWS refuses SigV2 in newer regions), naming the
+        # bucket's regional virtual-hosted origin (https://<bucket>.s3.<region>.amazonaws.com):
+        # the one origin the web app's CSP allows for media (a global-endpoint URL would be
+        # another origin, and redirects outside us-east-1).  An emulator keeps path style.
+        config = None
+        if service == "s3":
+            style = "path" if os.environ.get("AWS_ENDPOINT_URL") else "virtual"
+            config = Config(signature_version="s3v4", s3={
+                "us_east_1_regional_endpoint": "regional", "addressing_style": style})
         return boto3.session.Session().client(service, config=config)
 
 

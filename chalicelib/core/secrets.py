@@ -42,15 +42,32 @@ def secret_key() -> bytes:
 
 @functools.lru_cache(maxsize=2)
 def _secret_key(arn: str, plain: str) -> bytes:
-    # Cached per (ARN, value): tests that change the environment get the new key.  A failed
-    # read is not cached: it propagates (a 503) and the next request tries again.
+    # Cached per (ARN, value): tests that change the environment get the new key.
     if not arn:
         return plain.encode("utf-8")
-    value = aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    value = stored_secret(arn)
     if len(value) < 32:
         raise ConfigurationError("The secret SECRET_KEY_ARN names must hold at least 32 "
                                  "characters")
     return value.encode("utf-8")
+
+
+@functools.lru_cache(maxsize=8)
+def stored_secret(arn: str) -> str:
+    """A Secrets Manager secret's value, read once per container.  A failed read is not cached:
+    it propagates (a 503) and the next request tries again."""
+    return aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].strip()
+
+
+def from_our_edge(proof: str | None) -> bool:
+    """Whether a request's ``X-Kinlink-Edge`` header is the value our CloudFront distribution
+    adds (``EDGE_ORIGIN_SECRET``): then, and only then, its viewer address is believed."""
+    settings = get_settings()
+    if not proof or not (settings.edge_origin_secret_arn or settings.edge_origin_secret):
+        return False
+    expected = stored_secret(settings.edge_origin_secret_arn) if settings.edge_origin_secret_arn \
+        else settings.edge_origin_secret
+    return hmac.compare_digest(proof.encode("utf-8"), expected.encode("utf-8"))
 
 
 def keyed_digest(value: str, purpose: str) -> str:

@@ -9,7 +9,7 @@ Its names load on first use and its registrations before a registry is read
 from chalicelib.core import lazy
 
 __all__ = ["Facility", "Inmate", "facility", "inmate", "facility_in_charge",
-           "MoneyRules", "money_rules_of", "rules_unchanged", "rules_changed",
+           "MoneyRules", "money_rules_of", "check_rules_unchanged", "rules_changed",
            "held", "on_release", "INMATE_ROLE",
            "watch_words", "all_watch_words", "fold", "rejection_reasons", "reason_code",
            "rejection_reason", "reason_texts", "time_zone_of",
@@ -27,7 +27,8 @@ __getattr__ = lazy.face(__name__, {
     "platform_keys": "platform_by_key",
     "roster": "held, on_release",
     "rules": "MoneyRules",
-    "service": "facility_in_charge, money_rules_of, rules_changed, rules_unchanged, time_zone_of",
+    "service": "facility_in_charge, money_rules_of, check_rules_unchanged, rules_changed, "
+               "time_zone_of",
     "roles": "INMATE_ROLE",
     "store": "Facility, Inmate, PlatformKey, facility, inmate, inmate_by_number",
     "visit_rules": "VISIT_MODES, VisitMode, facility_video_cap, visit_mode",

@@ -104,7 +104,8 @@ def _rates(rules: dict, tier: str) -> list[dict]:
               else int(rules.get("call_rate_cents_per_minute", 0)),
               "legal_cap_cents_per_minute": audio.cents_per_minute, "legal_basis": audio.basis,
               "paid_by": paid_by, "text": payer,
-              "max_minutes": rules.get("call_max_minutes")}]
+              "max_minutes": rules.get("call_max_minutes"),
+              "call_hours": rules.get("call_hours")}]
     if video_rate is not None:
         rates.append({"code": "video_visit", "label": _("Video visit, per minute"),
                       "cents_per_minute": int(video_rate),

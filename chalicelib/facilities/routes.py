@@ -21,6 +21,7 @@ FACILITY = named(
             "facility_id": string(),
             "name": string(),
             "state": string(),
+            "timezone": NULLABLE_STRING,
             "stamp_price_cents": INTEGER,
             "deposit_limits": obj({"min_cents": INTEGER, "max_cents": INTEGER, "daily_cap_cents": INTEGER}),
             "fee_schedule": {"type": "array", "items": FEE_TIER},
@@ -69,7 +70,9 @@ DIRECTORY_CACHE = "public, max-age=300"
           query=obj(optional={**PAGINATION, "state": string(2, 2, enum=list(US_STATES))}),
           description=(
               'Every facility with what a family needs before paying: the stamp price, deposit '
-              'limits and the fee for each amount (phone deposits carry no fee). No sign-in needed. '
+              'limits and the fee for each amount (phone deposits carry no fee), and its IANA '
+              '`timezone` (null until an admin sets it), the zone visit times are local to. '
+              'No sign-in needed. '
               '`state` (two letters, `MD`) lists one state\'s facilities; without it the pages '
               'go through the states in alphabetical order, each by name. Answers carry '
               '`Cache-Control: public, max-age=300`.'),
@@ -81,6 +84,7 @@ DIRECTORY_CACHE = "public, max-age=300"
                           "facility_id": "demo-county",
                           "name": "Demo County Jail",
                           "state": "MD",
+                          "timezone": "America/New_York",
                           "stamp_price_cents": 39,
                           "deposit_limits": {
                               "min_cents": 100,

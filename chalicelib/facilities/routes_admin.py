@@ -54,6 +54,7 @@ RULES_EXAMPLE = {
     "rejection_reasons": [{"code": "safety", "en": "Threatens safety or security",
                            "es": "Amenaza la seguridad"}],
     "calls_paid_by": "family", "call_rate_cents_per_minute": 10, "call_max_minutes": 15,
+    "call_hours": {"opens": "07:00", "closes": "23:00"},
     "visit_policy": {"video": {"price_cents_per_minute": 15}}}
 IMPORT_EXAMPLE = {"import_id": "imp_8fJ2kQ", "facility_id": "lake-county", "status": "applied",
                   "generation": 3, "counts": {"rows": 412, "admitted": 9, "returned": 1,
@@ -118,7 +119,8 @@ def put_rules(request: ApiRequest, facility_id: str):
                           "cents": 100}],
               "rates": [{"code": "audio_call", "label": "Phone call, per minute",
                          "cents_per_minute": 10, "legal_cap_cents_per_minute": 12,
-                         "legal_basis": "FCC 25-75", "paid_by": "family", "max_minutes": 15}],
+                         "legal_basis": "FCC 25-75", "paid_by": "family", "max_minutes": 15,
+                         "call_hours": {"opens": "07:00", "closes": "23:00"}}],
               "stamps": {"stamp_price_cents": 39},
               "rejection_reasons": [{"code": "harassment", "text": "Harassment"}],
               "visit_rules": {"policy": {}}}))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import clock
-from chalicelib.core.errors import InvalidRequest, NotFound, Unprocessable, listing
+from chalicelib.core.errors import Conflict, InvalidRequest, NotFound, Unprocessable, listing
 from chalicelib.core.i18n import N_, _, format_money
 from chalicelib.core.logs import log_event
-from chalicelib.core.store import condition_failed
+from chalicelib.core.store import MONEY_STRIPES, write_together, written
 from chalicelib.facilities import caps, store, visit_rules
 from chalicelib.facilities.rules import MoneyRules
 
@@ -39,6 +39,10 @@ REASON = {"type": "object", "additionalProperties": False, "required": ["code", 
                                   "pattern": "^[a-z0-9_]+$",
                                   "x-pattern-problem": N_("must be lower-case letters, digits and _")},
                          "en": _text(200), "es": _text(200)}}
+# A put that keeps meeting other admins' puts gives up after this many reads (409).
+PUT_ATTEMPTS = 3
+CLOCK_TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+              "x-pattern-problem": N_("must be a time of day as HH:MM, 00:00 to 23:59")}
 WORDS = {"type": "array", "maxItems": 500, "items": _text(100)}
 FACILITY_RULES = {
     "type": "object", "additionalProperties": False,
@@ -74,6 +78,12 @@ FACILITY_RULES = {
         "calls_paid_by": {"type": "string", "enum": list(PAYERS)},
         "call_rate_cents_per_minute": {"type": "integer", "minimum": 0, "maximum": 10_000},
         "call_max_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+        "call_hours": {"type": "object", "additionalProperties": False,
+                       "required": ["opens", "closes"],
+                       "properties": {"opens": CLOCK_TIME, "closes": CLOCK_TIME},
+                       "description": "When inmates may call, in the facility's time zone "
+                                      "(closes before opens: overnight); calls are refused "
+                                      "outside and end at closing. Left out: any time."},
         "call_numbers_need_approval": {"type": "boolean",
                                        "description": "Staff approve each verified call number."},
         "visit_policy": visit_rules.VISIT_POLICY,
@@ -172,6 +182,10 @@ def _inconsistent(document: dict) -> list[dict]:
         found.append({"field": "deposit_min_cents",
                       "problem": _("must not exceed deposit_max_cents")})
     found += visit_rules.problems(document)
+    hours = document.get("call_hours")
+    if hours and hours["opens"] == hours["closes"]:
+        found.append({"field": "call_hours.closes", "problem": _(
+            "must differ from opens (leave call_hours out to allow calls at any time)")})
     codes = [reason["code"] for reason in document["rejection_reasons"]]
     if not codes:
         found.append({"field": "rejection_reasons", "problem": _("must list at least one reason")})
@@ -186,31 +200,54 @@ def _inconsistent(document: dict) -> list[dict]:
 
 
 def put_rules(facility_id: str, document: dict, by: str) -> dict:
-    """Replace the facility's rules in one write (rules, stamp price, version, listing)."""
-    facility = store.facility(facility_id, consistent=True)
-    if facility is None:
-        raise NotFound(_("No such facility."))
+    """Replace the facility's rules (rules, stamp price, version, listing) and every rules stamp
+    in one transaction, on the version read; a change by someone else in between makes it read
+    and replace again (the last one wins, as a PUT should)."""
+    facility = _facility(facility_id)
     document = complete(document)
     found = _inconsistent(document)
     if found:
         raise InvalidRequest(listing(found), errors=found)
-    found = forbidden(document, facility.kind, _population(facility), clock.iso())
-    if found:
-        raise RuleNotAllowed(found)
-    try:
-        facility.update(actions=[store.Facility.rules.set(document),
-                                 store.Facility.stamp_price_cents.set(document["stamp_price_cents"]),
-                                 store.Facility.rules_version.add(1),
-                                 store.Facility.directory.set(store.LISTED),
-                                 store.Facility.directory_state.set(facility.state)],
-                        condition=store.Facility.facility_id.exists())
-    except UpdateError as error:
-        if condition_failed(error):
-            raise NotFound(_("No such facility.")) from None
-        raise
-    log_event("facility_rules_put", facility_id=facility_id, by=by,
-              rules_version=int(facility.rules_version))
-    return document
+    for _attempt in range(PUT_ATTEMPTS):
+        found = forbidden(document, facility.kind, _population(facility), clock.iso())
+        if found:
+            raise RuleNotAllowed(found)
+        if _replaced(facility, document):
+            log_event("facility_rules_put", facility_id=facility_id, by=by,
+                      rules_version=int(facility.rules_version or 0) + 1)
+            return document
+        facility = _facility(facility_id)
+    raise Conflict(_("Someone else changed this facility's rules at the same moment. Read them "
+                     "again and repeat your change."), code="rules_changed")
+
+
+def _facility(facility_id: str) -> store.Facility:
+    facility = store.facility(facility_id, consistent=True)
+    if facility is None:
+        raise NotFound(_("No such facility."))
+    return facility
+
+
+def _replaced(facility: store.Facility, document: dict) -> bool:
+    """Write ``document`` as the next version; False when the version read is no longer current."""
+    read = int(facility.rules_version or 0)
+    version = store.Facility.rules_version
+
+    def replace(transaction: TransactWrite) -> None:
+        transaction.update(facility,
+                           actions=[store.Facility.rules.set(document),
+                                    store.Facility.stamp_price_cents.set(document["stamp_price_cents"]),
+                                    version.set(read + 1),
+                                    store.Facility.directory.set(store.LISTED),
+                                    store.Facility.directory_state.set(facility.state)],
+                           condition=store.Facility.facility_id.exists() & (
+                               (version == read) | version.does_not_exist() if read == 0
+                               else version == read))
+        for stripe in range(MONEY_STRIPES):
+            transaction.save(store.RulesStamp(store.rules_stamp_key(facility.facility_id, stripe),
+                                              rules_version=read + 1))
+
+    return written(lambda: write_together(replace))
 
 
 def _population(facility: store.Facility) -> int | None:

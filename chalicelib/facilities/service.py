@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from pynamodb.transactions import TransactWrite
+
 from chalicelib.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.core.i18n import _
 from chalicelib.core.identity import Principal
@@ -38,8 +40,10 @@ def list_facilities(limit: int, cursor: str | None, state: str | None = None) ->
 
 
 def render_facility(facility: store.Facility) -> dict:
+    # The IANA zone (``timezone``, null while the admin has not set one): clients show visit
+    # and call times in the facility's zone, as its notices do.
     return {"facility_id": facility.facility_id, "name": facility.name, "state": facility.state,
-            "stamp_price_cents": int(facility.stamp_price_cents or 0),
+            "timezone": facility.timezone, "stamp_price_cents": int(facility.stamp_price_cents or 0),
             **MoneyRules.from_map(facility.rules.as_dict()).published()}
 
 
@@ -93,13 +97,16 @@ def money_rules_of(facility: store.Facility | None) -> MoneyRules:
     return MoneyRules.from_map(facility.rules.as_dict() if facility else {})
 
 
-def rules_unchanged(facility: store.Facility):
-    """The condition that ``facility``'s rules are still those read: a deposit or purchase adds
-    it to its transaction (``condition_check``), so it never charges by rules changed meanwhile."""
-    version = int(facility.rules_version or 0)
-    attribute = store.Facility.rules_version
-    return attribute.does_not_exist() | (attribute == version) if version == 0 \
-        else attribute == version
+def check_rules_unchanged(transaction: TransactWrite, facility: store.Facility,
+                          journal_id: str) -> None:
+    """Add to a payment's transaction the condition that ``facility``'s rules are still those
+    read, so it never charges by rules changed meanwhile.  It checks the journal's stripe of the
+    rules stamps; a missing stamp means no change since the facility was stored (every change
+    writes all of them)."""
+    stamp = store.RulesStamp.rules_version
+    transaction.condition_check(
+        store.RulesStamp, store.rules_stamp_of(facility.facility_id, journal_id),
+        condition=stamp.does_not_exist() | (stamp == int(facility.rules_version or 0)))
 
 
 def rules_changed() -> Conflict:

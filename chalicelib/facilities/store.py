@@ -1,6 +1,7 @@
 """DynamoDB tables of facilities, inmates, kiosks, roster imports and call platform keys.
 Every list is a Query on an index.  Rules live on the facility item only (``rules``, with
-``rules_version`` bumped by each change); readers read the facility.  Who is held is decided by
+``rules_version`` bumped by each change); readers read the facility, and payments check a
+striped copy of the version (``RulesStamp``).  Who is held is decided by
 the facility's current roster generation (``roster.py``).
 Why: docs/decisions/tables.md, docs/decisions/facility-operations.md
 """
@@ -10,7 +11,8 @@ from pynamodb.attributes import (BooleanAttribute, MapAttribute, NumberAttribute
                                  NumberSetAttribute, UnicodeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.core.store import StoredModel, BaseMeta, TableName, get_or_none, register
+from chalicelib.core.store import (MONEY_STRIPES, BaseMeta, StoredModel, TableName, get_or_none,
+                                   register, stripe_of)
 
 LISTED, UNLISTED = "listed", "unlisted"
 # The states, district and territories a facility may be in, in the order the public directory
@@ -66,6 +68,29 @@ class Facility(StoredModel):
         """Every whole-item write keeps the directory key in step with ``directory``."""
         self.directory_state = self.state if self.directory == LISTED else None
         return super().serialize(*args, **kwargs)
+
+
+@register
+class RulesStamp(StoredModel):
+    """One of ``MONEY_STRIPES`` copies of a facility's ``rules_version``, written in the same
+    transaction as every rules change.  A payment checks the copy of its own stripe, not the
+    facility item: with one item, every payment of a facility locked it, and 4 payments a second
+    conflicted 8% of the time (bench/bench_conflicts.py)."""
+
+    class Meta(BaseMeta):
+        table_name = TableName("facility-rules-stamps")
+
+    stamp_key = UnicodeAttribute(hash_key=True)  # "<facility id>#<stripe>"
+    rules_version = NumberAttribute()
+
+
+def rules_stamp_key(facility_id: str, stripe: int) -> str:
+    return f"{facility_id}#{stripe:02d}"
+
+
+def rules_stamp_of(facility_id: str, journal_id: str) -> str:
+    """The stamp a payment checks: the stripe of its journal, as its house accounts'."""
+    return rules_stamp_key(facility_id, stripe_of(journal_id, MONEY_STRIPES))
 
 
 class InmatesByFacility(GlobalSecondaryIndex):

@@ -105,7 +105,8 @@ def delete_export(key: str) -> None:
 
 def ensure_bucket() -> None:
     """The local stand-in of the template's bucket (``make run``, tests): private, encrypted,
-    public access blocked, the same lifecycle rules.  Idempotent."""
+    public access blocked, the same lifecycle rules, CORS for the web app's origin (its
+    browser posts the upload and reads the answer).  Idempotent."""
     from botocore.exceptions import ClientError
 
     s3, bucket = _s3(), _bucket()
@@ -119,6 +120,20 @@ def ensure_bucket() -> None:
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=ENCRYPTION)
     s3.put_bucket_lifecycle_configuration(Bucket=bucket,
                                           LifecycleConfiguration={"Rules": LIFECYCLE_RULES})
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+        cors_rule(app_origin(get_settings().public_app_url))]})
+
+
+def app_origin(app_url: str) -> str:
+    """``https://app.example.org`` of ``https://app.example.org/some/path``."""
+    scheme, _, rest = app_url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def cors_rule(origin: str) -> dict:
+    """The browser's upload (a form POST) and reads, from the web app's origin only."""
+    return {"AllowedOrigins": [origin], "AllowedMethods": ["POST", "GET"],
+            "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}
 
 
 PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True,

@@ -103,8 +103,7 @@ def deposit(sender: Principal, client: Client, key: str, body: dict) -> StoredRe
                          authorization_id=authorization.authorization_id)
         transaction.save(record, condition=Deposit.deposit_id.does_not_exist())
         if facility is not None:
-            transaction.condition_check(facilities.Facility, inmate.facility_id,
-                                        condition=facilities.rules_unchanged(facility))
+            facilities.check_rules_unchanged(transaction, facility, deposit_id)
         ledger.post(transaction, deposit_id, "deposit", now, [
             ledger.Posting(ledger.card_clearing(inmate.facility_id, deposit_id, now), -total),
             ledger.Posting(ledger.inmate_account(inmate_id, account), amount),

@@ -1,8 +1,8 @@
 """House totals, off the request path: a scheduled roll-up sums one UTC day's house accounts
 (every facility's card clearing, deposit fees and stamp sales, on every stripe) into one
 ``HouseDay`` item; the operator's totals are the sum of the days (``house_totals``).
-A run Queries the day's sparse ``house_by_day`` index (keys only), then BatchGets those
-balances: its cost follows the day's house accounts (at most facilities × kinds × stripes),
+A run Queries the day's stripes of the sparse ``house_by_day`` index (keys only), then
+BatchGets those balances: its cost follows the day's house accounts (at most facilities × kinds × stripes),
 never the history.  Journals carry their own day, so a day rolled up after it ended is final.
 Why: docs/scale.md ("House accounts")
 """
@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta, UTC
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.core import clock
-from chalicelib.core.store import StoredModel, BaseMeta, TableName, register
-from chalicelib.payments.ledger import LedgerBalance, parse_house_account
+from chalicelib.core.store import MONEY_STRIPES, BaseMeta, StoredModel, TableName, register
+from chalicelib.payments.ledger import LedgerBalance, house_index_key, parse_house_account
 
 HOUSE = "house"  # the one partition of HouseDay: a year is 365 small items, Queried whole
 # A day is closed once rolled up this long after its end: no journal of it can still commit.
@@ -42,7 +42,8 @@ class HouseDay(StoredModel):
 
 def day_totals(day: str) -> tuple[Counter, int, int]:
     """(cents per kind, house accounts, entries) of one day, from its balances."""
-    accounts = [found.account for found in LedgerBalance.house_by_day.query(day)]
+    accounts = [found.account for stripe in range(MONEY_STRIPES)
+                for found in LedgerBalance.house_by_day.query(house_index_key(day, f"{stripe:02d}"))]
     totals: Counter = Counter()
     entries = 0
     for balance in LedgerBalance.batch_get(accounts, consistent_read=True):

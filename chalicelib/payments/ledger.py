@@ -1,27 +1,21 @@
 """The ledger: double-entry, integer cents, append-only.
 A journal's postings sum to zero; each balance changes with ``ADD`` in the same transaction as
 its entries, so it always equals their sum; inmate accounts never go negative.  House accounts
-belong to one facility and one UTC day, on one of ``HOUSE_STRIPES`` stripes picked by the
+belong to one facility and one UTC day, on one of ``MONEY_STRIPES`` stripes picked by the
 journal, so no balance item is shared by transactions of many facilities; ``house`` rolls
 them up off the request path.
 Why: docs/decisions/ledger.md, docs/scale.md
 """
 from __future__ import annotations
 
-import hashlib
 from typing import NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.store import StoredModel, BaseMeta, TableName, append_only, get_or_none, register
-
-# Stripes per facility and day: the busiest facility stays well under 1% transaction conflicts
-# in a 20x retry storm, and so do 20 writers on 5 facilities, retries and bunched arrivals
-# included (docs/scale.md, "House accounts"; bench/bench_conflicts.py).
-HOUSE_STRIPES = 32
-
+from chalicelib.core.store import (MONEY_STRIPES, BaseMeta, StoredModel, TableName, append_only,
+                                   get_or_none, register, stripe_of)
 
 @register
 @append_only
@@ -39,9 +33,10 @@ class LedgerEntry(StoredModel):
 
 
 class HouseAccountsByDay(GlobalSecondaryIndex):
-    """Sparse, keys only: the house accounts of one UTC day, for the roll-up.  Written once per
-    account, when its first journal sets ``house_day``; later ``ADD``s change no projected
-    attribute."""
+    """Sparse, keys only: the house accounts of one UTC day and stripe (``<day>#<stripe>``),
+    for the roll-up.  Written once per account, when its first journal sets ``house_day``; later
+    ``ADD``s change no projected attribute.  Keyed by day alone, every facility's first payments
+    after midnight UTC wrote one index partition (docs/scale.md)."""
 
     class Meta:
         index_name = "house_by_day"
@@ -58,7 +53,7 @@ class LedgerBalance(StoredModel):
     account = UnicodeAttribute(hash_key=True)
     balance_cents = NumberAttribute(default=0)
     entry_count = NumberAttribute(default=0)
-    house_day = UnicodeAttribute(null=True)  # house accounts only
+    house_day = UnicodeAttribute(null=True)  # house accounts only: "<day>#<stripe>"
     house_by_day = HouseAccountsByDay()
 
 
@@ -99,14 +94,19 @@ def card_losses(facility_id: str, journal_id: str, at: str) -> str:
 def house_account(kind: str, facility_id: str, journal_id: str, at: str) -> str:
     """``<kind>#<facility>#<UTC day>#<stripe>``.  The stripe comes from the journal id, so one
     journal's house accounts share it: two transactions meet on all of them or on none."""
-    digest = hashlib.blake2b(journal_id.encode(), digest_size=4).digest()
-    return f"{kind}#{facility_id}#{at[:10]}#{int.from_bytes(digest) % HOUSE_STRIPES:02d}"
+    return f"{kind}#{facility_id}#{at[:10]}#{stripe_of(journal_id, MONEY_STRIPES):02d}"
 
 
 class HouseAccount(NamedTuple):
     kind: str
     facility_id: str
     day: str
+    stripe: str
+
+
+def house_index_key(day: str, stripe: str) -> str:
+    """Where ``house_by_day`` lists a house account: its day and stripe."""
+    return f"{day}#{stripe}"
 
 
 def parse_house_account(account: str) -> HouseAccount | None:
@@ -114,7 +114,7 @@ def parse_house_account(account: str) -> HouseAccount | None:
     parts = account.split("#")
     if is_inmate_account(account) or len(parts) < 4:
         return None
-    return HouseAccount(parts[0], "#".join(parts[1:-2]), parts[-2])
+    return HouseAccount(parts[0], "#".join(parts[1:-2]), parts[-2], parts[-1])
 
 
 def is_inmate_account(account: str) -> bool:
@@ -148,7 +148,8 @@ def post(transaction: TransactWrite, journal_id: str, kind: str, at: str,
                    LedgerBalance.entry_count.add(1)]
         house = parse_house_account(posting.account)
         if house is not None:  # listed under its day once; the value never changes afterwards
-            actions.append(LedgerBalance.house_day.set(LedgerBalance.house_day | house.day))
+            listed = house_index_key(house.day, house.stripe)
+            actions.append(LedgerBalance.house_day.set(LedgerBalance.house_day | listed))
         if posting.amount_cents < 0 and is_owned_account(posting.account):
             condition = LedgerBalance.balance_cents >= -posting.amount_cents
         transaction.update(LedgerBalance(posting.account), actions=actions, condition=condition)

@@ -50,8 +50,7 @@ def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredRe
 
     def write(transaction: TransactWrite, authorization: Authorization) -> None:
         # Charged at the price read above only while the facility's rules are unchanged.
-        transaction.condition_check(Facility, facility_id,
-                                    condition=facilities.rules_unchanged(facility))
+        facilities.check_rules_unchanged(transaction, facility, purchase_id)
         ledger.post(transaction, purchase_id, "stamps", now, [
             ledger.Posting(ledger.card_clearing(facility_id, purchase_id, now), -total),
             ledger.Posting(ledger.stamp_sales(facility_id, purchase_id, now), total),

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.config import get_settings
-from chalicelib.core import aws
+from chalicelib.core import secrets
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
 from chalicelib.payments.processor import (Authorization, CardRefundResult, PaymentDeclined,
@@ -37,20 +37,14 @@ def secret_value(arn: str, plain: str, name: str, prefix: str | tuple[str, ...])
     else the plain setting.  One still holding the stack's placeholder (or not looking like
     Stripe's) is logged with what to do and answered as an unavailable processor (503).
     Never logged itself."""
-    value = _secret(arn) if arn else plain
+    value = secrets.stored_secret(arn) if arn else plain
     if not value.startswith(prefix):
-        _secret.cache_clear()  # read again next time: the operator may have just put it
+        secrets.stored_secret.cache_clear()  # read again next time: it may have just been put
         log_event("stripe_secret_not_set", logging.ERROR, setting=name,
                   action="Put Stripe's value into the secret {name}_ARN names "
                          "(aws secretsmanager put-secret-value), or set " + name)
         raise ProcessorUnavailable()
     return value
-
-
-@functools.lru_cache(maxsize=4)
-def _secret(arn: str) -> str:
-    # A failed read is not cached: it propagates (a 503) and the next request tries again.
-    return aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].strip()
 
 
 def webhook_secret() -> str:

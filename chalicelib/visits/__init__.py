@@ -8,10 +8,11 @@ Its names load on first use and its registrations before a registry is read
 """
 from chalicelib.core import lazy
 
-__all__ = ["run_visit_jobs", "on_inmate_released", "visit_by_id"]
+__all__ = ["run_visit_jobs", "record_meeting_event", "on_inmate_released", "visit_by_id"]
 
 __getattr__ = lazy.face(__name__, {
     "lifecycle": "run_jobs as run_visit_jobs, on_inmate_released",
+    "sessions": "meeting_event as record_meeting_event",
     "store": "visit_by_id",
 })
 lazy.register_later("datarights", "chalicelib.visits.datarights")

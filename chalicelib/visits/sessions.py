@@ -5,8 +5,8 @@ visit's meeting (stored with a condition, so racing joins keep one), each join a
 Delivered minutes come from the video service's events (``POST /v1/webhooks/video``, signed
 with the stage's secret: ``X-Video-Signature`` is the HMAC-SHA256 of the body): the visit is in
 progress once both sides joined; a meeting ended early by staff or the system ends the visit
-with the undelivered minutes refunded.  Chime's EventBridge events (``Chime Meeting State
-Change``) reach it through a forwarding rule.
+with the undelivered minutes refunded.  In AWS, Chime's own EventBridge events (``Chime Meeting
+State Change``) reach ``meeting_event`` through the ``record_video_events`` function instead.
 """
 from __future__ import annotations
 
@@ -62,9 +62,36 @@ def signature(body: str) -> str:
 
 
 def video_event(raw_body: str, given_signature: str | None, event: dict) -> dict:
-    """Record one event of the video service; repeats change nothing."""
+    """Record one signed event of the video service; repeats change nothing."""
     if not secrets.same(signature(raw_body), given_signature):
         raise InvalidRequest(_("The event's signature is not valid."), code="invalid_signature")
+    return _record(event)
+
+
+# Chime's event types (EventBridge "Chime Meeting State Change") and what each records.
+CHIME_EVENTS = {"chime:AttendeeJoined": "attendee_joined", "chime:AttendeeLeft": "attendee_left",
+                "chime:AttendeeDropped": "attendee_left", "chime:MeetingEnded": "meeting_ended"}
+
+
+def meeting_event(detail: dict) -> dict | None:
+    """Record one of Chime's meeting events (the ``detail`` of an EventBridge event, delivered
+    by AWS, so unsigned).  Events of other kinds, of meetings that are not visits' or of visits
+    that no longer exist record nothing (None): EventBridge would only deliver them again."""
+    kind = CHIME_EVENTS.get(detail.get("eventType"))
+    visit_id = detail.get("externalMeetingId")
+    if kind is None or not isinstance(visit_id, str) or not visit_id:
+        return None
+    at = detail.get("timestamp")
+    event = {"type": kind, "external_meeting_id": visit_id,
+             "external_user_id": str(detail.get("externalUserId") or ""),
+             "at": clock.iso(at / 1000) if isinstance(at, int | float) else None}
+    try:
+        return _record(event)
+    except NotFound:
+        return None
+
+
+def _record(event: dict) -> dict:
     found = get_or_none(Visit, event["external_meeting_id"])
     if found is None or found.mode != states.VIDEO:
         raise NotFound(_("No such visit."), code="visit_not_found")

@@ -7,6 +7,7 @@ Why: docs/decisions/web-edge.md
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import logging
 from typing import Any, NamedTuple
@@ -16,7 +17,7 @@ from chalice import Response
 
 from chalicelib.core import dependencies
 from chalicelib.core.errors import DomainError, InvalidRequest, listing
-from chalicelib.core import i18n, idempotency
+from chalicelib.core import i18n, idempotency, secrets
 from chalicelib.core.i18n import _
 from chalicelib.core.idempotency import KEY_PATTERN, StoredResponse
 from chalicelib.core.identity import Client, Principal
@@ -26,6 +27,7 @@ from chalicelib.web import schema as schemas
 from chalicelib.web.problems import from_domain_error, problem
 
 MAX_BODY_BYTES = 64 * 1024
+EDGE_HEADER = "X-Kinlink-Edge"  # added by our CloudFront distribution (config.edge_origin_secret)
 ANY_ROLE = ("family", "staff", "admin")
 
 
@@ -228,10 +230,25 @@ def json_response(reply: Reply) -> Response:
 
 
 def client_of(raw) -> Client:
-    identity = (raw.context or {}).get("identity") or {}
-    return Client(ip=identity.get("sourceIp") or "unknown",
+    return Client(ip=source_address(raw),
                   user_agent=(raw.headers.get("user-agent") or "")[:512],
                   kiosk_key=raw.headers.get("x-kiosk-key") or None)
+
+
+def source_address(raw) -> str:
+    """The address per-source limits count.  Through our CloudFront distribution API Gateway
+    sees an edge server, shared by many families, so a request proven to come from it (its
+    secret header) counts as its viewer's ``CloudFront-Viewer-Address``; any other request as
+    API Gateway's ``sourceIp``.  ``X-Forwarded-For`` is never believed: a client writes it."""
+    viewer = raw.headers.get("cloudfront-viewer-address") or ""
+    if viewer and secrets.from_our_edge(raw.headers.get(EDGE_HEADER.lower())):
+        address = viewer.rsplit(":", 1)[0].strip("[]")  # "<address>:<port>"
+        try:
+            return str(ipaddress.ip_address(address))
+        except ValueError:
+            pass
+    identity = (raw.context or {}).get("identity") or {}
+    return identity.get("sourceIp") or "unknown"
 
 
 def _bearer(headers) -> str | None:

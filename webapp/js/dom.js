@@ -120,6 +120,14 @@ export async function busy(button, action) {
   }
 }
 
+// A message's photo part: its thumbnail (a presigned GET on the media bucket) linking to the
+// photo itself.
+export function photoPart(part) {
+  if (!part.thumbnail_url) return null;
+  return h("a", { href: part.url, target: "_blank", rel: "noopener", class: "photo" },
+           h("img", { src: part.thumbnail_url, alt: t("photo_alt"), width: 160 }));
+}
+
 export function loading() { return h("p", { class: "loading", role: "status" }, t("loading")); }
 export function empty(text) { return h("p", { class: "empty" }, text); }
 

@@ -2,14 +2,25 @@
 import { language } from "./i18n.js";
 
 export function money(cents) {
-  return new Intl.NumberFormat(language() === "es" ? "es-US" : "en-US",
-                               { style: "currency", currency: "USD" }).format((cents || 0) / 100);
+  return new Intl.NumberFormat(locale(), { style: "currency", currency: "USD" }).format((cents || 0) / 100);
 }
 
-export function when(iso) {
+// ``zone`` (a facility's IANA zone, from GET /v1/facilities): the time there, with the zone's
+// short name (EST); without one, the browser's own zone.
+export function when(iso, zone) {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(language() === "es" ? "es-US" : "en-US",
-                                 { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  const date = new Date(iso);
+  const text = new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short",
+                                                   ...(zone ? { timeZone: zone } : {}) }).format(date);
+  return zone ? `${text} ${zoneName(date, zone, "short")}` : text;
+}
+
+export function locale() { return language() === "es" ? "es-US" : "en-US"; }
+
+// "Eastern Standard Time" (long) or "EST" (short) at ``date``, in the person's language.
+export function zoneName(date, zone, style = "long") {
+  const parts = new Intl.DateTimeFormat(locale(), { timeZone: zone, timeZoneName: style }).formatToParts(date);
+  return parts.find((part) => part.type === "timeZoneName")?.value || zone;
 }
 
 // 14:59, or 1:04:09 past an hour: the wait a locked sign-in counts down.

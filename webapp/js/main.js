@@ -110,11 +110,13 @@ function drawShell() {
   }, other === "es" ? "Español" : "English")]);
 }
 
+// Saved first, then shown: the API answers a signed-in account in its saved language, so a page
+// redrawn before the save would fetch its API words (reasons, details) in the old one.
 async function switchLanguage(code) {
-  await setLanguage(code, true);
   if (signedIn() && state.profile) {
     try { state.profile = await api.patch("/v1/account", { language: code }); } catch { /* UI still switches */ }
   }
+  await setLanguage(code, true);
 }
 
 export function signedInNow(destination) {

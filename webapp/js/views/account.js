@@ -1,9 +1,10 @@
-// The account's security: two-step sign-in (enrol with a QR code, recovery codes to save, turn
+// The account: its details (name, language: PATCH /v1/account; the phone number codes are texted
+// to, confirmed by a code), two-step sign-in (enrol with a QR code, recovery codes to save, turn
 // off), signed-in sessions (sign one out), and the activity to check.
 import { api, withQuery } from "../api.js";
 import { busy, capsLockWarning, empty, field, h, heading, link, loading, showError, showPasswordToggle,
          statusRegion } from "../dom.js";
-import { t } from "../i18n.js";
+import { language, setLanguage, t } from "../i18n.js";
 import { when } from "../format.js";
 import { qrSvg } from "../qr.js";
 import { loadProfile, state } from "../state.js";
@@ -187,11 +188,77 @@ function changePassword() {
   return form;
 }
 
+function profileForm() {
+  const status = statusRegion();
+  const profile = state.profile || {};
+  const name = field({ label: t("full_name"), name: "full_name", autocomplete: "name", maxlength: 200,
+                       value: profile.full_name || "" });
+  const chosen = field({ label: t("profile_language"), name: "language", value: profile.language || language(),
+                         options: [["en", "English"], ["es", "Español"]] });
+  const save = h("button", { type: "submit" }, t("profile_save"));
+  const form = h("form", { novalidate: true, class: "panel", "aria-labelledby": "profile-title" },
+    h("h2", { id: "profile-title" }, t("profile_title")), name, chosen, h("div", { class: "actions" }, save), status);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    name.setError("");
+    if (!name.input.value.trim()) { name.setError(t("profile_name_missing")); name.input.focus(); return; }
+    busy(save, async () => {
+      try {
+        state.profile = await api.patch("/v1/account", { full_name: name.input.value.trim(), language: chosen.input.value });
+        status.say(t("profile_saved"), "success");
+        if (state.profile.language && state.profile.language !== language()) await setLanguage(state.profile.language, true);
+      } catch (error) { showError(status, error, { full_name: name, language: chosen }); }
+    });
+  });
+  return form;
+}
+
+// A new phone number: the password again, then the texted code (POST /v1/account/phone[/verify]).
+function phoneForm() {
+  const status = statusRegion();
+  const shown = h("p", null, state.profile?.phone ? t("phone_current", { phone: state.profile.phone }) : t("phone_none"));
+  const phone = field({ label: t("phone_new"), name: "phone", type: "tel", autocomplete: "tel", hint: t("phone_hint") });
+  const password = currentPassword();
+  const send = h("button", { type: "submit" }, t("phone_send"));
+  const code = field({ label: t("number_code"), name: "code", inputmode: "numeric", autocomplete: "one-time-code",
+                       maxlength: 6 });
+  const confirm = h("button", { type: "button", class: "primary" }, t("confirm_number"));
+  const step2 = h("div", { hidden: true }, code, h("div", { class: "actions" }, confirm));
+  const form = h("form", { novalidate: true, class: "panel", "aria-labelledby": "phone-title" },
+    h("h2", { id: "phone-title" }, t("phone_title")), shown, phone, password,
+    h("div", { class: "actions" }, send), step2, status);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    phone.setError(""); password.setError("");
+    busy(send, async () => {
+      try {
+        await api.post("/v1/account/phone", { phone: phone.input.value.trim(), current_password: password.input.value });
+        password.input.value = "";
+        status.say(t("phone_sent"), "success");
+        step2.hidden = false;
+        code.input.focus();
+      } catch (error) { showError(status, error, { phone, current_password: password }); }
+    });
+  });
+  confirm.addEventListener("click", () => busy(confirm, async () => {
+    code.setError("");
+    try {
+      await api.post("/v1/account/phone/verify", { code: code.input.value.trim() });
+      state.profile = await loadProfile();
+      shown.textContent = t("phone_current", { phone: state.profile.phone || phone.input.value.trim() });
+      step2.hidden = true;
+      code.input.value = ""; phone.input.value = "";
+      status.say(t("phone_confirmed"), "success");
+    } catch (error) { showError(status, error, { code }); }
+  }));
+  return form;
+}
+
 export async function security(main) {
   const twoStepBox = h("section", { "aria-labelledby": "twostep-title", class: "panel" });
   const sessionsBox = h("section", { "aria-labelledby": "sessions-title", class: "panel" });
   const status = statusRegion();
-  main.append(heading(t("security_title")), status, twoStepBox, changePassword(), sessionsBox);
+  main.append(heading(t("security_title")), status, profileForm(), phoneForm(), twoStepBox, changePassword(), sessionsBox);
   if (state.profile?.role === "family") main.append(h("p", { class: "links" }, link("#/data", t("your_data_link"))));
   const redraw = async () => {
     try { twoStep(twoStepBox, await loadProfile(), redraw); } catch (error) { showError(status, error); }

@@ -142,11 +142,12 @@ function balanceSection(facilityId, name) {
     amount.setError("");
     const cents = dollars(amount.input.value);
     if (!cents) { amount.setError(t("amount_invalid")); amount.input.focus(); return; }
-    const body = { account: "calling", facility_id: facilityId, amount_cents: cents, payment_method_token: card.token() };
-    const signature = JSON.stringify(body);
-    if (key === null || keyFor !== signature) { key = newKey(); keyFor = signature; }
     busy(add, async () => {
       try {
+        const body = { account: "calling", facility_id: facilityId, amount_cents: cents,
+                       payment_method_token: await card.token() };
+        const signature = JSON.stringify(body);
+        if (key === null || keyFor !== signature) { key = newKey(); keyFor = signature; }
         const deposit = await api.post("/v1/deposits", body, { idempotencyKey: key });
         key = null;
         amount.input.value = "";

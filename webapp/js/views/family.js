@@ -1,13 +1,43 @@
 // What a family does today: contacts (find someone, ask to connect), messages (thread, stamps,
-// compose, the outcome of each message), deposits (the fee before paying, receipts).
+// compose with a photo, the outcome of each message and each part), deposits (the fee before
+// paying, receipts).  A photo goes straight to the media bucket by the presigned POST the API
+// returns (the CSP allows exactly that bucket's origin) and is shown from its presigned GET.
 import { api, withQuery } from "../api.js";
-import { busy, empty, field, h, heading, link, loading, showError, statusRegion, uid } from "../dom.js";
+import { busy, empty, field, h, heading, link, loading, photoPart, showError, statusRegion, uid } from "../dom.js";
 import { t } from "../i18n.js";
 import { money, newKey, when } from "../format.js";
 import { go } from "../state.js";
 import { cardField } from "./payment.js";
 
 const MAX_BODY = 6000;
+const PHOTO_TYPES = ["image/jpeg", "image/png"];
+const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+const PROCESSING_POLLS = 8;
+
+function pause(ms) { return new Promise((resolve) => { setTimeout(resolve, ms); }); }
+
+// The photo uploaded to its slot, then looked at until the API has checked it (processing
+// happens on that first look); returns its attachment id, or throws what to tell the person.
+async function uploadPhoto(contactId, file) {
+  const base = `/v1/contacts/${encodeURIComponent(contactId)}/attachments`;
+  const slot = await api.post(base, { kind: "photo", content_type: file.type, size_bytes: file.size });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(slot.upload.fields)) form.append(name, value);
+  form.append("file", file);
+  let answer = null;
+  try {
+    answer = await fetch(slot.upload.url, { method: "POST", body: form, credentials: "omit" });
+  } catch { /* the network or the bucket refused: said below */ }
+  if (!answer || !answer.ok) throw { detail: t("photo_upload_failed") };
+  for (let look = 0; look < PROCESSING_POLLS; look += 1) {
+    const seen = await api.get(`${base}/${encodeURIComponent(slot.attachment_id)}`);
+    if (seen.status === "ready") return slot.attachment_id;
+    if (seen.status === "rejected") throw { detail: seen.reason || t("photo_rejected") };
+    await pause(400 * (look + 1));
+  }
+  throw { detail: t("photo_still_processing") };
+}
+
 
 export async function allContacts() {
   const page = await api.get(withQuery("/v1/contacts", { limit: 100 }));
@@ -108,7 +138,8 @@ function messageItem(message) {
       ? h("p", { class: "reason" }, t("rejected_because", { reason: message.rejection_reason })) : null,
     parts.length ? h("ul", { class: "parts" }, parts.map((part) => h("li", null,
       `${part.part === "text" ? t("part_text") : t("part_attachment")}: `, statusBadge(part.status, "message_"),
-      part.reason ? ` ${t("rejected_because", { reason: part.reason })}` : ""))) : null);
+      part.reason ? ` ${t("rejected_because", { reason: part.reason })}` : "",
+      part.kind === "photo" ? photoPart(part) : null))) : null);
 }
 
 export async function thread(main, { args }) {
@@ -116,12 +147,14 @@ export async function thread(main, { args }) {
   const status = statusRegion();
   const spinner = loading();
   main.append(spinner);
-  let contact; let place; let balance = 0;
+  let contact; let place; let balance = 0; let photoPrice = 1;
   try {
     const [items, places, stamps] = await Promise.all([allContacts(), facilities(), api.get("/v1/stamps")]);
     contact = items.find((c) => c.contact_id === contactId);
     if (!contact) throw { detail: t("contact_not_found") };
     place = places[contact.facility_id];
+    const policies = await api.get(`/v1/facilities/${encodeURIComponent(contact.facility_id)}/policies`);
+    photoPrice = policies?.stamps?.photo_price_stamps ?? 1;
     balance = stamps.items.find((s) => s.facility_id === contact.facility_id)?.balance || 0;
   } catch (error) { spinner.remove(); main.append(heading(t("messages")), status); showError(status, error); return; }
   spinner.remove();
@@ -142,12 +175,22 @@ export async function thread(main, { args }) {
   const counter = h("p", { class: "hint", id: uid("counter"), "aria-live": "off" }, t("characters_left", { count: MAX_BODY }));
   body.input.addEventListener("input", () => {
     counter.textContent = t("characters_left", { count: MAX_BODY - body.input.value.length });
+    showPrice();
   });
   const send = h("button", { type: "submit", class: "primary" }, t("send_one_stamp"));
+  const photo = field({ label: t("add_photo"), name: "photo", type: "file", required: false,
+                        hint: t("photo_hint", { count: photoPrice }) });
+  photo.input.setAttribute("accept", PHOTO_TYPES.join(","));
+  const price = () => (body.input.value.trim() ? 1 : 0) + (photo.input.files.length ? photoPrice : 0);
+  const showPrice = () => {
+    const stamps = Math.max(1, price());
+    send.textContent = stamps === 1 ? t("send_one_stamp") : t("send_stamps", { count: stamps });
+  };
+  photo.input.addEventListener("change", () => { photo.setError(""); showPrice(); });
   const form = h("form", { novalidate: true, "aria-labelledby": "compose-title" },
-    h("h2", { id: "compose-title" }, t("compose_title")), balanceLine, body, counter,
+    h("h2", { id: "compose-title" }, t("compose_title")), balanceLine, body, counter, photo,
     h("div", { class: "actions" }, send), status);
-  let key = null; let keyBody = null;
+  let key = null; let keyBody = null; let uploaded = null;
   const list = h("ol", { class: "thread", "aria-labelledby": "thread-list-title" });
   const listStatus = statusRegion();
   const refresh = async () => {
@@ -161,22 +204,40 @@ export async function thread(main, { args }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     body.setError("");
+    photo.setError("");
     const text = body.input.value;
-    if (!text.trim()) { body.setError(t("message_empty")); body.input.focus(); return; }
-    if (key === null || keyBody !== text) { key = newKey(); keyBody = text; }
+    const file = photo.input.files[0] || null;
+    if (!text.trim() && !file) { body.setError(t("message_empty")); body.input.focus(); return; }
+    if (file && (!PHOTO_TYPES.includes(file.type) || file.size > PHOTO_MAX_BYTES)) {
+      photo.setError(t("photo_wrong_file")); photo.input.focus(); return;
+    }
+    // The same text and photo again (a retry) keep their key and their upload: sent once.
+    const what = `${text}\u0000${file ? `${file.name}:${file.size}:${file.lastModified}` : ""}`;
+    if (key === null || keyBody !== what) { key = newKey(); keyBody = what; }
     busy(send, async () => {
       try {
-        const sent = await api.post(`/v1/contacts/${encodeURIComponent(contactId)}/messages`, { body: text },
+        const message = text.trim() ? { body: text } : {};
+        if (file) {
+          if (!uploaded || uploaded.file !== file) {
+            status.say(t("photo_uploading"));
+            uploaded = { file, id: await uploadPhoto(contactId, file) };
+          }
+          message.attachment_ids = [uploaded.id];
+        }
+        const sent = await api.post(`/v1/contacts/${encodeURIComponent(contactId)}/messages`, message,
                                     { idempotencyKey: key });
         key = null;
+        uploaded = null;
+        photo.input.value = "";
         body.input.value = "";
+        showPrice();
         counter.textContent = t("characters_left", { count: MAX_BODY });
         if (typeof sent.stamps_left === "number") balance = sent.stamps_left;
         showBalance();
         status.say(t("message_sent"), "success");
         await refresh();
       } catch (error) {
-        showError(status, error, { body });
+        showError(status, error, { body, attachment_ids: photo });
         if (error.code === "insufficient_stamps") { buy.open = true; buy.querySelector("select")?.focus(); }
       }
     });
@@ -200,11 +261,12 @@ function buyStamps(facilityId, place, bought, open) {
   let key = null; let keyFor = null;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const body = { facility_id: facilityId, quantity: Number(quantity.input.value), payment_method_token: card.token() };
-    const signature = JSON.stringify(body);
-    if (key === null || keyFor !== signature) { key = newKey(); keyFor = signature; }
     busy(button, async () => {
       try {
+        const body = { facility_id: facilityId, quantity: Number(quantity.input.value),
+                       payment_method_token: await card.token() };
+        const signature = JSON.stringify(body);
+        if (key === null || keyFor !== signature) { key = newKey(); keyFor = signature; }
         const purchase = await api.post("/v1/stamps/purchase", body, { idempotencyKey: key });
         key = null;
         const stamps = await api.get("/v1/stamps");
@@ -321,13 +383,13 @@ export async function newDeposit(main, { params }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!quote) { requote(); return; }
-    const body = { inmate_id: person.input.value, account: account(), amount_cents: quote.amount_cents,
-                   payment_method_token: card.token() };
-    const signature = JSON.stringify(body);
-    if (key === null || keyFor !== signature) { key = newKey(); keyFor = signature; }
     busy(pay, async () => {
       status.say(t("paying"));
       try {
+        const body = { inmate_id: person.input.value, account: account(), amount_cents: quote.amount_cents,
+                       payment_method_token: await card.token() };
+        const signature = JSON.stringify(body);
+        if (key === null || keyFor !== signature) { key = newKey(); keyFor = signature; }
         const receipt = await api.post("/v1/deposits", body, { idempotencyKey: key });
         go(`#/deposits/${encodeURIComponent(receipt.deposit_id)}`);
       } catch (error) { showError(status, error, { amount_cents: amount }); }

@@ -3,9 +3,9 @@
 // reset, kiosk sessions), kiosks, the day's visits, call-number approvals and the support
 // queue.  Staff act at their facility; an admin picks one.
 import { api, withQuery } from "../api.js";
-import { append, busy, empty, field, h, heading, loading, showError, statusRegion } from "../dom.js";
+import { append, busy, empty, field, h, heading, loading, photoPart, showError, statusRegion } from "../dom.js";
 import { t } from "../i18n.js";
-import { money, when } from "../format.js";
+import { money, when, zoneName } from "../format.js";
 import { state } from "../state.js";
 
 // Staff: their own facility (the API knows it); admins: the one chosen here (?facility_id=).
@@ -74,13 +74,44 @@ export const review = page(() => t("review_title"), () => t("review_intro"), asy
       h("h2", { class: "card-title" }, t("message_from_to", { from: message.family_name, to: message.inmate_name })),
       h("p", { class: "meta" }, h("time", { datetime: message.sent_at }, when(message.sent_at)),
         message.direction === "to_family" ? ` · ${t("inmate_reply")}` : ""),
-      h("p", { class: "body" }, message.body),
+      message.body ? h("p", { class: "body" }, message.body) : null,
+      (message.parts || []).filter((part) => part.kind === "photo").map(photoPart),
       message.watch_words && message.watch_words.length
         ? h("p", { class: "warn-text" }, t("watch_words_found", { words: message.watch_words.join(", ") })) : null,
-      h("div", { class: "decision" }, approve, reason, reject)]);
+      h("div", { class: "decision" }, approve, reason, reject),
+      (message.parts || []).length > 1 ? partDecisions(message, reasons, scope, card, status) : null]);
     return card;
   }, t("queue_empty"));
 });
+
+// A message with photos decided part by part: each part kept or rejected with its own reason
+// (only rejected parts are refunded; the message is delivered when any part is).
+function partDecisions(message, reasons, scope, card, status) {
+  let photos = 0;
+  const rows = message.parts.map((part) => {
+    const label = part.part === "text" ? t("part_text") : `${t("part_attachment")} ${++photos}`;
+    const choice = field({ label: t("part_decision", { part: label }), name: "decision",
+                           options: [["approve", t("approve")], ["reject", t("reject")]] });
+    const why = field({ label: t("part_reason", { part: label }), name: "reason",
+                        options: reasons.map((r) => [r.code, r.text || r.en]) });
+    return { part, choice, why, row: h("div", { class: "decision" }, choice, why) };
+  });
+  const send = h("button", { type: "submit" }, t("decide_parts"));
+  const form = h("form", { novalidate: true, "aria-label": t("decide_parts_title") },
+    rows.map((r) => r.row), h("div", { class: "actions" }, send));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(send, async () => {
+      try {
+        const parts = rows.map(({ part, choice, why }) => (choice.input.value === "reject"
+          ? { part: part.part, decision: "reject", reason: why.input.value } : { part: part.part, decision: "approve" }));
+        await api.post(withQuery(`/v1/staff/messages/${encodeURIComponent(message.message_id)}/decision`, scope), { parts });
+        decided(card, t("parts_decided_done"));
+      } catch (error) { showError(status, error); }
+    });
+  });
+  return h("details", { class: "parts-decision" }, h("summary", null, t("decide_parts_title")), form);
+}
 
 export const contactRequests = page(() => t("contact_requests_title"), null, async (area, scope, status) => {
   await listed(area, "/v1/staff/contacts", { ...scope, status: "pending" }, status, (contact) => {
@@ -290,19 +321,33 @@ export async function accounts(main) {
   });
 }
 
-function localToday() {
-  const now = new Date();
-  return [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n, i) => String(n).padStart(i ? 2 : 4, "0")).join("-");
+// Today (YYYY-MM-DD) in ``zone`` (the facility's), or in the browser's zone without one.
+function localToday(zone) {
+  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit",
+                                            ...(zone ? { timeZone: zone } : {}) }).format(new Date());
 }
+
+// The facility in charge (an admin's choice, else the staff member's own) and its time zone.
+async function facilityZone(scope) {
+  const page = await api.get(withQuery("/v1/facilities", { limit: 100 }));
+  const id = scope.facility_id || state.profile?.facility_id;
+  return page.items.find((f) => f.facility_id === id)?.timezone;
+}
+
+// A closed account's visits keep no name (the API says "erased").
+function familyName(name) { return name === "erased" ? t("family_erased") : name || ""; }
 
 // The day's visits: approve or decline requests, check visitors in, mark no-shows, cancel.
 export const visitsOfDay = page(() => t("staff_visits_title"), () => t("staff_visits_intro"), async (area, scope, status) => {
-  const day = field({ label: t("staff_visits_day"), name: "date", type: "date", value: localToday() });
+  const zone = await facilityZone(scope);
+  const day = field({ label: t("staff_visits_day"), name: "date", type: "date", value: localToday(zone),
+                      hint: zone ? t("staff_times_in_zone", { zone: zoneName(new Date(), zone) }) : undefined });
   const list = h("div");
   const reasons = (await api.get(withQuery("/v1/staff/rejection-reasons", scope))).items;
   const draw = async () => {
-    list.textContent = "";
-    await listed(list, "/v1/staff/visits", { ...scope, date: day.input.value }, status, (visit) => {
+    const fresh = h("div");  // a newer draw (the day changed again) replaces this one
+    list.replaceChildren(fresh);
+    await listed(fresh, "/v1/staff/visits", { ...scope, date: day.input.value }, status, (visit) => {
       const card = h("li", { class: "card" });
       const reason = field({ label: t("staff_visit_reason"), name: "reason",
                              options: reasons.map((r) => [r.code, r.text || r.en]) });
@@ -330,8 +375,8 @@ export const visitsOfDay = page(() => t("staff_visits_title"), () => t("staff_vi
                                     t("staff_visit_cancelled"), "danger"));
       }
       append(card, [h("h2", { class: "card-title" }, t("staff_visit_line", {
-          family: visit.family_name || "", inmate: visit.inmate_name, mode: t("mode_" + visit.mode) })),
-        h("p", { class: "meta" }, h("time", { datetime: visit.starts_at }, when(visit.starts_at)),
+          family: familyName(visit.family_name), inmate: visit.inmate_name, mode: t("mode_" + visit.mode) })),
+        h("p", { class: "meta" }, h("time", { datetime: visit.starts_at }, when(visit.starts_at, zone)),
           (visit.visitors || []).length ? ` · ${visit.visitors.map((v) => v.full_name).join(", ")}` : ""),
         h("p", null, h("span", { class: `badge badge-${visit.status}` }, t("visit_" + visit.status))),
         actions.length ? h("div", { class: "decision" }, actions) : null]);

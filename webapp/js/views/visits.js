@@ -1,11 +1,12 @@
 // Visits: slots by week for an approved contact, a 10-minute hold counted down, booking (a card,
 // or the calling balance for a video visit), the list, one visit with its timeline (#/visits/<id>,
 // where the visit emails link), cancelling with the refund shown, and joining a video visit.
-// Times are shown in the browser's time zone (the facility's is not published yet).
+// Times are the facility's (its IANA zone from GET /v1/facilities), labelled with the zone's name,
+// so a family in another zone books the hour the facility means.
 import { api, withQuery } from "../api.js";
 import { busy, empty, field, h, heading, link, loading, showError, statusRegion, uid } from "../dom.js";
-import { language, t } from "../i18n.js";
-import { money, newKey, wait, when } from "../format.js";
+import { t } from "../i18n.js";
+import { locale, money, newKey, wait, when, zoneName } from "../format.js";
 import { go } from "../state.js";
 import { allContacts, facilities, statusBadge } from "./family.js";
 import { cardField } from "./payment.js";
@@ -14,20 +15,36 @@ const LIVE = new Set(["requested", "scheduled"]);
 const FULL_REFUND_MS = 3_600_000;  // the family cancels for a full refund up to an hour before
 const ROLES = new Set(["family", "staff", "admin", "system", "inmate"]);
 
-function locale() { return language() === "es" ? "es-US" : "en-US"; }
+const DAY_MS = 86_400_000;
 
-function localDate(date) {
-  return [date.getFullYear(), date.getMonth() + 1, date.getDate()]
-    .map((n, i) => String(n).padStart(i ? 2 : 4, "0")).join("-");
+function inZone(zone) { return zone ? { timeZone: zone } : {}; }
+
+// The date (YYYY-MM-DD) it is at ``date`` in ``zone``.
+function localDate(date, zone) {
+  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", ...inZone(zone) })
+    .format(date);
 }
 
-function longDay(date) {
-  return new Intl.DateTimeFormat(locale(), { weekday: "long", day: "numeric", month: "long" }).format(date);
+// A calendar day (YYYY-MM-DD) in words: noon UTC of that day, read in UTC, is that day everywhere.
+function longDay(day) {
+  return new Intl.DateTimeFormat(locale(), { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" })
+    .format(new Date(`${day}T12:00:00Z`));
 }
 
-function shortDay(date) { return new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(date); }
+function shortDay(day) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${day}T12:00:00Z`));
+}
 
-function clock(iso) { return new Intl.DateTimeFormat(locale(), { timeStyle: "short" }).format(new Date(iso)); }
+function clock(iso, zone) {
+  return new Intl.DateTimeFormat(locale(), { timeStyle: "short", ...inZone(zone) }).format(new Date(iso));
+}
+
+// "Times are Demo County Jail's local time (Eastern Standard Time)."
+function zoneNote(place) {
+  if (!place?.timezone) return null;
+  return h("p", { class: "hint zone-note" },
+           t("times_in_zone", { facility: place.name, zone: zoneName(new Date(), place.timezone) }));
+}
 
 export async function visits(main) {
   main.append(heading(t("visits_title")),
@@ -36,13 +53,14 @@ export async function visits(main) {
   const status = statusRegion();
   main.append(spinner, status);
   try {
-    const page = await api.get(withQuery("/v1/visits", { limit: 50 }));
+    const [page, places] = await Promise.all([api.get(withQuery("/v1/visits", { limit: 50 })), facilities()]);
     spinner.remove();
     if (!page.items.length) { main.append(empty(t("no_visits"))); return; }
     main.append(h("ul", { class: "cards" }, page.items.map((visit) => h("li", { class: "card" },
       h("h2", { class: "card-title" }, link(`#/visits/${encodeURIComponent(visit.visit_id)}`,
         t("visit_line", { mode: t("mode_" + visit.mode), name: visit.inmate_name }))),
-      h("p", { class: "meta" }, h("time", { datetime: visit.starts_at }, when(visit.starts_at))),
+      h("p", { class: "meta" }, h("time", { datetime: visit.starts_at },
+        when(visit.starts_at, places[visit.facility_id]?.timezone))),
       h("p", null, statusBadge(visit.status, "visit_"))))));
   } catch (error) { spinner.remove(); showError(status, error); }
 }
@@ -52,9 +70,11 @@ export async function bookVisit(main, { params }) {
   const status = statusRegion();
   const spinner = loading();
   main.append(spinner);
-  let approved;
+  let approved; let places;
   try {
-    approved = (await allContacts()).filter((c) => c.status === "approved");
+    const [items, found] = await Promise.all([allContacts(), facilities()]);
+    approved = items.filter((c) => c.status === "approved");
+    places = found;
   } catch (error) { spinner.remove(); main.append(status); showError(status, error); return undefined; }
   spinner.remove();
   if (!approved.length) {
@@ -77,10 +97,11 @@ export async function bookVisit(main, { params }) {
   const previous = h("button", { type: "button" }, t("previous_week"));
   const next = h("button", { type: "button" }, t("next_week"));
   const slotsBox = h("div", { class: "slot-days" });
+  const zoneBox = h("div");
   const holdBox = h("section", { class: "panel", hidden: true, "aria-labelledby": "hold-title" });
   // The hold sits above the week: on a phone the week is a long list, and the hold is what to do next.
   main.append(h("form", { novalidate: true, onsubmit: (event) => event.preventDefault() }, person, modes),
-    status, holdBox, h("section", { "aria-labelledby": weekId }, weekTitle,
+    status, holdBox, h("section", { "aria-labelledby": weekId }, weekTitle, zoneBox,
       h("div", { class: "actions" }, previous, next), slotsBox));
 
   const contact = () => approved.find((c) => c.contact_id === person.input.value);
@@ -90,39 +111,38 @@ export async function bookVisit(main, { params }) {
 
   const load = async () => {
     const mine = ++ticket;
-    const from = new Date();
-    from.setHours(12, 0, 0, 0);
-    from.setDate(from.getDate() + offset * 7);
-    const to = new Date(from);
-    to.setDate(to.getDate() + 6);
+    const who = contact();
+    const zone = places[who.facility_id]?.timezone;
+    const from = localDate(new Date(Date.now() + offset * 7 * DAY_MS), zone);  // the facility's today
+    const to = localDate(new Date(Date.parse(`${from}T12:00:00Z`) + 6 * DAY_MS), "UTC");
     weekTitle.textContent = t("week_of", { from: shortDay(from), to: shortDay(to) });
+    zoneBox.replaceChildren(zoneNote(places[who.facility_id]) || "");
     previous.disabled = offset === 0;
     slotsBox.replaceChildren(loading());
-    const who = contact();
     try {
       const answer = await api.get(withQuery(
         `/v1/facilities/${encodeURIComponent(who.facility_id)}/visit-slots`,
-        { inmate_id: who.inmate_id, mode: mode(), from: localDate(from), to: localDate(to) }));
+        { inmate_id: who.inmate_id, mode: mode(), from, to }));
       if (mine !== ticket) return;
       slotsBox.textContent = "";
       const open = answer.items.filter((slot) => slot.available > 0);
       if (!open.length) {
         slotsBox.append(empty(answer.next_bookable_date
-          ? t("no_slots_until", { date: shortDay(new Date(`${answer.next_bookable_date}T12:00:00`)) })
+          ? t("no_slots_until", { date: shortDay(answer.next_bookable_date) })
           : t("no_slots")));
         return;
       }
       const days = new Map();
       for (const slot of open) {
-        const day = localDate(new Date(slot.starts_at));
+        const day = localDate(new Date(slot.starts_at), zone);
         if (!days.has(day)) days.set(day, []);
         days.get(day).push(slot);
       }
       for (const [day, items] of days) {
-        slotsBox.append(h("h3", null, longDay(new Date(`${day}T12:00:00`))),
+        slotsBox.append(h("h3", null, longDay(day)),
           h("ul", { class: "slots" }, items.map((slot) => h("li", null, h("button", {
             type: "button", onclick: (event) => hold(event.currentTarget, slot, who),
-          }, t("slot_button", { time: clock(slot.starts_at), count: slot.available }))))));
+          }, t("slot_button", { time: clock(slot.starts_at, zone), count: slot.available }))))));
       }
     } catch (error) {
       if (mine !== ticket) return;
@@ -144,6 +164,7 @@ export async function bookVisit(main, { params }) {
 
   const showHold = async (held, slot, who) => {
     dropHold();
+    const zone = places[who.facility_id]?.timezone;
     const minutes = Math.round((Date.parse(slot.ends_at) - Date.parse(slot.starts_at)) / 60000);
     let rate = 0; let balance = 0;
     if (slot.mode === "video") {
@@ -167,7 +188,8 @@ export async function bookVisit(main, { params }) {
           h("label", { for: `${payName}-${value}` }, text)))) : null;
     const form = h("form", { novalidate: true },
       h("h2", { id: "hold-title" }, t("hold_title")),
-      h("p", null, t("hold_slot", { day: longDay(new Date(slot.starts_at)), time: clock(slot.starts_at),
+      h("p", null, t("hold_slot", { day: longDay(localDate(new Date(slot.starts_at), zone)),
+                                   time: `${clock(slot.starts_at, zone)}${zone ? ` ${zoneName(new Date(slot.starts_at), zone, "short")}` : ""}`,
                                    name: who.inmate_name, mode: t("mode_" + slot.mode) })),
       h("p", null, t("hold_left"), " ", timer),
       h("p", null, price ? t("visit_price", { total: money(price), minutes, rate: money(rate) })
@@ -192,12 +214,12 @@ export async function bookVisit(main, { params }) {
     const key = newKey();  // one booking per hold: a retry after a lost answer books once
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const body = { hold_id: held.hold_id };
-      if (payWith() === "card") body.payment_method_token = card.token();
-      if (payWith() === "balance") body.use_calling_balance = true;
       busy(book, async () => {
         holdStatus.say(t("booking"));
         try {
+          const body = { hold_id: held.hold_id };
+          if (payWith() === "card") body.payment_method_token = await card.token();
+          if (payWith() === "balance") body.use_calling_balance = true;
           const booked = await api.post("/v1/visits", body, { idempotencyKey: key });
           clearInterval(countdown);
           go(`#/visits/${encodeURIComponent(booked.visit_id)}`);
@@ -216,8 +238,8 @@ export async function bookVisit(main, { params }) {
   return () => { ticket += 1; clearInterval(countdown); };
 }
 
-function timelineLine(line) {
-  return h("li", null, h("time", { datetime: line.at }, when(line.at)), " · ",
+function timelineLine(line, zone) {
+  return h("li", null, h("time", { datetime: line.at }, when(line.at, zone)), " · ",
            t("visit_" + line.status), ROLES.has(line.by_role) ? ` · ${t("by_" + line.by_role)}` : "");
 }
 
@@ -228,34 +250,40 @@ export async function visit(main, { args }) {
   const spinner = loading();
   const body = h("div");
   main.append(spinner, status, body);
+  let place = null;
   const draw = (shown) => {
+    const zone = place?.timezone;
     body.textContent = "";
     const starts = Date.parse(shown.starts_at);
     const cancelled = shown.status === "cancelled" || shown.status === "declined";
     body.append(h("dl", { class: "figures", id: "visit-details" },
       h("dt", null, t("visit_with")), h("dd", null, shown.inmate_name),
       h("dt", null, t("visit_mode")), h("dd", null, t("mode_" + shown.mode)),
-      h("dt", null, t("visit_when")), h("dd", null, h("time", { datetime: shown.starts_at }, when(shown.starts_at)),
-                                       " – ", clock(shown.ends_at)),
+      h("dt", null, t("visit_when")), h("dd", null, h("time", { datetime: shown.starts_at }, when(shown.starts_at, zone)),
+                                       " – ", clock(shown.ends_at, zone)),
       h("dt", null, t("receipt_status")), h("dd", null, statusBadge(shown.status, "visit_")),
       shown.reason_text ? [h("dt", null, t("visit_reason")), h("dd", null, shown.reason_text)] : null,
       shown.price_cents ? [h("dt", null, t("visit_paid")), h("dd", null, money(shown.price_cents))] : null,
       cancelled && shown.price_cents
         ? [h("dt", null, t("visit_refund")), h("dd", null, h("strong", null, money(shown.refund_cents)))] : null),
       h("h2", null, t("timeline_title")),
-      h("ol", { class: "timeline" }, (shown.timeline || []).map(timelineLine)));
+      h("ol", { class: "timeline" }, (shown.timeline || []).map((line) => timelineLine(line, zone))));
+    const note = zoneNote(place);
+    if (note) body.append(note);
     if (shown.mode === "video" && (LIVE.has(shown.status) || shown.status === "in_progress")) {
-      body.append(joinSection(shown));
+      body.append(joinSection(shown, zone));
     }
     if (LIVE.has(shown.status) && Date.now() < starts) body.append(cancelSection(shown, starts, draw, status));
     body.append(h("p", { class: "links" }, link("#/visits", t("all_visits")), " · ",
       link(`#/support?category=visit&related=${encodeURIComponent(shown.visit_id)}`, t("ask_about_visit"))));
   };
   try {
-    const shown = await api.get(`/v1/visits/${encodeURIComponent(id)}`);
+    const [shown, places] = await Promise.all([api.get(`/v1/visits/${encodeURIComponent(id)}`), facilities()]);
+    place = places[shown.facility_id] || null;
     spinner.remove();
     draw(shown);
   } catch (error) { spinner.remove(); showError(status, error); }
+  return () => { if (stopVideo) stopVideo(); stopVideo = null; };
 }
 
 function cancelSection(shown, starts, draw, status) {
@@ -281,9 +309,53 @@ function cancelSection(shown, starts, draw, status) {
     h("div", { class: "actions" }, ask), confirming);
 }
 
-function joinSection(shown) {
+// The Chime SDK client library (webapp/vendor/chime-sdk.mjs, vendored by scripts/vendor_chime.sh),
+// loaded only when a video visit is joined: the API's meeting and attendee become the SDK's
+// MeetingSessionConfiguration, and the page says "connecting", "connected" or "could not connect".
+const CONNECT_SECONDS = 20;
+let stopVideo = null;  // the running session's stop, called when the person leaves the page
+
+async function connectVideo(answer, say, videoBox) {
+  say(t("video_connecting"));
+  let sdk;
+  try { sdk = await import("../../vendor/chime-sdk.mjs"); } catch { say(t("video_failed"), "error"); return null; }
+  const logger = new sdk.ConsoleLogger("kinlink-visit", sdk.LogLevel.WARN);
+  const devices = new sdk.DefaultDeviceController(logger);
+  const configuration = new sdk.MeetingSessionConfiguration({ Meeting: answer.meeting }, { Attendee: answer.attendee });
+  const session = new sdk.DefaultMeetingSession(configuration, logger, devices);
+  const video = session.audioVideo;
+  let settled = false;
+  const fail = () => { if (!settled) { settled = true; say(t("video_failed"), "error"); } };
+  const timer = setTimeout(() => { fail(); try { video.stop(); } catch { /* already stopped */ } }, CONNECT_SECONDS * 1000);
+  video.addObserver({
+    audioVideoDidStart: () => { settled = true; clearTimeout(timer); say(t("video_connected"), "success"); },
+    audioVideoDidStop: () => { clearTimeout(timer); fail(); },
+    videoTileDidUpdate: (tile) => {
+      if (!tile.boundAttendeeId || tile.isContent) return;
+      const element = h("video", { class: "video-tile", "aria-label": tile.localTile ? t("video_you") : t("video_them") });
+      element.muted = tile.localTile;
+      videoBox.append(element);
+      video.bindVideoElement(tile.tileId, element);
+    },
+  });
+  let camera = false;
+  try {
+    const microphones = await video.listAudioInputDevices();
+    if (microphones.length) await video.startAudioInput(microphones[0].deviceId);
+    const cameras = await video.listVideoInputDevices();
+    if (cameras.length) { await video.startVideoInput(cameras[0].deviceId); camera = true; }
+  } catch { /* no device or no permission: the visit can still connect to listen */ }
+  try {
+    video.start();
+    if (camera) video.startLocalVideoTile();
+  } catch { clearTimeout(timer); fail(); }
+  stopVideo = () => { clearTimeout(timer); settled = true; try { video.stop(); } catch { /* already stopped */ } };
+}
+
+function joinSection(shown, zone) {
   const status = statusRegion();
   const details = h("div");
+  const videoBox = h("div", { class: "video-tiles" });
   const join = h("button", { type: "button", class: "primary" }, t("join_visit"));
   join.addEventListener("click", () => busy(join, async () => {
     details.textContent = "";
@@ -292,19 +364,19 @@ function joinSection(shown) {
       const answer = await api.post(`/v1/visits/${encodeURIComponent(shown.visit_id)}/join`);
       const meeting = answer.meeting || {};
       const attendee = answer.attendee || {};
-      status.say(t("join_ready"), "success");
       details.append(h("dl", { class: "figures" },
         h("dt", null, t("join_meeting")), h("dd", null, h("code", null, meeting.MeetingId || "")),
         h("dt", null, t("join_region")), h("dd", null, meeting.MediaRegion || ""),
-        h("dt", null, t("join_attendee")), h("dd", null, h("code", null, attendee.AttendeeId || ""))));
+        h("dt", null, t("join_attendee")), h("dd", null, h("code", null, attendee.AttendeeId || ""))), videoBox);
+      await connectVideo(answer, (text, kind) => status.say(text, kind), videoBox);
     } catch (error) {
       showError(status, error);
       const opens = error.problem?.opens_at;
-      if (opens) status.append(h("p", null, t("join_opens_at", { when: when(opens) })));
+      if (opens) status.append(h("p", null, t("join_opens_at", { when: when(opens, zone) })));
     }
   }));
   return h("section", { class: "panel", "aria-labelledby": "join-title" },
     h("h2", { id: "join-title" }, t("join_title")),
-    h("p", null, t("join_intro", { when: when(shown.join_opens_at) })),
+    h("p", null, t("join_intro", { when: when(shown.join_opens_at, zone) })),
     h("div", { class: "actions" }, join), status, details);
 }
