@@ -36,9 +36,11 @@ CANCELLED = "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
 
 
 def key_names() -> dict[str, list[str]]:
-    """Table name -> its key attributes, from the registered models."""
+    """Table name -> its key attributes, from the registered models (all of them loaded)."""
+    from chalicelib.core import lazy
     from chalicelib.core.store import MODELS
 
+    lazy.load_registrations()
     return {model.Meta.table_name: [attribute.attr_name for attribute in
                                     model.get_attributes().values()
                                     if attribute.is_hash_key or attribute.is_range_key]

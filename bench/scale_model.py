@@ -833,10 +833,12 @@ def _money(value: float) -> str:
 
 
 def _schema_rows(hot: dict[tuple, HotKey]) -> list[list]:
+    from chalicelib.core import lazy
     from chalicelib.core.store import MODELS
 
+    lazy.load_registrations()  # every model; the order they loaded in varies, the page's does not
     rows = []
-    for model in MODELS:
+    for model in sorted(MODELS, key=lambda model: model.Meta.table_name):
         table = model.Meta.table_name
         keys = [a for a in model.get_attributes().values() if a.is_hash_key or a.is_range_key]
         key = " + ".join(a.attr_name for a in sorted(keys, key=lambda a: not a.is_hash_key))

@@ -584,9 +584,12 @@ def edge_resources(app, environment: dict, functions: dict[str, str],
 
 def build_template() -> dict:
     sys.path.insert(0, str(ROOT))
-    import app as app_module  # registers every model and every scheduled function
+    import app as app_module  # registers every scheduled function
 
+    from chalicelib.core import lazy
     from chalicelib.core.store import MODELS
+
+    lazy.load_registrations()  # every model (each is named by a data-rights holding)
 
     environment = stage_environment()
     resources = {}

@@ -10,8 +10,10 @@ ports: set for the live fixtures, by hand where a test starts a server inline; i
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import re
 from pathlib import Path
 
@@ -48,11 +50,20 @@ from moto import mock_aws  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 
 from app import app  # noqa: E402
+import chalicelib  # noqa: E402
 from chalicelib.accounts import store as accounts_store  # noqa: E402
 from chalicelib.config import get_settings, reset_settings  # noqa: E402
 from chalicelib.core import aws, clock, delivery, notify  # noqa: E402
 from chalicelib.core.store import MODELS, create_tables  # noqa: E402
 
+
+# ``import app`` loads the capabilities' modules on first use (core.lazy); the suite loads them
+# all now, as one process serving everything would: a module first loaded under a test's patch
+# would keep the patched function.  tests/test_cold_start_lazy.py covers the lazy path.
+# (Private names are left out: tests/test_layers.py plants and removes a ``_layers_probe``.)
+for _module in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
+    if not _module.name.rsplit(".", 1)[-1].startswith("_"):
+        importlib.import_module(_module.name)
 
 class Api:
     """A thin JSON client over Chalice's test client."""

@@ -34,6 +34,13 @@ ON_FIRST_USE = {
     "s3transfer": "boto3's transfer manager",
 }
 
+# A capability's services and models load on the first request or job that uses them
+# (``core.lazy``): ``import app`` loads its face, its routes and what their schemas name.
+LOADED_WITH_THE_ROUTES = ("__init__", "routes", "states", "cards", "page_paths", "roles")
+# ...but every request authenticates (sessions and accounts' models), and the facilities'
+# routes still import their services (and those, some of accounts).
+LOADED_WITH_THE_APP = ("chalicelib.accounts.", "chalicelib.facilities.")
+
 PROBE = """
 import dataclasses, json, socket, sys
 import botocore.session
@@ -66,6 +73,7 @@ import app
 from chalicelib.config import get_settings
 
 print(json.dumps({"packages": sorted({name.split(".")[0] for name in sys.modules}),
+                  "modules": sorted(name for name in sys.modules if name.startswith("chalicelib")),
                   "dataclasses": made, "connections": connections, "clients": clients,
                   "settings_built": get_settings.cache_info().currsize}))
 """
@@ -103,3 +111,12 @@ def test_no_dataclass_is_built_while_the_app_imports(imported):
     """``@dataclass`` writes and compiles its methods when the module loads: ~0.5 ms of every
     cold start per frozen class.  Value types are ``typing.NamedTuple`` (or a plain class)."""
     assert imported["dataclasses"] == [], imported["dataclasses"]
+
+
+def test_importing_the_app_loads_no_service_or_model_of_a_capability(imported):
+    loaded = [name for name in imported["modules"]
+              if name.count(".") == 2 and name.split(".")[1] not in ("core", "web")
+              and not name.split(".")[2].startswith(LOADED_WITH_THE_ROUTES)
+              and not name.startswith(LOADED_WITH_THE_APP)]
+    assert loaded == [], (f"imported by `import app`: {loaded}; a routes module takes its "
+                          "services with lazy.module, other capabilities through their face")

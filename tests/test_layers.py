@@ -11,6 +11,8 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "chalicelib"
 # Bottom to top; each layer may use only those before it.
@@ -42,10 +44,15 @@ def _sources() -> list[tuple[str, Path]]:
 
 def imports(path: Path) -> list[tuple[int, str]]:
     """(line, imported module) for every chalicelib import, function-level ones included;
-    ``from chalicelib.x import y`` counts as importing ``chalicelib.x.y`` when y is a module."""
+    ``from chalicelib.x import y`` counts as importing ``chalicelib.x.y`` when y is a module,
+    and ``lazy.module("chalicelib.x.y")`` (imported on first use) as importing it."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "module" and getattr(node.func.value, "id", "") == "lazy"
+                and node.args and isinstance(node.args[0], ast.Constant)):
+            found.append((node.lineno, node.args[0].value))
+        elif isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
@@ -109,10 +116,14 @@ def test_names_taken_from_a_face_are_in_its_all():
                     f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name} not in {node.module}"
 
 
-def test_the_rules_catch_a_private_import_and_an_upward_arrow():
-    """The checker itself can fail: a planted bad module is reported twice."""
+@pytest.mark.parametrize("source", [
+    "from chalicelib.accounts.store import Account\n",
+    'from chalicelib.core import lazy\n\nstore = lazy.module("chalicelib.accounts.store")\n'])
+def test_the_rules_catch_a_private_import_and_an_upward_arrow(source):
+    """The checker itself can fail: a planted bad module is reported twice, whether it imports
+    now or on first use (``core.lazy.module``)."""
     bad = PACKAGE / "core" / "_layers_probe.py"
-    bad.write_text("from chalicelib.accounts.store import Account\n")
+    bad.write_text(source)
     try:
         found = violations()
     finally:

@@ -302,7 +302,7 @@ def test_joining_opens_ten_minutes_ahead_and_an_early_end_refunds_undelivered_mi
 
 
 def test_data_rights_export_and_erase(visit_world):
-    from chalicelib.visits import erase, export
+    from chalicelib.visits.datarights import erase, export
 
     principal = family()
     book(principal, bookable_slot("video"), visitors=[{"full_name": "Dana Lee",

@@ -2,27 +2,10 @@
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
 Everything else here (``service``, ``store``, ``sessions``...) is private to accounts.
+Its names load on first use and its data-rights holding before a registry is read
+(``core.lazy``): importing the face costs a cold start nothing.
 """
-from chalicelib.accounts.activity import APPEND_ONLY as APPEND_ONLY_ACTIVITY
-from chalicelib.accounts.activity import last_sign_in
-from chalicelib.accounts.activity import ActivityEvent
-from chalicelib.accounts.activity import new_event as new_activity_event
-from chalicelib.accounts.activity import record as record_activity
-from chalicelib.accounts.activity import record_in as record_activity_in
-from chalicelib.accounts.datarights import close_account
-from chalicelib.accounts.invitations import invite as invite_staff
-from chalicelib.accounts.lockout import LockoutPolicy
-from chalicelib.accounts.passwords import hash_password, verify_password
-from chalicelib.accounts.reminders import send_due_reminders
-from chalicelib.accounts.codes import InvalidOrExpiredCode
-from chalicelib.accounts.codes import count_message as count_code_message
-from chalicelib.accounts.service import (attempt_failed, reauthenticate, reserve_attempt,
-                                         throttle_subject, validated_phone)
-from chalicelib.accounts.sessions import (authenticate, current_session, open_session,
-                                          register_holder_loader, register_session_guard)
-from chalicelib.accounts.sessions import revoke as revoke_session
-from chalicelib.accounts.store import (Account, Reservation, Session, account_by_id,
-                                       clear_attempts, delete_throttle, release_attempt)
+from chalicelib.core import lazy
 
 __all__ = [
     # who people are
@@ -45,3 +28,22 @@ __all__ = [
     # codes other capabilities send (call numbers): re-authentication, phones, the allowance
     "reauthenticate", "validated_phone", "count_code_message", "InvalidOrExpiredCode",
 ]
+
+__getattr__ = lazy.face(__name__, {
+    "activity": "APPEND_ONLY as APPEND_ONLY_ACTIVITY, last_sign_in, ActivityEvent, "
+                "new_event as new_activity_event, record as record_activity, "
+                "record_in as record_activity_in",
+    "datarights": "close_account",
+    "invitations": "invite as invite_staff",
+    "lockout": "LockoutPolicy",
+    "passwords": "hash_password, verify_password",
+    "reminders": "send_due_reminders",
+    "codes": "InvalidOrExpiredCode, count_message as count_code_message",
+    "service": "attempt_failed, reauthenticate, reserve_attempt, throttle_subject, "
+               "validated_phone",
+    "sessions": "authenticate, current_session, open_session, register_holder_loader, "
+                "register_session_guard, revoke as revoke_session",
+    "store": "Account, Reservation, Session, account_by_id, clear_attempts, delete_throttle, "
+             "release_attempt",
+})
+lazy.register_later("datarights", "chalicelib.accounts.datarights")

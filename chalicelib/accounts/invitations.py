@@ -14,6 +14,7 @@ from urllib.parse import quote
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.accounts import activity, codes, mfa, passwords, store
+from chalicelib.accounts.page_paths import ACCEPT_PAGE_PATH
 from chalicelib.accounts.service import clean_name, validated_email
 from chalicelib.config import get_settings
 from chalicelib.core import clock, secrets
@@ -25,7 +26,6 @@ from chalicelib.core.notify import notifier
 from chalicelib.core.store import write_together, written
 
 INVITATION = "staff_invitation"
-ACCEPT_PAGE_PATH = "/accept-invitation"
 STAFF_ROLES = ("staff", "admin")
 # What an invited account holds until its owner chooses a password: no password matches it.
 UNUSABLE_PASSWORD = "!unusable"

@@ -15,6 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.accounts import activity, codes, passwords, reminders, service, sessions, store
+from chalicelib.accounts.page_paths import RESET_PAGE_PATH
 from chalicelib.accounts.service import InvalidOrExpiredCode
 from chalicelib.config import get_settings
 from chalicelib.core import clock
@@ -28,7 +29,6 @@ from chalicelib.core.i18n import _
 
 PASSWORD_RESET = "password_reset"
 PHONE_VERIFICATION = "phone_verification"
-RESET_PAGE_PATH = "/reset-password"
 
 
 # --- forgotten password ---------------------------------------------------------------------

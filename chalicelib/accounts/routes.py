@@ -5,13 +5,19 @@ from pathlib import Path
 
 from chalice import Blueprint
 
-from chalicelib.accounts import admin, service, sessions, signin, unlocking
-from chalicelib.core import i18n
+from chalicelib.accounts import page_paths
+from chalicelib.core import i18n, lazy
 from chalicelib.core.i18n import N_
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Example, Reply, endpoint
 from chalicelib.web.schema import (BOOLEAN, CODE, PHONE, EMAIL, NULLABLE_STRING, PASSWORD, TOKENS,
                                    integer, named, obj, person_name, string)
+
+admin = lazy.module("chalicelib.accounts.admin")
+service = lazy.module("chalicelib.accounts.service")
+sessions = lazy.module("chalicelib.accounts.sessions")
+signin = lazy.module("chalicelib.accounts.signin")
+unlocking = lazy.module("chalicelib.accounts.unlocking")
 
 bp = Blueprint(__name__)
 UNLOCK_PAGE = Path(__file__).parent / "pages" / "unlock.html"
@@ -177,7 +183,7 @@ def unlock_with_link(request: ApiRequest):
     return {"status": "unlocked"}
 
 
-@endpoint(bp, "GET", unlocking.UNLOCK_PAGE_PATH, summary="The page an unlock link opens (HTML)",
+@endpoint(bp, "GET", page_paths.UNLOCK_PAGE_PATH, summary="The page an unlock link opens (HTML)",
           tag="pages", response=pages.HTML,
           description=(
               'The HTML page the emailed unlock link opens (`/unlock#token=...`). Its script reads '

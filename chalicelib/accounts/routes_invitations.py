@@ -9,10 +9,13 @@ from pathlib import Path
 
 from chalice import Blueprint
 
-from chalicelib.accounts import invitations
+from chalicelib.accounts import page_paths
+from chalicelib.core import lazy
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ApiRequest, Example, endpoint
 from chalicelib.web.schema import PASSWORD, obj, string
+
+invitations = lazy.module("chalicelib.accounts.invitations")
 
 bp = Blueprint(__name__)
 ACCEPT_PAGE = Path(__file__).parent / "pages" / "accept_invitation.html"
@@ -36,7 +39,7 @@ def accept_invitation(request: ApiRequest):
     return {"status": "invitation_accepted", "email": account.email}
 
 
-@endpoint(bp, "GET", invitations.ACCEPT_PAGE_PATH,
+@endpoint(bp, "GET", page_paths.ACCEPT_PAGE_PATH,
           summary="The page an invitation link opens (HTML)", tag="pages",
           query={**obj(), "additionalProperties": True}, response=pages.HTML,
           description=(

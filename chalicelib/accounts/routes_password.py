@@ -12,12 +12,15 @@ from pathlib import Path
 
 from chalice import Blueprint
 
-from chalicelib.accounts import recovery
+from chalicelib.accounts import page_paths
+from chalicelib.core import lazy
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.i18n import _
 from chalicelib.web import pages
 from chalicelib.web.endpoint import ANY_ROLE, ApiRequest, Example, endpoint
 from chalicelib.web.schema import CODE, PHONE, EMAIL, PASSWORD, named, obj, string as text
+
+recovery = lazy.module("chalicelib.accounts.recovery")
 
 bp = Blueprint(__name__)
 
@@ -129,7 +132,7 @@ def verify_phone(request: ApiRequest):
 RESET_PAGE_QUERY = {**obj(optional={"token": TOKEN}), "additionalProperties": True}
 
 
-@endpoint(bp, "GET", recovery.RESET_PAGE_PATH, summary="The page a reset link opens (HTML)",
+@endpoint(bp, "GET", page_paths.RESET_PAGE_PATH, summary="The page a reset link opens (HTML)",
           tag="pages", query=RESET_PAGE_QUERY,
           response={"type": "string", "x-media-type": "text/html"},
           description=(

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.accounts import activity, email_change, mfa, service, sessions, signin
+from chalicelib.core import lazy
 from chalicelib.core.errors import NotFound
 from chalicelib.core.i18n import _
 from chalicelib.web.endpoint import ANY_ROLE, PAGINATION, ApiRequest, Example, Reply, endpoint
 from chalicelib.web.schema import (BOOLEAN, CODE, EMAIL, NULLABLE_STRING, PASSWORD, named, obj,
                                    page_of, string)
+
+activity = lazy.module("chalicelib.accounts.activity")
+email_change = lazy.module("chalicelib.accounts.email_change")
+mfa = lazy.module("chalicelib.accounts.mfa")
+service = lazy.module("chalicelib.accounts.service")
+sessions = lazy.module("chalicelib.accounts.sessions")
+signin = lazy.module("chalicelib.accounts.signin")
 
 bp = Blueprint(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 
 from chalicelib.config import get_settings
-from chalicelib.core import clock, secrets
+from chalicelib.core import clock, lazy, secrets
 from chalicelib.core.errors import Forbidden, Unauthenticated
 from chalicelib.core.identity import Client, Principal
 from chalicelib.core.store import decode_cursor, expiry_update_actions, get_or_none, page, written
@@ -56,12 +56,14 @@ def register_session_guard(role: str, guard: Callable[[Session, Client], None]) 
 
 
 def _guard(session: Session, client: Client) -> None:
+    lazy.load_registrations("sessions")
     guard = _SESSION_GUARDS.get(session.role)
     if guard is not None:
         guard(session, client)
 
 
 def _holder(session: Session) -> SessionHolder | None:
+    lazy.load_registrations("sessions")
     return _HOLDER_LOADERS.get(session.role, account_by_id)(session.account_id)
 
 

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from chalicelib.accounts import activity, codes, service, store
 from chalicelib.accounts.codes import InvalidOrExpiredCode
+from chalicelib.accounts.page_paths import UNLOCK_PAGE_PATH
 from chalicelib.config import get_settings
 from chalicelib.core import clock
 from chalicelib.core.identity import Client
@@ -18,7 +19,6 @@ from chalicelib.core.notify import notifier
 from chalicelib.core.store import write_together, written
 
 UNLOCK = "account_unlock"
-UNLOCK_PAGE_PATH = "/unlock"
 
 
 def send_link(account: store.Account, locked_until: float) -> None:

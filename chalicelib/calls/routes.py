@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.calls import service, statements
 from chalicelib.calls.states import EndCause, Refusal
-from chalicelib.facilities import facility_in_charge
+from chalicelib import facilities
+from chalicelib.core import lazy
 from chalicelib.web.endpoint import (FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN, ApiRequest,
                                      Example, Header, endpoint)
 from chalicelib.web.schema import NULLABLE_STRING, named, obj, page_of, string
+
+service = lazy.module("chalicelib.calls.service")
+statements = lazy.module("chalicelib.calls.statements")
 
 bp = Blueprint(__name__)
 
@@ -146,6 +149,6 @@ RELEASE = named("Release", obj(
               "released_at": "2026-12-01T09:00:00Z", "trust_cents": 4200, "phone_cents": 150}],
               "next_cursor": None}))
 def staff_releases(request: ApiRequest):
-    facility_id = facility_in_charge(request.principal, request.query.get("facility_id"))
+    facility_id = facilities.facility_in_charge(request.principal, request.query.get("facility_id"))
     return service.releases(facility_id, request.query.get("limit", 20),
                             request.query.get("cursor"))

@@ -281,6 +281,7 @@ def refund_on_release(facility_id: str, inmate_ids: list[str], import_id: str) -
                   amount_cents=refund["amount_cents"])
 
 
+
 def releases(facility_id: str, limit: int, cursor: str | None) -> dict:
     """Staff: people released, oldest first, with their own balances as they stand now."""
     def render_release(found: Release) -> dict:

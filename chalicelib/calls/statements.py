@@ -15,7 +15,7 @@ from chalicelib import facilities, payments
 from chalicelib.accounts import ActivityEvent, account_by_id
 from chalicelib.calls.service import render
 from chalicelib.calls.store import Call
-from chalicelib.core import clock
+from chalicelib.core import clock, lazy
 from chalicelib.core.errors import InvalidRequest, NotFound
 from chalicelib.core.i18n import _
 from chalicelib.core.notify import notifier
@@ -59,6 +59,7 @@ def statement(account_id: str, facility_id: str, month: str) -> dict:
                            "quantity": int(detail.get("quantity", 0)),
                            "total_cents": int(detail.get("total_cents", 0))})
     money = payments.calling_statement_money(account_id, facility_id, start, end)
+    lazy.load_registrations("statement")
     return {"month": month, "facility_id": facility_id, "time_zone": facility.timezone or "UTC",
             "from": start, "to": end, **money, "calls": calls,
             "call_charges_cents": sum(call["charge_cents"] for call in calls

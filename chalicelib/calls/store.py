@@ -7,7 +7,7 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
-from chalicelib.core.store import BaseMeta, StoredModel, TableName, register
+from chalicelib.core.store import BaseMeta, StoredModel, TableName, get_or_none, register
 
 
 class CallsByAccount(GlobalSecondaryIndex):
@@ -95,3 +95,8 @@ class Release(StoredModel):
     full_name = UnicodeAttribute()
     import_id = UnicodeAttribute()
     released_at = UnicodeAttribute()
+
+
+def call_by_id(call_id: str) -> Call | None:
+    """The call record (support checks that a ticket's call reached the family's number)."""
+    return get_or_none(Call, call_id)

@@ -3,14 +3,10 @@
 The numbers a family takes calls on belong to its approved contacts (``call_numbers``).
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
+Its names load on first use and its registrations before a registry is read
+(``core.lazy``): importing the face costs a cold start nothing.
 """
-from chalicelib.contacts import datarights as _datarights  # noqa: F401 (registers its Holding)
-from chalicelib.contacts.call_numbers import CallNumber, approved_number
-from chalicelib.contacts.service import (AlreadyDecided, ContactNotApproved, contact_not_found,
-                                         family_contact)
-from chalicelib.contacts.states import CONTACT_APPROVED, CallNumberStatus
-from chalicelib.contacts.store import Contact, ContactClaim, claim_key
-from chalicelib.contacts.store import contact as contact_by_id
+from chalicelib.core import lazy
 
 __all__ = ["AlreadyDecided", "CONTACT_APPROVED", "Contact", "contact_by_id", "contact_not_found",
            # the family's own contact or 404; refusing a service until it is approved
@@ -20,3 +16,10 @@ __all__ = ["AlreadyDecided", "CONTACT_APPROVED", "Contact", "contact_by_id", "co
            # calls: may this inmate call this number (one consistent read)?
            "CallNumber", "CallNumberStatus", "approved_number"]
 
+__getattr__ = lazy.face(__name__, {
+    "call_numbers": "CallNumber, approved_number",
+    "service": "AlreadyDecided, ContactNotApproved, contact_not_found, family_contact",
+    "states": "CONTACT_APPROVED, CallNumberStatus",
+    "store": "Contact, ContactClaim, claim_key, contact as contact_by_id",
+})
+lazy.register_later("datarights", "chalicelib.contacts.datarights")

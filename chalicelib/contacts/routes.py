@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.contacts import service as contacts, states
+from chalicelib.contacts import states
 from chalicelib.facilities import INMATE_ROLE
+from chalicelib.core import lazy
 from chalicelib.web.endpoint import KIOSK_KEY, PAGINATION, ApiRequest, Example, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, named, obj, page_of, string, written_text
+
+contacts = lazy.module("chalicelib.contacts.service")
 
 bp = Blueprint(__name__)
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.contacts import call_numbers, states
-from chalicelib.facilities import facility_in_charge
+from chalicelib.contacts import states
+from chalicelib import facilities
+from chalicelib.core import lazy
 from chalicelib.web.endpoint import (FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN, ApiRequest,
                                      Example, Reply, endpoint)
 from chalicelib.web.schema import (NULLABLE_STRING, PASSWORD, PHONE, named, obj, page_of,
                                    string, written_text)
+
+call_numbers = lazy.module("chalicelib.contacts.call_numbers")
 
 bp = Blueprint(__name__)
 
@@ -98,7 +101,7 @@ def remove_number(request: ApiRequest, number_id: str):
                          "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA", "decided_at": None,
                          "reason": None}], "next_cursor": None}))
 def staff_numbers(request: ApiRequest):
-    facility_id = facility_in_charge(request.principal, request.query.get("facility_id"))
+    facility_id = facilities.facility_in_charge(request.principal, request.query.get("facility_id"))
     return call_numbers.in_review(facility_id, *_page(request))
 
 
@@ -115,6 +118,6 @@ def staff_numbers(request: ApiRequest):
                           response={**EXAMPLE, "account_id": "acc_Q2hL9xv7RkT1mWb3ZpN5eA",
                                     "decided_at": "2026-12-01T11:00:00Z", "reason": ""}))
 def decide_number(request: ApiRequest, number_id: str):
-    facility_id = facility_in_charge(request.principal, request.query.get("facility_id"))
+    facility_id = facilities.facility_in_charge(request.principal, request.query.get("facility_id"))
     return call_numbers.decide(request.principal, facility_id, number_id,
                                request.body["decision"], request.body.get("reason"))

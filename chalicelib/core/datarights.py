@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+from chalicelib.core import lazy
+
 
 class Kept(NamedTuple):
     """One kind of record that stays after erasure: what (``record``) and why (``reason``),
@@ -45,6 +47,7 @@ def register(holding: Holding) -> None:
 
 
 def holdings() -> list[Holding]:
+    lazy.load_registrations("datarights")
     return list(_HOLDINGS.values())
 
 

@@ -26,7 +26,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.config import get_settings
-from chalicelib.core import clock, secrets
+from chalicelib.core import clock, lazy, secrets
 from chalicelib.core.logs import log_event
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.i18n import _
@@ -98,6 +98,8 @@ def expiry_update_actions(model: type[ExpiringModel], epoch_seconds: float) -> l
 
 
 # Every model whose table the stack owns, in creation order; capabilities register theirs.
+# Models load with their capability: complete after ``lazy.load_registrations()`` (each is
+# named by a data-rights holding).
 MODELS: list[type[Model]] = []
 
 
@@ -119,6 +121,7 @@ def append_only(model: type[Model]) -> type[Model]:
 
 def create_tables() -> list[str]:
     """Create missing tables (idempotent) and switch TTL on; returns the names created."""
+    lazy.load_registrations()
     created = []
     for model in MODELS:
         if not model.exists():

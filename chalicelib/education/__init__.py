@@ -3,10 +3,14 @@ and earn a certificate record on the kiosk, and may share their progress with an
 contact.
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
-It registers the capability's data-rights holding (``core.datarights``).
+Its names load on first use and its registrations before a registry is read
+(``core.lazy``): importing the face costs a cold start nothing.
 """
-from chalicelib.education import datarights as _datarights  # noqa: F401 (registers its Holding)
-from chalicelib.education.seed import seed_demo_course
-
+from chalicelib.core import lazy
 
 __all__ = ["seed_demo_course"]
+
+__getattr__ = lazy.face(__name__, {
+    "seed": "seed_demo_course",
+})
+lazy.register_later("datarights", "chalicelib.education.datarights")

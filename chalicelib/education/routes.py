@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.i18n import LANGUAGES
-from chalicelib.education import service
 from chalicelib.facilities import INMATE_ROLE
 from chalicelib.web.endpoint import (FACILITY_QUERY, KIOSK_KEY, PAGINATION, STAFF_OR_ADMIN,
                                      ApiRequest, Example, endpoint)
 from chalicelib.web.schema import (BOOLEAN, NULLABLE_STRING, named, obj, page_of, string,
                                    written_text)
 
+service = lazy.module("chalicelib.education.service")
+
 bp = Blueprint(__name__)
 
 DEFAULT_LIMIT = 20
+MAX_LESSONS = 200
 FAMILY, INMATE = ("family",), (INMATE_ROLE,)
 INTEGER = {"type": "integer"}
 COURSE_FIELDS = {"course_id": string(), "facility_id": string(), "title": string(),
@@ -62,7 +65,7 @@ def _page_args(request: ApiRequest) -> tuple[int, str | None]:
           tag="staff", roles=STAFF_OR_ADMIN, query=obj(optional=FACILITY_QUERY),
           body=obj({"title": written_text(1, 200), "provider": written_text(1, 200),
                     "language": string(enum=list(LANGUAGES)),
-                    "lessons": {"type": "array", "minItems": 1, "maxItems": service.MAX_LESSONS,
+                    "lessons": {"type": "array", "minItems": 1, "maxItems": MAX_LESSONS,
                                 "items": obj({"title": written_text(1, 200)})}}),
           response=COURSE,
           description=(

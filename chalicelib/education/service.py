@@ -16,7 +16,6 @@ from chalicelib.education.store import Course, CourseShare, Enrolment
 
 COURSE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\Z")
 LESSON_NUMBER = re.compile(r"^[0-9]{1,6}\Z")  # ASCII digits only ("²".isdigit() is True)
-MAX_LESSONS = 200
 
 
 def course_not_found() -> NotFound:

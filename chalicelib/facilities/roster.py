@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.core import clock, secrets
+from chalicelib.core import clock, lazy, secrets
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
 from chalicelib.core.i18n import _
 from chalicelib.core.logs import log_event
@@ -364,6 +364,7 @@ def _forget_manifests_before(facility_id: str, generation: int) -> None:
 def _released(facility_id: str, inmate_ids: list[str], import_id: str) -> None:
     log_event("inmates_released", facility_id=facility_id, import_id=import_id,
               count=len(inmate_ids))
+    lazy.load_registrations("release")
     for listener in _release_listeners:
         listener(facility_id, inmate_ids, import_id)
 

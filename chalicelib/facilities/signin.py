@@ -9,7 +9,6 @@ from typing import NamedTuple
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import accounts
-from chalicelib.accounts import LockoutPolicy, attempt_failed, reserve_attempt, throttle_subject
 from chalicelib.core import secrets
 from chalicelib.core.errors import (AccountHeld, AccountLocked, Forbidden, InvalidRequest,
                                     NotFound, RateLimited, Unauthenticated, minutes_to_wait)
@@ -19,10 +18,9 @@ from chalicelib.core.logs import log_event
 from chalicelib.core.ratelimit import RatePolicy
 from chalicelib.core.store import condition_failed
 from chalicelib.facilities import kiosks, roster
+from chalicelib.facilities.roles import INMATE_ROLE, PIN_CHANGE_ROLE
 from chalicelib.facilities import store as facilities
 
-INMATE_ROLE = "inmate"
-PIN_CHANGE_ROLE = "inmate_pin_change"
 PIN_PATTERN = kiosks.PIN_PATTERN
 ONE_TIME_PIN_DIGITS = 8
 
@@ -124,8 +122,8 @@ def _kiosk_failures() -> RatePolicy:
 def _reserve(facility_id: str, inmate_number: str) -> accounts.Reservation:
     """A slot of the inmate's failure budget, with the refusals worded for the inmate."""
     try:
-        return reserve_attempt(_lockout_name(facility_id, inmate_number),
-                               LockoutPolicy.for_inmates())
+        return accounts.reserve_attempt(_lockout_name(facility_id, inmate_number),
+                                        accounts.LockoutPolicy.for_inmates())
     except AccountLocked as locked:
         raise SignInPaused(locked.retry_after_seconds) from None
     except AccountHeld:
@@ -153,7 +151,7 @@ def log_in(facility_id: str, inmate_number: str, pin: str, client: Client) -> di
             inmate = None  # released: signs in no more, and is told nothing else
     matches, needs_rehash = accounts.verify_password(pin, inmate.pin_hash if inmate else None)
     if not (matches and re.fullmatch(PIN_PATTERN, pin)):
-        attempt_failed(reservation)
+        accounts.attempt_failed(reservation)
         log_event("inmate_login_failed", facility_id=facility_id, kiosk_id=kiosk.kiosk_id,
                   known=inmate is not None)
         raise InvalidKioskCredentials()
@@ -207,7 +205,7 @@ def _inmate_at(facility_id: str, inmate_id: str) -> facilities.Inmate:
 
 def _lift_lock(inmate: facilities.Inmate) -> None:
     accounts.delete_throttle(
-        throttle_subject(_lockout_name(inmate.facility_id, inmate.inmate_number)))
+        accounts.throttle_subject(_lockout_name(inmate.facility_id, inmate.inmate_number)))
 
 
 def unlock(facility_id: str, inmate_id: str, by: Principal) -> None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.media import service, states
+from chalicelib.media import states
+from chalicelib.core import lazy
 from chalicelib.web.endpoint import ApiRequest, Example, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, integer, named, obj, string
+
+service = lazy.module("chalicelib.media.service")
 
 bp = Blueprint(__name__)
 

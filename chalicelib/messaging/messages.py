@@ -17,7 +17,6 @@ from chalicelib.messaging import notifications, parts, states, store
 from chalicelib.messaging.review import ReviewRules
 from chalicelib.messaging.store import Message
 
-MAX_BODY_CHARS = 6000
 # Each retry follows a change to the same stamp balance by another request; three in a row
 # mean heavy contention on one account, and the client may simply try again.
 SEND_ATTEMPTS = 3

@@ -9,19 +9,24 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.facilities import INMATE_ROLE
-from chalicelib.messaging import claims, messages, states
+from chalicelib.messaging import states
+from chalicelib.core import lazy
 from chalicelib.web.endpoint import KIOSK_KEY, PAGINATION, ApiRequest, Example, endpoint
 from chalicelib.web.schema import (NULLABLE_STRING, integer, named, obj, page_of, string,
                                   written_text)
 
+claims = lazy.module("chalicelib.messaging.claims")
+messages = lazy.module("chalicelib.messaging.messages")
+
 bp = Blueprint(__name__)
 
 DEFAULT_LIMIT = 20
+MAX_BODY_CHARS = 6000
 FAMILY, STAFF, INMATE = ("family",), ("staff",), (INMATE_ROLE,)
 
 # Any Unicode: 6000 characters JSON-escaped as "\uXXXX\uXXXX" (12 bytes each) plus the envelope.
-MESSAGE_REQUEST_MAX_BYTES = messages.MAX_BODY_CHARS * 12 + 1024
-MESSAGE_BODY = written_text(1, messages.MAX_BODY_CHARS)
+MESSAGE_REQUEST_MAX_BYTES = MAX_BODY_CHARS * 12 + 1024
+MESSAGE_BODY = written_text(1, MAX_BODY_CHARS)
 ID = string(1, 64)
 REASON = written_text(1, 500)
 MESSAGE = named(

@@ -15,10 +15,8 @@ from chalicelib.core.identity import Principal
 from chalicelib.core.store import decode_cursor, get_or_none, page, written
 from chalicelib.core.i18n import _
 from chalicelib.facilities import MoneyRules
-from chalicelib.payments.states import FLAG_DECISIONS, FlagStatus
+from chalicelib.payments.states import FlagStatus
 from chalicelib.payments.store import ReviewFlag
-
-DECISIONS = tuple(FLAG_DECISIONS)
 
 
 class DayPicture(NamedTuple):

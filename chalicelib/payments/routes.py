@@ -9,19 +9,26 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.i18n import _
-from chalicelib.payments import calling, deposits, flags, stamp_purchases, webhooks
+from chalicelib.payments import states
 from chalicelib.payments.cards import refuse_card_numbers
-from chalicelib.payments.stamp_purchases import MAX_STAMPS_PER_PURCHASE
 from chalicelib.web.endpoint import PAGINATION, ApiRequest, Example, Header, endpoint
 from chalicelib.web.schema import NULLABLE_STRING, named, obj, page_of, string, written_text
+
+calling = lazy.module("chalicelib.payments.calling")
+deposits = lazy.module("chalicelib.payments.deposits")
+flags = lazy.module("chalicelib.payments.flags")
+stamp_purchases = lazy.module("chalicelib.payments.stamp_purchases")
+webhooks = lazy.module("chalicelib.payments.webhooks")
 
 bp = Blueprint(__name__)
 
 FAMILY = ("family",)
 STAFF = ("staff",)
 INTEGER = {"type": "integer"}
+MAX_STAMPS_PER_PURCHASE = 100
 CENTS = {"type": "integer", "minimum": 1, "maximum": 10_000_000}
 ACCOUNT = string(enum=["trust", "phone"])
 TOKEN = string(3, 255)
@@ -367,7 +374,7 @@ def list_flags(request: ApiRequest):
 
 @endpoint(bp, "POST", "/v1/staff/flags/{flag_id}/decision", summary="Clear or escalate a flag",
           tag="staff", roles=STAFF,
-          body=obj({"decision": string(enum=list(flags.DECISIONS)), "reason": REASON}),
+          body=obj({"decision": string(enum=list(states.FLAG_DECISIONS)), "reason": REASON}),
           response=FLAG, problems=("not_found", "already_decided"),
           description=(
               'Staff clear a flag (nothing wrong) or escalate it, with a reason kept in the flag.'),

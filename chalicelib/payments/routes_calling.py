@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.errors import NotFound
 from chalicelib.core.i18n import _
-from chalicelib.payments import calling
 from chalicelib.web.endpoint import ApiRequest, Example, endpoint
 from chalicelib.web.schema import obj, string
+
+calling = lazy.module("chalicelib.payments.calling")
 
 bp = Blueprint(__name__)
 

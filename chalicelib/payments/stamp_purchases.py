@@ -23,7 +23,6 @@ from chalicelib.payments.processor import Authorization
 from chalicelib.payments.states import PurchaseStatus
 
 OPERATION = "POST /v1/stamps/purchase"
-MAX_STAMPS_PER_PURCHASE = 100
 
 
 def purchase(buyer: Principal, client: Client, key: str, body: dict) -> StoredResponse:

@@ -2,10 +2,14 @@
 the staff of the facility concerned or by admins, with a respond-by target in business days.
 
 This module is the capability's face: the names in ``__all__`` are what other packages may use.
-It registers the capability's data-rights holding (``core.datarights``).
+Its names load on first use and its registrations before a registry is read
+(``core.lazy``): importing the face costs a cold start nothing.
 """
-from chalicelib.support import datarights as _datarights  # noqa: F401 (registers its Holding)
-from chalicelib.support.seed import seed_demo_ticket
-
+from chalicelib.core import lazy
 
 __all__ = ["seed_demo_ticket"]
+
+__getattr__ = lazy.face(__name__, {
+    "seed": "seed_demo_ticket",
+})
+lazy.register_later("datarights", "chalicelib.support.datarights")

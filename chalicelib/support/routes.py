@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.support import service, states
+from chalicelib.support import states
+from chalicelib.core import lazy
 from chalicelib.web.endpoint import (FACILITY_QUERY, PAGINATION, STAFF_OR_ADMIN, ApiRequest,
                                      Example, endpoint)
 from chalicelib.web.schema import (BOOLEAN, NULLABLE_STRING, named, obj, page_of, string,
                                    written_text)
+
+service = lazy.module("chalicelib.support.service")
 
 bp = Blueprint(__name__)
 

@@ -272,6 +272,13 @@ def _system_cancel(visit: Visit, reason: str) -> None:
         pass  # decided meanwhile by someone else
 
 
+def run_jobs() -> dict[str, int]:
+    """The scheduled job: what is due (reminders, cut-offs, ends), then owed card refunds."""
+    done = run_due()
+    done["card_refunds_settled"] = payments.settle_visit_refunds()
+    return done
+
+
 class _Skip(Exception):
     """Nothing to do for this visit now (another run did it, or its end is not reached)."""
 
@@ -393,3 +400,10 @@ def valid_day(text: str) -> str:
     except ValueError:
         raise InvalidRequest(_("date must be a date, YYYY-MM-DD."), errors=[
             {"field": "query.date", "problem": _("must be a date, YYYY-MM-DD")}]) from None
+
+
+def statement_visits(account_id: str, facility_id: str, start: str, end: str) -> list[dict]:
+    """The monthly statement's visits: those starting in the month, with price and refund."""
+    return [render(visit) for visit in Visit.by_account.query(
+        account_id, Visit.starts_key.between(start, end)) if visit.facility_id == facility_id]
+

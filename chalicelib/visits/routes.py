@@ -11,19 +11,28 @@ from datetime import date
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.errors import InvalidRequest
 from chalicelib.core.i18n import N_, _
-from chalicelib.facilities import INMATE_ROLE, VISIT_MODES, facility_in_charge
-from chalicelib.visits import booking, lifecycle, sessions, states
+from chalicelib import facilities
+from chalicelib.facilities import INMATE_ROLE, VISIT_MODES
+from chalicelib.visits import states
 from chalicelib.web.endpoint import (FACILITY_QUERY, KIOSK_KEY, PAGINATION, STAFF_OR_ADMIN,
                                      ApiRequest, Example, Header, Reply, endpoint)
 from chalicelib.web.schema import (BOOLEAN, NULLABLE_STRING, named, obj, page_of, person_name,
                                    string)
 
+booking = lazy.module("chalicelib.visits.booking")
+lifecycle = lazy.module("chalicelib.visits.lifecycle")
+sessions = lazy.module("chalicelib.visits.sessions")
+
 bp = Blueprint(__name__)
 
 FAMILY, INMATE = ("family",), (INMATE_ROLE,)
 DEFAULT_LIMIT = 20
+# what the video provider's webhook reports, and who may end a video session
+EVENTS = ("attendee_joined", "attendee_left", "meeting_ended")
+END_REASONS = ("staff", "system", "scheduled")
 ID = string(1, 64)
 DATE = string(10, 10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
               **{"x-pattern-problem": N_("must be a date, YYYY-MM-DD")})
@@ -245,7 +254,7 @@ def inmate_join(request: ApiRequest, visit_id: str):
 # --- staff ---------------------------------------------------------------------------------
 
 def _facility(request: ApiRequest) -> str:
-    return facility_in_charge(request.principal, request.query.get("facility_id"))
+    return facilities.facility_in_charge(request.principal, request.query.get("facility_id"))
 
 
 STAFF_QUERY = obj(optional=FACILITY_QUERY)
@@ -321,9 +330,9 @@ def mark_no_show(request: ApiRequest, visit_id: str):
           tag="webhooks",
           headers=(Header("X-Video-Signature", True,
                           description="HMAC-SHA256 (hex) of the body with the stage's secret"),),
-          body=obj({"type": string(enum=list(sessions.EVENTS)), "external_meeting_id": ID},
+          body=obj({"type": string(enum=list(EVENTS)), "external_meeting_id": ID},
                    {"external_user_id": string(1, 128), "at": string(1, 40),
-                    "reason": string(enum=list(sessions.END_REASONS))}),
+                    "reason": string(enum=list(END_REASONS))}),
           response=obj({"visit_id": string(), "status": string()}),
           problems=("invalid_signature", "visit_not_found"),
           description=(

@@ -22,8 +22,6 @@ from chalicelib.visits.booking import JOIN_OPENS_SECONDS
 from chalicelib.visits.store import Visit
 
 SIGNATURE_PURPOSE = "video-webhook"
-EVENTS = ("attendee_joined", "attendee_left", "meeting_ended")
-END_REASONS = ("staff", "system", "scheduled")
 
 
 def join(principal: Principal, visit_id: str, as_inmate: bool) -> dict:

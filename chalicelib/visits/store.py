@@ -21,7 +21,7 @@ from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, U
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.core.store import (BaseMeta, ExpiringModel, StoredModel, TableName,
-                                   register)
+                                   get_or_none, register)
 
 DUE = "due"  # the one partition of the sparse due index (items leave it when nothing is due)
 
@@ -190,3 +190,8 @@ class Visit(StoredModel):
     by_inmate = VisitsByInmate()
     by_facility_day = VisitsByFacilityDay()
     by_due = VisitsDue()
+
+
+def visit_by_id(visit_id: str) -> Visit | None:
+    """The visit (support checks that a ticket's visit is the family's own)."""
+    return get_or_none(Visit, visit_id)
