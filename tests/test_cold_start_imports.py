@@ -38,7 +38,8 @@ ON_FIRST_USE = {
 # (``core.lazy``): ``import app`` loads its face, its routes and what their schemas name.
 LOADED_WITH_THE_ROUTES = ("__init__", "routes", "states", "cards", "page_paths", "roles")
 # ...but every request authenticates (sessions and accounts' models), and the facilities'
-# routes still import their services (and those, some of accounts).
+# routes name the rules document, the roster's columns and the PIN's pattern (their modules,
+# and the facility models they read, load with them).
 LOADED_WITH_THE_APP = ("chalicelib.accounts.", "chalicelib.facilities.")
 
 PROBE = """

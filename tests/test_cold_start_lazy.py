@@ -55,8 +55,8 @@ def cold() -> dict:
 
 
 def test_importing_the_app_registers_nothing_yet(cold):
-    """Only core's, the authenticator's (accounts) and, for now, facilities' models load with
-    the app (tests/test_cold_start_imports.py says why)."""
+    """Only core's, the authenticator's (accounts) and facilities' models load with the app
+    (tests/test_cold_start_imports.py says why)."""
     assert [module for module in cold["before"]["model_modules"]
             if not module.startswith(("chalicelib.core.", *LOADED_WITH_THE_APP))] == []
     assert cold["released_before"] == 0

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.facilities import kiosks, service, signin
+from chalicelib.core import lazy
+from chalicelib.facilities import kiosks
+from chalicelib.facilities.roles import INMATE_ROLE, PIN_CHANGE_ROLE
 from chalicelib.facilities.store import US_STATES
 from chalicelib.web.endpoint import (ANY_ROLE, FACILITY_QUERY, KIOSK_KEY, PAGINATION,
                                      STAFF_OR_ADMIN, ApiRequest, Example, Reply, endpoint)
 from chalicelib.web.schema import NULLABLE_STRING, TOKENS, named, obj, page_of, string
+
+service = lazy.module("chalicelib.facilities.service")
+signin = lazy.module("chalicelib.facilities.signin")
 
 bp = Blueprint(__name__)
 
@@ -191,7 +196,7 @@ def revoke_kiosk(request: ApiRequest, kiosk_id: str):
 
 # --- inmates' kiosk sign-in ----------------------------------------------------------------
 
-PIN = string(6, 12, pattern=signin.PIN_PATTERN)
+PIN = string(6, 12, pattern=kiosks.PIN_PATTERN)
 # After a one-time PIN: tokens of a session that may only choose a new PIN.
 KIOSK_TOKENS = named(
     "KioskTokens",
@@ -224,7 +229,7 @@ def inmate_login(request: ApiRequest):
 
 
 @endpoint(bp, "POST", "/v1/inmate/pin", summary="Replace a one-time PIN", tag="inmate",
-          roles=(signin.PIN_CHANGE_ROLE,), body=obj({"new_pin": PIN}), response=TOKENS,
+          roles=(PIN_CHANGE_ROLE,), body=obj({"new_pin": PIN}), response=TOKENS,
           headers=(KIOSK_KEY,), problems=("kiosk_not_registered",),
           description=(
               "Replaces a one-time PIN with the inmate's own (6 to 12 digits); answers the tokens "
@@ -244,7 +249,7 @@ def inmate_change_pin(request: ApiRequest):
 
 
 @endpoint(bp, "POST", "/v1/inmate/logout", summary="End this kiosk session", tag="inmate",
-          roles=(signin.INMATE_ROLE,), status=204, headers=(KIOSK_KEY,),
+          roles=(INMATE_ROLE,), status=204, headers=(KIOSK_KEY,),
           description=(
               "Ends the kiosk session (the kiosk's sign-out button)."),
           example=Example(params={"X-Kiosk-Key": "kio_demo.demo-kiosk-key-change-me-7Qm2xV9pL4tR8wZ1"}))

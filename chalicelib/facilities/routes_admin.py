@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.core import lazy
 from chalicelib.core.i18n import N_
-from chalicelib.facilities import admin, caps, policies, roster, rulebook, service
+from chalicelib.facilities import admin, caps, roster, rulebook
 from chalicelib.facilities.store import US_STATES
 from chalicelib.web.endpoint import (FACILITY_QUERY, STAFF_OR_ADMIN, ApiRequest, Example,
                                      Reply, endpoint)
 from chalicelib.web.schema import NULLABLE_STRING, integer, named, obj, string, written_text
+
+policies = lazy.module("chalicelib.facilities.policies")
+service = lazy.module("chalicelib.facilities.service")
 
 bp = Blueprint(__name__)
 

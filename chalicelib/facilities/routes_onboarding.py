@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.accounts import invite_staff
+from chalicelib import accounts
+from chalicelib.core import lazy
 from chalicelib.core.errors import NotFound
 from chalicelib.core.i18n import _
-from chalicelib.facilities import platform_keys, store
+from chalicelib.facilities import store
 from chalicelib.web.endpoint import PAGINATION, ApiRequest, Example, Reply, endpoint
 from chalicelib.web.schema import BOOLEAN, EMAIL, NULLABLE_STRING, obj, page_of, person_name, string
+
+platform_keys = lazy.module("chalicelib.facilities.platform_keys")
 
 bp = Blueprint(__name__)
 ADMIN = ("admin",)
@@ -53,7 +56,7 @@ def _existing_facility(facility_id: str) -> store.Facility:
 def invite(request: ApiRequest):
     body = request.body
     facility = _existing_facility(body["facility_id"])
-    return invite_staff(body["email"], body["full_name"], facility.facility_id, facility.name,
+    return accounts.invite_staff(body["email"], body["full_name"], facility.facility_id, facility.name,
                         request.client, by=request.principal.account_id)
 
 
