@@ -6,7 +6,8 @@ pages, the API reference) used to pay it once each.  Here the first module to as
 and the session's end stops them.  Between modules the stack's environment is handed back
 (``LiveStack.deactivate``), so a module using the in-process moto can run in between; each
 module takes it again on entry, which also re-creates what an emulator reset elsewhere may have
-removed (tables, queue, bucket, the demo facility and its staff member).
+removed (tables, queue, bucket) and starts it from an empty emulator with the demo facility and
+its staff member.
 
 The app is served as ``make run`` serves it (``scripts/devserver.py``: the API and /app/ on one
 origin).  Without /usr/bin/chromium or the playwright package, ``skip_without_browser`` skips
@@ -45,14 +46,17 @@ def skip_without_browser():
 
 
 def _seed() -> None:
-    """The demo facility and its staff member (enrolled in TOTP); idempotent."""
+    """An empty emulator with the demo facility and its staff member (enrolled in TOTP).  Each
+    module starts from it: a module using the in-process emulator in between may have left its
+    own ``staff@demo-county.example`` (another password), a moved clock or anything else behind."""
     from chalicelib.accounts.seed import create_staff_account
-    from chalicelib.accounts.store import account_by_email, ensure_stand_in
-    from chalicelib.core import kms
+    from chalicelib.accounts.store import ensure_stand_in
+    from chalicelib.core import clock, kms
     from chalicelib.facilities.seed import DEMO_FACILITY_ID, seed_demo_facility
+    from tests.conftest import _empty_aws
 
-    if account_by_email(STAFF_EMAIL) is not None:
-        return  # seeded by an earlier module, and no emulator reset since
+    _empty_aws()
+    clock.reset()  # an in-process test may have moved the clock the stack shares
     kms.ensure_key()
     seed_demo_facility()
     ensure_stand_in()
