@@ -102,9 +102,7 @@ def test_a_processor_refusal_is_for_good_and_the_spanish_offer_reads_spanish(lin
 
 def test_the_settlement_jobs_role_allows_the_retries_and_the_offer(template, line, card,
                                                                    monkeypatch):
-    from pynamodb.connection.base import Connection
-
-    from tests.test_security_review_hardening import _allowed, _iam_requests, _policy_of
+    from tests.test_security_review_hardening import _allowed, _policy_of, record_iam_requests
 
     with_account()
     fund(400)
@@ -112,14 +110,7 @@ def test_the_settlement_jobs_role_allows_the_retries_and_the_offer(template, lin
         ProcessorUnavailable()))
     calling.refund_balance(FAMILY, DEMO_FACILITY_ID, "requested")
     monkeypatch.setattr(card, "refund", lambda *a, **k: CardRefundResult("re_x", "failed"))
-    calls: list[tuple[str, str]] = []
-    real_dispatch = Connection.dispatch
-
-    def recording(self, operation_name, operation_kwargs):
-        calls.extend(_iam_requests(operation_name, operation_kwargs))
-        return real_dispatch(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "dispatch", recording)
+    calls = record_iam_requests(monkeypatch)
     clock.advance(61)
     assert settlement.reconcile()["calling_refunds_still_owed"] == 1  # refused: offered
     assert [m for m in sent_emails(EMAIL) if "still yours" in m.subject]

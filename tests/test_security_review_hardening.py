@@ -465,21 +465,12 @@ def test_f13_the_roles_grant_what_the_code_uses_and_nothing_rewrites_history(
         template, world, card, monkeypatch):
     """Every DynamoDB call of a broad run of the API and of each scheduled job (transactions
     item by item, as IAM authorises them) is allowed by that function's role in the template."""
-    from pynamodb.connection.base import Connection
-
     from chalicelib.accounts import reminders
     from chalicelib.core import clock
     from tests.money_fixtures import deposit_body
     from tests.password_helpers import reset_token
 
-    calls: list[tuple[str, str]] = []
-    real_dispatch = Connection.dispatch
-
-    def recording(self, operation_name, operation_kwargs):
-        calls.extend(_iam_requests(operation_name, operation_kwargs))
-        return real_dispatch(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "dispatch", recording)
+    calls = record_iam_requests(monkeypatch)
     api = world.api
     family = world.family(stamps_at_demo=1)
     contact_id = world.contact(family)
@@ -513,6 +504,21 @@ def test_f13_the_roles_grant_what_the_code_uses_and_nothing_rewrites_history(
         assert not [resource for made, resource in api_calls
                     if made == action and resource.rpartition("/")[2] in
                     ("kinlink-prod-ledger-entries", "kinlink-prod-activity", "kinlink-prod-review-log")]
+
+
+def record_iam_requests(monkeypatch) -> list[tuple[str, str]]:
+    """From now on, the (action, resource) pairs IAM checks for every DynamoDB call made."""
+    from pynamodb.connection.base import Connection
+
+    calls: list[tuple[str, str]] = []
+    real_dispatch = Connection.dispatch
+
+    def recording(self, operation_name, operation_kwargs):
+        calls.extend(_iam_requests(operation_name, operation_kwargs))
+        return real_dispatch(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", recording)
+    return calls
 
 
 def _iam_requests(operation: str, kwargs: dict) -> list[tuple[str, str]]:

@@ -391,9 +391,7 @@ def test_stripes_secrets_are_kept_and_only_the_api_and_the_card_jobs_may_read_th
 
 def test_the_settlement_jobs_role_allows_every_call_it_makes(template, api, family, fake,
                                                              monkeypatch):
-    from pynamodb.connection.base import Connection
-
-    from tests.test_security_review_hardening import _allowed, _iam_requests, _policy_of
+    from tests.test_security_review_hardening import _allowed, _policy_of, record_iam_requests
 
     _, token = family
     refunded = pay(api, token).json
@@ -404,14 +402,7 @@ def test_the_settlement_jobs_role_allows_every_call_it_makes(template, api, fami
     assert pay(api, token).status_code == 201
     for refund in fake.refunds.values():
         refund["status"] = "succeeded"
-    calls: list[tuple[str, str]] = []
-    real_dispatch = Connection.dispatch
-
-    def recording(self, operation_name, operation_kwargs):
-        calls.extend(_iam_requests(operation_name, operation_kwargs))
-        return real_dispatch(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "dispatch", recording)
+    calls = record_iam_requests(monkeypatch)
     clock.advance(61)
     assert settlement.reconcile() == {"captured": 1, "refunds_settled": 1, "still_pending": 0,
                                       **NO_CALLING_REFUNDS}
