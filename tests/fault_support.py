@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from unittest import mock
 
+import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.hooks import HierarchicalEmitter
 
 ENDPOINT = "https://aws.example.invalid"
 
@@ -85,6 +87,21 @@ class CallLog:
     fault: str | None = None
     calls: list[str] = field(default_factory=list)
     injected: str | None = None
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch):
+    """The names of the DynamoDB operations called from now on (cost tests count them)."""
+    calls: list[str] = []
+    original = HierarchicalEmitter._emit
+
+    def emit(self, event_name, kwargs, stop_on_response=False):
+        if event_name.startswith("before-call.dynamodb."):
+            calls.append(event_name.rsplit(".", 1)[1])
+        return original(self, event_name, kwargs, stop_on_response)
+
+    monkeypatch.setattr(HierarchicalEmitter, "_emit", emit)
+    return calls
 
 
 @contextlib.contextmanager

@@ -6,25 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.hooks import HierarchicalEmitter
 
 from chalicelib.facilities.seed import seed_demo_facility
+from tests.fault_support import dynamodb_calls  # noqa: F401  (fixture)
 from tests.conftest import STRONG_PASSWORD
 from tests.mfa_helpers import create_staff, kms_key, next_step, staff_sign_in  # noqa: F401
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch):
-    calls: list[str] = []
-    original = HierarchicalEmitter._emit
-
-    def emit(self, event_name, kwargs, stop_on_response=False):
-        if event_name.startswith("before-call.dynamodb."):
-            calls.append(event_name.rsplit(".", 1)[1])
-        return original(self, event_name, kwargs, stop_on_response)
-
-    monkeypatch.setattr(HierarchicalEmitter, "_emit", emit)
-    return calls
 
 
 @pytest.fixture

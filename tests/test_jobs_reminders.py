@@ -6,28 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from botocore.hooks import HierarchicalEmitter
 
 from chalicelib.accounts import reminders
 from chalicelib.accounts.store import Account
 from chalicelib.core import clock
 from chalicelib.core.jobs import JobState
+from tests.fault_support import dynamodb_calls  # noqa: F401  (fixture)
 from tests.conftest import sent_emails
-
-
-@pytest.fixture
-def dynamodb_calls(monkeypatch):
-    calls: list[str] = []
-    original = HierarchicalEmitter._emit
-
-    def emit(self, event_name, kwargs, stop_on_response=False):
-        if event_name.startswith("before-call.dynamodb."):
-            calls.append(event_name.rsplit(".", 1)[1])
-        return original(self, event_name, kwargs, stop_on_response)
-
-    monkeypatch.setattr(HierarchicalEmitter, "_emit", emit)
-    return calls
 
 
 def _accounts(count: int, days_old: int, prefix: str, opted_in: bool = True) -> list[str]:
