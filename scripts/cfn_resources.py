@@ -664,6 +664,7 @@ def placeholder_warning(environment: dict[str, str]) -> str | None:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # the app's packages, for cfn_webapp as for build_template
     import cfn_webapp
 
     for warning in (placeholder_warning(stage_environment()),

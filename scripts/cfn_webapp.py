@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # chalicelib, run as a script too
 import webapp_files  # noqa: E402
 
 from chalicelib.web.endpoint import EDGE_HEADER  # noqa: E402
